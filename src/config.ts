@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment (and an optional .env file, which never overrides a
+ * variable that is already set). .env.example documents each one.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const configSchema = z.object({
+  DATABASE_PATH: z.string().trim().min(1).default('./data/quizbot.sqlite'),
+  CONTENT_DIR: z.string().trim().min(1).default('./content'),
+  LOG_LEVEL: logLevel.default('info'),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+  NEW_CARDS_PER_DAY: z.coerce.number().int().min(0).max(200).default(5),
+  QUIZ_MAX_CARDS: z.coerce.number().int().min(1).max(200).default(20),
+
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_GUILD_ID: optionalString,
+  DISCORD_API_URL: optionalString,
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: optionalString,
+  SLACK_ADMIN_USER_IDS: optionalString,
+  PORT: port.default(3000),
+
+  HTTP_PORT: port.optional(),
+
+  LLM_BASE_URL: optionalString.pipe(z.url().optional()),
+  LLM_MODEL: optionalString,
+  LLM_API_KEY: optionalString,
+  LLM_TIMEOUT_MS: positiveInt.default(8000),
+
+  MOE_ENDPOINT_URL: optionalString.pipe(z.url().optional()),
+  MOE_API_TOKEN: optionalString,
+  MOE_TIMEOUT_MS: positiveInt.default(20000),
+
+  BACKUP_DIR: optionalString,
+  BACKUP_CRON: optionalString,
+  BACKUP_KEEP: positiveInt.default(14),
+
+  /** Terminal chat users who may run admin commands (comma-separated names). */
+  TERMINAL_ADMINS: z.string().default('you,admin'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads KEY=value lines from a .env file without overriding variables already set. */
+export function readDotEnv(path: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!existsSync(path)) return env;
+  const fromFile = parseEnv(readFileSync(path, 'utf8'));
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvPath = '.env'): Config {
+  const merged = readDotEnv(dotEnvPath, env);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'configuration');
+    const value = merged[name];
+    const shown = value === undefined ? '' : ` (got "${name.match(/TOKEN|SECRET|KEY/) ? '***' : value}")`;
+    throw new ConfigError(`Invalid ${name}${shown}: ${issue.message}. See .env.example.`);
+  }
+  const config = result.data;
+  if (config.DISCORD_TOKEN && !config.DISCORD_APPLICATION_ID) {
+    throw new ConfigError('DISCORD_APPLICATION_ID is required when DISCORD_TOKEN is set. See .env.example.');
+  }
+  if (config.SLACK_BOT_TOKEN && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode). See .env.example.',
+    );
+  }
+  return config;
+}
+
+export function discordConfigured(c: Config): boolean {
+  return Boolean(c.DISCORD_TOKEN && c.DISCORD_APPLICATION_ID);
+}
+
+export function slackConfigured(c: Config): boolean {
+  return Boolean(c.SLACK_BOT_TOKEN && (c.SLACK_APP_TOKEN || c.SLACK_SIGNING_SECRET));
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * The command catalogue's vocabulary. Each command is declared once (see commands/index.ts):
+ * Discord registers slash commands from it, Slack and the terminal parse text against it, /help
+ * lists it, and the core validates options with the zod schema derived from it.
+ */
+
+export type OptionType = 'string' | 'integer' | 'boolean' | 'attachment';
+
+export interface OptionSpec {
+  name: string;
+  description: string;
+  type: OptionType;
+  required?: boolean;
+  choices?: readonly string[];
+  /** Autocomplete source for the platforms that offer it. */
+  autocomplete?: 'lesson' | 'bank';
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  /** A free-text option that takes the rest of a text command line (e.g. /ask's question). */
+  rest?: boolean;
+}
+
+export interface CommandSpec {
+  /** 'help', or 'quiz race' for a subcommand of /quiz. */
+  key: string;
+  description: string;
+  options: readonly OptionSpec[];
+  /** Needs the platform's admin right. Checked in one place: the dispatcher. */
+  admin?: boolean;
+  /** May take longer than a platform's acknowledgement deadline: adapters defer first. */
+  slow?: boolean;
+  /** Default visibility of the reply. */
+  visibility?: 'ephemeral' | 'public';
+}
+
+export const MAX_STRING_OPTION = 2000;
+
+function optionSchema(o: OptionSpec): z.ZodType {
+  let s: z.ZodType;
+  switch (o.type) {
+    case 'string': {
+      if (o.choices) {
+        s = z.enum(o.choices as [string, ...string[]], { error: `must be one of: ${o.choices.join(', ')}` });
+      } else {
+        s = z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(o.maxLength ?? MAX_STRING_OPTION, `must be at most ${o.maxLength ?? MAX_STRING_OPTION} characters`);
+      }
+      break;
+    }
+    case 'integer': {
+      let n = z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number');
+      if (o.min !== undefined) n = n.min(o.min, `must be at least ${o.min}`);
+      if (o.max !== undefined) n = n.max(o.max, `must be at most ${o.max}`);
+      s = n;
+      break;
+    }
+    case 'boolean':
+      s = z.union([
+        z.boolean(),
+        z.enum(['true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['true', 'yes', 'on'].includes(v)),
+      ]);
+      break;
+    case 'attachment':
+      s = z.object({ name: z.string(), url: z.string().optional(), content: z.instanceof(Buffer).optional() });
+      break;
+  }
+  return o.required ? s : s.optional();
+}
+
+const schemaCache = new WeakMap<CommandSpec, z.ZodType<Record<string, unknown>>>();
+
+/** The zod schema of a command's options, derived from its declaration. */
+export function optionsSchema(spec: CommandSpec): z.ZodType<Record<string, unknown>> {
+  let schema = schemaCache.get(spec);
+  if (!schema) {
+    schema = z.strictObject(Object.fromEntries(spec.options.map((o) => [o.name, optionSchema(o)]))) as z.ZodType<
+      Record<string, unknown>
+    >;
+    schemaCache.set(spec, schema);
+  }
+  return schema;
+}
+
+/** Usage line: `/quiz race [rounds] [lesson]`. */
+export function usage(spec: CommandSpec): string {
+  const parts = spec.options.map((o) => (o.required ? `<${o.name}>` : `[${o.name}]`));
+  return ['/' + spec.key, ...parts].join(' ');
+}

@@ -1,0 +1,84 @@
+import type { CommandSpec } from './catalogue.js';
+import { CATALOGUE } from './commands.js';
+
+/**
+ * Parses a typed command line against the catalogue, for the platforms where commands arrive as
+ * text (Slack's `/quiz <sub> …`, the terminal chat). Options are positional in declared order or
+ * named as `name:value`; quotes group words; a `rest` option takes the remaining text.
+ */
+
+export type ParsedLine =
+  | { ok: true; spec: CommandSpec; options: Record<string, unknown> }
+  | { ok: false; error: string };
+
+interface Token {
+  text: string;
+  /** Offset of the token in the line, for `rest` options. */
+  start: number;
+}
+
+function tokenize(line: string): Token[] {
+  const tokens: Token[] = [];
+  const re = /(\S*?)"((?:[^"\\]|\\.)*)"(\S*)|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const text = m[4] ?? `${m[1]}${m[2]!.replace(/\\(.)/g, '$1')}${m[3]}`;
+    tokens.push({ text, start: m.index });
+  }
+  return tokens;
+}
+
+function unquote(s: string): string {
+  const t = s.trim();
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+}
+
+/** The longest catalogue key that the leading words spell, e.g. "quiz race" before "quiz". */
+export function matchCommand(words: string[], catalogue: readonly CommandSpec[] = CATALOGUE): { spec: CommandSpec; used: number } | undefined {
+  let best: { spec: CommandSpec; used: number } | undefined;
+  for (const spec of catalogue) {
+    const parts = spec.key.split(' ');
+    if (parts.every((p, i) => words[i]?.toLowerCase() === p) && (!best || parts.length > best.used)) {
+      best = { spec, used: parts.length };
+    }
+  }
+  return best;
+}
+
+export function parseCommandLine(line: string, catalogue: readonly CommandSpec[] = CATALOGUE): ParsedLine {
+  const trimmed = line.trim().replace(/^\//, '');
+  const tokens = tokenize(trimmed);
+  if (tokens.length === 0) return { ok: false, error: 'Type a command, e.g. /help.' };
+  const match = matchCommand(
+    tokens.map((t) => t.text),
+    catalogue,
+  );
+  if (!match) return { ok: false, error: `Unknown command /${tokens[0]!.text}. Try /help.` };
+  const { spec, used } = match;
+  const options: Record<string, unknown> = {};
+  const positional = spec.options.filter((o) => o.type !== 'attachment');
+  let next = 0;
+  for (let t = used; t < tokens.length; t++) {
+    const token = tokens[t]!;
+    const named = /^([a-z][a-z0-9_-]*):(.*)$/is.exec(token.text);
+    const namedSpec = named ? spec.options.find((o) => o.name === named[1]!.toLowerCase()) : undefined;
+    if (named && namedSpec) {
+      options[namedSpec.name] = namedSpec.rest
+        ? unquote(trimmed.slice(token.start + named[1]!.length + 1))
+        : named[2];
+      if (namedSpec.rest) break;
+      continue;
+    }
+    while (next < positional.length && positional[next]!.name in options) next++;
+    const o = positional[next];
+    if (!o) {
+      return { ok: false, error: `Too many values for /${spec.key}: "${token.text}" is not expected.` };
+    }
+    if (o.rest) {
+      options[o.name] = unquote(trimmed.slice(token.start));
+      break;
+    }
+    options[o.name] = token.text;
+    next++;
+  }
+  return { ok: true, spec, options };
+}

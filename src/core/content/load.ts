@@ -1,0 +1,197 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
+import { slugify, normalizeText } from '../util/text.js';
+import { ContentError, type SourceIssue } from './issues.js';
+import { bankSchema, lessonFrontMatterSchema, type Bank, type LessonFrontMatter } from './schema.js';
+import { parseYamlSource, zodIssuesAt } from './yaml-source.js';
+
+export interface LessonSection {
+  slug: string;
+  title: string;
+  body: string;
+  /** 1-based line of the `## ` heading in the lesson file. */
+  line: number;
+}
+
+export interface Lesson extends LessonFrontMatter {
+  sections: LessonSection[];
+  file: string;
+}
+
+export interface LoadedBank {
+  bank: Bank;
+  file: string;
+  /** Line of each question's entry, for error messages after validation. */
+  questionLines: number[];
+}
+
+export interface LoadedContent {
+  lessons: Lesson[];
+  banks: LoadedBank[];
+}
+
+function listFiles(dir: string, extensions: string[]): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => extensions.includes(extname(n).toLowerCase()) && !n.startsWith('.'))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+
+export function parseLesson(text: string, file: string): { lesson?: Lesson; issues: SourceIssue[] } {
+  const lines = text.split('\n');
+  if (lines[0]?.trim() !== '---') {
+    return { issues: [{ file, line: 1, message: "a lesson starts with YAML front matter between '---' lines" }] };
+  }
+  const close = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
+  if (close < 0) return { issues: [{ file, line: 1, message: "the front matter has no closing '---' line" }] };
+
+  const parsed = parseYamlSource(lines.slice(1, close).join('\n'), file, 1);
+  if (!parsed.ok) return { issues: parsed.issues };
+  const front = lessonFrontMatterSchema.safeParse(parsed.source.value ?? {});
+  if (!front.success) return { issues: zodIssuesAt(front.error, parsed.source, file) };
+
+  const issues: SourceIssue[] = [];
+  const sections: LessonSection[] = [];
+  let current: { title: string; line: number; body: string[] } | undefined;
+  let strayText = false;
+  const finish = () => {
+    if (!current) return;
+    const body = current.body.join('\n').trim();
+    if (!body) issues.push({ file, line: current.line, message: `section "${current.title}" is empty` });
+    const slug = slugify(current.title);
+    if (sections.some((s) => s.slug === slug)) {
+      issues.push({ file, line: current.line, message: `two sections are titled "${current.title}": section titles must be unique` });
+    }
+    sections.push({ slug, title: current.title, body, line: current.line });
+  };
+  for (let i = close + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heading = /^##\s+(.+?)\s*#*\s*$/.exec(line);
+    if (heading && !line.startsWith('###')) {
+      finish();
+      current = { title: heading[1]!, line: i + 1, body: [] };
+    } else if (current) {
+      current.body.push(line);
+    } else if (line.trim() && !strayText) {
+      strayText = true;
+      issues.push({ file, line: i + 1, message: "text before the first '## ' section: every part of a lesson belongs to a section" });
+    }
+  }
+  finish();
+  if (sections.length === 0) issues.push({ file, line: close + 2, message: "the lesson has no '## ' sections" });
+  if (front.data.id !== basename(file, extname(file))) {
+    issues.push({ file, line: parsed.source.locate(['id']).line, message: `id "${front.data.id}" must match the file name` });
+  }
+  if (issues.length) return { issues };
+  return { lesson: { ...front.data, sections, file }, issues };
+}
+
+export function parseBankText(text: string, file: string): { loaded?: LoadedBank; issues: SourceIssue[] } {
+  const parsed = parseYamlSource(text, file);
+  if (!parsed.ok) return { issues: parsed.issues };
+  const questionIndexOf = (path: readonly PropertyKey[]) =>
+    path[0] === 'questions' && typeof path[1] === 'number' ? path[1] : undefined;
+  const result = bankSchema.safeParse(parsed.source.value ?? {});
+  if (!result.success) return { issues: zodIssuesAt(result.error, parsed.source, file, questionIndexOf) };
+  const questionLines = result.data.questions.map((_, i) => parsed.source.locate(['questions', i]).line);
+  return { loaded: { bank: result.data, file, questionLines }, issues: [] };
+}
+
+/**
+ * Checks what no single file can: unique ids and prompts across banks, and that every source
+ * cites a lesson section that exists.
+ */
+export function crossCheck(
+  lessons: Lesson[],
+  banks: LoadedBank[],
+  options: { requireSources: boolean; brokenLessons?: ReadonlySet<string> },
+): SourceIssue[] {
+  const issues: SourceIssue[] = [];
+  const lessonById = new Map(lessons.map((l) => [l.id, l]));
+  const ids = new Map<string, string>();
+  const prompts = new Map<string, string>();
+  const bankIds = new Map<string, string>();
+  for (const { bank, file, questionLines } of banks) {
+    const prior = bankIds.get(bank.id);
+    if (prior) issues.push({ file, line: 1, message: `bank id "${bank.id}" is also used by ${prior}` });
+    bankIds.set(bank.id, file);
+    if (bank.lesson && !lessonById.has(bank.lesson) && !options.brokenLessons?.has(bank.lesson)) {
+      issues.push({ file, line: 1, message: `bank lesson "${bank.lesson}" does not exist` });
+    }
+    bank.questions.forEach((q, i) => {
+      const at = { file, line: questionLines[i], question: i + 1 };
+      const where = `${file}:${questionLines[i]}`;
+      const priorId = ids.get(q.id);
+      if (priorId) issues.push({ ...at, message: `duplicate id "${q.id}" (also at ${priorId})` });
+      ids.set(q.id, where);
+      const key = normalizeText(q.prompt);
+      const priorPrompt = prompts.get(key);
+      if (priorPrompt) issues.push({ ...at, message: `duplicate prompt (also at ${priorPrompt})` });
+      prompts.set(key, where);
+      const source = q.source ?? undefined;
+      if (!source) {
+        if (options.requireSources) issues.push({ ...at, message: 'source is required: { lesson, section }' });
+        return;
+      }
+      const lesson = lessonById.get(source.lesson);
+      if (options.brokenLessons?.has(source.lesson)) return; // its own errors are reported already
+      if (!lesson) {
+        issues.push({ ...at, message: `source lesson "${source.lesson}" does not exist` });
+      } else if (!findSection(lesson, source.section)) {
+        issues.push({
+          ...at,
+          message: `source section "${source.section}" does not exist in lesson "${lesson.id}" (sections: ${lesson.sections.map((s) => s.title).join('; ')})`,
+        });
+      }
+    });
+  }
+  return issues;
+}
+
+/** A section by its title or slug, case-insensitively. */
+export function findSection(lesson: Lesson, section: string): LessonSection | undefined {
+  const slug = slugify(section);
+  return lesson.sections.find((s) => s.slug === slug);
+}
+
+/**
+ * Loads and validates every lesson and bank under `dir`. Either everything is valid or a
+ * ContentError lists every problem with its file and line; nothing is ever half-loaded.
+ */
+export function loadContent(dir: string): LoadedContent {
+  const issues: SourceIssue[] = [];
+  const show = (p: string) => relative(process.cwd(), p) || p;
+  const lessons: Lesson[] = [];
+  const brokenLessons = new Set<string>();
+  for (const file of listFiles(join(dir, 'lessons'), ['.md'])) {
+    const r = parseLesson(readText(file), show(file));
+    issues.push(...r.issues);
+    if (r.lesson) lessons.push(r.lesson);
+    else brokenLessons.add(basename(file, '.md'));
+  }
+  const seenLessons = new Set<string>();
+  for (const l of lessons) {
+    if (seenLessons.has(l.id)) issues.push({ file: l.file, line: 1, message: `duplicate lesson id "${l.id}"` });
+    seenLessons.add(l.id);
+  }
+  const banks: LoadedBank[] = [];
+  for (const file of listFiles(join(dir, 'banks'), ['.yaml', '.yml', '.json'])) {
+    const r = parseBankText(readText(file), show(file));
+    issues.push(...r.issues);
+    if (r.loaded) banks.push(r.loaded);
+  }
+  issues.push(...crossCheck(lessons, banks, { requireSources: true, brokenLessons }));
+  if (issues.length) throw new ContentError(issues);
+  return { lessons, banks };
+}

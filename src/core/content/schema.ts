@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/**
+ * The content formats, declared once. Lessons (Markdown front matter) and question banks (YAML or
+ * JSON) are validated with these schemas by the content loader, the importers and the exporters.
+ */
+
+/** Lowercase words joined by hyphens: stable, URL- and button-id-safe. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/, 'must be lowercase letters, digits and single - _ . between them');
+
+/** Platform limits that content must respect so every adapter can show it. */
+export const LIMITS = {
+  promptLength: 1000,
+  /** Discord button labels hold 80 characters; Slack's hold 75. */
+  choiceLength: 75,
+  explanationLength: 1500,
+  answerLength: 200,
+  maxChoices: 6,
+  tagLength: 40,
+} as const;
+
+export const lessonFrontMatterSchema = z.strictObject({
+  id: idSchema,
+  title: z.string().min(1).max(200),
+  summary: z.string().min(1).max(500),
+  minutes: z.number().int().positive().max(600),
+  tags: z.array(z.string().min(1).max(LIMITS.tagLength)).default([]),
+});
+export type LessonFrontMatter = z.infer<typeof lessonFrontMatterSchema>;
+
+export const sourceSchema = z.strictObject({
+  lesson: idSchema,
+  /** The section's title as written after `## ` in the lesson. */
+  section: z.string().min(1).max(200),
+});
+export type QuestionSource = z.infer<typeof sourceSchema>;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const common = {
+  id: idSchema,
+  prompt: text(LIMITS.promptLength),
+  explanation: text(LIMITS.explanationLength),
+  source: sourceSchema.optional(),
+  tags: z.array(text(LIMITS.tagLength)).default([]),
+};
+const choices = z.array(text(LIMITS.choiceLength)).min(2).max(LIMITS.maxChoices);
+
+export const singleChoiceSchema = z.strictObject({
+  ...common,
+  type: z.literal('single'),
+  choices,
+  /** The text of the one correct choice. */
+  answer: text(LIMITS.choiceLength),
+});
+export const multipleChoiceSchema = z.strictObject({
+  ...common,
+  type: z.literal('multiple'),
+  choices,
+  /** The texts of every correct choice (at least one). */
+  answer: z.array(text(LIMITS.choiceLength)).min(1),
+});
+export const trueFalseSchema = z.strictObject({
+  ...common,
+  type: z.literal('true_false'),
+  answer: z.boolean(),
+});
+export const shortAnswerSchema = z.strictObject({
+  ...common,
+  type: z.literal('short'),
+  answer: text(LIMITS.answerLength),
+  /** Other answers that count as right (synonyms, abbreviations). */
+  accepted: z.array(text(LIMITS.answerLength)).default([]),
+});
+
+export const questionSchema = z
+  .discriminatedUnion('type', [singleChoiceSchema, multipleChoiceSchema, trueFalseSchema, shortAnswerSchema])
+  .superRefine((q, ctx) => {
+    if (q.type !== 'single' && q.type !== 'multiple') return;
+    const seen = new Set<string>();
+    q.choices.forEach((c, i) => {
+      const key = c.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['choices', i], message: `duplicate choice "${c}"` });
+      seen.add(key);
+    });
+    const answers = typeof q.answer === 'string' ? [q.answer] : q.answer;
+    answers.forEach((a, i) => {
+      if (!q.choices.includes(a)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: typeof q.answer === 'string' ? ['answer'] : ['answer', i],
+          message: `answer "${a}" is not one of the choices`,
+        });
+      }
+    });
+    if (q.type === 'multiple' && new Set(answers).size !== answers.length) {
+      ctx.addIssue({ code: 'custom', path: ['answer'], message: 'the same answer is listed twice' });
+    }
+  });
+export type Question = z.infer<typeof questionSchema>;
+export type QuestionType = Question['type'];
+
+export const bankSchema = z.strictObject({
+  id: idSchema,
+  title: text(200),
+  description: z.string().trim().max(1000).optional(),
+  /** Default source lesson for questions that give none. */
+  lesson: idSchema.optional(),
+  questions: z.array(questionSchema).min(1),
+});
+export type Bank = z.infer<typeof bankSchema>;
+
+/** The correct answers of a question as a list of strings, whatever its type. */
+export function correctAnswers(q: Question): string[] {
+  switch (q.type) {
+    case 'single':
+      return [q.answer];
+    case 'multiple':
+      return q.answer;
+    case 'true_false':
+      return [q.answer ? 'True' : 'False'];
+    case 'short':
+      return [q.answer, ...q.accepted];
+  }
+}
+
+/** The choices a user picks from (true/false questions have two fixed ones). */
+export function choicesOf(q: Question): string[] {
+  if (q.type === 'single' || q.type === 'multiple') return q.choices;
+  if (q.type === 'true_false') return ['True', 'False'];
+  return [];
+}

@@ -1,0 +1,163 @@
+import { and, eq, inArray, isNull, notInArray } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { banks, lessonSections, lessons, questions } from '../../db/schema.js';
+import { canonicalJson, hashValue } from '../util/hash.js';
+import type { Lesson, LoadedContent } from './load.js';
+import type { Bank, Question } from './schema.js';
+
+export interface SyncCounts {
+  added: number;
+  changed: number;
+  retired: number;
+  unchanged: number;
+}
+
+export interface ContentSyncReport {
+  lessons: SyncCounts;
+  questions: SyncCounts;
+}
+
+const zero = (): SyncCounts => ({ added: 0, changed: 0, retired: 0, unchanged: 0 });
+
+function lessonHash(l: Lesson): string {
+  return hashValue({ ...l, file: undefined, sections: l.sections.map(({ line: _line, ...s }) => s) });
+}
+
+/** The stored form of a question: its validated body (answers and all). */
+export function questionRow(q: Question, bankId: string, position: number, now: number) {
+  const body = canonicalJson(q);
+  return {
+    id: q.id,
+    bankId,
+    position,
+    type: q.type,
+    body,
+    lessonId: q.source?.lesson ?? null,
+    sectionTitle: q.source?.section ?? null,
+    contentHash: hashValue(q),
+    retiredAt: null,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Writes one bank's questions: adds new ones, updates changed ones (progress keyed by question id
+ * is kept), retires the ones no longer in the bank and revives ones that come back. Must run
+ * inside the caller's transaction.
+ */
+export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: SyncCounts): void {
+  const existing = new Map(
+    db
+      .select({ id: questions.id, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position, bankId: questions.bankId })
+      .from(questions)
+      .where(inArray(questions.id, bank.questions.map((q) => q.id)))
+      .all()
+      .map((r) => [r.id, r]),
+  );
+  bank.questions.forEach((q, position) => {
+    const row = questionRow(q, bank.id, position, now);
+    const prior = existing.get(q.id);
+    if (!prior) {
+      db.insert(questions).values(row).run();
+      counts.added++;
+    } else if (prior.hash !== row.contentHash || prior.retiredAt !== null || prior.position !== position || prior.bankId !== bank.id) {
+      db.update(questions).set(row).where(eq(questions.id, q.id)).run();
+      if (prior.hash !== row.contentHash || prior.retiredAt !== null) counts.changed++;
+      else counts.unchanged++;
+    } else {
+      counts.unchanged++;
+    }
+  });
+  const kept = bank.questions.map((q) => q.id);
+  const retired = db
+    .update(questions)
+    .set({ retiredAt: now, updatedAt: now })
+    .where(and(eq(questions.bankId, bank.id), isNull(questions.retiredAt), notInArray(questions.id, kept)))
+    .run();
+  counts.retired += retired.changes;
+}
+
+export function upsertBank(db: Db, bank: Bank, origin: 'content' | 'import', now: number): void {
+  const row = {
+    id: bank.id,
+    title: bank.title,
+    description: bank.description ?? null,
+    origin,
+    lessonId: bank.lesson ?? null,
+    contentHash: hashValue(bank),
+    retiredAt: null,
+    updatedAt: now,
+  };
+  db.insert(banks).values(row).onConflictDoUpdate({ target: banks.id, set: row }).run();
+}
+
+/**
+ * Makes the database match the content directory, in one transaction. Idempotent: a second sync
+ * of the same files changes nothing. Banks that came from imports are left alone.
+ */
+export function syncContent(db: Db, content: LoadedContent, now = Date.now()): ContentSyncReport {
+  const report: ContentSyncReport = { lessons: zero(), questions: zero() };
+  db.transaction((tx) => {
+    const d = tx as unknown as Db;
+    const stored = new Map(d.select({ id: lessons.id, hash: lessons.contentHash, retiredAt: lessons.retiredAt }).from(lessons).all().map((r) => [r.id, r]));
+    content.lessons.forEach((lesson, position) => {
+      const hash = lessonHash(lesson);
+      const prior = stored.get(lesson.id);
+      if (prior && prior.hash === hash && prior.retiredAt === null) {
+        d.update(lessons).set({ position }).where(eq(lessons.id, lesson.id)).run();
+        report.lessons.unchanged++;
+        return;
+      }
+      const row = {
+        id: lesson.id,
+        title: lesson.title,
+        summary: lesson.summary,
+        minutes: lesson.minutes,
+        tags: lesson.tags,
+        position,
+        contentHash: hash,
+        retiredAt: null,
+        updatedAt: now,
+      };
+      d.insert(lessons).values(row).onConflictDoUpdate({ target: lessons.id, set: row }).run();
+      d.delete(lessonSections).where(eq(lessonSections.lessonId, lesson.id)).run();
+      lesson.sections.forEach((s, i) =>
+        d.insert(lessonSections).values({ lessonId: lesson.id, slug: s.slug, title: s.title, position: i, body: s.body }).run(),
+      );
+      if (prior) report.lessons.changed++;
+      else report.lessons.added++;
+    });
+    const lessonIds = content.lessons.map((l) => l.id);
+    report.lessons.retired = d
+      .update(lessons)
+      .set({ retiredAt: now })
+      .where(and(isNull(lessons.retiredAt), notInArray(lessons.id, lessonIds)))
+      .run().changes;
+
+    for (const { bank } of content.banks) {
+      const owner = d.select({ origin: banks.origin }).from(banks).where(eq(banks.id, bank.id)).get();
+      if (owner && owner.origin === 'import') {
+        throw new Error(`content bank "${bank.id}" has the same id as an imported bank; rename one of them`);
+      }
+      upsertBank(d, bank, 'content', now);
+      writeBankQuestions(d, bank, now, report.questions);
+    }
+    // Banks whose files were removed: retire them and their questions.
+    const bankIds = content.banks.map((b) => b.bank.id);
+    const gone = d
+      .select({ id: banks.id })
+      .from(banks)
+      .where(and(eq(banks.origin, 'content'), isNull(banks.retiredAt), notInArray(banks.id, bankIds)))
+      .all()
+      .map((b) => b.id);
+    if (gone.length) {
+      d.update(banks).set({ retiredAt: now }).where(inArray(banks.id, gone)).run();
+      report.questions.retired += d
+        .update(questions)
+        .set({ retiredAt: now, updatedAt: now })
+        .where(and(inArray(questions.bankId, gone), isNull(questions.retiredAt)))
+        .run().changes;
+    }
+  });
+  return report;
+}

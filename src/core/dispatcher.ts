@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { optionsSchema, type CommandSpec } from './catalogue.js';
+import { CATALOGUE, findCommand } from './commands.js';
+import { decodeAction } from './actions.js';
+import { UserError } from './errors.js';
+import { assertAdmin } from './permissions.js';
+import type { ActionInteraction, CommandInteraction, Interaction, Reply } from './interaction.js';
+import { md } from './markup.js';
+import type { Services } from './services.js';
+
+export interface CommandContext<O = Record<string, unknown>> {
+  services: Services;
+  interaction: CommandInteraction;
+  spec: CommandSpec;
+  options: O;
+  now: Date;
+}
+
+export interface ActionContext {
+  services: Services;
+  interaction: ActionInteraction;
+  args: string[];
+  now: Date;
+}
+
+export type CommandHandler = (ctx: CommandContext<any>) => Reply | Promise<Reply>;
+export type ActionHandler = (ctx: ActionContext) => Reply | Promise<Reply>;
+
+export interface Capability {
+  commands?: Record<string, CommandHandler>;
+  /** Keyed by action name (the part of the action id before the first ':'). */
+  actions?: Record<string, ActionHandler>;
+}
+
+export function errorReply(message: string): Reply {
+  return { text: message, visibility: 'ephemeral' };
+}
+
+/** Formats the first option problem: "Option 'rounds' must be at most 10. Usage: …". */
+function optionError(spec: CommandSpec, error: z.ZodError, given: Record<string, unknown>): string {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    return `/${spec.key} has no option ${issue.keys.map((k) => `'${k}'`).join(', ')}.`;
+  }
+  const name = String(issue.path[0] ?? '');
+  const missing = given[name] === undefined;
+  return `Option '${name}' ${missing ? 'is required' : issue.message}.`;
+}
+
+/**
+ * The core's single entry point: validates, checks the admin right, runs the handler, and turns
+ * failures into replies. Adapters call handle() and render what comes back.
+ */
+export class Dispatcher {
+  private commands = new Map<string, CommandHandler>();
+  private actions = new Map<string, ActionHandler>();
+
+  constructor(
+    readonly services: Services,
+    capabilities: Capability[],
+  ) {
+    for (const cap of capabilities) {
+      for (const [key, h] of Object.entries(cap.commands ?? {})) {
+        if (!findCommand(key)) throw new Error(`handler for unknown command "${key}"`);
+        this.commands.set(key, h);
+      }
+      for (const [name, h] of Object.entries(cap.actions ?? {})) this.actions.set(name, h);
+    }
+    const missing = CATALOGUE.filter((c) => !this.commands.has(c.key)).map((c) => c.key);
+    if (missing.length) throw new Error(`no handler for: ${missing.join(', ')}`);
+  }
+
+  async handle(interaction: Interaction): Promise<Reply> {
+    const started = performance.now();
+    const log = this.services.logger.child({
+      rid: interaction.id,
+      platform: interaction.actor.platform,
+      ...(interaction.kind === 'command' ? { command: interaction.command } : { action: interaction.actionId.split(':')[0] }),
+    });
+    try {
+      const reply = interaction.kind === 'command' ? await this.runCommand(interaction) : await this.runAction(interaction);
+      log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
+      return reply;
+    } catch (err) {
+      if (err instanceof UserError) return errorReply(err.message);
+      const ref = randomUUID().slice(0, 8);
+      log.error({ err, ref }, 'interaction failed');
+      return errorReply(md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`);
+    }
+  }
+
+  private async runCommand(i: CommandInteraction): Promise<Reply> {
+    const spec = findCommand(i.command);
+    const handler = this.commands.get(i.command);
+    if (!spec || !handler) return errorReply(md`Unknown command /${i.command}. Try /help.`);
+    if (spec.admin) assertAdmin(i.actor, `/${spec.key}`);
+    const parsed = optionsSchema(spec).safeParse(i.options);
+    if (!parsed.success) return errorReply(md`${optionError(spec, parsed.error, i.options)} Try /help ${spec.key.split(' ')[0]!}.`);
+    return handler({ services: this.services, interaction: i, spec, options: parsed.data, now: this.services.clock.now() });
+  }
+
+  private async runAction(i: ActionInteraction): Promise<Reply> {
+    const { name, args } = decodeAction(i.actionId);
+    const handler = this.actions.get(name);
+    if (!handler) return errorReply('This button is no longer available.');
+    return handler({ services: this.services, interaction: i, args, now: this.services.clock.now() });
+  }
+}

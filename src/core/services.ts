@@ -1,0 +1,83 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Logger } from '../logger.js';
+import type { Lesson } from './content/load.js';
+import type { Platform, Post } from './interaction.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock the terminal chat and tests can move forward. */
+export class ManualClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(date: Date): void {
+    this.current = new Date(date);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** The lessons as loaded from CONTENT_DIR, kept in memory for reading and search. */
+export class LessonLibrary {
+  private byId = new Map<string, Lesson>();
+  constructor(private list: Lesson[] = []) {
+    this.replace(list);
+  }
+  replace(list: Lesson[]): void {
+    this.list = list;
+    this.byId = new Map(list.map((l) => [l.id, l]));
+  }
+  all(): readonly Lesson[] {
+    return this.list;
+  }
+  get(id: string): Lesson | undefined {
+    return this.byId.get(id);
+  }
+}
+
+export type PostSender = (post: Post) => Promise<void>;
+
+/** Routes messages the core posts by itself (schedules, races) to the platform of their place. */
+export class Outbox {
+  private senders = new Map<Platform, PostSender>();
+  constructor(private logger: Logger) {}
+  register(platform: Platform, sender: PostSender): void {
+    this.senders.set(platform, sender);
+  }
+  unregister(platform: Platform): void {
+    this.senders.delete(platform);
+  }
+  has(platform: Platform): boolean {
+    return this.senders.has(platform);
+  }
+  async send(post: Post): Promise<boolean> {
+    const sender = this.senders.get(post.platform);
+    if (!sender) {
+      this.logger.warn({ platform: post.platform, channel: post.place.channelId }, 'no connected platform for a post');
+      return false;
+    }
+    try {
+      await sender(post);
+      return true;
+    } catch (err) {
+      this.logger.error({ err, platform: post.platform, channel: post.place.channelId }, 'post failed');
+      return false;
+    }
+  }
+}
+
+export interface Services {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  lessons: LessonLibrary;
+  outbox: Outbox;
+}

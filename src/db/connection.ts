@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { migrationsFolder } from '../paths.js';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_READONLY') {
+    return 'permission denied or not writable';
+  }
+  if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return 'a part of the path is a file, not a directory';
+  if (e.code === 'ENOENT') return 'the directory cannot be created there';
+  if (e.code === 'SQLITE_NOTADB') return 'the file is not a SQLite database';
+  return e.message;
+}
+
+/**
+ * Creates missing directories one level at a time (Node's recursive mkdir can spin forever on
+ * pseudo file systems such as /proc).
+ */
+function makeDirectories(dir: string): void {
+  if (existsSync(dir)) {
+    if (statSync(dir).isDirectory()) return;
+    throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectories(parent);
+  mkdirSync(dir);
+}
+
+/**
+ * Opens (creating when missing) the database with the pragmas the bot relies on, and applies
+ * pending migrations. `:memory:` is accepted for tests.
+ */
+export function openDatabase(path: string, options: { migrate?: boolean } = {}): Db {
+  const inMemory = path === ':memory:';
+  const file = inMemory ? path : resolve(path);
+  let sqlite: Database.Database;
+  try {
+    if (!inMemory) makeDirectories(dirname(file));
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // Probe writability now, so a read-only location fails at start-up, not at the first answer.
+    sqlite.exec('BEGIN IMMEDIATE; COMMIT;');
+  } catch (err) {
+    throw new DatabaseOpenError(`Cannot open the database at DATABASE_PATH=${path}: ${describe(err)}.`);
+  }
+  const db = drizzle(sqlite, { schema }) as Db;
+  if (options.migrate !== false) {
+    try {
+      migrate(db, { migrationsFolder });
+    } catch (err) {
+      sqlite.close();
+      throw new DatabaseOpenError(`Cannot migrate the database at ${path}: ${(err as Error).message}`);
+    }
+  }
+  return db;
+}

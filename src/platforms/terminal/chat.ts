@@ -1,0 +1,157 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { App } from '../../app.js';
+import { parseCommandLine } from '../../core/command-line.js';
+import type { Actor, Interaction, Post, Reply } from '../../core/interaction.js';
+import { renderReply, type Pressable } from './render.js';
+
+export interface TerminalChatOptions {
+  input: Readable;
+  output: Writable;
+  /** Prompt and colours: on for a person at a TTY, off for piped input. */
+  interactive: boolean;
+  /** Where images (heatmaps, charts) are written. */
+  imageDir: string;
+}
+
+const SERVER = 'local';
+
+/**
+ * The embedded chat: every line is a message. Commands start with '/', a number presses a button
+ * of the last reply, other text answers the pending text question. `/as <name>` and
+ * `/where <channel>` play other users and channels.
+ */
+export class TerminalChat {
+  private user = 'you';
+  private channel = 'general';
+  private pressables: Pressable[] = [];
+  private pendingInput: { actionId: string; label: string } | undefined;
+  private counter = 0;
+  private readonly admins: Set<string>;
+
+  constructor(
+    private app: App,
+    private options: TerminalChatOptions,
+  ) {
+    this.admins = new Set(app.services.config.TERMINAL_ADMINS.split(',').map((s) => s.trim()).filter(Boolean));
+    app.services.outbox.register('terminal', async (post) => this.showPost(post));
+  }
+
+  private write(text: string): void {
+    this.options.output.write(text + '\n');
+  }
+
+  private actor(): Actor {
+    return { platform: 'terminal', userId: this.user, displayName: this.user, isAdmin: this.admins.has(this.user) };
+  }
+
+  private nextId(): string {
+    return `t${process.pid}-${Date.now()}-${++this.counter}`;
+  }
+
+  private saveImage(reply: Reply): string | undefined {
+    if (!reply.image) return undefined;
+    mkdirSync(this.options.imageDir, { recursive: true });
+    const path = resolve(join(this.options.imageDir, reply.image.filename.replace(/[^\w.-]/g, '_')));
+    writeFileSync(path, reply.image.png);
+    return path;
+  }
+
+  private show(reply: Reply): void {
+    const { text, pressables } = renderReply(reply, this.options.interactive, this.saveImage(reply));
+    this.write(text);
+    this.write('');
+    this.pressables = pressables;
+    const inputs = pressables.filter((p) => p.kind === 'button' && p.component.input);
+    this.pendingInput = undefined;
+    // A single text question can be answered by typing, without pressing its button first.
+    if (inputs.length === 1 && inputs[0]!.kind === 'button') {
+      this.pendingInput = { actionId: inputs[0]!.component.actionId, label: inputs[0]!.component.input!.label };
+    }
+  }
+
+  private async showPost(post: Post): Promise<void> {
+    if (post.place.channelId !== this.channel) {
+      this.write(`(posted in #${post.place.channelId})`);
+    }
+    this.show(post.reply);
+  }
+
+  private async dispatch(i: Omit<Interaction, 'id' | 'actor' | 'place'> & Record<string, unknown>): Promise<void> {
+    const interaction = { ...i, id: this.nextId(), actor: this.actor(), place: { serverId: SERVER, channelId: this.channel } } as Interaction;
+    this.show(await this.app.dispatcher.handle(interaction));
+  }
+
+  private meta(line: string): boolean {
+    const m = /^\/(as|where|quit|exit)\b\s*(.*)$/i.exec(line);
+    if (!m) return false;
+    const verb = m[1]!.toLowerCase();
+    const arg = m[2]!.trim().replace(/^#/, '');
+    if (verb === 'quit' || verb === 'exit') return true;
+    if (!/^[\w.-]{1,40}$/.test(arg)) {
+      this.write(`Usage: /${verb} <${verb === 'as' ? 'name' : 'channel'}> (letters, digits, . _ -)`);
+      return true;
+    }
+    if (verb === 'as') this.user = arg;
+    else this.channel = arg;
+    this.pressables = [];
+    this.pendingInput = undefined;
+    this.write(verb === 'as' ? `You are now ${arg}${this.admins.has(arg) ? ' (admin)' : ''}.` : `You are now in #${arg}.`);
+    return true;
+  }
+
+  async handleLine(raw: string): Promise<'quit' | void> {
+    const line = raw.trim();
+    if (!line) return;
+    if (/^\/(quit|exit)$/i.test(line)) return 'quit';
+    if (this.meta(line)) return;
+    if (/^\d+$/.test(line) && this.pressables.length) {
+      const p = this.pressables[Number(line) - 1];
+      if (!p) {
+        this.write(`There is no button ${line}.`);
+        return;
+      }
+      if (p.kind === 'link') return this.write(p.url);
+      if (p.kind === 'option') return this.dispatch({ kind: 'action', actionId: p.actionId, values: [p.value] });
+      if (p.component.input) {
+        this.pendingInput = { actionId: p.component.actionId, label: p.component.input.label };
+        return this.write(`${p.component.input.label}: type it on the next line.`);
+      }
+      return this.dispatch({ kind: 'action', actionId: p.component.actionId });
+    }
+    if (line.startsWith('/')) {
+      const parsed = parseCommandLine(line);
+      if (!parsed.ok) return this.write(parsed.error);
+      return this.dispatch({ kind: 'command', command: parsed.spec.key, options: parsed.options });
+    }
+    if (this.pendingInput) {
+      const { actionId } = this.pendingInput;
+      this.pendingInput = undefined;
+      return this.dispatch({ kind: 'action', actionId, text: line });
+    }
+    this.write('Commands start with /. Type /help to see them, or a button number to press it.');
+  }
+
+  prompt(): string {
+    return `${this.user}@#${this.channel}> `;
+  }
+
+  /** Reads lines until end of input or /quit; each line is handled before the next is read. */
+  async run(): Promise<void> {
+    const rl = createInterface({ input: this.options.input, output: this.options.interactive ? this.options.output : undefined, terminal: this.options.interactive });
+    const setPrompt = () => {
+      if (!this.options.interactive) return;
+      rl.setPrompt(this.prompt());
+      rl.prompt();
+    };
+    setPrompt();
+    for await (const line of rl) {
+      if ((await this.handleLine(line)) === 'quit') break;
+      setPrompt();
+    }
+    rl.close();
+    this.app.services.outbox.unregister('terminal');
+  }
+}

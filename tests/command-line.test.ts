@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { CommandSpec } from '../src/core/catalogue.js';
+import { parseCommandLine } from '../src/core/command-line.js';
+
+const catalogue: CommandSpec[] = [
+  { key: 'quiz', description: '', options: [{ name: 'lesson', description: '', type: 'string' }] },
+  {
+    key: 'quiz race',
+    description: '',
+    options: [
+      { name: 'rounds', description: '', type: 'integer' },
+      { name: 'lesson', description: '', type: 'string' },
+    ],
+  },
+  { key: 'ask', description: '', options: [{ name: 'question', description: '', type: 'string', required: true, rest: true }] },
+];
+
+describe('command line parser', () => {
+  it('matches the longest command and fills options in order', () => {
+    expect(parseCommandLine('/quiz race 5 moe-basics', catalogue)).toMatchObject({ ok: true, spec: { key: 'quiz race' }, options: { rounds: '5', lesson: 'moe-basics' } });
+    expect(parseCommandLine('quiz lesson:moe', catalogue)).toMatchObject({ ok: true, spec: { key: 'quiz' }, options: { lesson: 'moe' } });
+  });
+
+  it('takes named options in any order and quoted values', () => {
+    expect(parseCommandLine('/quiz race lesson:"a b" 3', catalogue)).toMatchObject({ ok: true, options: { lesson: 'a b', rounds: '3' } });
+  });
+
+  it('gives a rest option the remaining text verbatim', () => {
+    expect(parseCommandLine('/ask why does my MoE: answer "differ"?', catalogue)).toMatchObject({ ok: true, options: { question: 'why does my MoE: answer "differ"?' } });
+    expect(parseCommandLine('/ask question:what is routing', catalogue)).toMatchObject({ ok: true, options: { question: 'what is routing' } });
+  });
+
+  it('explains unknown commands and extra values', () => {
+    expect(parseCommandLine('/nope', catalogue)).toEqual({ ok: false, error: 'Unknown command /nope. Try /help.' });
+    expect(parseCommandLine('/quiz race 1 two three', catalogue)).toEqual({ ok: false, error: 'Too many values for /quiz race: "three" is not expected.' });
+  });
+});

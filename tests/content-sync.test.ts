@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/connection.js';
+import { questions } from '../src/db/schema.js';
+import { loadContent } from '../src/core/content/load.js';
+import { syncContent } from '../src/core/content/sync.js';
+import { demoBank, writeDemoContent } from './helpers/content.js';
+import { tempDir } from './helpers/tmp.js';
+
+describe('content sync', () => {
+  it('is idempotent, updates only edited questions and retires removed ones', () => {
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    const first = syncContent(db, loadContent(dir), 1000);
+    expect(first.questions).toEqual({ added: 3, changed: 0, retired: 0, unchanged: 0 });
+    expect(first.lessons).toEqual({ added: 1, changed: 0, retired: 0, unchanged: 0 });
+
+    const again = syncContent(db, loadContent(dir), 2000);
+    expect(again.questions).toEqual({ added: 0, changed: 0, retired: 0, unchanged: 3 });
+    expect(again.lessons.unchanged).toBe(1);
+    const stamp = (id: string) => db.select().from(questions).where(eq(questions.id, id)).get()!.updatedAt;
+    expect(stamp('demo-router')).toBe(1000);
+
+    writeDemoContent(dir, { 'banks/demo.yaml': demoBank.replace('Each token is routed to a few experts.', 'Each token goes to only a few experts.') });
+    const edited = syncContent(db, loadContent(dir), 3000);
+    expect(edited.questions).toEqual({ added: 0, changed: 1, retired: 0, unchanged: 2 });
+    expect(stamp('demo-few')).toBe(3000);
+    expect(stamp('demo-router')).toBe(1000);
+
+    const withoutTerm = demoBank.slice(0, demoBank.indexOf('  - id: demo-term'));
+    writeDemoContent(dir, { 'banks/demo.yaml': withoutTerm });
+    const removed = syncContent(db, loadContent(dir), 4000);
+    expect(removed.questions.retired).toBe(1);
+    expect(db.select().from(questions).where(eq(questions.id, 'demo-term')).get()!.retiredAt).toBe(4000);
+
+    writeDemoContent(dir);
+    expect(syncContent(db, loadContent(dir), 5000).questions.changed).toBe(1);
+    expect(db.select().from(questions).where(eq(questions.id, 'demo-term')).get()!.retiredAt).toBeNull();
+    db.$client.close();
+  });
+
+  it('opens the database with WAL, foreign keys and a busy timeout', () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'nested', 'dir', 'db.sqlite'));
+    expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(5000);
+    db.$client.close();
+  });
+});

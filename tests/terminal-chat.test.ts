@@ -1,0 +1,85 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { writeDemoContent } from './helpers/content.js';
+import { tempDir } from './helpers/tmp.js';
+
+function setup() {
+  const dir = tempDir();
+  writeDemoContent(join(dir, 'content'));
+  return { dir, env: { CONTENT_DIR: join(dir, 'content'), DATABASE_PATH: join(dir, 'data', 'bot.sqlite') } };
+}
+
+describe('terminal chat (child process, piped input)', () => {
+  it('prints the commands and the lessons, then exits 0 at end of input', async () => {
+    const { env } = setup();
+    const r = await runCli(['start'], { input: '/help\n/lessons\n', env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('No Discord or Slack credentials set');
+    expect(r.stdout).toContain('/lesson <id> [section] — Read a lesson, section by section.');
+    expect(r.stdout).toContain('Demo lesson (demo, 5 min, 2 sections)');
+    expect(existsSync(env.DATABASE_PATH)).toBe(true);
+    const db = new Database(env.DATABASE_PATH, { readonly: true });
+    expect(db.prepare('select count(*) n from questions').get()).toEqual({ n: 3 });
+    db.close();
+  });
+
+  it('presses buttons by number and switches user and channel', async () => {
+    const { env } = setup();
+    const r = await runCli(['chat'], { input: '/lesson demo\n1\n9\n1\n/as bob\n/where study\n/lesson nope\nhello\n', env });
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/Demo lesson — 1\/2\nThe premise\n\nMixture-of-experts models route each token to a few experts\.\n\[1\] Next: Key terms/);
+    expect(out).toMatch(/Demo lesson — 2\/2\nKey terms\n\nThe router picks the experts for each token\.\n\[1\] ◀ Previous/);
+    expect(out).toContain('There is no button 9.');
+    expect(out.match(/Demo lesson — 1\/2/g)).toHaveLength(2);
+    expect(out).toContain('You are now bob.');
+    expect(out).toContain('You are now in #study.');
+    expect(out).toContain('There is no lesson "nope". Lessons: demo.');
+    expect(out).toContain('Type /help to see them');
+  });
+
+  it('explains bad options with the usage', async () => {
+    const { env } = setup();
+    const r = await runCli(['chat'], { input: '/lesson demo section:0\n/lesson\n/help lesson\n', env });
+    expect(r.stdout).toContain("Option 'section' must be at least 1. Try /help lesson.");
+    expect(r.stdout).toContain("Option 'id' is required. Try /help lesson.");
+    expect(r.stdout).toContain('`id` — The lesson to read'.replace(/`/g, ''));
+  });
+
+  it('refuses bad configuration with one clear line and no stack trace', async () => {
+    const { dir, env } = setup();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_PATH: join(file, 'db.sqlite') }, /^Cannot open the database at DATABASE_PATH=.*a-file\/db\.sqlite: a part of the path is a file, not a directory\.$/],
+      [{ DATABASE_PATH: '/proc/quizbot/db.sqlite' }, /^Cannot open the database at DATABASE_PATH=\/proc\/quizbot\/db\.sqlite: the directory cannot be created there\.$/],
+      [{ DATABASE_PATH: '/sys/quizbot/db.sqlite' }, /^Cannot open the database at DATABASE_PATH=\/sys\/quizbot\/db\.sqlite: permission denied or not writable\.$/],
+      [{ NEW_CARDS_PER_DAY: '-3' }, /^Invalid NEW_CARDS_PER_DAY \(got "-3"\): .* See \.env\.example\.$/],
+      [{ CONTENT_DIR: join(dir, 'broken') }, /content error/],
+    ];
+    writeDemoContent(join(dir, 'broken'), { 'banks/demo.yaml': 'id: demo\ntitle: x\nquestions: [1]\n' });
+    for (const [over, expected] of cases) {
+      const r = await runCli(['start'], { input: '/help\n', env: { ...env, ...over } });
+      expect(r.code, JSON.stringify(over)).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(expected);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('lists lessons and banks as JSON', async () => {
+    const { env } = setup();
+    const lessons = JSON.parse((await runCli(['lessons', '--json'], { env })).stdout);
+    expect(lessons).toEqual([
+      expect.objectContaining({ id: 'demo', sections: [{ slug: 'the-premise', title: 'The premise' }, { slug: 'key-terms', title: 'Key terms' }] }),
+    ]);
+    const banks = JSON.parse((await runCli(['banks', '--json'], { env })).stdout);
+    expect(banks).toEqual([{ id: 'demo', title: 'Demo bank', origin: 'content', lesson: 'demo', questions: 3 }]);
+    const usage = await runCli(['nonsense'], { env });
+    expect(usage.code).toBe(2);
+  });
+});
