@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Timestamps are Unix epoch milliseconds (integers): cheap to compare and index. */
 const createdAt = () =>
@@ -82,3 +82,281 @@ export const users = sqliteTable(
   },
   (t) => [uniqueIndex('users_platform_external').on(t.platform, t.externalId)],
 );
+
+/** FSRS state of one user's card (one question). */
+export const cards = sqliteTable(
+  'cards',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    questionId: text('question_id')
+      .notNull()
+      .references(() => questions.id),
+    due: integer('due').notNull(),
+    stability: real('stability').notNull(),
+    difficulty: real('difficulty').notNull(),
+    elapsedDays: integer('elapsed_days').notNull(),
+    scheduledDays: integer('scheduled_days').notNull(),
+    learningSteps: integer('learning_steps').notNull(),
+    reps: integer('reps').notNull(),
+    lapses: integer('lapses').notNull(),
+    /** ts-fsrs State: 0 new, 1 learning, 2 review, 3 relearning. */
+    state: integer('state').notNull(),
+    lastReview: integer('last_review'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.questionId] }), index('cards_user_due').on(t.userId, t.due)],
+);
+
+/** Every graded answer: the history behind stats and retention. */
+export const reviews = sqliteTable(
+  'reviews',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').notNull(),
+    questionId: text('question_id').notNull(),
+    /** 1 Again, 3 Good (ts-fsrs Rating). */
+    rating: integer('rating').notNull(),
+    correct: integer('correct', { mode: 'boolean' }).notNull(),
+    /** Whether the card was due (or new) when answered: only those score. */
+    wasDue: integer('was_due', { mode: 'boolean' }).notNull(),
+    answeredAt: integer('answered_at').notNull(),
+    /** The user's local date (YYYY-MM-DD) of the answer. */
+    localDay: text('local_day').notNull(),
+  },
+  (t) => [index('reviews_user_time').on(t.userId, t.answeredAt), index('reviews_question').on(t.questionId)],
+);
+
+/** A personal quiz in progress: the planned queue and where the user is, so a restart resumes. */
+export const quizSessions = sqliteTable(
+  'quiz_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    serverId: text('server_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    mode: text('mode', { enum: ['daily', 'lesson', 'review'] }).notNull(),
+    lessonId: text('lesson_id'),
+    questionIds: text('question_ids', { mode: 'json' }).$type<string[]>().notNull(),
+    position: integer('position').notNull().default(0),
+    /** Shuffled choice order of the current question (indexes into its choices). */
+    order: text('choice_order', { mode: 'json' }).$type<number[]>().notNull(),
+    correct: integer('correct').notNull().default(0),
+    points: integer('points').notNull().default(0),
+    /** Questions answered wrong in this session (for /quiz review). */
+    missed: text('missed', { mode: 'json' }).$type<string[]>().notNull(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+    localDay: text('local_day').notNull(),
+  },
+  (t) => [index('quiz_sessions_user').on(t.userId, t.startedAt)],
+);
+
+/** One row per answered position of a session: a second click on the same question is a no-op. */
+export const sessionAnswers = sqliteTable(
+  'session_answers',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => quizSessions.id),
+    position: integer('position').notNull(),
+    questionId: text('question_id').notNull(),
+    /** The answer as given: a choice index into the question's choices, or typed text. */
+    answer: text('answer').notNull(),
+    correct: integer('correct', { mode: 'boolean' }).notNull(),
+    points: integer('points').notNull(),
+    interactionId: text('interaction_id').notNull(),
+    answeredAt: integer('answered_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.position] })],
+);
+
+/** Points, each with a natural key so a double click, retry or replay never counts twice. */
+export const awards = sqliteTable(
+  'awards',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    awardKey: text('award_key').notNull(),
+    userId: integer('user_id').notNull(),
+    /** `<platform>:<server>`: leaderboards never mix servers. */
+    serverKey: text('server_key').notNull(),
+    channelId: text('channel_id').notNull(),
+    points: integer('points').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('awards_key').on(t.awardKey), index('awards_server_time').on(t.serverKey, t.createdAt)],
+);
+
+/**
+ * Running totals per scope and period (`all`, `w2026-47`, `m2026-11`, `s3`), kept up to date with
+ * each award so a leaderboard reads an index instead of summing every award. Scope is
+ * `<platform>:<server>` or `<platform>:<server>#<channel>`.
+ */
+export const scores = sqliteTable(
+  'scores',
+  {
+    scope: text('scope').notNull(),
+    period: text('period').notNull(),
+    userId: integer('user_id').notNull(),
+    points: integer('points').notNull(),
+    /** When the total last grew: ties go to whoever got there first. */
+    reachedAt: integer('reached_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.period, t.userId] }),
+    index('scores_rank').on(t.scope, t.period, t.points, t.reachedAt),
+  ],
+);
+
+export const streaks = sqliteTable('streaks', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  current: integer('current').notNull(),
+  best: integer('best').notNull(),
+  /** The user's local date (YYYY-MM-DD) of the last day that counted. */
+  lastDay: text('last_day').notNull(),
+});
+
+export const seasons = sqliteTable(
+  'seasons',
+  {
+    serverKey: text('server_key').notNull(),
+    number: integer('number').notNull(),
+    startedAt: integer('started_at').notNull(),
+    endedAt: integer('ended_at'),
+    endedBy: text('ended_by'),
+  },
+  (t) => [primaryKey({ columns: [t.serverKey, t.number] })],
+);
+
+export const studyGroups = sqliteTable(
+  'study_groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    serverKey: text('server_key').notNull(),
+    name: text('name').notNull(),
+    /** Lowercased name: names are unique per server regardless of case. */
+    nameKey: text('name_key').notNull(),
+    createdBy: integer('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('study_groups_name').on(t.serverKey, t.nameKey)],
+);
+
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => studyGroups.id, { onDelete: 'cascade' }),
+    serverKey: text('server_key').notNull(),
+    userId: integer('user_id').notNull(),
+    joinedAt: integer('joined_at').notNull(),
+  },
+  // One group per user per server.
+  (t) => [primaryKey({ columns: [t.serverKey, t.userId] }), index('group_members_group').on(t.groupId)],
+);
+
+/** A channel race: rounds of public questions; the first correct answer wins a round. */
+export const races = sqliteTable('races', {
+  id: text('id').primaryKey(),
+  platform: text('platform').notNull(),
+  serverId: text('server_id').notNull(),
+  channelId: text('channel_id').notNull(),
+  lessonId: text('lesson_id'),
+  questionIds: text('question_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  /** Shuffled choice order per round. */
+  orders: text('orders', { mode: 'json' }).$type<number[][]>().notNull(),
+  round: integer('round').notNull(),
+  roundEndsAt: integer('round_ends_at').notNull(),
+  status: text('status', { enum: ['running', 'finished'] }).notNull(),
+  startedBy: integer('started_by').notNull(),
+  startedAt: integer('started_at').notNull(),
+});
+
+export const raceAnswers = sqliteTable(
+  'race_answers',
+  {
+    raceId: text('race_id')
+      .notNull()
+      .references(() => races.id),
+    round: integer('round').notNull(),
+    userId: integer('user_id').notNull(),
+    choice: integer('choice').notNull(),
+    correct: integer('correct', { mode: 'boolean' }).notNull(),
+    answeredAt: integer('answered_at').notNull(),
+    points: integer('points').notNull(),
+  },
+  // Each user's first click in a round counts; a second one hits this key.
+  (t) => [primaryKey({ columns: [t.raceId, t.round, t.userId] })],
+);
+
+export const schedules = sqliteTable(
+  'schedules',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    platform: text('platform').notNull(),
+    serverId: text('server_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** HH:MM in `timezone`. */
+    time: text('time').notNull(),
+    timezone: text('timezone').notNull(),
+    weeklyLeaderboard: integer('weekly_leaderboard', { mode: 'boolean' }).notNull(),
+    createdBy: text('created_by').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    lastPostedDay: text('last_posted_day'),
+  },
+  (t) => [uniqueIndex('schedules_channel').on(t.platform, t.serverId, t.channelId)],
+);
+
+export const questionReports = sqliteTable(
+  'question_reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    questionId: text('question_id').notNull(),
+    userId: integer('user_id').notNull(),
+    serverKey: text('server_key').notNull(),
+    comment: text('comment').notNull(),
+    createdAt: integer('created_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [index('question_reports_open').on(t.resolvedAt, t.createdAt)],
+);
+
+/** Every applied import: who, when, which file, what changed. */
+export const imports = sqliteTable(
+  'imports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    bankId: text('bank_id').notNull(),
+    actor: text('actor').notNull(),
+    platform: text('platform').notNull(),
+    fileName: text('file_name').notNull(),
+    fileHash: text('file_hash').notNull(),
+    format: text('format').notNull(),
+    added: integer('added').notNull(),
+    changed: integer('changed').notNull(),
+    removed: integer('removed').notNull(),
+    unchanged: integer('unchanged').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('imports_time').on(t.createdAt)],
+);
+
+/** An import validated and shown as a dry run, waiting for an admin's confirmation button. */
+export const importDrafts = sqliteTable('import_drafts', {
+  id: text('id').primaryKey(),
+  actor: text('actor').notNull(),
+  platform: text('platform').notNull(),
+  fileName: text('file_name').notNull(),
+  fileHash: text('file_hash').notNull(),
+  format: text('format').notNull(),
+  /** The parsed bank as JSON. */
+  bank: text('bank').notNull(),
+  createdAt: integer('created_at').notNull(),
+  appliedAt: integer('applied_at'),
+});
