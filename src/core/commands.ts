@@ -23,6 +23,94 @@ export const CATALOGUE: readonly CommandSpec[] = [
       { name: 'section', description: 'Start at this section number', type: 'integer', min: 1, max: 100 },
     ],
   },
+  {
+    key: 'quiz',
+    description: "Take today's quiz: your due questions plus a few new ones.",
+    options: [{ name: 'lesson', description: 'Study only this lesson', type: 'string', autocomplete: 'lesson', maxLength: 64 }],
+  },
+  {
+    key: 'quiz review',
+    description: "Redo the questions you missed today (no points).",
+    options: [],
+  },
+  {
+    key: 'quiz race',
+    description: 'Start a race in this channel: first correct answer wins each round.',
+    options: [
+      { name: 'rounds', description: 'Number of rounds (1-10, default 5)', type: 'integer', min: 1, max: 10 },
+      { name: 'lesson', description: 'Ask questions from this lesson only', type: 'string', autocomplete: 'lesson', maxLength: 64 },
+    ],
+    visibility: 'public',
+  },
+  {
+    key: 'leaderboard',
+    description: 'Top 10 and your own rank.',
+    options: [
+      { name: 'period', description: 'week, month, season or all (default week)', type: 'string', choices: ['week', 'month', 'season', 'all'] },
+      { name: 'scope', description: 'server, channel or groups (default server)', type: 'string', choices: ['server', 'channel', 'groups'] },
+      { name: 'season', description: 'An earlier season by number', type: 'integer', min: 1, max: 10000 },
+    ],
+    visibility: 'public',
+  },
+  {
+    key: 'stats',
+    description: 'Your cards due, retention, accuracy by lesson and streak.',
+    options: [],
+  },
+  {
+    key: 'settings',
+    description: 'Your settings: time zone for streaks and daily quizzes.',
+    options: [{ name: 'timezone', description: 'An IANA time zone, e.g. Europe/Berlin', type: 'string', maxLength: 64 }],
+  },
+  {
+    key: 'group create',
+    description: 'Create a study group (you join it).',
+    options: [{ name: 'name', description: 'Group name', type: 'string', required: true, maxLength: 40, rest: true }],
+  },
+  {
+    key: 'group join',
+    description: 'Join a study group (one per server).',
+    options: [{ name: 'name', description: 'Group name', type: 'string', required: true, maxLength: 40, rest: true }],
+  },
+  {
+    key: 'group leave',
+    description: 'Leave your study group.',
+    options: [],
+  },
+  {
+    key: 'group list',
+    description: 'The study groups of this server.',
+    options: [],
+  },
+  {
+    key: 'quiz-admin schedule',
+    description: "Post today's quiz in a channel every day at a time, or turn it off.",
+    options: [
+      { name: 'time', description: 'HH:MM (24 h), or off', type: 'string', required: true, maxLength: 5 },
+      { name: 'timezone', description: 'IANA time zone (default: the server default)', type: 'string', maxLength: 64 },
+      { name: 'channel', description: 'Channel id (default: this channel)', type: 'string', maxLength: 64 },
+      { name: 'weekly', description: 'Also post the weekly leaderboard on Mondays', type: 'boolean' },
+    ],
+    admin: true,
+  },
+  {
+    key: 'quiz-admin stats',
+    description: 'Per-question accuracy and attempts, with too easy / too hard flags.',
+    options: [],
+    admin: true,
+  },
+  {
+    key: 'quiz-admin reports',
+    description: 'Questions reported by learners.',
+    options: [],
+    admin: true,
+  },
+  {
+    key: 'quiz-admin end-season',
+    description: 'End the current season: archive its standings and start a new one.',
+    options: [],
+    admin: true,
+  },
 ];
 
 const byKey = new Map(CATALOGUE.map((c) => [c.key, c]));

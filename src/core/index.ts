@@ -1,8 +1,9 @@
 import { Dispatcher, type Capability } from './dispatcher.js';
 import { lessonsCapability } from './lessons/commands.js';
+import { quizCapability } from './quiz/index.js';
 import type { Services } from './services.js';
 
-/** Every capability of the core, wired into one dispatcher. */
+/** Every capability of the core, wired into one dispatcher. Add a capability here. */
 export function createDispatcher(services: Services, extra: Capability[] = []): Dispatcher {
-  return new Dispatcher(services, [lessonsCapability, ...extra]);
+  return new Dispatcher(services, [lessonsCapability, quizCapability, ...extra]);
 }
