@@ -184,6 +184,7 @@ CREATE TABLE `reviews` (
 	`rating` integer NOT NULL,
 	`correct` integer NOT NULL,
 	`was_due` integer NOT NULL,
+	`was_new` integer NOT NULL,
 	`answered_at` integer NOT NULL,
 	`local_day` text NOT NULL
 );

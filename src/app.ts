@@ -5,13 +5,19 @@ import { loadContent } from './core/content/load.js';
 import { syncContent, type ContentSyncReport } from './core/content/sync.js';
 import { createDispatcher } from './core/index.js';
 import type { Dispatcher } from './core/dispatcher.js';
-import { LessonLibrary, Outbox, systemClock, type Clock, type Services } from './core/services.js';
+import { LessonLibrary, ManualClock, Outbox, systemClock, type Clock, type Services } from './core/services.js';
+import { startQuizBackground } from './core/quiz/index.js';
+import { tickRaces } from './core/quiz/race.js';
 import type { Logger } from './logger.js';
 
 export interface App {
   services: Services;
   dispatcher: Dispatcher;
   contentReport: ContentSyncReport;
+  /** Starts timers: race rounds and daily posts. */
+  startBackground(): void;
+  /** Runs what is due now (after a manual clock moved). */
+  runDue(): void;
   close(): void;
 }
 
@@ -33,17 +39,24 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     config,
     db,
     logger,
-    clock: options.clock ?? systemClock,
+    clock: options.clock ?? (config.QUIZBOT_CLOCK ? new ManualClock(new Date(config.QUIZBOT_CLOCK)) : systemClock),
     lessons: new LessonLibrary(content.lessons),
     outbox: new Outbox(logger),
   };
   logger.debug({ content: contentReport }, 'content synced');
   const dispatcher = createDispatcher(services);
+  let stopBackground: (() => void) | undefined;
   return {
     services,
     dispatcher,
     contentReport,
+    startBackground: () => {
+      stopBackground ??= startQuizBackground(services);
+    },
+    runDue: () => tickRaces(services, services.clock.now()),
     close: () => {
+      stopBackground?.();
+      stopBackground = undefined;
       if (db.$client.open) db.$client.close();
     },
   };

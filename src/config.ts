@@ -37,6 +37,7 @@ export const configSchema = z.object({
     .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
   NEW_CARDS_PER_DAY: z.coerce.number().int().min(0).max(200).default(5),
   QUIZ_MAX_CARDS: z.coerce.number().int().min(1).max(200).default(20),
+  RACE_ROUND_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
@@ -65,6 +66,8 @@ export const configSchema = z.object({
   BACKUP_CRON: optionalString,
   BACKUP_KEEP: positiveInt.default(14),
 
+  /** Start the bot's clock at this instant and let the terminal chat's /clock move it (demos, tests). */
+  QUIZBOT_CLOCK: optionalString.pipe(z.iso.datetime({ offset: true }).optional()),
   /** Terminal chat users who may run admin commands (comma-separated names). */
   TERMINAL_ADMINS: z.string().default('you,admin'),
 });

@@ -47,6 +47,7 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
       app.close();
       throw err;
     }
+    app.startBackground();
     logger.info({ platforms: handles.map((h) => h.name) }, 'bot started');
     await new Promise<void>((resolveStop) => {
       const stop = async (signal: string) => {
@@ -69,6 +70,7 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
     interactive,
     imageDir: resolve('data', 'images'),
   });
+  app.startBackground();
   try {
     await chat.run();
   } finally {

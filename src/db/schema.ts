@@ -120,6 +120,8 @@ export const reviews = sqliteTable(
     correct: integer('correct', { mode: 'boolean' }).notNull(),
     /** Whether the card was due (or new) when answered: only those score. */
     wasDue: integer('was_due', { mode: 'boolean' }).notNull(),
+    /** Whether this was the card's first review (counts against the daily new-card limit). */
+    wasNew: integer('was_new', { mode: 'boolean' }).notNull(),
     answeredAt: integer('answered_at').notNull(),
     /** The user's local date (YYYY-MM-DD) of the answer. */
     localDay: text('local_day').notNull(),

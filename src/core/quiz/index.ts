@@ -1,12 +1,88 @@
-import type { Capability, CommandHandler } from '../dispatcher.js';
+import type { ActionContext, Capability } from '../dispatcher.js';
 import { UserError } from '../errors.js';
+import type { Services } from '../services.js';
+import { endSeason, questionStats, reportQuestion, reportsReply, resolveReport } from './admin.js';
+import { createGroup, joinGroup, leaveGroup, listGroups } from './groups.js';
+import { leaderboardReply, type Period, type Scope } from './leaderboard.js';
+import { answerQuestion, nextQuestion, startQuiz } from './personal.js';
+import { settingsReply, statsReply } from './profile.js';
+import { answerRace, startRace, tickRaces } from './race.js';
+import { dailyScheduler, setSchedule } from './schedule.js';
 
-const pending: CommandHandler = () => {
-  throw new UserError('This command is being built.');
-};
+function position(raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UserError('This button is not valid any more.');
+  return n;
+}
+
+const actor = (ctx: ActionContext) => ctx.interaction.actor;
 
 export const quizCapability: Capability = {
-  commands: Object.fromEntries(
-    ['quiz', 'quiz review', 'quiz race', 'leaderboard', 'stats', 'settings', 'group create', 'group join', 'group leave', 'group list', 'quiz-admin schedule', 'quiz-admin stats', 'quiz-admin reports', 'quiz-admin end-season'].map((k) => [k, pending]),
-  ),
+  commands: {
+    quiz: ({ services, interaction, options, now }) => startQuiz(services, interaction.actor, interaction.place, options.lesson ? 'lesson' : 'daily', options.lesson, now),
+    'quiz review': ({ services, interaction, now }) => startQuiz(services, interaction.actor, interaction.place, 'review', undefined, now),
+    'quiz race': ({ services, interaction, options, now }) => startRace(services, interaction.actor, interaction.place, options.rounds ?? 5, options.lesson, now),
+    leaderboard: ({ services, interaction, options, now }) =>
+      leaderboardReply(services, interaction.actor, interaction.place, (options.period ?? (options.season ? 'season' : 'week')) as Period, (options.scope ?? 'server') as Scope, options.season, now),
+    stats: ({ services, interaction, now }) => statsReply(services, interaction.actor, interaction.place, now),
+    settings: ({ services, interaction, options }) => settingsReply(services, interaction.actor, options.timezone),
+    'group create': ({ services, interaction, options, now }) => createGroup(services, interaction.actor, interaction.place, options.name, now),
+    'group join': ({ services, interaction, options, now }) => joinGroup(services, interaction.actor, interaction.place, options.name, now),
+    'group leave': ({ services, interaction }) => leaveGroup(services, interaction.actor, interaction.place),
+    'group list': ({ services, interaction }) => listGroups(services, interaction.actor, interaction.place),
+    'quiz-admin schedule': ({ services, interaction, options, now }) => setSchedule(services, interaction.actor, interaction.place, options, now),
+    'quiz-admin stats': ({ services }) => questionStats(services),
+    'quiz-admin reports': ({ services, interaction }) => reportsReply(services, interaction.actor, interaction.place),
+    'quiz-admin end-season': ({ services, interaction, now }) => endSeason(services, interaction.actor, interaction.place, now),
+  },
+  actions: {
+    // qa:<session>:<position>:<display index | x>
+    qa: (ctx) => {
+      const [sid = '', pos, choice] = ctx.args;
+      const given = choice === 'x' ? ({ kind: 'unknown' } as const) : ({ kind: 'choice', display: position(choice) } as const);
+      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), given, ctx.now);
+    },
+    // qt:<session>:<position>, with the typed text
+    qt: (ctx) => {
+      const [sid = '', pos] = ctx.args;
+      const text = ctx.interaction.text?.trim();
+      if (!text) throw new UserError('Type an answer, or press "I don\'t know".');
+      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), { kind: 'text', text: text.slice(0, 200) }, ctx.now);
+    },
+    // qm:<session>:<position>, with the selected display indexes
+    qm: (ctx) => {
+      const [sid = '', pos] = ctx.args;
+      const values = (ctx.interaction.values ?? []).map(position);
+      if (values.length === 0) throw new UserError('Pick at least one answer.');
+      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), { kind: 'choices', display: values }, ctx.now);
+    },
+    qn: (ctx) => nextQuestion(ctx.services, actor(ctx), ctx.args[0] ?? '', ctx.now),
+    qs: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'daily', undefined, ctx.now),
+    qrv: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now),
+    // ra:<race>:<round>:<display index>
+    ra: (ctx) => {
+      const [rid = '', round, choice] = ctx.args;
+      return answerRace(ctx.services, actor(ctx), rid, position(round), position(choice), ctx.now);
+    },
+    qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0] ?? '', ctx.interaction.text, ctx.now),
+    qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, position(ctx.args[0]), ctx.now),
+  },
 };
+
+/** Background work of the quiz: race rounds that time out, and the daily posts. */
+export function startQuizBackground(services: Services): () => void {
+  const timer = setInterval(() => {
+    try {
+      tickRaces(services, services.clock.now());
+    } catch (err) {
+      services.logger.error({ err }, 'race tick failed');
+    }
+  }, 1000);
+  timer.unref();
+  const scheduler = dailyScheduler(services);
+  scheduler.start();
+  return () => {
+    clearInterval(timer);
+    scheduler.stop();
+  };
+}

@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { App } from '../../app.js';
 import { parseCommandLine } from '../../core/command-line.js';
 import type { Actor, Interaction, Post, Reply } from '../../core/interaction.js';
+import { ManualClock } from '../../core/services.js';
 import { renderReply, type Pressable } from './render.js';
 
 export interface TerminalChatOptions {
@@ -84,19 +85,39 @@ export class TerminalChat {
     this.show(await this.app.dispatcher.handle(interaction));
   }
 
+  /** /clock +1d | +3h | +30m | <ISO time>: moves a manual clock (QUIZBOT_CLOCK) and runs what is due. */
+  private moveClock(arg: string): void {
+    const clock = this.app.services.clock;
+    if (!(clock instanceof ManualClock)) return this.write('The clock is real time. Start with QUIZBOT_CLOCK=<ISO time> to move it.');
+    const rel = /^\+(\d+)([dhms])$/.exec(arg);
+    if (rel) clock.advance(Number(rel[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[rel[2] as 'd' | 'h' | 'm' | 's']);
+    else if (arg && !Number.isNaN(Date.parse(arg))) clock.set(new Date(arg));
+    else if (arg) return this.write('Usage: /clock +1d | +2h | +30m | 2026-12-01T09:00:00Z');
+    this.write(`It is now ${clock.now().toISOString()}.`);
+    this.app.runDue();
+  }
+
   private meta(line: string): boolean {
-    const m = /^\/(as|where|quit|exit)\b\s*(.*)$/i.exec(line);
+    const m = /^\/(as|where|clock|quit|exit)\b\s*(.*)$/i.exec(line);
     if (!m) return false;
     const verb = m[1]!.toLowerCase();
     const arg = m[2]!.trim().replace(/^#/, '');
     if (verb === 'quit' || verb === 'exit') return true;
+    if (verb === 'clock') {
+      this.moveClock(arg);
+      return true;
+    }
     if (!/^[\w.-]{1,40}$/.test(arg)) {
       this.write(`Usage: /${verb} <${verb === 'as' ? 'name' : 'channel'}> (letters, digits, . _ -)`);
       return true;
     }
+    // Buttons on screen stay pressable by the new user (public race buttons; someone else's
+    // quiz buttons are refused by the core). Another channel shows other messages.
     if (verb === 'as') this.user = arg;
-    else this.channel = arg;
-    this.pressables = [];
+    else {
+      this.channel = arg;
+      this.pressables = [];
+    }
     this.pendingInput = undefined;
     this.write(verb === 'as' ? `You are now ${arg}${this.admins.has(arg) ? ' (admin)' : ''}.` : `You are now in #${arg}.`);
     return true;
@@ -107,6 +128,15 @@ export class TerminalChat {
     if (!line) return;
     if (/^\/(quit|exit)$/i.test(line)) return 'quit';
     if (this.meta(line)) return;
+    if (/^\d+(\s*,\s*\d+)+$/.test(line) && this.pressables.length) {
+      // Several options of one select menu: "1,3".
+      const picked = line.split(',').map((n) => this.pressables[Number(n) - 1]);
+      const first = picked[0];
+      if (first?.kind !== 'option' || picked.some((p) => p?.kind !== 'option' || p.actionId !== first.actionId)) {
+        return this.write('Pick several options of one menu, like 1,3.');
+      }
+      return this.dispatch({ kind: 'action', actionId: first.actionId, values: picked.map((p) => (p as { value: string }).value) });
+    }
     if (/^\d+$/.test(line) && this.pressables.length) {
       const p = this.pressables[Number(line) - 1];
       if (!p) {

@@ -1,0 +1,92 @@
+import { encodeAction } from '../actions.js';
+import { UserError } from '../errors.js';
+import type { Actor, Button, Place, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import { assertAdmin } from '../permissions.js';
+import type { Services } from '../services.js';
+import { truncate } from '../util/text.js';
+import { readBoard } from './leaderboard.js';
+import { quizStore, serverKey } from './store.js';
+
+/** Thresholds for flagging questions, with enough attempts to mean something. */
+export const QUESTION_FLAGS = { minAttempts: 5, tooEasy: 0.9, tooHard: 0.35 } as const;
+
+/** Ends the current season: its standings stay readable as season N, and season N+1 starts. */
+export function endSeason(services: Services, actor: Actor, place: Place, now: Date): Reply {
+  const store = quizStore(services);
+  const key = serverKey(actor.platform, place);
+  const current = store.currentSeason(key, now.getTime());
+  const user = store.user(actor);
+  store.sqlite.transaction(() => {
+    store.q('UPDATE seasons SET ended_at = ?, ended_by = ? WHERE server_key = ? AND number = ? AND ended_at IS NULL').run(now.getTime(), actor.userId, key, current);
+    store.q('INSERT INTO seasons (server_key, number, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, current + 1, now.getTime());
+  })();
+  store.forgetSeason(key);
+  const board = readBoard(store, key, `s${current}`, user.id);
+  const standings = board.top.length ? board.top.map((r) => md`${r.rank}. ${r.name} — ${r.points}`).join('\n') : md`Nobody scored this season.`;
+  return {
+    title: `Season ${current} is over`,
+    text: md`Final standings (see them any time with \`/leaderboard season:${current}\`):\n` + standings + md`\n\nSeason ${current + 1} starts now. Good luck!`,
+    visibility: 'public',
+  };
+}
+
+export function questionStats(services: Services): Reply {
+  const store = quizStore(services);
+  const rows = store
+    .q<[], { id: string; prompt: string; n: number; hits: number }>(
+      `SELECT q.id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
+       FROM questions q LEFT JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL GROUP BY q.id ORDER BY n DESC, q.id LIMIT 200`,
+    )
+    .all();
+  const answered = rows.filter((r) => r.n > 0);
+  if (answered.length === 0) return { text: 'No answers yet.', visibility: 'ephemeral' };
+  const flag = (r: (typeof rows)[number]) => {
+    if (r.n < QUESTION_FLAGS.minAttempts) return '';
+    const rate = r.hits / r.n;
+    return rate >= QUESTION_FLAGS.tooEasy ? ' ⚠️ too easy' : rate <= QUESTION_FLAGS.tooHard ? ' ⚠️ too hard' : '';
+  };
+  const lines = answered.slice(0, 25).map((r) => md`\`${r.id}\` ${Math.round((100 * r.hits) / r.n)}% of ${r.n}` + flag(r) + md` — ${truncate(r.prompt, 70)}`);
+  const flagged = answered.filter((r) => flag(r)).length;
+  return {
+    title: 'Question stats',
+    text: lines.join('\n') + md`\n\n${answered.length} questions answered, ${flagged} flagged (at least ${QUESTION_FLAGS.minAttempts} attempts and ≥ ${QUESTION_FLAGS.tooEasy * 100}% or ≤ ${QUESTION_FLAGS.tooHard * 100}% right).`,
+    visibility: 'ephemeral',
+  };
+}
+
+/** The "Report question" button: the comment goes into the admins' queue. */
+export function reportQuestion(services: Services, actor: Actor, place: Place, questionId: string, comment: string | undefined, now: Date): Reply {
+  const store = quizStore(services);
+  const text = (comment ?? '').trim();
+  if (!text) throw new UserError('Please say what is wrong with the question.');
+  if (!store.stmt.question.get(questionId)) throw new UserError('This question no longer exists.');
+  const user = store.user(actor);
+  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, serverKey(actor.platform, place), truncate(text, 500), now.getTime());
+  return { text: 'Thanks! An admin will look at this question.', visibility: 'ephemeral' };
+}
+
+export function reportsReply(services: Services, actor: Actor, place: Place): Reply {
+  const store = quizStore(services);
+  const rows = store
+    .q<[string], { id: number; questionId: string; comment: string; name: string; prompt: string | null }>(
+      `SELECT r.id, r.question_id questionId, r.comment, u.display_name name, json_extract(q.body, '$.prompt') prompt
+       FROM question_reports r JOIN users u ON u.id = r.user_id LEFT JOIN questions q ON q.id = r.question_id
+       WHERE r.resolved_at IS NULL AND r.server_key = ? ORDER BY r.created_at LIMIT 10`,
+    )
+    .all(serverKey(actor.platform, place));
+  if (rows.length === 0) return { text: 'No open reports.', visibility: 'ephemeral' };
+  const text = rows.map((r, i) => md`${i + 1}. \`${r.questionId}\` ${truncate(r.prompt ?? '', 80)}\n   ${r.name}: "${r.comment}"`).join('\n');
+  const buttons: Button[] = rows.map((r, i) => ({ kind: 'button', label: `Resolve ${i + 1}`, actionId: encodeAction('qres', r.id), style: 'secondary' }));
+  const components: Button[][] = [];
+  for (let i = 0; i < buttons.length; i += 5) components.push(buttons.slice(i, i + 5));
+  return { title: 'Reported questions', text, components, visibility: 'ephemeral' };
+}
+
+export function resolveReport(services: Services, actor: Actor, place: Place, reportId: number, now: Date): Reply {
+  assertAdmin(actor, 'Resolving reports');
+  const store = quizStore(services);
+  const done = store.q('UPDATE question_reports SET resolved_at = ? WHERE id = ? AND server_key = ? AND resolved_at IS NULL').run(now.getTime(), reportId, serverKey(actor.platform, place));
+  if (done.changes === 0) return { text: 'That report is already resolved.', visibility: 'ephemeral' };
+  return { ...reportsReply(services, actor, place), replaceOriginal: true };
+}

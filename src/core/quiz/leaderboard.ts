@@ -1,0 +1,122 @@
+import { UserError } from '../errors.js';
+import type { Actor, Place, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import type { Services } from '../services.js';
+import { periodKeys } from './scoring.js';
+import { quizStore, serverKey, type QuizStore } from './store.js';
+
+export type Period = 'week' | 'month' | 'season' | 'all';
+export type Scope = 'server' | 'channel' | 'groups';
+
+interface Row {
+  userId: number;
+  points: number;
+  reachedAt: number;
+}
+
+export interface Board {
+  top: (Row & { rank: number; name: string })[];
+  /** The caller's rank with up to two neighbours on each side, when outside the top 10. */
+  around: (Row & { rank: number; name: string })[];
+  me?: Row & { rank: number };
+}
+
+function periodKey(store: QuizStore, key: string, period: Period, season: number | undefined, now: Date): string {
+  if (season !== undefined) return `s${season}`;
+  if (period === 'all') return 'all';
+  const current = store.currentSeason(key, now.getTime());
+  const keys = periodKeys(now, store.services.config.DEFAULT_TIMEZONE, current);
+  return keys[period];
+}
+
+/**
+ * Top 10 and the caller's neighbourhood from the running totals: three index range reads, however
+ * many awards there are. Ties go to whoever reached the score first.
+ */
+export function readBoard(store: QuizStore, scope: string, period: string, userId: number, size = 10): Board {
+  const name = (id: number) => store.userById(id)?.displayName ?? 'someone';
+  const top = (store
+    .q('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ? ORDER BY points DESC, reached_at ASC LIMIT ?')
+    .all(scope, period, size) as Row[]).map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
+  const mine = store.q('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ? AND user_id = ?').get(scope, period, userId) as Row | undefined;
+  if (!mine) return { top, around: [] };
+  const above = (store
+    .q('SELECT count(*) n FROM scores WHERE scope = ? AND period = ? AND (points > ? OR (points = ? AND reached_at < ?))')
+    .get(scope, period, mine.points, mine.points, mine.reachedAt) as { n: number }).n;
+  const me = { ...mine, rank: above + 1 };
+  if (me.rank <= size) return { top, around: [], me };
+  const before = store
+    .q(
+      `SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?
+       AND (points > ? OR (points = ? AND reached_at < ?)) ORDER BY points ASC, reached_at DESC LIMIT 2`,
+    )
+    .all(scope, period, mine.points, mine.points, mine.reachedAt) as Row[];
+  const after = store
+    .q(
+      `SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?
+       AND (points < ? OR (points = ? AND reached_at > ?)) ORDER BY points DESC, reached_at ASC LIMIT 2`,
+    )
+    .all(scope, period, mine.points, mine.points, mine.reachedAt) as Row[];
+  const around = [
+    ...before.reverse().map((r, i) => ({ ...r, rank: me.rank - before.length + i, name: name(r.userId) })),
+    { ...mine, rank: me.rank, name: name(mine.userId) },
+    ...after.map((r, i) => ({ ...r, rank: me.rank + 1 + i, name: name(r.userId) })),
+  ];
+  return { top, around, me };
+}
+
+function periodLabel(period: Period, season: number | undefined, now: Date, store: QuizStore, key: string): string {
+  if (season !== undefined) return `season ${season}`;
+  if (period === 'season') return `season ${store.currentSeason(key, now.getTime())}`;
+  return { week: 'this week', month: 'this month', all: 'all time' }[period];
+}
+
+function groupBoard(store: QuizStore, key: string, period: string, userId: number): string {
+  const rows = store
+    .q(
+      `SELECT g.name, count(m.user_id) members, coalesce(sum(s.points), 0) total,
+         sum(CASE WHEN s.points > 0 THEN 1 ELSE 0 END) active,
+         max(CASE WHEN m.user_id = ? THEN 1 ELSE 0 END) mine
+       FROM study_groups g JOIN group_members m ON m.group_id = g.id
+       LEFT JOIN scores s ON s.scope = ? AND s.period = ? AND s.user_id = m.user_id
+       WHERE g.server_key = ? GROUP BY g.id`,
+    )
+    .all(userId, key, period, key) as { name: string; members: number; total: number; active: number; mine: number }[];
+  if (rows.length === 0) return md`No study groups yet. Create one with \`/group create <name>\`.`;
+  const ranked = rows
+    .map((r) => ({ ...r, perMember: r.active ? r.total / r.active : 0 }))
+    .sort((a, b) => b.perMember - a.perMember || b.total - a.total || a.name.localeCompare(b.name));
+  return ranked
+    .map((r, i) => {
+      const line = md`${i + 1}. ${r.name} — ${r.perMember.toFixed(1)} points per active member (${r.total} points, ${r.active} of ${r.members} active)`;
+      return r.mine ? `**${line}**` : line;
+    })
+    .join('\n');
+}
+
+export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date): Reply {
+  const store = quizStore(services);
+  const key = serverKey(actor.platform, place);
+  if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
+  const user = store.user(actor);
+  const pk = periodKey(store, key, period, season, now);
+  const label = periodLabel(period, season, now, store, key);
+  if (scope === 'groups') {
+    return { title: `Study groups — ${label}`, text: groupBoard(store, key, pk, user.id), visibility: 'public' };
+  }
+  const scopeKey = scope === 'channel' ? `${key}#${place.channelId}` : key;
+  const board = readBoard(store, scopeKey, pk, user.id);
+  const where = scope === 'channel' ? 'this channel' : 'this server';
+  if (board.top.length === 0) {
+    return { title: `Leaderboard — ${where}, ${label}`, text: md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`, visibility: 'public' };
+  }
+  const line = (r: Board['top'][number]) => {
+    const medal = r.rank === 1 ? '🥇' : r.rank === 2 ? '🥈' : r.rank === 3 ? '🥉' : `${r.rank}.`;
+    const text = md`${medal} ${r.name} — ${r.points}`;
+    return r.userId === user.id ? `**${text}**` : text;
+  };
+  let text = board.top.map(line).join('\n');
+  if (board.around.length) text += '\n…\n' + board.around.map(line).join('\n');
+  else if (!board.me) text += md`\n\n_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
+  return { title: `Leaderboard — ${where}, ${label}`, text, visibility: 'public' };
+}

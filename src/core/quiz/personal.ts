@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { encodeAction } from '../actions.js';
+import { UserError } from '../errors.js';
+import type { Actor, Button, Place, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import type { Services } from '../services.js';
+import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
+import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer } from './questions.js';
+import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
+import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
+import { grade } from './srs.js';
+import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
+
+export type QuizMode = SessionRow['mode'];
+
+const newSessionId = () => randomBytes(6).toString('base64url');
+
+function plan(store: QuizStore, user: UserRow, mode: QuizMode, lessonId: string | undefined, now: Date): string[] {
+  const { config } = store.services;
+  const max = config.QUIZ_MAX_CARDS;
+  const tz = store.timezoneOf(user);
+  const dayStart = startOfLocalDay(now, tz);
+  const nowMs = now.getTime();
+  if (mode === 'review') return store.stmt.missedSince.all(user.id, dayStart).slice(0, max).map((r) => r.questionId);
+  if (mode === 'lesson') {
+    const due = store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, max).map((r) => r.questionId);
+    const fresh = store.stmt.newQuestionsInLesson.all(lessonId!, user.id, max - due.length).map((r) => r.id);
+    const queue = [...due, ...fresh];
+    // Everything in the lesson is scheduled for later: practise it anyway (no points).
+    return queue.length ? queue : store.stmt.lessonQuestions.all(lessonId!, max).map((r) => r.id);
+  }
+  const due = store.stmt.dueCards.all(user.id, nowMs, max).map((r) => r.questionId);
+  const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
+  const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
+  const fresh = room ? store.stmt.newQuestions.all(user.id, room).map((r) => r.id) : [];
+  return [...due, ...fresh];
+}
+
+function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } {
+  const session = store.session(sessionId);
+  if (!session) throw new UserError('This quiz is no longer available. Start a new one with /quiz.');
+  const user = store.user(actor);
+  if (session.userId !== user.id) {
+    const owner = store.userById(session.userId);
+    throw new UserError(md`This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`);
+  }
+  return { session, user };
+}
+
+function modeLabel(session: SessionRow, services: Services): string {
+  if (session.mode === 'review') return "Today's misses";
+  if (session.mode === 'lesson') return services.lessons.get(session.lessonId ?? '')?.title ?? 'Lesson quiz';
+  return "Today's quiz";
+}
+
+/** The question at the session's position, with its answer controls. */
+export function questionReply(services: Services, session: SessionRow, note?: string): Reply {
+  const store = quizStore(services);
+  const q = loadQuestion(store, session.questionIds[session.position]!);
+  const { id, position } = session;
+  return {
+    title: `${modeLabel(session, services)} — question ${position + 1} of ${session.questionIds.length}`,
+    text: (note ? md`_${note}_\n\n` : '') + questionText(q),
+    components: answerComponents(q, session.order, {
+      choice: (display) => encodeAction('qa', id, position, display),
+      text: encodeAction('qt', id, position),
+      multi: encodeAction('qm', id, position),
+      unknown: encodeAction('qa', id, position, 'x'),
+    }),
+    visibility: 'ephemeral',
+  };
+}
+
+function summaryReply(services: Services, session: SessionRow, user: UserRow, now: Date): Reply {
+  const store = quizStore(services);
+  const tz = store.timezoneOf(user);
+  const streak = currentStreak(store, user.id, now, tz);
+  const nextDue = store.stmt.nextDue.get(user.id)?.due;
+  const total = session.questionIds.length;
+  let text = md`You got **${session.correct} of ${total}** right`;
+  text += session.points ? md` and earned **${session.points} points**.` : '.';
+  text += md`\n🔥 Streak: ${streak.current} day${streak.current === 1 ? '' : 's'} (best ${streak.best}).`;
+  if (nextDue) text += md`\nNext review: ${nextDue <= now.getTime() ? 'now' : formatLocal(new Date(nextDue), tz)} (${tz}).`;
+  const buttons: Button[] = [];
+  if (session.missed.length && session.mode !== 'review') {
+    buttons.push({ kind: 'button', label: `Review my ${session.missed.length} miss${session.missed.length === 1 ? '' : 'es'}`, actionId: encodeAction('qrv'), style: 'primary' });
+  }
+  return { title: 'Quiz complete', text, components: buttons.length ? [buttons] : [], visibility: 'ephemeral', replaceOriginal: true };
+}
+
+function caughtUp(store: QuizStore, user: UserRow, mode: QuizMode, now: Date): Reply {
+  if (mode === 'review') return { text: 'You have no misses to review today. Nice work!', visibility: 'ephemeral' };
+  const nextDue = store.stmt.nextDue.get(user.id)?.due;
+  const when = nextDue ? md` Your next review is due ${formatLocal(new Date(nextDue), store.timezoneOf(user))}.` : '';
+  return { text: md`You're all caught up for today!` + when + md` Come back tomorrow for new questions, or study a lesson with \`/quiz lesson:<id>\`.`, visibility: 'ephemeral' };
+}
+
+/** /quiz, /quiz lesson:<id>, /quiz review: resume today's open quiz of that kind, or plan a new one. */
+export function startQuiz(services: Services, actor: Actor, place: Place, mode: QuizMode, lessonId: string | undefined, now: Date): Reply {
+  const store = quizStore(services);
+  if (lessonId && !services.lessons.get(lessonId)) {
+    throw new UserError(`There is no lesson "${lessonId}". Lessons: ${services.lessons.all().map((l) => l.id).join(', ')}.`);
+  }
+  const user = store.user(actor);
+  const tz = store.timezoneOf(user);
+  const today = localDay(now, tz);
+  const open = store.openSession(user.id);
+  if (open) {
+    if (open.mode === mode && open.lessonId === (lessonId ?? null) && open.localDay === today) {
+      return questionReply(services, open, 'Picking up where you left off.');
+    }
+    store.stmt.closeSession.run(now.getTime(), open.id);
+  }
+  const queue = plan(store, user, mode, lessonId, now);
+  if (queue.length === 0) return caughtUp(store, user, mode, now);
+  const first = loadQuestion(store, queue[0]!);
+  const session: SessionRow = {
+    id: newSessionId(),
+    userId: user.id,
+    serverId: place.serverId,
+    channelId: place.channelId,
+    mode,
+    lessonId: lessonId ?? null,
+    questionIds: queue,
+    position: 0,
+    order: choiceOrder(first),
+    correct: 0,
+    points: 0,
+    missed: [],
+    startedAt: now.getTime(),
+    finishedAt: null,
+    localDay: today,
+  };
+  store.stmt.insertSession.run({ ...session, questionIds: JSON.stringify(queue), order: JSON.stringify(session.order) });
+  return questionReply(services, session);
+}
+
+/**
+ * Grades one answer of a personal quiz, once: the session_answers key turns a double click or a
+ * retried delivery into a no-op. Right or wrong updates the card's FSRS schedule when it was due
+ * (or new); a right answer to a due card scores, under a unique award key.
+ */
+export function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Reply {
+  const store = quizStore(services);
+  const { session, user } = ownedSession(store, actor, sessionId);
+  if (position !== session.position || session.finishedAt !== null) {
+    if (store.stmt.sessionAnswer.get(sessionId, position)) {
+      return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
+    }
+    if (session.finishedAt !== null) throw new UserError('This quiz has ended. Start a new one with /quiz.');
+    return questionReply(services, session, 'That question is no longer current.');
+  }
+  const questionId = session.questionIds[position]!;
+  const q = loadQuestion(store, questionId);
+  const graded = gradeAnswer(q, session.order, given);
+  const tz = store.timezoneOf(user);
+  const nowMs = now.getTime();
+  const nextPosition = position + 1;
+  const last = nextPosition >= session.questionIds.length;
+  const nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
+
+  const outcome = store.sqlite.transaction((): { duplicate: true } | { duplicate: false; points: number } => {
+    const inserted = store.stmt.insertAnswer.run({
+      sessionId,
+      position,
+      questionId,
+      answer: graded.given,
+      correct: graded.correct ? 1 : 0,
+      points: 0,
+      interactionId,
+      answeredAt: nowMs,
+    });
+    if (inserted.changes === 0) return { duplicate: true };
+    const card = store.stmt.card.get(user.id, questionId);
+    const wasDue = !card || card.due <= nowMs;
+    let points = 0;
+    if (wasDue) {
+      store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now).card);
+      const key = `card:${user.id}:${questionId}:${card ? card.due : 'new'}`;
+      if (graded.correct && award(store, { key, userId: user.id, platform: actor.platform, serverId: session.serverId, channelId: session.channelId, points: POINTS.dueCard, reason: 'quiz', now })) {
+        points = POINTS.dueCard;
+      }
+    }
+    store.stmt.insertReview.run({
+      userId: user.id,
+      questionId,
+      rating: graded.correct ? 3 : 1,
+      correct: graded.correct ? 1 : 0,
+      wasDue: wasDue ? 1 : 0,
+      wasNew: card ? 0 : 1,
+      answeredAt: nowMs,
+      localDay: localDay(now, tz),
+    });
+    touchStreak(store, user.id, now, tz);
+    store.stmt.advanceSession.run({
+      id: sessionId,
+      from: position,
+      position: nextPosition,
+      order: JSON.stringify(nextOrder),
+      correct: graded.correct ? 1 : 0,
+      points,
+      missed: JSON.stringify(graded.correct ? session.missed : [...session.missed, questionId]),
+      finishedAt: last ? nowMs : null,
+    });
+    if (points) store.stmt.setAnswerPoints.run(points, sessionId, position);
+    return { duplicate: false, points };
+  })();
+
+  if (outcome.duplicate) {
+    return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
+  }
+  const buttons: Button[] = [nextButton(sessionId, last)];
+  if (!graded.correct) buttons.push({ kind: 'button', label: 'Why?', actionId: encodeAction('why', questionId), style: 'secondary' });
+  return {
+    ...feedbackText(services, q, graded.correct, graded.given, outcome.points),
+    components: [buttons, feedbackButtons(services, q)],
+    visibility: 'ephemeral',
+    replaceOriginal: true,
+  };
+}
+
+function nextButton(sessionId: string, last = false): Button {
+  return { kind: 'button', label: last ? 'See my results' : 'Next ▶', actionId: encodeAction('qn', sessionId), style: 'primary' };
+}
+
+/** The Next button: the current question, or the summary when the quiz is done. */
+export function nextQuestion(services: Services, actor: Actor, sessionId: string, now: Date): Reply {
+  const store = quizStore(services);
+  const { session, user } = ownedSession(store, actor, sessionId);
+  if (session.finishedAt !== null || session.position >= session.questionIds.length) return summaryReply(services, session, user, now);
+  return { ...questionReply(services, session), replaceOriginal: true };
+}

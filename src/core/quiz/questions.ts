@@ -1,0 +1,84 @@
+import { randomInt } from 'node:crypto';
+import { choicesOf, correctAnswers, type Question } from '../content/schema.js';
+import { findSection } from '../content/load.js';
+import { UserError } from '../errors.js';
+import type { Services } from '../services.js';
+import { matchesShortAnswer } from './matching.js';
+import type { QuizStore } from './store.js';
+
+/** A question as stored, parsed once per body text. */
+const parsed = new Map<string, { body: string; question: Question }>();
+
+export function loadQuestion(store: QuizStore, id: string): Question {
+  const row = store.stmt.question.get(id);
+  if (!row) throw new UserError('This question no longer exists.');
+  const hit = parsed.get(id);
+  if (hit && hit.body === row.body) return hit.question;
+  const question = JSON.parse(row.body) as Question;
+  parsed.set(id, { body: row.body, question });
+  return question;
+}
+
+/** Display order of a question's choices: shuffled for choice questions, fixed for true/false. */
+export function choiceOrder(q: Question): number[] {
+  const n = choicesOf(q).length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (q.type === 'single' || q.type === 'multiple') {
+    for (let i = n - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+  }
+  return order;
+}
+
+/** What the user gave: a displayed choice, several choices, typed text, or "I don't know". */
+export type GivenAnswer =
+  | { kind: 'choice'; display: number }
+  | { kind: 'choices'; display: number[] }
+  | { kind: 'text'; text: string }
+  | { kind: 'unknown' };
+
+export interface Graded {
+  correct: boolean;
+  /** The answer as text, for the feedback and the record. */
+  given: string;
+}
+
+export function gradeAnswer(q: Question, order: readonly number[], given: GivenAnswer): Graded {
+  const choices = choicesOf(q);
+  const pick = (display: number) => {
+    const index = order[display];
+    if (index === undefined) throw new UserError('That choice is not part of this question.');
+    return choices[index]!;
+  };
+  switch (given.kind) {
+    case 'unknown':
+      return { correct: false, given: "I don't know" };
+    case 'text': {
+      if (q.type !== 'short') throw new UserError('This question is answered with the buttons.');
+      return { correct: matchesShortAnswer(given.text, correctAnswers(q)), given: given.text };
+    }
+    case 'choice': {
+      if (q.type === 'short' || q.type === 'multiple') throw new UserError('This question is not answered with one button.');
+      const text = pick(given.display);
+      return { correct: correctAnswers(q).includes(text), given: text };
+    }
+    case 'choices': {
+      if (q.type !== 'multiple') throw new UserError('This question takes one answer.');
+      const picked = [...new Set(given.display.map(pick))];
+      const right = new Set(correctAnswers(q));
+      return { correct: picked.length === right.size && picked.every((p) => right.has(p)), given: picked.join('; ') };
+    }
+  }
+}
+
+/** The cited section as a title and its index in the lesson (for "Read the lesson"). */
+export function sourceOf(services: Services, q: Question): { label: string; lessonId: string; index: number } | undefined {
+  if (!q.source) return undefined;
+  const lesson = services.lessons.get(q.source.lesson);
+  if (!lesson) return undefined;
+  const section = findSection(lesson, q.source.section);
+  if (!section) return undefined;
+  return { label: `${lesson.title} › ${section.title}`, lessonId: lesson.id, index: lesson.sections.indexOf(section) };
+}

@@ -1,0 +1,79 @@
+import { encodeAction } from '../actions.js';
+import { choicesOf, correctAnswers, type Question } from '../content/schema.js';
+import type { Button, Component, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import type { Services } from '../services.js';
+import { sourceOf } from './questions.js';
+
+const MAX_BUTTONS_PER_ROW = 5;
+
+function rows<T>(items: T[], size = MAX_BUTTONS_PER_ROW): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The answer controls of a question: one button per choice (in display order), a select for
+ * several answers, a text input for short answers, and always "I don't know".
+ * `action(kind, …)` builds the ids: personal quizzes and races encode them differently.
+ */
+export function answerComponents(q: Question, order: readonly number[], ids: { choice(display: number): string; text?: string; multi?: string; unknown?: string }): Component[][] {
+  const choices = choicesOf(q);
+  const out: Component[][] = [];
+  if (q.type === 'short' && ids.text) {
+    out.push([{ kind: 'button', label: 'Type your answer', actionId: ids.text, style: 'primary', input: { title: 'Your answer', label: 'Answer', placeholder: 'A word or two', maxLength: 200 } }]);
+  } else if (q.type === 'multiple' && ids.multi) {
+    out.push([
+      {
+        kind: 'select',
+        placeholder: 'Pick every right answer',
+        actionId: ids.multi,
+        options: order.map((index, display) => ({ label: choices[index]!, value: String(display) })),
+        maxValues: choices.length,
+      },
+    ]);
+  } else {
+    const buttons: Button[] = order.map((index, display) => ({ kind: 'button', label: choices[index]!, actionId: ids.choice(display), style: 'primary' }));
+    out.push(...rows(buttons));
+  }
+  if (ids.unknown) out.push([{ kind: 'button', label: "I don't know", actionId: ids.unknown, style: 'secondary' }]);
+  return out;
+}
+
+export function questionText(q: Question): string {
+  const hint = q.type === 'multiple' ? md`\n_(Pick every right answer.)_` : q.type === 'short' ? md`\n_(Type a word or two.)_` : q.type === 'true_false' ? md`\n_(True or false?)_` : '';
+  return md`${q.prompt}` + hint;
+}
+
+/** "Right answer: …" for any question type. */
+export function rightAnswerText(q: Question): string {
+  const answers = correctAnswers(q);
+  if (q.type === 'short') return md`**${answers[0]!}**`;
+  return answers.map((a) => md`**${a}**`).join(', ');
+}
+
+/** Buttons under an answer's feedback: read the cited section, report the question. */
+export function feedbackButtons(services: Services, q: Question): Button[] {
+  const buttons: Button[] = [];
+  const source = sourceOf(services, q);
+  if (source) buttons.push({ kind: 'button', label: 'Read the lesson', actionId: encodeAction('lesson', source.lessonId, source.index), style: 'secondary' });
+  buttons.push({
+    kind: 'button',
+    label: 'Report question',
+    actionId: encodeAction('qrep', q.id),
+    style: 'secondary',
+    input: { title: 'Report this question', label: "What's wrong with it?", placeholder: 'e.g. the answer key looks wrong because…', maxLength: 500 },
+  });
+  return buttons;
+}
+
+export function feedbackText(services: Services, q: Question, correct: boolean, given: string, points: number): Pick<Reply, 'title' | 'text'> {
+  const source = sourceOf(services, q);
+  const title = correct ? `✅ Right!${points ? ` +${points} points` : ''}` : '❌ Not quite';
+  let text = md`${q.prompt}\n\nYour answer: ${given}\n`;
+  text += md`Right answer: ` + rightAnswerText(q) + '\n\n';
+  text += md`${q.explanation}`;
+  if (source) text += md`\n\n_Source: ${source.label}_`;
+  return { title, text };
+}

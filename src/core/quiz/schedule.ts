@@ -1,0 +1,145 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { encodeAction } from '../actions.js';
+import { UserError } from '../errors.js';
+import type { Actor, Place, Platform, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import type { Services } from '../services.js';
+import { isTimeZone, localDay, localParts } from '../util/time.js';
+import { leaderboardReply } from './leaderboard.js';
+import { quizStore } from './store.js';
+
+export interface ScheduleRow {
+  id: number;
+  platform: Platform;
+  serverId: string;
+  channelId: string;
+  time: string;
+  timezone: string;
+  weeklyLeaderboard: number;
+  lastPostedDay: string | null;
+}
+
+const columns = 'id, platform, server_id serverId, channel_id channelId, time, timezone, weekly_leaderboard weeklyLeaderboard, last_posted_day lastPostedDay';
+
+export function parseTime(time: string): { hour: number; minute: number } {
+  const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(time.trim());
+  if (!m) throw new UserError(md`"${time}" is not a time: use HH:MM on a 24-hour clock, e.g. 09:30, or "off".`);
+  return { hour: Number(m[1]), minute: Number(m[2]) };
+}
+
+export function dailyPost(): Reply {
+  return {
+    title: "📚 Today's quiz is ready",
+    text: md`A few minutes a day keeps MoE fresh. Press **Start** for your personal quiz (only you see it).`,
+    components: [[{ kind: 'button', label: 'Start', actionId: encodeAction('qs'), style: 'primary' }]],
+    visibility: 'public',
+  };
+}
+
+/** Daily posts from the schedules table, one node-cron job per schedule, in its time zone. */
+export class DailyScheduler {
+  private jobs = new Map<number, ScheduledTask>();
+
+  constructor(private services: Services) {}
+
+  private rows(): ScheduleRow[] {
+    return quizStore(this.services).q<[], ScheduleRow>(`SELECT ${columns} FROM schedules`).all();
+  }
+
+  start(): void {
+    for (const row of this.rows()) this.arm(row);
+  }
+
+  stop(): void {
+    for (const job of this.jobs.values()) void job.stop();
+    this.jobs.clear();
+  }
+
+  jobCount(): number {
+    return this.jobs.size;
+  }
+
+  arm(row: ScheduleRow): void {
+    this.disarm(row.id);
+    const { hour, minute } = parseTime(row.time);
+    const job = cron.schedule(`${minute} ${hour} * * *`, () => this.fire(row.id, this.services.clock.now()), { timezone: row.timezone, name: `schedule-${row.id}` });
+    this.jobs.set(row.id, job);
+  }
+
+  disarm(id: number): void {
+    void this.jobs.get(id)?.stop();
+    this.jobs.delete(id);
+  }
+
+  /** Posts today's quiz (and on Mondays the weekly leaderboard) once per local day. */
+  async fire(id: number, now: Date): Promise<boolean> {
+    const store = quizStore(this.services);
+    const row = store.q<[number], ScheduleRow>(`SELECT ${columns} FROM schedules WHERE id = ?`).get(id);
+    if (!row) return false;
+    const day = localDay(now, row.timezone);
+    const claimed = store.q('UPDATE schedules SET last_posted_day = ? WHERE id = ? AND (last_posted_day IS NULL OR last_posted_day != ?)').run(day, id, day);
+    if (claimed.changes === 0) return false;
+    const place = { serverId: row.serverId, channelId: row.channelId };
+    const posted = await this.services.outbox.send({ platform: row.platform, place, reply: dailyPost() });
+    const monday = weekday(now, row.timezone) === 1;
+    if (posted && row.weeklyLeaderboard && monday) {
+      const bot: Actor = { platform: row.platform, userId: '__scheduler__', displayName: 'Quizbot', isAdmin: false };
+      const lastWeek = new Date(now.getTime() - 86_400_000);
+      const board = leaderboardReply(this.services, bot, place, 'week', 'server', undefined, lastWeek);
+      await this.services.outbox.send({ platform: row.platform, place, reply: { ...board, title: `Last week's leaderboard` } });
+    }
+    if (!posted) this.services.logger.warn({ schedule: id, platform: row.platform, channel: row.channelId }, 'daily post could not be delivered; admins can check the channel and the bot permissions');
+    return posted;
+  }
+}
+
+function weekday(date: Date, timeZone: string): number {
+  const p = localParts(date, timeZone);
+  return new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+}
+
+const schedulers = new WeakMap<Services, DailyScheduler>();
+
+export function dailyScheduler(services: Services): DailyScheduler {
+  let s = schedulers.get(services);
+  if (!s) {
+    s = new DailyScheduler(services);
+    schedulers.set(services, s);
+  }
+  return s;
+}
+
+export interface ScheduleOptions {
+  time: string;
+  timezone?: string;
+  channel?: string;
+  weekly?: boolean;
+}
+
+/** /quiz-admin schedule: set, change or turn off the daily post of a channel. */
+export function setSchedule(services: Services, actor: Actor, place: Place, o: ScheduleOptions, now: Date): Reply {
+  const store = quizStore(services);
+  const channel = (o.channel ?? place.channelId).replace(/^<#(\w+)(\|[^>]*)?>$/, '$1').replace(/^#/, '');
+  const scheduler = dailyScheduler(services);
+  if (o.time.trim().toLowerCase() === 'off') {
+    const gone = store.q<[string, string, string], { id: number }>('DELETE FROM schedules WHERE platform = ? AND server_id = ? AND channel_id = ? RETURNING id').get(actor.platform, place.serverId, channel);
+    if (!gone) return { text: md`There is no daily quiz in that channel.`, visibility: 'ephemeral' };
+    scheduler.disarm(gone.id);
+    return { text: md`The daily quiz in #${channel} is off.`, visibility: 'ephemeral' };
+  }
+  const { hour, minute } = parseTime(o.time);
+  const timezone = o.timezone ?? services.config.DEFAULT_TIMEZONE;
+  if (!isTimeZone(timezone)) throw new UserError(md`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
+  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  const row = store
+    .q(
+      `INSERT INTO schedules (platform, server_id, channel_id, time, timezone, weekly_leaderboard, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (platform, server_id, channel_id) DO UPDATE SET time = excluded.time, timezone = excluded.timezone,
+         weekly_leaderboard = excluded.weekly_leaderboard, created_by = excluded.created_by, updated_at = excluded.updated_at
+       RETURNING ${columns}`,
+    )
+    .get(actor.platform, place.serverId, channel, time, timezone, o.weekly ? 1 : 0, actor.userId, now.getTime()) as ScheduleRow;
+  scheduler.arm(row);
+  const weekly = o.weekly ? ' and the weekly leaderboard on Mondays' : '';
+  return { text: md`Daily quiz scheduled: every day at **${time}** (${timezone}) in #${channel}${weekly}.`, visibility: 'ephemeral' };
+}

@@ -1,0 +1,62 @@
+import { isoWeek, localDay, monthKey, previousDay } from '../util/time.js';
+import type { QuizStore } from './store.js';
+
+/** Points, in one place. */
+export const POINTS = {
+  /** A right first answer to a due (or new) card in a personal quiz. */
+  dueCard: 10,
+  /** The first right answer of a race round. */
+  raceWinner: 15,
+  /** Any later right answer in a race round. */
+  raceCorrect: 5,
+} as const;
+
+export interface AwardInput {
+  /** Natural key: the same key never scores twice (double clicks, retries, replays). */
+  key: string;
+  userId: number;
+  platform: string;
+  serverId: string;
+  channelId: string;
+  points: number;
+  reason: string;
+  now: Date;
+}
+
+/** The period keys an award counts towards, in the server's time zone. */
+export function periodKeys(now: Date, timeZone: string, season: number): { week: string; month: string; season: string } {
+  return { week: `w${isoWeek(now, timeZone)}`, month: `m${monthKey(now, timeZone)}`, season: `s${season}` };
+}
+
+/**
+ * Records an award once and adds it to the running totals of every leaderboard it counts in.
+ * Returns false when the key was already awarded. Call inside the caller's transaction.
+ */
+export function award(store: QuizStore, a: AwardInput): boolean {
+  const server = `${a.platform}:${a.serverId}`;
+  const now = a.now.getTime();
+  const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
+  if (inserted.changes === 0) return false;
+  const periods = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
+  store.stmt.addScores.run({ server, channel: `${server}#${a.channelId}`, userId: a.userId, points: a.points, now, ...periods });
+  return true;
+}
+
+/** Counts today (in the user's zone) towards the streak; returns the current streak. */
+export function touchStreak(store: QuizStore, userId: number, now: Date, timeZone: string): number {
+  const today = localDay(now, timeZone);
+  const row = store.stmt.streak.get(userId);
+  if (row && row.lastDay === today) return row.current;
+  const current = row && row.lastDay === previousDay(today) ? row.current + 1 : 1;
+  store.stmt.upsertStreak.run({ userId, current, best: Math.max(current, row?.best ?? 0), lastDay: today });
+  return current;
+}
+
+/** The streak as it stands today: a streak whose last day is before yesterday has lapsed. */
+export function currentStreak(store: QuizStore, userId: number, now: Date, timeZone: string): { current: number; best: number } {
+  const row = store.stmt.streak.get(userId);
+  if (!row) return { current: 0, best: 0 };
+  const today = localDay(now, timeZone);
+  const alive = row.lastDay === today || row.lastDay === previousDay(today);
+  return { current: alive ? row.current : 0, best: row.best };
+}

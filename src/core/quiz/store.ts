@@ -1,0 +1,263 @@
+import type Database from 'better-sqlite3';
+import type { Actor, Place } from '../interaction.js';
+import type { Services } from '../services.js';
+
+/**
+ * Prepared statements for the quiz's hot paths (answering, picking due cards, leaderboards). They
+ * run on the tables drizzle declares in src/db/schema.ts; plain prepared SQL keeps one answer to
+ * a handful of index lookups without rebuilding queries per call.
+ */
+
+export interface UserRow {
+  id: number;
+  platform: string;
+  externalId: string;
+  displayName: string;
+  timezone: string | null;
+}
+
+export interface CardRow {
+  userId: number;
+  questionId: string;
+  due: number;
+  stability: number;
+  difficulty: number;
+  elapsedDays: number;
+  scheduledDays: number;
+  learningSteps: number;
+  reps: number;
+  lapses: number;
+  state: number;
+  lastReview: number | null;
+}
+
+export interface SessionRow {
+  id: string;
+  userId: number;
+  serverId: string;
+  channelId: string;
+  mode: 'daily' | 'lesson' | 'review';
+  lessonId: string | null;
+  questionIds: string[];
+  position: number;
+  order: number[];
+  correct: number;
+  points: number;
+  missed: string[];
+  startedAt: number;
+  finishedAt: number | null;
+  localDay: string;
+}
+
+interface RawSession extends Omit<SessionRow, 'questionIds' | 'order' | 'missed'> {
+  questionIds: string;
+  order: string;
+  missed: string;
+}
+
+const sessionColumns = `id, user_id userId, server_id serverId, channel_id channelId, mode, lesson_id lessonId,
+  question_ids questionIds, position, choice_order "order", correct, points, missed, started_at startedAt,
+  finished_at finishedAt, local_day localDay`;
+
+const cardColumns = `user_id userId, question_id questionId, due, stability, difficulty, elapsed_days elapsedDays,
+  scheduled_days scheduledDays, learning_steps learningSteps, reps, lapses, state, last_review lastReview`;
+
+export function serverKey(platform: string, place: Place): string {
+  return `${platform}:${place.serverId}`;
+}
+
+export class QuizStore {
+  readonly sqlite: Database.Database;
+  private users = new Map<string, UserRow>();
+  private seasons = new Map<string, number>();
+
+  readonly stmt;
+
+  constructor(readonly services: Services) {
+    const db = (this.sqlite = services.db.$client);
+    this.stmt = {
+      upsertUser: db.prepare<[string, string, string], UserRow>(
+        `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
+         ON CONFLICT (platform, external_id) DO UPDATE SET display_name = excluded.display_name
+         RETURNING id, platform, external_id externalId, display_name displayName, timezone`,
+      ),
+      userById: db.prepare<[number], UserRow>(
+        'SELECT id, platform, external_id externalId, display_name displayName, timezone FROM users WHERE id = ?',
+      ),
+      setTimezone: db.prepare<[string, number]>('UPDATE users SET timezone = ? WHERE id = ?'),
+      card: db.prepare<[number, string], CardRow>(`SELECT ${cardColumns} FROM cards WHERE user_id = ? AND question_id = ?`),
+      upsertCard: db.prepare(
+        `INSERT INTO cards (user_id, question_id, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses, state, last_review)
+         VALUES (@userId, @questionId, @due, @stability, @difficulty, @elapsedDays, @scheduledDays, @learningSteps, @reps, @lapses, @state, @lastReview)
+         ON CONFLICT (user_id, question_id) DO UPDATE SET due = excluded.due, stability = excluded.stability,
+           difficulty = excluded.difficulty, elapsed_days = excluded.elapsed_days, scheduled_days = excluded.scheduled_days,
+           learning_steps = excluded.learning_steps, reps = excluded.reps, lapses = excluded.lapses, state = excluded.state,
+           last_review = excluded.last_review`,
+      ),
+      dueCards: db.prepare<[number, number, number], { questionId: string }>(
+        `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
+         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL ORDER BY c.due LIMIT ?`,
+      ),
+      dueCardsInLesson: db.prepare<[number, number, string, number], { questionId: string }>(
+        `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
+         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? ORDER BY c.due LIMIT ?`,
+      ),
+      newQuestions: db.prepare<[number, number], { id: string }>(
+        `SELECT q.id FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
+         WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id)
+         ORDER BY coalesce(l.position, 1e9), q.bank_id, q.position LIMIT ?`,
+      ),
+      newQuestionsInLesson: db.prepare<[string, number, number], { id: string }>(
+        `SELECT q.id FROM questions q
+         WHERE q.lesson_id = ? AND q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id)
+         ORDER BY q.bank_id, q.position LIMIT ?`,
+      ),
+      lessonQuestions: db.prepare<[string, number], { id: string }>(
+        'SELECT id FROM questions WHERE lesson_id = ? AND retired_at IS NULL ORDER BY bank_id, position LIMIT ?',
+      ),
+      introducedSince: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) n FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_new = 1',
+      ),
+      missedSince: db.prepare<[number, number], { questionId: string }>(
+        `SELECT question_id questionId FROM reviews WHERE user_id = ? AND answered_at >= ? AND correct = 0
+         GROUP BY question_id ORDER BY min(answered_at)`,
+      ),
+      nextDue: db.prepare<[number], { due: number | null }>(
+        'SELECT min(c.due) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL',
+      ),
+      question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null }>(
+        'SELECT body, retired_at retiredAt, lesson_id lessonId FROM questions WHERE id = ?',
+      ),
+      insertReview: db.prepare(
+        `INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day)
+         VALUES (@userId, @questionId, @rating, @correct, @wasDue, @wasNew, @answeredAt, @localDay)`,
+      ),
+      insertSession: db.prepare(
+        `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, correct, points, missed, started_at, local_day)
+         VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, 0, 0, '[]', @startedAt, @localDay)`,
+      ),
+      session: db.prepare<[string], RawSession>(`SELECT ${sessionColumns} FROM quiz_sessions WHERE id = ?`),
+      openSession: db.prepare<[number], RawSession>(
+        `SELECT ${sessionColumns} FROM quiz_sessions WHERE user_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1`,
+      ),
+      advanceSession: db.prepare(
+        `UPDATE quiz_sessions SET position = @position, choice_order = @order, correct = correct + @correct,
+           points = points + @points, missed = @missed, finished_at = @finishedAt WHERE id = @id AND position = @from`,
+      ),
+      closeSession: db.prepare<[number, string]>('UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL'),
+      insertAnswer: db.prepare(
+        `INSERT INTO session_answers (session_id, position, question_id, answer, correct, points, interaction_id, answered_at)
+         VALUES (@sessionId, @position, @questionId, @answer, @correct, @points, @interactionId, @answeredAt)
+         ON CONFLICT DO NOTHING`,
+      ),
+      setAnswerPoints: db.prepare<[number, string, number]>('UPDATE session_answers SET points = ? WHERE session_id = ? AND position = ?'),
+      sessionAnswer: db.prepare<[string, number], { answer: string; correct: number; points: number }>(
+        'SELECT answer, correct, points FROM session_answers WHERE session_id = ? AND position = ?',
+      ),
+      insertAward: db.prepare(
+        `INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at)
+         VALUES (@key, @userId, @serverKey, @channelId, @points, @reason, @now) ON CONFLICT (award_key) DO NOTHING`,
+      ),
+      addScores: db.prepare(
+        `INSERT INTO scores (scope, period, user_id, points, reached_at) VALUES
+           (@server, 'all', @userId, @points, @now), (@server, @week, @userId, @points, @now),
+           (@server, @month, @userId, @points, @now), (@server, @season, @userId, @points, @now),
+           (@channel, 'all', @userId, @points, @now), (@channel, @week, @userId, @points, @now),
+           (@channel, @month, @userId, @points, @now), (@channel, @season, @userId, @points, @now)
+         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`,
+      ),
+      streak: db.prepare<[number], { current: number; best: number; lastDay: string }>(
+        'SELECT current, best, last_day lastDay FROM streaks WHERE user_id = ?',
+      ),
+      upsertStreak: db.prepare(
+        `INSERT INTO streaks (user_id, current, best, last_day) VALUES (@userId, @current, @best, @lastDay)
+         ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, best = excluded.best, last_day = excluded.last_day`,
+      ),
+      currentSeason: db.prepare<[string], { number: number }>(
+        'SELECT number FROM seasons WHERE server_key = ? AND ended_at IS NULL ORDER BY number DESC LIMIT 1',
+      ),
+      lastSeason: db.prepare<[string], { number: number | null }>('SELECT max(number) number FROM seasons WHERE server_key = ?'),
+      insertSeason: db.prepare<[string, number, number]>(
+        'INSERT INTO seasons (server_key, number, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+    };
+  }
+
+  private cache = new Map<string, Database.Statement>();
+
+  /** A prepared statement for `sql`, prepared once. */
+  q<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.sqlite.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s as Database.Statement<P, R>;
+  }
+
+  /** The user behind an actor, created on first sight; the display name follows the platform's. */
+  user(actor: Actor): UserRow {
+    const key = `${actor.platform}:${actor.userId}`;
+    const cached = this.users.get(key);
+    if (cached && cached.displayName === actor.displayName) return cached;
+    const row = this.stmt.upsertUser.get(actor.platform, actor.userId, actor.displayName)!;
+    this.users.set(key, row);
+    return row;
+  }
+
+  userById(id: number): UserRow | undefined {
+    return this.stmt.userById.get(id);
+  }
+
+  setTimezone(user: UserRow, timezone: string): void {
+    this.stmt.setTimezone.run(timezone, user.id);
+    this.users.set(`${user.platform}:${user.externalId}`, { ...user, timezone });
+  }
+
+  timezoneOf(user: UserRow): string {
+    return user.timezone ?? this.services.config.DEFAULT_TIMEZONE;
+  }
+
+  session(id: string): SessionRow | undefined {
+    const raw = this.stmt.session.get(id);
+    return raw && parseSession(raw);
+  }
+
+  openSession(userId: number): SessionRow | undefined {
+    const raw = this.stmt.openSession.get(userId);
+    return raw && parseSession(raw);
+  }
+
+  /** The season number in progress on a server, starting season 1 on first use. */
+  currentSeason(key: string, now: number): number {
+    const cached = this.seasons.get(key);
+    if (cached !== undefined) return cached;
+    let row = this.stmt.currentSeason.get(key);
+    if (!row) {
+      const next = (this.stmt.lastSeason.get(key)?.number ?? 0) + 1;
+      this.stmt.insertSeason.run(key, next, now);
+      row = this.stmt.currentSeason.get(key)!;
+    }
+    this.seasons.set(key, row.number);
+    return row.number;
+  }
+
+  forgetSeason(key: string): void {
+    this.seasons.delete(key);
+  }
+}
+
+function parseSession(raw: RawSession): SessionRow {
+  return { ...raw, questionIds: JSON.parse(raw.questionIds), order: JSON.parse(raw.order), missed: JSON.parse(raw.missed) };
+}
+
+const stores = new WeakMap<Services, QuizStore>();
+
+export function quizStore(services: Services): QuizStore {
+  let s = stores.get(services);
+  if (!s) {
+    s = new QuizStore(services);
+    stores.set(services, s);
+  }
+  return s;
+}
