@@ -1,0 +1,56 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cliPath, repoRoot } from './cli.js';
+
+/**
+ * Drives the terminal chat as a real child process over piped standard input, one message at a
+ * time: send() writes a line and resolves with what the bot printed until it went quiet.
+ */
+export class ChatDriver {
+  private child: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private exited: Promise<number | null>;
+  stderr = '';
+
+  constructor(env: Record<string, string>) {
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k) && k !== 'LOG_LEVEL') base[k] = v;
+    this.child = spawn(process.execPath, [cliPath, 'chat'], { cwd: repoRoot, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d: Buffer) => (this.buffer += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('close', resolve));
+  }
+
+  /** Sends one line; resolves with the output once nothing new arrived for `quietMs`. */
+  async send(line: string, quietMs = 60): Promise<string> {
+    const start = this.buffer.length;
+    this.child.stdin.write(line + '\n');
+    const deadline = Date.now() + 10_000;
+    let seen = start;
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (this.buffer.length !== seen) {
+        seen = this.buffer.length;
+        quietSince = Date.now();
+      } else if (seen > start && Date.now() - quietSince >= quietMs) break;
+    }
+    return this.buffer.slice(start);
+  }
+
+  /** Ends the input; resolves with the exit code. */
+  async end(): Promise<number | null> {
+    this.child.stdin.end();
+    return this.exited;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** The numbered buttons of a printed reply: label → number. */
+export function printedButtons(output: string): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const m of output.matchAll(/\[(\d+)\] ((?:(?!\s{2}\[\d+\]).)+)/g)) map.set(m[2]!.trim(), Number(m[1]));
+  return map;
+}
