@@ -1,11 +1,13 @@
 import type { Benchmark, BenchResult } from './harness.js';
+import { quizBenchmark } from './quiz.js';
+import { slackBenchmark } from './slack.js';
 import { startupBenchmark } from './startup.js';
 
 /**
  * `npm run bench` runs every benchmark and prints a table; `-- --json` also prints every figure as
  * one JSON object on the last line; `-- --only name,name` runs a subset.
  */
-const benchmarks: Benchmark[] = [startupBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

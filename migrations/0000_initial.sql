@@ -10,7 +10,6 @@ CREATE TABLE `awards` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `awards_key` ON `awards` (`award_key`);--> statement-breakpoint
-CREATE INDEX `awards_server_time` ON `awards` (`server_key`,`created_at`);--> statement-breakpoint
 CREATE TABLE `banks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`title` text NOT NULL,
@@ -214,7 +213,7 @@ CREATE TABLE `scores` (
 	PRIMARY KEY(`scope`, `period`, `user_id`)
 );
 --> statement-breakpoint
-CREATE INDEX `scores_rank` ON `scores` (`scope`,`period`,`points`,`reached_at`);--> statement-breakpoint
+CREATE INDEX `scores_rank` ON `scores` (`scope`,`period`,"points" DESC,`reached_at`);--> statement-breakpoint
 CREATE TABLE `seasons` (
 	`server_key` text NOT NULL,
 	`number` integer NOT NULL,

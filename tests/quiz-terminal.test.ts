@@ -71,6 +71,7 @@ describe('quizzes in the terminal chat (child process, real SQLite file)', () =>
     expect(feedback).toMatch(/✅ Right! \+10 points/);
     const finish = await takeQuiz(chat, true);
     expect(finish.summary).toMatch(/You got 6 of 6 right and earned 60 points\.\n🔥 Streak: 2 days \(best 2\)\./);
+    await chat.send('/clock +10m');
     await chat.send('/as alice');
     const a2 = await takeQuiz(chat, true);
     expect(a2.answered).toBe(3);

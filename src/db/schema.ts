@@ -189,7 +189,7 @@ export const awards = sqliteTable(
     reason: text('reason').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('awards_key').on(t.awardKey), index('awards_server_time').on(t.serverKey, t.createdAt)],
+  (t) => [uniqueIndex('awards_key').on(t.awardKey)],
 );
 
 /**
@@ -209,7 +209,9 @@ export const scores = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.scope, t.period, t.userId] }),
-    index('scores_rank').on(t.scope, t.period, t.points, t.reachedAt),
+    // In leaderboard order (most points first, then who got there first), so the top 10 and the
+    // ranks around a user are short index range reads.
+    index('scores_rank').on(t.scope, t.period, sql`${t.points} DESC`, t.reachedAt),
   ],
 );
 

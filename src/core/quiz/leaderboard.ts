@@ -35,32 +35,29 @@ function periodKey(store: QuizStore, key: string, period: Period, season: number
  */
 export function readBoard(store: QuizStore, scope: string, period: string, userId: number, size = 10): Board {
   const name = (id: number) => store.userById(id)?.displayName ?? 'someone';
-  const top = (store
-    .q('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ? ORDER BY points DESC, reached_at ASC LIMIT ?')
-    .all(scope, period, size) as Row[]).map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
-  const mine = store.q('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ? AND user_id = ?').get(scope, period, userId) as Row | undefined;
+  const cols = 'SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?';
+  const top = store
+    .q<[string, string, number], Row>(`${cols} ORDER BY points DESC, reached_at ASC LIMIT ?`)
+    .all(scope, period, size)
+    .map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
+  const mine = store.q<[string, string, number], Row>(`${cols} AND user_id = ?`).get(scope, period, userId);
   if (!mine) return { top, around: [] };
-  const above = (store
-    .q('SELECT count(*) n FROM scores WHERE scope = ? AND period = ? AND (points > ? OR (points = ? AND reached_at < ?))')
-    .get(scope, period, mine.points, mine.points, mine.reachedAt) as { n: number }).n;
-  const me = { ...mine, rank: above + 1 };
-  if (me.rank <= size) return { top, around: [], me };
-  const before = store
-    .q(
-      `SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?
-       AND (points > ? OR (points = ? AND reached_at < ?)) ORDER BY points ASC, reached_at DESC LIMIT 2`,
-    )
-    .all(scope, period, mine.points, mine.points, mine.reachedAt) as Row[];
-  const after = store
-    .q(
-      `SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?
-       AND (points < ? OR (points = ? AND reached_at > ?)) ORDER BY points DESC, reached_at ASC LIMIT 2`,
-    )
-    .all(scope, period, mine.points, mine.points, mine.reachedAt) as Row[];
+  const { points, reachedAt } = mine;
+  // Each condition is one range of the (scope, period, points DESC, reached_at) index.
+  const count = (where: string, ...args: number[]) => store.q<unknown[], { n: number }>(`SELECT count(*) n FROM scores WHERE scope = ? AND period = ? AND ${where}`).get(scope, period, ...args)!.n;
+  const rank = count('points > ?', points) + count('points = ? AND reached_at < ?', points, reachedAt) + 1;
+  const me = { ...mine, rank };
+  if (rank <= size) return { top, around: [], me };
+  const take = (where: string, order: string, limit: number, ...args: number[]) =>
+    limit > 0 ? store.q<unknown[], Row>(`${cols} AND ${where} ORDER BY ${order} LIMIT ?`).all(scope, period, ...args, limit) : [];
+  const sameAbove = take('points = ? AND reached_at < ?', 'reached_at DESC', 2, points, reachedAt);
+  const above = [...sameAbove, ...take('points > ?', 'points ASC, reached_at DESC', 2 - sameAbove.length, points)].reverse();
+  const sameBelow = take('points = ? AND reached_at > ?', 'reached_at ASC', 2, points, reachedAt);
+  const below = [...sameBelow, ...take('points < ?', 'points DESC, reached_at ASC', 2 - sameBelow.length, points)];
   const around = [
-    ...before.reverse().map((r, i) => ({ ...r, rank: me.rank - before.length + i, name: name(r.userId) })),
-    { ...mine, rank: me.rank, name: name(mine.userId) },
-    ...after.map((r, i) => ({ ...r, rank: me.rank + 1 + i, name: name(r.userId) })),
+    ...above.map((r, i) => ({ ...r, rank: rank - above.length + i, name: name(r.userId) })),
+    { ...mine, rank, name: name(mine.userId) },
+    ...below.map((r, i) => ({ ...r, rank: rank + 1 + i, name: name(r.userId) })),
   ];
   return { top, around, me };
 }

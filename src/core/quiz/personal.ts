@@ -140,7 +140,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
  * retried delivery into a no-op. Right or wrong updates the card's FSRS schedule when it was due
  * (or new); a right answer to a due card scores, under a unique award key.
  */
-export function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Reply {
+export async function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Promise<Reply> {
   const store = quizStore(services);
   const { session, user } = ownedSession(store, actor, sessionId);
   if (position !== session.position || session.finishedAt !== null) {
@@ -159,7 +159,7 @@ export function answerQuestion(services: Services, actor: Actor, interactionId: 
   const last = nextPosition >= session.questionIds.length;
   const nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
 
-  const outcome = store.sqlite.transaction((): { duplicate: true } | { duplicate: false; points: number } => {
+  const outcome = await store.writes.run((): { duplicate: true } | { duplicate: false; points: number } => {
     const inserted = store.stmt.insertAnswer.run({
       sessionId,
       position,
@@ -204,7 +204,7 @@ export function answerQuestion(services: Services, actor: Actor, interactionId: 
     });
     if (points) store.stmt.setAnswerPoints.run(points, sessionId, position);
     return { duplicate: false, points };
-  })();
+  });
 
   if (outcome.duplicate) {
     return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };

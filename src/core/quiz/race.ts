@@ -84,7 +84,7 @@ export function startRace(services: Services, actor: Actor, place: Place, rounds
 }
 
 /** A click on a race answer: each user's first click in a round counts, scored at once. */
-export function answerRace(services: Services, actor: Actor, raceId: string, round: number, display: number, now: Date): Reply {
+export async function answerRace(services: Services, actor: Actor, raceId: string, round: number, display: number, now: Date): Promise<Reply> {
   const store = quizStore(services);
   const race = getRace(store, raceId);
   if (!race || race.status !== 'running' || race.round !== round || now.getTime() > race.roundEndsAt) {
@@ -93,7 +93,7 @@ export function answerRace(services: Services, actor: Actor, raceId: string, rou
   const q = loadQuestion(store, race.questionIds[round]!);
   const graded = gradeAnswer(q, race.orders[round]!, { kind: 'choice', display });
   const user = store.user(actor);
-  const points = store.sqlite.transaction(() => {
+  const points = await store.writes.run(() => {
     const inserted = store
       .q('INSERT INTO race_answers (race_id, round, user_id, choice, correct, answered_at, points) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING')
       .run(raceId, round, user.id, display, graded.correct ? 1 : 0, now.getTime());
@@ -107,7 +107,7 @@ export function answerRace(services: Services, actor: Actor, raceId: string, rou
     if (!awarded) return 0;
     store.q('UPDATE race_answers SET points = ? WHERE race_id = ? AND round = ? AND user_id = ?').run(pts, raceId, round, user.id);
     return pts;
-  })();
+  });
   if (points === undefined) return { text: 'You already answered this round; your first click counts.', visibility: 'ephemeral' };
   if (points === POINTS.raceWinner) return { text: md`✅ Right, and first! +${points} points.`, visibility: 'ephemeral' };
   if (points > 0) return { text: md`✅ Right! +${points} points.`, visibility: 'ephemeral' };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GroupCommit } from '../../db/group-commit.js';
 import type { Actor, Place } from '../interaction.js';
 import type { Services } from '../services.js';
 
@@ -75,6 +76,7 @@ export class QuizStore {
 
   constructor(readonly services: Services) {
     const db = (this.sqlite = services.db.$client);
+    this.writes = new GroupCommit(db);
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
         `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
@@ -184,6 +186,8 @@ export class QuizStore {
   }
 
   private cache = new Map<string, Database.Statement>();
+  /** Answers and race clicks commit in groups (see GroupCommit). */
+  readonly writes: GroupCommit;
 
   /** A prepared statement for `sql`, prepared once. */
   q<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
