@@ -1,4 +1,7 @@
+import { askBenchmark } from './ask.js';
+import { discordBenchmark } from './discord.js';
 import type { Benchmark, BenchResult } from './harness.js';
+import { importBenchmark } from './import.js';
 import { quizBenchmark } from './quiz.js';
 import { slackBenchmark } from './slack.js';
 import { startupBenchmark } from './startup.js';
@@ -7,7 +10,7 @@ import { startupBenchmark } from './startup.js';
  * `npm run bench` runs every benchmark and prints a table; `-- --json` also prints every figure as
  * one JSON object on the last line; `-- --only name,name` runs a subset.
  */
-const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -1,18 +1,38 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { count, eq, isNull, and } from 'drizzle-orm';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DatabaseOpenError, openDatabase } from './db/connection.js';
 import { banks, questions } from './db/schema.js';
+import { findCommand } from './core/commands.js';
 import { ContentError } from './core/content/issues.js';
 import { createLogger } from './logger.js';
+import { BackupError } from './ops/backup.js';
+import { backupCommand, restoreCommand } from './ops/backup-cli.js';
+import { LockError } from './ops/lock.js';
 import { startPlatforms } from './main.js';
+import { EXPORT_FORMATS, type ExportFormat } from './core/export/index.js';
+import { IMPORT_FORMATS } from './core/import/types.js';
+import { CliUsageError, runExport, runImport, type ImportCliOptions } from './import-cli.js';
+import { registerMoeCommands } from './moe-cli.js';
+import { UserError } from './core/errors.js';
 
 /** Errors that are the user's to fix: one clear message, no stack trace. */
 function isExpected(err: unknown): err is Error {
-  return err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof ContentError || err instanceof CommanderError;
+  return (
+    err instanceof ConfigError ||
+    err instanceof DatabaseOpenError ||
+    err instanceof ContentError ||
+    err instanceof CommanderError ||
+    err instanceof BackupError ||
+    err instanceof LockError ||
+    err instanceof UserError
+  );
 }
+
+/** The longest question /ask takes, from the catalogue. */
+const MAX_QUESTION = findCommand('ask')?.options.find((o) => o.name === 'question')?.maxLength ?? 500;
 
 function config(): Config {
   return loadConfig();
@@ -59,6 +79,22 @@ export function buildCli(): Command {
     });
 
   program
+    .command('backup')
+    .description('take an online backup of the database into <file> (consistent while the bot runs)')
+    .argument('<file>', 'the backup file to write')
+    .action(async (file: string) => {
+      console.log(await backupCommand(config(), file));
+    });
+
+  program
+    .command('restore')
+    .description('replace the database with a backup (the bot must be stopped; the backup is checked first)')
+    .argument('<file>', 'the backup file to restore')
+    .action(async (file: string) => {
+      console.log(await restoreCommand(config(), file));
+    });
+
+  program
     .command('lessons')
     .description('list the lessons and their sections')
     .option('--json', 'print JSON')
@@ -95,6 +131,77 @@ export function buildCli(): Command {
         for (const b of rows) console.log(`${b.id}  ${b.title}: ${b.questions} questions (${b.origin})`);
       }, { level: 'warn' }),
     );
+
+  program
+    .command('ask')
+    .description('answer a question about MoE from the lessons, with citations (uses LLM_BASE_URL when set)')
+    .argument('<question...>', 'the question (quotes optional)')
+    .option('--json', 'print { abstained, answer, citations } as JSON')
+    .action((words: string[], opts: { json?: boolean }, cmd: Command) => {
+      const question = words.join(' ').trim();
+      if (!question) cmd.error('error: the question is empty');
+      if (question.length > MAX_QUESTION) cmd.error(`error: the question is longer than ${MAX_QUESTION} characters`);
+      return withApp(async (app) => {
+        const { ask } = await import('./core/ask/ask.js');
+        const answer = await ask(app.services, question);
+        const citations = answer.citations.map(({ lessonId, lessonTitle, section, quote }) => ({ lessonId, lessonTitle, section, quote }));
+        if (opts.json) return printJson({ abstained: answer.abstained, answer: answer.answer, citations });
+        console.log(answer.answer);
+        if (citations.length) console.log(['', 'Sources:', ...citations.map((c, i) => `[${i + 1}] ${c.lessonTitle} — ${c.section} (${c.lessonId})`)].join('\n'));
+      }, { level: 'warn' });
+    });
+
+  const discord = program.command('discord').description('Discord administration');
+  discord
+    .command('register')
+    .description('register (bulk overwrite) the slash commands: in DISCORD_GUILD_ID when set, otherwise globally')
+    .action(async () => {
+      // Loaded on demand: the rest of the CLI never pays for discord.js.
+      const { registerSlashCommands } = await import('./platforms/discord/register.js');
+      const c = config();
+      const { count, scope } = await registerSlashCommands(c);
+      console.log(`Registered ${count} slash commands ${scope === 'guild' ? `in server ${c.DISCORD_GUILD_ID}` : 'globally'}.`);
+    });
+
+  program
+    .command('import')
+    .description('import a question bank from a file (YAML, JSON, CSV/TSV, GIFT, Aiken, Anki text): exit 0 done, 1 problems in the file, 2 usage')
+    .argument('<file>', 'the file to import')
+    .option('--bank <id>', 'target bank id (default: the file\'s own id, or its name)')
+    .option('--lesson <id>', 'default source lesson of the bank')
+    .addOption(new Option('--format <format>', 'file format (default: from the name and content)').choices(IMPORT_FORMATS))
+    .option('--dry-run', 'show what would change and write nothing')
+    .action((file: string, opts: ImportCliOptions, cmd: Command) =>
+      withApp((app) => {
+        try {
+          console.log(runImport(app, file, opts).join('\n'));
+        } catch (err) {
+          if (err instanceof CliUsageError) cmd.error(`error: ${err.message}`);
+          throw err;
+        }
+      }, { level: 'warn' }),
+    );
+
+  program
+    .command('export')
+    .description('export a question bank (to stdout, or --out); questions a format cannot hold are listed on stderr')
+    .argument('<bank>', 'the bank id (see: quizbot banks)')
+    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('yaml'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((bank: string, opts: { format: ExportFormat; out?: string }, cmd: Command) =>
+      withApp((app) => {
+        try {
+          const { text, notes } = runExport(app, bank, opts.format, opts.out);
+          if (text !== undefined) process.stdout.write(text);
+          for (const n of notes) console.error(n);
+        } catch (err) {
+          if (err instanceof CliUsageError) cmd.error(`error: ${err.message}`);
+          throw err;
+        }
+      }, { level: 'warn' }),
+    );
+
+  registerMoeCommands(program, config);
 
   return program;
 }

@@ -61,6 +61,7 @@ export const configSchema = z.object({
   MOE_ENDPOINT_URL: optionalString.pipe(z.url().optional()),
   MOE_API_TOKEN: optionalString,
   MOE_TIMEOUT_MS: positiveInt.default(20000),
+  MOE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(6),
 
   BACKUP_DIR: optionalString,
   BACKUP_CRON: optionalString,

@@ -3,30 +3,71 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
+/** Keys whose values are secrets wherever they appear in a log object. */
+const SECRET_KEYS = [
+  'token',
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'LLM_API_KEY',
+  'MOE_API_TOKEN',
+  'signingSecret',
+  'appToken',
+  'botToken',
+  'apiKey',
+  'api_key',
+  'password',
+  'secret',
+  'client_secret',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'x-slack-signature',
+];
+
+const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `["${k}"]`);
+
 /** Paths that may carry secrets anywhere in a log object: never written. */
 export const REDACT_PATHS = [
-  '*.token',
-  '*.DISCORD_TOKEN',
-  '*.SLACK_BOT_TOKEN',
-  '*.SLACK_APP_TOKEN',
-  '*.SLACK_SIGNING_SECRET',
-  '*.LLM_API_KEY',
-  '*.MOE_API_TOKEN',
-  '*.authorization',
-  '*.Authorization',
+  ...SECRET_KEYS.flatMap((k) => [key(k).replace(/^\./, ''), `*${key(k)}`, `*.*${key(k)}`, `*.headers${key(k)}`]),
   'headers.authorization',
   'headers["x-slack-signature"]',
   'config',
+  '*.config',
 ];
+
+/** The secret values of a configuration, to scrub from any log line that would contain them. */
+export function secretValues(config: Partial<Record<string, unknown>>): string[] {
+  const names = ['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'LLM_API_KEY', 'MOE_API_TOKEN'];
+  // Very short values would scrub ordinary words; real tokens are long.
+  return names.map((n) => config[n]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
+}
+
+export interface LoggerOptions {
+  /** Human-readable lines (the terminal chat) instead of JSON. */
+  prettyOutput?: boolean;
+  /** Values never written, wherever they appear (in messages, URLs, error texts). */
+  secrets?: string[];
+  /** Where lines go (default: stderr). */
+  destination?: NodeJS.WritableStream;
+}
 
 /**
  * JSON logs to stderr (stdout belongs to the terminal chat and to `--json` output). `prettyOutput`
- * gives human-readable lines for an interactive terminal.
+ * gives human-readable lines for an interactive terminal. Secrets are removed twice: by key
+ * (REDACT_PATHS) and by value (`secrets`), so a token inside an error message is caught too.
  */
-export function createLogger(level: string, options: { prettyOutput?: boolean } = {}): Logger {
-  const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const secrets = [...new Set(options.secrets ?? [])];
+  const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), line);
+  const base = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(secrets.length ? { hooks: { streamWrite: scrub } } : {}),
+  };
   if (options.prettyOutput) {
-    return pino(base, pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, ignore: 'pid,hostname' }));
+    return pino(base, pretty({ destination: options.destination ?? 2, sync: true, colorize: !options.destination && process.stderr.isTTY, ignore: 'pid,hostname' }));
   }
-  return pino(base, pino.destination({ dest: 2, sync: true }));
+  return pino(base, options.destination ?? pino.destination({ dest: 2, sync: true }));
 }

@@ -1,16 +1,30 @@
 import { resolve } from 'node:path';
 import { createApp, type App } from './app.js';
 import { discordConfigured, slackConfigured, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { telemetry } from './core/telemetry.js';
+import { createLogger, secretValues, type Logger } from './logger.js';
+import { backupSettings, scheduleBackups, type BackupSchedule } from './ops/backup-schedule.js';
+import type { PlatformState } from './ops/health.js';
+import type { HttpRoute } from './ops/http.js';
+import { acquireLock, type DatabaseLock } from './ops/lock.js';
+import type { OpsHttp } from './ops/runtime.js';
 import { TerminalChat } from './platforms/terminal/chat.js';
 
 /** A running platform connection. */
 export interface PlatformHandle {
   name: string;
   stop(): Promise<void>;
+  /** Whether the connection is up now (for /healthz); a platform without it counts as connected. */
+  connected?(): boolean;
 }
 
-type PlatformStarter = (app: App, logger: Logger) => Promise<PlatformHandle>;
+/** What the composition root hands a platform besides the app. */
+export interface PlatformExtras {
+  /** Routes for the platform's own HTTP server (Slack's HTTP mode, when it shares HTTP_PORT). */
+  routes: HttpRoute[];
+}
+
+type PlatformStarter = (app: App, logger: Logger, extras: PlatformExtras) => Promise<PlatformHandle>;
 
 /**
  * The platforms that connect when their credentials are set. Adapters are imported lazily, so
@@ -22,58 +36,158 @@ function configuredPlatforms(config: Config): { name: string; start: PlatformSta
     list.push({ name: 'discord', start: async (app, logger) => (await import('./platforms/discord/index.js')).startDiscord(app, logger) });
   }
   if (slackConfigured(config)) {
-    list.push({ name: 'slack', start: async (app, logger) => (await import('./platforms/slack/index.js')).startSlack(app, logger) });
+    list.push({
+      name: 'slack',
+      start: async (app, logger, extras) => (await import('./platforms/slack/index.js')).startSlack(app, logger, { customRoutes: extras.routes }),
+    });
   }
   return list;
+}
+
+/** How long shutdown waits for interactions in flight before it closes anyway. */
+const DRAIN_MS = 10_000;
+
+/** Resolves true when `work` settles within `ms`, false otherwise. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(false), ms)));
+  return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A stray error (a promise nobody awaited, a throw in a timer) is logged and counted, never
+ * fatal: interactions fail one by one in the dispatcher, and one bad event must not stop the bot.
+ */
+function logStrayErrors(logger: Logger): () => void {
+  const onRejection = (reason: unknown) => {
+    telemetry.unhandledErrors++;
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  };
+  const onException = (err: Error) => {
+    telemetry.unhandledErrors++;
+    logger.error({ err }, 'uncaught exception');
+  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
 }
 
 /**
  * Composition root: config → database → content → core → platforms. Starts every configured
  * platform; with none configured (or with forceTerminal) the terminal chat runs in the foreground.
+ * With HTTP_PORT set it serves /healthz and /metrics (in any mode); with BACKUP_DIR and
+ * BACKUP_CRON it takes scheduled backups. SIGTERM/SIGINT stop it gracefully: new interactions
+ * are refused, those in flight finish (up to DRAIN_MS), then background jobs, platforms, the
+ * HTTP server and the database close, and the process exits 0.
  */
 export async function startPlatforms(config: Config, options: { forceTerminal?: boolean } = {}): Promise<void> {
   const platforms = options.forceTerminal ? [] : configuredPlatforms(config);
   const terminal = platforms.length === 0;
   const interactive = terminal && Boolean(process.stdin.isTTY);
-  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL, { prettyOutput: terminal });
+  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL, { prettyOutput: terminal, secrets: secretValues(config) });
+  const backups = backupSettings(config);
   const app = createApp(config, logger);
-
-  if (!terminal) {
-    const handles: PlatformHandle[] = [];
-    try {
-      for (const p of platforms) handles.push(await p.start(app, logger));
-    } catch (err) {
-      await Promise.allSettled(handles.map((h) => h.stop()));
-      app.close();
-      throw err;
-    }
-    app.startBackground();
-    logger.info({ platforms: handles.map((h) => h.name) }, 'bot started');
-    await new Promise<void>((resolveStop) => {
-      const stop = async (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        await Promise.allSettled(handles.map((h) => h.stop()));
-        app.close();
-        resolveStop();
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-    });
-    return;
-  }
-  if (!options.forceTerminal) {
-    process.stderr.write('No Discord or Slack credentials set (DISCORD_TOKEN, SLACK_BOT_TOKEN): opening the terminal chat. Type /help.\n');
-  }
-  const chat = new TerminalChat(app, {
-    input: process.stdin,
-    output: process.stdout,
-    interactive,
-    imageDir: resolve('data', 'images'),
-  });
-  app.startBackground();
+  let lock: DatabaseLock | undefined;
   try {
-    await chat.run();
-  } finally {
+    // Held while the bot runs, so that a restore never replaces the database under it.
+    if (config.DATABASE_PATH !== ':memory:') lock = acquireLock(config.DATABASE_PATH, 'bot', { foreignHost: 'stale' });
+  } catch (err) {
     app.close();
+    throw err;
+  }
+  const releaseLock = () => lock?.release();
+  process.once('exit', releaseLock);
+  const stopLoggingStrayErrors = logStrayErrors(logger);
+
+  let stopping = false;
+  const states = new Map<string, () => PlatformState>(platforms.map((p) => [p.name, () => 'connecting' as const]));
+  if (terminal) states.set('terminal', () => 'connected');
+  const handles: PlatformHandle[] = [];
+  let http: OpsHttp | undefined;
+  let backupJob: BackupSchedule | undefined;
+
+  /** Closes everything in order: background jobs, platforms, the HTTP server, the database. */
+  const close = async () => {
+    backupJob?.stop();
+    await Promise.allSettled(handles.map((h) => h.stop()));
+    await http?.close();
+    app.close();
+    stopLoggingStrayErrors();
+    releaseLock();
+    process.off('exit', releaseLock);
+  };
+
+  try {
+    if (config.HTTP_PORT) {
+      const { startOpsHttp } = await import('./ops/runtime.js');
+      http = await startOpsHttp(app, logger, {
+        port: config.HTTP_PORT,
+        shareWithSlack: platforms.some((p) => p.name === 'slack') && !config.SLACK_APP_TOKEN && config.HTTP_PORT === config.PORT,
+        platforms: () => Object.fromEntries([...states].map(([name, state]) => [name, state()])),
+        stopping: () => stopping,
+      });
+    }
+    for (const p of platforms) {
+      const handle = await p.start(app, logger, { routes: http?.slackRoutes ?? [] });
+      handles.push(handle);
+      states.set(p.name, () => ((handle.connected?.() ?? true) ? 'connected' : 'disconnected'));
+    }
+    if (backups) backupJob = scheduleBackups(app.services.db.$client, { ...backups, timezone: config.DEFAULT_TIMEZONE }, logger);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  let chat: TerminalChat | undefined;
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
+    onSignal = (signal) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, inflight: app.dispatcher.inflight.size }, 'shutting down');
+      app.dispatcher.inflight.close();
+      chat?.stop();
+      resolveSignal(signal);
+    };
+  });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  app.startBackground();
+
+  let signal: NodeJS.Signals | undefined;
+  try {
+    if (terminal) {
+      if (!options.forceTerminal) {
+        process.stderr.write('No Discord or Slack credentials set (DISCORD_TOKEN, SLACK_BOT_TOKEN): opening the terminal chat. Type /help.\n');
+      }
+      chat = new TerminalChat(app, {
+        input: process.stdin,
+        output: process.stdout,
+        interactive,
+        imageDir: resolve('data', 'images'),
+      });
+      const ended = chat.run();
+      signal = await Promise.race([ended.then(() => undefined), signalled]);
+      // The line being handled when the signal came finishes and is printed.
+      if (signal && !(await within(ended, DRAIN_MS))) logger.warn('the terminal chat did not finish its last line in time');
+    } else {
+      logger.info({ platforms: handles.map((h) => h.name) }, 'bot started');
+      signal = await signalled;
+    }
+    if (!(await app.dispatcher.inflight.settled(DRAIN_MS))) {
+      logger.warn({ inflight: app.dispatcher.inflight.size }, 'interactions still running at shutdown; closing anyway');
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await close();
+  }
+  if (signal) {
+    logger.info({ signal }, 'stopped');
+    // A library that left a handle open must not keep a stopped bot alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
   }
 }

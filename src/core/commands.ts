@@ -24,6 +24,17 @@ export const CATALOGUE: readonly CommandSpec[] = [
     ],
   },
   {
+    key: 'ask',
+    description: 'Ask about MoE: answered from the lessons, with the sections it comes from.',
+    options: [
+      { name: 'question', description: 'Your question, e.g. why does my MoE model answer differently when I rephrase?', type: 'string', required: true, maxLength: 500, rest: true },
+      { name: 'private', description: 'Only you see the answer', type: 'boolean' },
+    ],
+    // A configured language model may phrase the answer: adapters acknowledge first.
+    slow: true,
+    visibility: 'public',
+  },
+  {
     key: 'quiz',
     description: "Take today's quiz: your due questions plus a few new ones.",
     options: [{ name: 'lesson', description: 'Study only this lesson', type: 'string', autocomplete: 'lesson', maxLength: 64 }],
@@ -110,6 +121,45 @@ export const CATALOGUE: readonly CommandSpec[] = [
     description: 'End the current season: archive its standings and start a new one.',
     options: [],
     admin: true,
+  },
+  {
+    key: 'quiz-admin import',
+    description: 'Import a question bank from a file: shows what would change, then asks to apply.',
+    options: [
+      { name: 'file', description: 'YAML, JSON, CSV/TSV, GIFT, Aiken or Anki text export', type: 'attachment', required: true },
+      { name: 'format', description: 'The file format (default: from its name and content)', type: 'string', choices: ['yaml', 'json', 'csv', 'tsv', 'gift', 'aiken', 'anki'] },
+      { name: 'bank', description: 'Target bank id (default: from the file)', type: 'string', autocomplete: 'bank', maxLength: 64 },
+      { name: 'lesson', description: 'Default source lesson of the questions', type: 'string', autocomplete: 'lesson', maxLength: 64 },
+    ],
+    admin: true,
+    slow: true,
+  },
+  {
+    key: 'quiz-admin imports',
+    description: 'The recent question bank imports: who, when, which file, what changed.',
+    options: [],
+    admin: true,
+  },
+  {
+    key: 'moe route',
+    description: 'Send a prompt to a live MoE model and see which experts each token went to.',
+    options: [{ name: 'prompt', description: 'The text to route', type: 'string', required: true, maxLength: 2000, rest: true }],
+    slow: true,
+  },
+  {
+    key: 'moe compare',
+    description: 'Route two phrasings of a question and see how far their experts differ.',
+    options: [
+      { name: 'a', description: 'The first phrasing (quote it in text commands)', type: 'string', required: true, maxLength: 2000 },
+      { name: 'b', description: 'The second phrasing', type: 'string', required: true, maxLength: 2000 },
+    ],
+    slow: true,
+  },
+  {
+    key: 'moe model',
+    description: 'What the live MoE model is: family, layers, experts, top-k, parameters.',
+    options: [],
+    slow: true,
   },
 ];
 

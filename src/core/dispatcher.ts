@@ -4,6 +4,7 @@ import { optionsSchema, type CommandSpec } from './catalogue.js';
 import { CATALOGUE, findCommand } from './commands.js';
 import { decodeAction } from './actions.js';
 import { UserError } from './errors.js';
+import { InFlight } from './inflight.js';
 import { assertAdmin } from './permissions.js';
 import type { ActionInteraction, CommandInteraction, Interaction, Reply } from './interaction.js';
 import { md } from './markup.js';
@@ -37,6 +38,15 @@ export function errorReply(message: string): Reply {
   return { text: message, visibility: 'ephemeral' };
 }
 
+/** The answer to an interaction that arrives while the bot shuts down. */
+export const RESTARTING_TEXT = 'The bot is restarting, try again in a moment.';
+
+/**
+ * Told about every handled interaction: the reply, how long it took (ms), and the error when it
+ * failed on our side (a UserError is the user's, not a failure). Metrics hook in here.
+ */
+export type HandledObserver = (interaction: Interaction, reply: Reply, ms: number, error?: unknown) => void;
+
 /** Formats the first option problem: "Option 'rounds' must be at most 10. Usage: …". */
 function optionError(spec: CommandSpec, error: z.ZodError, given: Record<string, unknown>): string {
   const issue = error.issues[0]!;
@@ -55,6 +65,9 @@ function optionError(spec: CommandSpec, error: z.ZodError, given: Record<string,
 export class Dispatcher {
   private commands = new Map<string, CommandHandler>();
   private actions = new Map<string, ActionHandler>();
+  private observers: HandledObserver[] = [];
+  /** Interactions being handled; closed at shutdown so new ones get RESTARTING_TEXT. */
+  readonly inflight = new InFlight();
 
   constructor(
     readonly services: Services,
@@ -71,23 +84,43 @@ export class Dispatcher {
     if (missing.length) throw new Error(`no handler for: ${missing.join(', ')}`);
   }
 
+  observe(observer: HandledObserver): void {
+    this.observers.push(observer);
+  }
+
   async handle(interaction: Interaction): Promise<Reply> {
+    if (!this.inflight.enter()) return errorReply(RESTARTING_TEXT);
     const started = performance.now();
     const log = this.services.logger.child({
       rid: interaction.id,
       platform: interaction.actor.platform,
       ...(interaction.kind === 'command' ? { command: interaction.command } : { action: interaction.actionId.split(':')[0] }),
     });
+    let failure: unknown;
+    let reply: Reply;
     try {
-      const reply = interaction.kind === 'command' ? await this.runCommand(interaction) : await this.runAction(interaction);
-      log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
-      return reply;
+      reply = interaction.kind === 'command' ? await this.runCommand(interaction) : await this.runAction(interaction);
     } catch (err) {
-      if (err instanceof UserError) return errorReply(err.message);
-      const ref = randomUUID().slice(0, 8);
-      log.error({ err, ref }, 'interaction failed');
-      return errorReply(md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`);
+      if (err instanceof UserError) reply = errorReply(err.message);
+      else {
+        failure = err;
+        const ref = randomUUID().slice(0, 8);
+        log.error({ err, ref }, 'interaction failed');
+        reply = errorReply(md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`);
+      }
+    } finally {
+      this.inflight.leave();
     }
+    const ms = performance.now() - started;
+    log.debug({ ms: Math.round(ms) }, 'handled');
+    for (const observer of this.observers) {
+      try {
+        observer(interaction, reply, ms, failure);
+      } catch (err) {
+        log.warn({ err }, 'interaction observer failed');
+      }
+    }
+    return reply;
   }
 
   private async runCommand(i: CommandInteraction): Promise<Reply> {

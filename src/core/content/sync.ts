@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, notInArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { banks, lessonSections, lessons, questions } from '../../db/schema.js';
-import { canonicalJson, hashValue } from '../util/hash.js';
+import { canonicalJson, hashValue, sha256 } from '../util/hash.js';
 import type { Lesson, LoadedContent } from './load.js';
 import type { Bank, Question } from './schema.js';
 
@@ -34,7 +34,8 @@ export function questionRow(q: Question, bankId: string, position: number, now: 
     body,
     lessonId: q.source?.lesson ?? null,
     sectionTitle: q.source?.section ?? null,
-    contentHash: hashValue(q),
+    // The same as hashValue(q), without serialising the question a second time.
+    contentHash: sha256(body),
     retiredAt: null,
     updatedAt: now,
   };
@@ -46,19 +47,25 @@ export function questionRow(q: Question, bankId: string, position: number, now: 
  * inside the caller's transaction.
  */
 export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: SyncCounts): void {
-  const existing = new Map(
-    db
+  const ids = bank.questions.map((q) => q.id);
+  const existing = new Map<string, { id: string; hash: string; retiredAt: number | null; position: number; bankId: string }>();
+  for (const part of chunked(ids)) {
+    for (const r of db
       .select({ id: questions.id, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position, bankId: questions.bankId })
       .from(questions)
-      .where(inArray(questions.id, bank.questions.map((q) => q.id)))
-      .all()
-      .map((r) => [r.id, r]),
-  );
+      .where(inArray(questions.id, part))
+      .all()) {
+      existing.set(r.id, r);
+    }
+  }
+  // One prepared insert reused for every new question: a bank of thousands (an import) stays fast.
+  let insert: ReturnType<typeof prepareQuestionInsert> | undefined;
   bank.questions.forEach((q, position) => {
     const row = questionRow(q, bank.id, position, now);
     const prior = existing.get(q.id);
     if (!prior) {
-      db.insert(questions).values(row).run();
+      insert ??= prepareQuestionInsert(db);
+      insert.run(row);
       counts.added++;
     } else if (prior.hash !== row.contentHash || prior.retiredAt !== null || prior.position !== position || prior.bankId !== bank.id) {
       db.update(questions).set(row).where(eq(questions.id, q.id)).run();
@@ -68,13 +75,43 @@ export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: Sync
       counts.unchanged++;
     }
   });
-  const kept = bank.questions.map((q) => q.id);
-  const retired = db
-    .update(questions)
-    .set({ retiredAt: now, updatedAt: now })
-    .where(and(eq(questions.bankId, bank.id), isNull(questions.retiredAt), notInArray(questions.id, kept)))
-    .run();
-  counts.retired += retired.changes;
+  const kept = new Set(ids);
+  const gone = db
+    .select({ id: questions.id })
+    .from(questions)
+    .where(and(eq(questions.bankId, bank.id), isNull(questions.retiredAt)))
+    .all()
+    .map((r) => r.id)
+    .filter((id) => !kept.has(id));
+  for (const part of chunked(gone)) {
+    counts.retired += db.update(questions).set({ retiredAt: now, updatedAt: now }).where(inArray(questions.id, part)).run().changes;
+  }
+}
+
+function prepareQuestionInsert(db: Db) {
+  const p = (name: keyof ReturnType<typeof questionRow>) => sql.placeholder(name);
+  return db
+    .insert(questions)
+    .values({
+      id: p('id'),
+      bankId: p('bankId'),
+      position: p('position'),
+      type: p('type'),
+      body: p('body'),
+      lessonId: p('lessonId'),
+      sectionTitle: p('sectionTitle'),
+      contentHash: p('contentHash'),
+      retiredAt: p('retiredAt'),
+      updatedAt: p('updatedAt'),
+    })
+    .prepare();
+}
+
+/** Splits id lists so no statement binds more values than SQLite allows. */
+function chunked<T>(list: readonly T[], size = 5000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 export function upsertBank(db: Db, bank: Bank, origin: 'content' | 'import', now: number): void {

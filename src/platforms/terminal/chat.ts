@@ -31,6 +31,8 @@ export class TerminalChat {
   private pendingInput: { actionId: string; label: string } | undefined;
   private counter = 0;
   private readonly admins: Set<string>;
+  private stopRequested = false;
+  private stopReading?: () => void;
 
   constructor(
     private app: App,
@@ -168,9 +170,17 @@ export class TerminalChat {
     return `${this.user}@#${this.channel}> `;
   }
 
-  /** Reads lines until end of input or /quit; each line is handled before the next is read. */
+  /** Stops reading input (shutdown): the line being handled finishes, later lines are not read. */
+  stop(): void {
+    this.stopRequested = true;
+    this.stopReading?.();
+  }
+
+  /** Reads lines until end of input, /quit or stop(); each line is handled before the next is read. */
   async run(): Promise<void> {
     const rl = createInterface({ input: this.options.input, output: this.options.interactive ? this.options.output : undefined, terminal: this.options.interactive });
+    this.stopReading = () => rl.close();
+    if (this.stopRequested) rl.close();
     const setPrompt = () => {
       if (!this.options.interactive) return;
       rl.setPrompt(this.prompt());
@@ -178,7 +188,8 @@ export class TerminalChat {
     };
     setPrompt();
     for await (const line of rl) {
-      if ((await this.handleLine(line)) === 'quit') break;
+      if (this.stopRequested) break;
+      if ((await this.handleLine(line)) === 'quit' || this.stopRequested) break;
       setPrompt();
     }
     rl.close();

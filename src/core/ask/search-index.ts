@@ -1,0 +1,159 @@
+import MiniSearch from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
+import type { Lesson } from '../content/load.js';
+import { plainText } from '../markup.js';
+import { Speller } from './spelling.js';
+import { indexTerms, SYNONYM_GROUPS } from './synonyms.js';
+import { sentences as splitSentences, tokens } from './text.js';
+
+/**
+ * The /ask search index: every lesson section in MiniSearch (BM25+, field boosts, prefix search),
+ * and every sentence with its terms for choosing the sentences to quote. Quiz questions are never
+ * indexed: an answer built from them would give away answer keys.
+ */
+
+export interface IndexedSection {
+  id: number;
+  lessonId: string;
+  lessonTitle: string;
+  /** Position of the lesson and of the section in it: answers quote in lesson order. */
+  lessonIndex: number;
+  sectionIndex: number;
+  title: string;
+  slug: string;
+  /** Plain text of the section body, lines and list marks kept (what a model is given). */
+  text: string;
+  /** Ids of its sentences, in order. */
+  sentenceIds: number[];
+}
+
+export interface IndexedSentence {
+  id: number;
+  sectionId: number;
+  /** Position in the section. */
+  index: number;
+  text: string;
+  /** Its searchable terms (see synonyms.ts indexTerms), and how often each occurs. */
+  terms: string[];
+  termCounts: Map<string, number>;
+}
+
+/** A section as MiniSearch sees it: each field already analysed into space-separated terms. */
+interface SectionDoc {
+  id: number;
+  title: string;
+  body: string;
+  lesson: string;
+}
+
+export interface AskIndex {
+  sections: IndexedSection[];
+  sentences: IndexedSentence[];
+  sectionSearch: MiniSearch<SectionDoc>;
+  /** In how many sections each term occurs: the weight of a term in query coverage. */
+  sectionFrequency: Map<string, number>;
+  /** In how many sentences each term occurs, and their average length in terms (sentence BM25). */
+  sentenceFrequency: Map<string, number>;
+  averageSentenceLength: number;
+  /** The terms of each section (title, body, lesson title and tags), by section id. */
+  sectionTerms: Set<string>[];
+  /** Every term of the lessons, for finding the longer terms a question term starts. */
+  vocabulary: SearchableMap<true>;
+  /** Repairs typos in questions against the lessons' own words. */
+  speller: Speller;
+}
+
+/** Field weights of a section: its title says most about it, its lesson's title and tags least. */
+export const SECTION_FIELD_BOOST = { title: 2, body: 1, lesson: 0.5 } as const;
+
+/**
+ * A section that quotes its own lesson's title ('Give it one detail from "Why MoE Models Behave
+ * Differently"') is not about those words: the title is matched once, in the lesson field.
+ */
+function titlePattern(lessonTitle: string): RegExp {
+  const escaped = lessonTitle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`["“']?${escaped}["”']?`, 'gi');
+}
+
+function count(map: Map<string, number>, terms: Iterable<string>): void {
+  for (const t of terms) map.set(t, (map.get(t) ?? 0) + 1);
+}
+
+export function buildAskIndex(lessons: readonly Lesson[]): AskIndex {
+  const sections: IndexedSection[] = [];
+  const sentences: IndexedSentence[] = [];
+  const sectionDocs: SectionDoc[] = [];
+  const sectionFrequency = new Map<string, number>();
+  const sentenceFrequency = new Map<string, number>();
+  const sectionTerms: Set<string>[] = [];
+  let sentenceTermCount = 0;
+  const speller = new Speller();
+  for (const group of SYNONYM_GROUPS) for (const phrase of group) speller.add(tokens(phrase));
+
+  lessons.forEach((lesson, lessonIndex) => {
+    const ownTitle = titlePattern(lesson.title);
+    const lessonContext = `${lesson.title} ${lesson.tags.join(' ')}`;
+    const lessonTerms = indexTerms(lessonContext);
+    speller.add(tokens(lessonContext));
+    lesson.sections.forEach((s, sectionIndex) => {
+      const id = sections.length;
+      const sentenceIds: number[] = [];
+      const bodyTerms: string[] = [];
+      splitSentences(s.body).forEach((text, index) => {
+        const terms = indexTerms(text.replace(ownTitle, ' '));
+        sentenceIds.push(sentences.length);
+        const termCounts = new Map<string, number>();
+        count(termCounts, terms);
+        sentences.push({ id: sentences.length, sectionId: id, index, text, terms, termCounts });
+        count(sentenceFrequency, termCounts.keys());
+        sentenceTermCount += terms.length;
+        bodyTerms.push(...terms);
+        speller.add(tokens(text));
+      });
+      const title = plainText(s.title);
+      const titleTerms = indexTerms(title);
+      speller.add(tokens(title));
+      sections.push({ id, lessonId: lesson.id, lessonTitle: lesson.title, lessonIndex, sectionIndex, title, slug: s.slug, text: plainText(s.body), sentenceIds });
+      sectionDocs.push({ id, title: titleTerms.join(' '), body: bodyTerms.join(' '), lesson: lessonTerms.join(' ') });
+      const terms = new Set([...titleTerms, ...bodyTerms, ...lessonTerms]);
+      sectionTerms.push(terms);
+      count(sectionFrequency, terms);
+    });
+  });
+
+  // The fields are analysed already: MiniSearch only splits them.
+  const sectionSearch = new MiniSearch<SectionDoc>({
+    fields: ['title', 'body', 'lesson'],
+    tokenize: (text) => (text ? text.split(' ') : []),
+    processTerm: (term) => term,
+  });
+  sectionSearch.addAll(sectionDocs);
+  const vocabulary = new SearchableMap<true>();
+  for (const term of sectionFrequency.keys()) vocabulary.set(term, true);
+  return {
+    sections,
+    sentences,
+    sectionSearch,
+    sectionFrequency,
+    sentenceFrequency,
+    averageSentenceLength: sentences.length ? sentenceTermCount / sentences.length : 0,
+    sectionTerms,
+    vocabulary,
+    speller,
+  };
+}
+
+const cache = new WeakMap<readonly Lesson[], AskIndex>();
+
+/**
+ * The index of a lesson list, built on first use and kept while that list is current: replacing
+ * the lessons (a content reload) hands out a new list, and the next question builds a new index.
+ */
+export function askIndexFor(lessons: readonly Lesson[]): AskIndex {
+  let index = cache.get(lessons);
+  if (!index) {
+    index = buildAskIndex(lessons);
+    cache.set(lessons, index);
+  }
+  return index;
+}

@@ -1,0 +1,112 @@
+import { plainText } from '../markup.js';
+import { porterStem } from './stem.js';
+
+/**
+ * The one text analyser of /ask: the index and the questions go through the same steps, so a word
+ * in a question meets the same word in a lesson whatever its form ("routed", "routing" → "rout").
+ */
+
+/** Function words and question words: they say what kind of question it is, not what it is about. */
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  `a an the and or but if then than so of in on at to for from by with about as into onto over under between through
+  is are was were be been being am do does did doing done have has had having get gets got
+  i me my mine we us our you your he him his she her it its they them their this that these those there here
+  what whats which who whom whose why how when where whether
+  can could would should will shall may might must
+  just also very really quite please tell tells told explain explains explained explaining mean means meant meaning kind sort
+  not no nor any some all every each other such own same too only
+  vs versus like one ok okay thing things stuff way ways lot lots much many
+  s t d ll re ve m`.split(/\s+/),
+);
+
+/**
+ * Everyday words that say little about a topic ("known", "affect", "happen"). The lessons are too
+ * small to learn that from their own word counts, so these weigh less in the search and in how much
+ * of a question the lessons cover: a learner's wording should not outweigh the question's subject.
+ */
+const GENERAL_WORDS = new Set(
+  `able accept act actually add affect again ago agree allow almost already always answer anyone anything anyway appear
+  apply approach area around ask asked avoid aware back bad badly basic basically become begin believe best better big bit
+  bring build call called care case cause certain certainly change check choose clear close come common compare complete
+  consider continue correct could create current currently deal decide describe detail difference different differently
+  difficult do doing easy effect else end enough especially even ever everyone everything exactly example exist expect
+  explain fact fail fair far feel fine follow found generally give given go going good great guess happen happens hard
+  help high hold idea important include includes including instead involve issue keep know known large last later learn
+  least leave less let level likely little long look lot low main make matter maybe mind miss more most move need never new
+  next nice normal normally often old open order others otherwise part particular pick place point possible possibly
+  pretty probably problem put question quick quickly rather read real really reason right run say see seem seems sense set
+  show similar simple simply since situation small someone something sometimes soon sort start still stop sure take talk
+  tend term think thought time today together true try turn type understand upon use used useful user using usually want
+  well whole why wide work works world worse worst wrong yet`.split(/\s+/),
+);
+
+/** Whether a word (as written) is an everyday word rather than a subject (see GENERAL_WORDS). */
+export function isGeneralWord(word: string): boolean {
+  return GENERAL_WORDS.has(word);
+}
+
+const MAX_STEM_CACHE = 50_000;
+const stemCache = new Map<string, string>();
+
+/** Porter stem with British -ise/-isation spelt as -ize/-ization first, cached (the vocabulary is small). */
+export function stem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    const american = word.length >= 6 ? word.replace(/is(ation|ations|e|es|ed|ing|er|ers)$/, 'iz$1') : word;
+    s = porterStem(american);
+    if (stemCache.size >= MAX_STEM_CACHE) stemCache.clear();
+    stemCache.set(word, s);
+  }
+  return s;
+}
+
+export interface Token {
+  /** Lowercase word as written (accents removed). */
+  word: string;
+  stem: string;
+  stop: boolean;
+}
+
+/** Lowercase words, contractions expanded ("can't" → "cannot"), accents and punctuation dropped. */
+export function words(text: string): string[] {
+  const normalized = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc`]/g, "'")
+    .replace(/\bcan't\b|\bcannot\b/g, ' cannot ')
+    .replace(/\bwon't\b/g, ' will not ')
+    .replace(/n't\b/g, ' not ');
+  return normalized.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1 || /\d/.test(w));
+}
+
+export function tokens(text: string): Token[] {
+  return words(text).map((word) => ({ word, stem: stem(word), stop: STOPWORDS.has(word) }));
+}
+
+/** The searchable terms of a text: stems of its content words, in order, repeats kept. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const t of tokens(text)) if (!t.stop) out.push(t.stem);
+  return out;
+}
+
+/**
+ * Lesson markup → sentences of plain text. List items and lines are sentences of their own;
+ * within a line, a sentence ends at . ! or ? followed by a space and a capital, digit or quote.
+ */
+export function sentences(markup: string): string[] {
+  const out: string[] = [];
+  for (const rawLine of markup.split('\n')) {
+    const line = plainText(rawLine)
+      .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
+      .replace(/^#+\s+/, '')
+      .trim();
+    if (!line) continue;
+    for (const part of line.split(/(?<=[.!?]["”’)]?)\s+(?=["“‘(]?[\p{Lu}\p{N}])/u)) {
+      const s = part.trim();
+      if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import type { Db } from '../../db/connection.js';
+import { importDrafts, imports } from '../../db/schema.js';
+import type { SourceIssue } from '../content/issues.js';
+import type { Bank } from '../content/schema.js';
+import { upsertBank, writeBankQuestions, type SyncCounts } from '../content/sync.js';
+import type { Services } from '../services.js';
+import { sha256 } from '../util/hash.js';
+import { adoptStoredIds, diffBank, findConflicts, type ImportDiff } from './diff.js';
+import { parseImportFile, type ImportFile } from './parse.js';
+import type { ImportFormat } from './types.js';
+
+/**
+ * The one import flow every surface uses (CLI, Discord, Slack): prepare = parse, check and diff
+ * without touching the questions, keeping the validated bank as a draft; apply = write the draft
+ * in one transaction and record it. A rejected file writes nothing at all.
+ */
+
+export type ImportServices = Pick<Services, 'db' | 'lessons' | 'clock'>;
+
+export interface ImportActor {
+  platform: string;
+  userId: string;
+  displayName: string;
+}
+
+/** How long a dry run can wait for its confirmation button. */
+export const DRAFT_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface PrepareInput extends ImportFile {
+  actor: ImportActor;
+  /** Keep the validated bank for a later apply (false for a dry run that will not be applied). */
+  keepDraft?: boolean;
+}
+
+export type PrepareResult =
+  | { ok: false; format?: ImportFormat; issues: SourceIssue[] }
+  | {
+      ok: true;
+      format: ImportFormat;
+      fileHash: string;
+      bank: Bank;
+      diff: ImportDiff;
+      /** Set when a draft was kept and there is something to apply. */
+      draftId?: string;
+    };
+
+export function actorLabel(actor: ImportActor): string {
+  return actor.displayName && actor.displayName !== actor.userId ? `${actor.displayName} (${actor.userId})` : actor.userId;
+}
+
+export function prepareImport(services: ImportServices, input: PrepareInput): PrepareResult {
+  const { format, result } = parseImportFile(input);
+  if (!result.bank || !format) return { ok: false, format, issues: result.issues ?? [] };
+  const { db } = services;
+  const bank = adoptStoredIds(db, result.bank);
+  const conflicts = findConflicts(db, services.lessons, bank, input.fileName, result.bank.lineOf);
+  if (conflicts.length) return { ok: false, format, issues: conflicts };
+  const diff = diffBank(db, bank);
+  const fileHash = sha256(input.bytes);
+  if (diff.noop || input.keepDraft === false) return { ok: true, format, fileHash, bank, diff };
+  const now = services.clock.now().getTime();
+  const draftId = randomUUID();
+  db.transaction((tx) => {
+    // Drafts nobody confirmed are dropped once they expire.
+    tx.delete(importDrafts).where(and(isNull(importDrafts.appliedAt), lt(importDrafts.createdAt, now - DRAFT_TTL_MS))).run();
+    tx.insert(importDrafts)
+      .values({
+        id: draftId,
+        actor: actorLabel(input.actor),
+        platform: input.actor.platform,
+        fileName: input.fileName,
+        fileHash,
+        format,
+        bank: JSON.stringify(bank),
+        createdAt: now,
+      })
+      .run();
+  });
+  return { ok: true, format, fileHash, bank, diff, draftId };
+}
+
+export type ApplyResult =
+  | { status: 'applied'; bankId: string; counts: SyncCounts; importId: number }
+  | { status: 'already-applied'; bankId: string }
+  | { status: 'missing' }
+  | { status: 'expired' }
+  | { status: 'rejected'; issues: SourceIssue[] };
+
+class Rejected extends Error {
+  constructor(readonly issues: SourceIssue[]) {
+    super('import rejected');
+  }
+}
+
+/**
+ * Writes a prepared draft: bank, questions (added, updated, removed ones retired) and the log
+ * row, all in one transaction. Applying the same draft again changes nothing.
+ */
+export function applyImport(services: ImportServices, draftId: string, actor: ImportActor): ApplyResult {
+  const { db } = services;
+  const now = services.clock.now().getTime();
+  try {
+    return db.transaction(
+      (tx): ApplyResult => {
+        const d = tx as unknown as Db;
+        const draft = d.select().from(importDrafts).where(eq(importDrafts.id, draftId)).get();
+        if (!draft) return { status: 'missing' };
+        // Written by prepareImport from a validated bank: no need to validate it again.
+        const bank = JSON.parse(draft.bank) as Bank;
+        if (draft.appliedAt !== null) return { status: 'already-applied', bankId: bank.id };
+        if (now - draft.createdAt > DRAFT_TTL_MS) return { status: 'expired' };
+        // The database may have moved on since the dry run: check again inside the transaction.
+        const conflicts = findConflicts(d, services.lessons, bank, draft.fileName, () => undefined);
+        if (conflicts.length) throw new Rejected(conflicts);
+        const counts: SyncCounts = { added: 0, changed: 0, retired: 0, unchanged: 0 };
+        upsertBank(d, bank, 'import', now);
+        writeBankQuestions(d, bank, now, counts);
+        const logged = d
+          .insert(imports)
+          .values({
+            bankId: bank.id,
+            actor: actorLabel(actor),
+            platform: actor.platform,
+            fileName: draft.fileName,
+            fileHash: draft.fileHash,
+            format: draft.format,
+            added: counts.added,
+            changed: counts.changed,
+            removed: counts.retired,
+            unchanged: counts.unchanged,
+            createdAt: now,
+          })
+          .returning({ id: imports.id })
+          .get();
+        d.update(importDrafts).set({ appliedAt: now }).where(eq(importDrafts.id, draftId)).run();
+        return { status: 'applied', bankId: bank.id, counts, importId: logged.id };
+      },
+      { behavior: 'immediate' },
+    );
+  } catch (err) {
+    if (err instanceof Rejected) return { status: 'rejected', issues: err.issues };
+    throw err;
+  }
+}
+
+/** Drops a draft that was not applied; true when there was one. */
+export function cancelImport(services: ImportServices, draftId: string): boolean {
+  return services.db.delete(importDrafts).where(and(eq(importDrafts.id, draftId), isNull(importDrafts.appliedAt))).run().changes > 0;
+}
+
+export type ImportRecord = typeof imports.$inferSelect;
+
+/** The most recent imports, newest first. */
+export function listImports(db: Db, limit = 20): ImportRecord[] {
+  return db.select().from(imports).orderBy(desc(imports.createdAt), desc(imports.id)).limit(limit).all();
+}

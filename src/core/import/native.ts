@@ -1,0 +1,99 @@
+import type { SourceIssue } from '../content/issues.js';
+import { bankSchema } from '../content/schema.js';
+import { parseYamlSource, type YamlSource } from '../content/yaml-source.js';
+import { findDuplicates } from './build.js';
+import { capIssues, findHostileKeys } from './checks.js';
+import { describeIssue } from './describe.js';
+import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
+
+/**
+ * The native bank format (YAML or JSON, the schema of content/banks). JSON takes a fast path
+ * through JSON.parse and is re-read with positions only when there is something to report.
+ */
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+function jsonSyntaxIssue(text: string, file: string, err: Error): SourceIssue {
+  const message = err.message.replace(/^JSON\.parse: /, '');
+  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
+  const at = lc ? { line: Number(lc[1]), column: Number(lc[2]) } : /position (\d+)/.exec(message) ? lineAndColumn(text, Number(/position (\d+)/.exec(message)![1])) : { line: 1 };
+  const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '').replace(/\s*\(line \d+ column \d+\)/, '');
+  return { file, ...at, message: `not valid JSON: ${reason}` };
+}
+
+/** Reads the file into a value with positions; JSON keeps positions for later (lazily). */
+function readValue(text: string, file: string, json: boolean): { value: unknown; source: () => YamlSource | undefined } | { issues: SourceIssue[] } {
+  if (json) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return { issues: [jsonSyntaxIssue(text, file, err as Error)] };
+    }
+    let cached: YamlSource | undefined | null = null;
+    const source = () => {
+      if (cached === null) {
+        const r = parseYamlSource(text, file);
+        cached = r.ok ? r.source : undefined;
+      }
+      return cached;
+    };
+    return { value, source };
+  }
+  const parsed = parseYamlSource(text, file);
+  if (!parsed.ok) {
+    return {
+      issues: parsed.issues.map((i) =>
+        /resource exhaustion|alias/i.test(i.message) ? { ...i, message: 'too many YAML aliases (an alias bomb?): the file is refused' } : i,
+      ),
+    };
+  }
+  return { value: parsed.source.value, source: () => parsed.source };
+}
+
+export function parseNative(text: string, file: string, options: ParseOptions, json = false): ParseResult {
+  const limits = limitsOf(options);
+  const read = readValue(text, file, json);
+  if ('issues' in read) return { issues: capIssues(read.issues, limits.maxIssues, file) };
+  const { value } = read;
+  const at = (path: readonly PropertyKey[]) => read.source()?.locate(path) ?? { line: 1 };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { issues: [{ file, line: 1, message: 'the file must hold one bank: a mapping with id, title and questions' }] };
+  }
+  const hostile = findHostileKeys(value, limits.maxIssues);
+  if (hostile.length) {
+    return {
+      issues: hostile.map((path) => ({ file, ...at(path), message: `the key '${String(path.at(-1))}' is not allowed (it could tamper with objects)` })),
+    };
+  }
+  const raw = value as Record<string, unknown>;
+  if (Array.isArray(raw.questions) && raw.questions.length > limits.maxQuestions) {
+    return { issues: [{ file, ...at(['questions']), message: `the file has ${raw.questions.length} questions; the limit is ${limits.maxQuestions}` }] };
+  }
+  // The admin's --bank and --lesson win over what the file says.
+  const bankValue: Record<string, unknown> = {
+    ...raw,
+    id: options.bankId ?? raw.id ?? options.defaultBankId,
+    ...(options.lessonId ? { lesson: options.lessonId } : {}),
+  };
+  const result = bankSchema.safeParse(bankValue);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue): SourceIssue => {
+      const [head, index, ...rest] = issue.path;
+      if (head === 'questions' && typeof index === 'number') {
+        const question = (bankValue.questions as unknown[])[index];
+        const message = describeIssue({ ...issue, path: rest } as typeof issue, question);
+        return { file, ...at(issue.path), question: index + 1, message };
+      }
+      return { file, ...at(issue.path), message: describeIssue(issue, bankValue, undefined, 'bank') };
+    });
+    return { issues: capIssues(issues, limits.maxIssues, file) };
+  }
+  const lineOf = (i: number) => read.source()?.locate(['questions', i]).line;
+  const duplicates = findDuplicates(result.data.questions, lineOf, file);
+  if (duplicates.length) return { issues: capIssues(duplicates, limits.maxIssues, file) };
+  return { bank: { bank: result.data, lineOf, derivedIds: result.data.questions.map(() => false) } };
+}

@@ -1,0 +1,127 @@
+import { encodeAction } from '../actions.js';
+import type { Capability, CommandContext, CommandHandler } from '../dispatcher.js';
+import type { Button, Reply } from '../interaction.js';
+import { md } from '../markup.js';
+import type { Services } from '../services.js';
+import { renderCompareChart } from './compare-chart.js';
+import { renderHeatmap } from './heatmap.js';
+import type { CompareResponse, ModelResponse, RouteResponse } from './protocol.js';
+import { MoeEndpointError } from './client.js';
+import { moeServiceFor, type Answer, type MoeService } from './service.js';
+import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCompare, summarizeRoute } from './summary.js';
+
+/**
+ * /moe route, /moe compare and /moe model: live routing demos against the GPU endpoint
+ * (deploy/moe-endpoint). Each reply links to the lesson section that explains what it shows.
+ */
+
+export const SETUP_TEXT =
+  'Live routing demos need a GPU server running a real MoE model. Start one from deploy/moe-endpoint ' +
+  '(its README shows the command line and a compose service), then set MOE_ENDPOINT_URL to its address ' +
+  'and MOE_API_TOKEN to its token, and restart the bot.';
+
+/** The lessons that explain what the demos show: which expert fired, and rephrasing. */
+export const ROUTE_LESSON = { lesson: 'moe-tradeoffs', section: 'what-moe-models-cannot-do' };
+export const COMPARE_LESSON = { lesson: 'moe-behave-differently', section: 'key-terms' };
+
+function lessonButton(services: Services, ref: { lesson: string; section: string }): Button | undefined {
+  const lesson = services.lessons.get(ref.lesson);
+  const index = lesson?.sections.findIndex((s) => s.slug === ref.section) ?? -1;
+  if (!lesson || index < 0) return undefined;
+  return { kind: 'button', label: `Read the lesson: ${lesson.sections[index]!.title}`.slice(0, 80), actionId: encodeAction('lesson', lesson.id, index) };
+}
+
+function withLesson(reply: Reply, button: Button | undefined): Reply {
+  return button ? { ...reply, components: [[button]] } : reply;
+}
+
+function notConfigured(): Reply {
+  return { title: 'Live MoE routing is not set up', text: md`${SETUP_TEXT}`, visibility: 'ephemeral' };
+}
+
+function bullets(lines: string[]): string {
+  return lines.map((l) => md`• ${l}`).join('\n');
+}
+
+export function routeReply(answer: Answer<RouteResponse>, button?: Button): Reply {
+  const r = answer.value;
+  const summary = summarizeRoute(r, answer.cached ? undefined : answer.roundTripMs);
+  const lines = routeSummaryLines(r, summary);
+  const intro = md`Each row is a token, each column an MoE layer; the colour and number show the expert the router ranked first. Which expert fired is what decides the answer, and without a view like this it is hard to inspect.`;
+  return withLesson(
+    {
+      title: 'Expert routing, token by token',
+      text: intro + '\n\n' + bullets(lines) + (answer.cached ? md`\n_Cached: this exact prompt was routed a moment ago._` : ''),
+      image: {
+        filename: 'moe-routing.png',
+        png: renderHeatmap(r),
+        alt: `Heatmap of the top-1 expert for ${r.tokens.length} tokens across ${r.routing.length} MoE layers of ${r.model}`,
+      },
+      visibility: 'ephemeral',
+    },
+    button,
+  );
+}
+
+export function compareReply(answer: Answer<CompareResponse>, button?: Button): Reply {
+  const c = answer.value;
+  const summary = summarizeCompare(c);
+  const lines = compareSummaryLines(c, summary, answer.cached ? undefined : answer.roundTripMs);
+  return withLesson(
+    {
+      title: 'Same question, other words: how far did the routing move?',
+      text: md`${flakinessSentence(summary)}` + '\n\n' + bullets(lines),
+      image: {
+        filename: 'moe-compare.png',
+        png: renderCompareChart(c),
+        alt: `Bar chart of the per-layer expert overlap of two prompts on ${c.model}, mean ${c.mean_jaccard.toFixed(2)}`,
+      },
+      visibility: 'ephemeral',
+    },
+    button,
+  );
+}
+
+export function modelReply(m: ModelResponse): Reply {
+  const billions = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} B` : `${(n / 1e6).toFixed(0)} M`);
+  const lines = [
+    `Model: ${m.model}${m.random_weights ? ' (random weights)' : ''}`,
+    `Family: ${m.family} (${m.model_type})`,
+    `Layers: ${m.layers}, of which ${m.moe_layers.length} MoE${m.dense_layers.length ? ` and ${m.dense_layers.length} dense` : ''}`,
+    `Experts: ${m.experts} per MoE layer, top-${m.top_k} per token${m.shared_experts ? `, plus ${m.shared_experts} shared expert${m.shared_experts > 1 ? 's' : ''} every token uses` : ''}`,
+    `Routing: ${m.routing.description}`,
+    `Parameters: ${billions(m.parameters.total)} in total, ${billions(m.parameters.active)} active per token`,
+    `Running on: ${m.device}, ${m.dtype}`,
+    `Limits: ${m.limits.max_prompt_chars} characters or ${m.limits.max_prompt_tokens} tokens per prompt`,
+  ];
+  return { title: 'The live MoE model', text: bullets(lines), visibility: 'ephemeral' };
+}
+
+/** Runs a demo; the endpoint's failures become a short ephemeral reply in plain words. */
+function demo(run: (moe: MoeService, ctx: CommandContext) => Promise<Reply>): CommandHandler {
+  return async (ctx) => {
+    const moe = moeServiceFor(ctx.services.config);
+    if (!moe) return notConfigured();
+    try {
+      return await run(moe, ctx);
+    } catch (err) {
+      // Messages name settings such as MOE_API_TOKEN: escape them rather than pass them as markup.
+      if (err instanceof MoeEndpointError) return { text: md`${err.message}`, visibility: 'ephemeral' };
+      throw err;
+    }
+  };
+}
+
+const userKey = (ctx: CommandContext) => `${ctx.interaction.actor.platform}:${ctx.interaction.actor.userId}`;
+
+export const moeCapability: Capability = {
+  commands: {
+    'moe route': demo(async (moe, ctx) =>
+      routeReply(await moe.route(userKey(ctx), String(ctx.options.prompt)), lessonButton(ctx.services, ROUTE_LESSON)),
+    ),
+    'moe compare': demo(async (moe, ctx) =>
+      compareReply(await moe.compare(userKey(ctx), String(ctx.options.a), String(ctx.options.b)), lessonButton(ctx.services, COMPARE_LESSON)),
+    ),
+    'moe model': demo(async (moe) => modelReply((await moe.model()).value)),
+  },
+};

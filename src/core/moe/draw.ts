@@ -1,0 +1,36 @@
+import type { SKRSContext2D } from '@napi-rs/canvas';
+
+/** Shared drawing helpers for the routing images: fonts, truncation, visible whitespace. */
+
+export const FONT = '"DejaVu Sans", "Liberation Sans", Arial, sans-serif';
+export const MONO = '"DejaVu Sans Mono", "Liberation Mono", monospace';
+export const INK = '#1d2330';
+export const MUTED = '#5c6473';
+export const GRID = '#d9dde4';
+
+export function font(size: number, weight: 'normal' | 'bold' = 'normal', family = FONT, style: 'normal' | 'italic' = 'normal'): string {
+  return `${style === 'italic' ? 'italic ' : ''}${weight === 'bold' ? 'bold ' : ''}${size}px ${family}`;
+}
+
+/** Text cut with an ellipsis to fit maxWidth at the context's current font. */
+export function fit(ctx: SKRSContext2D, text: string, maxWidth: number): string {
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ctx.measureText(text.slice(0, mid) + '…').width <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return text.slice(0, lo) + '…';
+}
+
+/** A token's text with its whitespace made visible (spaces as ·, newlines as ⏎). */
+export function visibleToken(text: string): string {
+  const shown = text
+    .replace(/\r?\n/g, '⏎')
+    .replace(/\t/g, '⇥')
+    .replace(/ /g, '·')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  return shown || '∅';
+}

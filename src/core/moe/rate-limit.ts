@@ -1,0 +1,29 @@
+/**
+ * Per-user sliding-window rate limit: at most `limit` calls in any `windowMs`. The GPU behind the
+ * routing demos is shared, so one user cannot queue it up for everyone else.
+ */
+export class RateLimiter {
+  private calls = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+    private readonly maxUsers = 10_000,
+  ) {}
+
+  /** Takes a slot for the user, or says how long until one frees up. */
+  take(user: string): { ok: true } | { ok: false; retryInMs: number } {
+    const now = this.now();
+    const recent = (this.calls.get(user) ?? []).filter((t) => now - t < this.windowMs);
+    if (recent.length >= this.limit) {
+      this.calls.set(user, recent);
+      return { ok: false, retryInMs: this.windowMs - (now - recent[0]!) };
+    }
+    recent.push(now);
+    this.calls.delete(user);
+    this.calls.set(user, recent);
+    if (this.calls.size > this.maxUsers) this.calls.delete(this.calls.keys().next().value!);
+    return { ok: true };
+  }
+}

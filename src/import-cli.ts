@@ -1,0 +1,114 @@
+import { statSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { App } from './app.js';
+import { ContentError, formatIssue, type SourceIssue } from './core/content/issues.js';
+import { exportBank, type ExportFormat } from './core/export/index.js';
+import { applyImport, prepareImport, type ImportActor } from './core/import/apply.js';
+import type { QuestionRef } from './core/import/diff.js';
+import { diffSummary } from './core/import/commands.js';
+import { DEFAULT_IMPORT_LIMITS, type ImportFormat } from './core/import/types.js';
+
+/**
+ * `quizbot import` and `quizbot export`: the same prepare/apply functions the chat platforms
+ * use, with exit codes for scripts (0 done, 1 the file has problems, 2 usage errors).
+ */
+
+/** A usage problem (missing file, unknown bank): the CLI exits 2 with this message. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+/** An import refused for the file's content: its problems, one per line; the CLI exits 1. */
+export class ImportRejected extends ContentError {
+  override name = 'ImportRejected';
+  constructor(issues: SourceIssue[]) {
+    super(issues);
+    this.message = issues.map(formatIssue).join('\n');
+  }
+}
+
+function cliActor(): ImportActor {
+  let name = 'cli';
+  try {
+    name = userInfo().username || name;
+  } catch {
+    // no user database entry (some containers): keep the generic name
+  }
+  return { platform: 'cli', userId: name, displayName: name };
+}
+
+const LISTED = 50;
+
+function listing(sign: string, refs: QuestionRef[]): string[] {
+  const lines = refs.slice(0, LISTED).map((r) => `  ${sign} ${r.id}  ${r.prompt.replace(/\s+/g, ' ').slice(0, 100)}`);
+  if (refs.length > LISTED) lines.push(`  ${sign} … and ${refs.length - LISTED} more`);
+  return lines;
+}
+
+export interface ImportCliOptions {
+  bank?: string;
+  lesson?: string;
+  format?: ImportFormat;
+  dryRun?: boolean;
+}
+
+function readImportFile(path: string): Buffer | SourceIssue {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new CliUsageError(`${path} is not a file`);
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof CliUsageError) throw err;
+    throw new CliUsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  // Refuse oversized files before reading them into memory.
+  if (size > DEFAULT_IMPORT_LIMITS.maxBytes) {
+    const mb = (n: number) => `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
+    return { file: path, message: `the file is ${mb(size)}; the limit is ${mb(DEFAULT_IMPORT_LIMITS.maxBytes)}` };
+  }
+  return readFileSync(path);
+}
+
+/** Runs an import; returns the lines to print. Throws ImportRejected or CliUsageError. */
+export function runImport(app: App, path: string, options: ImportCliOptions): string[] {
+  const bytes = readImportFile(path);
+  if (!Buffer.isBuffer(bytes)) throw new ImportRejected([bytes]);
+  const actor = cliActor();
+  const prepared = prepareImport(app.services, {
+    fileName: path,
+    bytes,
+    actor,
+    keepDraft: !options.dryRun,
+    ...(options.format ? { format: options.format } : {}),
+    ...(options.bank ? { bankId: options.bank } : {}),
+    ...(options.lesson ? { lessonId: options.lesson } : {}),
+  });
+  if (!prepared.ok) throw new ImportRejected(prepared.issues);
+  const { diff, bank } = prepared;
+  const head = `bank ${bank.id} (${diff.bankExists ? 'existing' : 'new'}), ${prepared.format}: ${diffSummary(diff)}`;
+  if (diff.noop) return [head, 'Nothing to change: the bank already matches this file.'];
+  const lines = [head, ...listing('+', diff.added), ...listing('~', diff.changed), ...listing('-', diff.removed)];
+  if (options.dryRun) return [...lines, 'Dry run: nothing was written.'];
+  const applied = applyImport(app.services, prepared.draftId!, actor);
+  if (applied.status === 'rejected') throw new ImportRejected(applied.issues);
+  if (applied.status !== 'applied') throw new Error(`the import could not be applied (${applied.status})`);
+  const c = applied.counts;
+  return [...lines, `Imported: ${c.added} added, ${c.changed} changed, ${c.retired} removed (retired), ${c.unchanged} unchanged (import #${applied.importId}).`];
+}
+
+/** Runs an export; writes the file or returns the text, and the notes for stderr. */
+export function runExport(app: App, bankId: string, format: ExportFormat, out?: string): { text?: string; notes: string[] } {
+  const result = exportBank(app.services.db, bankId, format);
+  if (!result) throw new CliUsageError(`there is no bank '${bankId}' (see: quizbot banks)`);
+  const notes = result.skipped.map((s) => `${bankId}: question ${s.id} is not in the ${format} export: ${s.reason}`);
+  if (out) {
+    try {
+      writeFileSync(out, result.text);
+    } catch (err) {
+      throw new CliUsageError(`cannot write ${out}: ${(err as Error).message}`);
+    }
+    return { notes };
+  }
+  return { text: result.text, notes };
+}

@@ -1,0 +1,156 @@
+import type Database from 'better-sqlite3';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { HandledObserver } from '../core/dispatcher.js';
+import type { Interaction } from '../core/interaction.js';
+import { telemetry } from '../core/telemetry.js';
+
+/** Actions that answer a question: the quiz's answer buttons and forms, and race answers (src/core/quiz). */
+const ANSWER_ACTIONS = new Set(['qa', 'qt', 'qm', 'ra']);
+
+export type InteractionKind = 'command' | 'answer' | 'action';
+
+export function interactionKind(i: Interaction): InteractionKind {
+  if (i.kind === 'command') return 'command';
+  return ANSWER_ACTIONS.has(i.actionId.split(':')[0] ?? '') ? 'answer' : 'action';
+}
+
+export interface MetricsSources {
+  /** The bot's database connection; gauges read it on each scrape. */
+  db: Database.Database;
+  /** The bot's clock (cards are due against it). */
+  now: () => Date;
+}
+
+/**
+ * The bot's Prometheus metrics, in a registry of their own. Interactions are recorded by the
+ * dispatcher's observer (one place for every platform); the gauges and the endpoint counters are
+ * read when /metrics is scraped.
+ */
+export class BotMetrics {
+  readonly registry = new Registry();
+  private readonly interactions: Counter<'platform' | 'kind'>;
+  private readonly errors: Counter<'platform' | 'kind'>;
+  private readonly duration: Histogram<'platform' | 'kind'>;
+
+  constructor(sources: MetricsSources, options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.interactions = new Counter({
+      name: 'quizbot_interactions_total',
+      help: 'Interactions handled, by platform and kind (command, answer, other action).',
+      labelNames: ['platform', 'kind'],
+      registers,
+    });
+    let unhandledSeen = 0;
+    this.errors = new Counter({
+      name: 'quizbot_errors_total',
+      help: 'Failures on our side: interactions that failed (by platform) and stray errors outside them (kind="unhandled").',
+      labelNames: ['platform', 'kind'],
+      registers,
+      collect() {
+        // Stray errors are counted in the process-wide telemetry; bring them in on each scrape.
+        const now = telemetry.unhandledErrors;
+        if (now > unhandledSeen) this.inc({ platform: 'none', kind: 'unhandled' }, now - unhandledSeen);
+        unhandledSeen = now;
+      },
+    });
+    this.errors.inc({ platform: 'none', kind: 'unhandled' }, 0);
+    this.duration = new Histogram({
+      name: 'quizbot_interaction_duration_seconds',
+      help: 'Time from receiving an interaction to its reply, in seconds.',
+      labelNames: ['platform', 'kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    counterFrom('quizbot_moe_endpoint_calls_total', 'HTTP calls to the MoE endpoint.', () => telemetry.endpointCalls, registers);
+    counterFrom(
+      'quizbot_moe_endpoint_failures_total',
+      'MoE endpoint calls that got no answer (refused, reset, timed out) or a 5xx status.',
+      () => telemetry.endpointFailures,
+      registers,
+    );
+    let backupsSeen = { ok: 0, failed: 0 };
+    new Counter({
+      name: 'quizbot_backups_total',
+      help: 'Online backups taken by this process, by outcome (ok, failed).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.inc({ outcome: 'ok' }, telemetry.backupsOk - backupsSeen.ok);
+        this.inc({ outcome: 'failed' }, telemetry.backupsFailed - backupsSeen.failed);
+        backupsSeen = { ok: telemetry.backupsOk, failed: telemetry.backupsFailed };
+      },
+    });
+    new Gauge({
+      name: 'quizbot_last_backup_timestamp_seconds',
+      help: 'When the last good backup of this process finished (Unix time); 0 before the first.',
+      registers,
+      collect() {
+        this.set(telemetry.lastBackupAt / 1000);
+      },
+    });
+    new Gauge({
+      name: 'quizbot_due_cards',
+      help: 'Review cards due now, over all users.',
+      registers,
+      collect() {
+        this.set(dueCards(sources.db, sources.now()));
+      },
+    });
+    new Gauge({
+      name: 'quizbot_database_bytes',
+      help: 'Size of the SQLite database (page_count * page_size), in bytes.',
+      registers,
+      collect() {
+        this.set(databaseBytes(sources.db));
+      },
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'quizbot_' });
+  }
+
+  /** Records every handled interaction: count, latency, and failures on our side. */
+  readonly observer: HandledObserver = (interaction, _reply, ms, error) => {
+    const labels = { platform: interaction.actor.platform, kind: interactionKind(interaction) };
+    this.interactions.inc(labels);
+    this.duration.observe(labels, ms / 1000);
+    if (error !== undefined) this.errors.inc({ platform: labels.platform, kind: 'interaction' });
+  };
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for a scrape. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** A counter that mirrors a monotonically growing number read at scrape time. */
+function counterFrom(name: string, help: string, read: () => number, registers: Registry[]): Counter {
+  let seen = 0;
+  return new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = now;
+    },
+  });
+}
+
+export function dueCards(db: Database.Database, now: Date): number {
+  if (!db.open) return 0;
+  const row = db
+    .prepare('SELECT count(*) AS n FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.due <= ? AND q.retired_at IS NULL')
+    .get(now.getTime()) as { n: number };
+  return row.n;
+}
+
+export function databaseBytes(db: Database.Database): number {
+  if (!db.open) return 0;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const size = db.pragma('page_size', { simple: true }) as number;
+  return pages * size;
+}

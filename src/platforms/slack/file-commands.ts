@@ -1,0 +1,132 @@
+import type { App as BoltApp } from '@slack/bolt';
+import type { CommandSpec, OptionSpec } from '../../core/catalogue.js';
+import { parseCommandLine } from '../../core/command-line.js';
+import { CATALOGUE } from '../../core/commands.js';
+import { errorReply } from '../../core/dispatcher.js';
+import type { CommandInteraction, Reply } from '../../core/interaction.js';
+import { md } from '../../core/markup.js';
+import { FILE_BLOCK, FILE_ELEMENT, FILE_MODAL, fileModal, parseFileModalMetadata } from './blocks.js';
+import { deliverReply, responseUrlPoster } from './deliver.js';
+import { errorInfo } from './errors.js';
+import { FileDownloadError, type SlackFile } from './files.js';
+import type { SlackBridge } from './listeners.js';
+import { requestLog } from './request-log.js';
+
+/**
+ * Commands that take a file (an admin's question bank import): the file comes from a form with a
+ * file input (`/quiz admin import` without one), or is shared with the bot in a direct message.
+ */
+
+export function fileOption(spec: CommandSpec): OptionSpec | undefined {
+  return spec.options.find((o) => o.type === 'attachment');
+}
+
+/** The required file option a parsed command line lacks, if any. */
+export function missingFile(spec: CommandSpec, options: Record<string, unknown>): OptionSpec | undefined {
+  const option = fileOption(spec);
+  return option?.required && options[option.name] === undefined ? option : undefined;
+}
+
+/** The command a file shared in a direct message is for: the one catalogue command that takes a file. */
+function directMessageCommand(): CommandSpec | undefined {
+  return CATALOGUE.find((c) => fileOption(c));
+}
+
+function formTitle(spec: CommandSpec): string {
+  const verb = spec.key.split(' ').at(-1)!;
+  return `${verb[0]!.toUpperCase()}${verb.slice(1)} a file`;
+}
+
+export interface FileFormRequest {
+  spec: CommandSpec;
+  options: Record<string, unknown>;
+  option: OptionSpec;
+  triggerId: string;
+  channelId: string;
+  responseUrl?: string;
+}
+
+export async function openFileForm(bridge: SlackBridge, r: FileFormRequest): Promise<void> {
+  const view = fileModal(formTitle(r.spec), r.option.description, {
+    command: r.spec.key,
+    options: r.options,
+    fileOption: r.option.name,
+    channelId: r.channelId,
+    ...(r.responseUrl ? { responseUrl: r.responseUrl } : {}),
+  });
+  await bridge.web.views.open({ trigger_id: r.triggerId, view });
+}
+
+/** Downloads the file and runs the command with it; a file that cannot be read is the answer. */
+async function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, 'options'>, options: Record<string, unknown>, optionName: string, file: SlackFile): Promise<Reply> {
+  try {
+    const downloaded = await bridge.download(file);
+    return await bridge.dispatcher.handle({ ...base, options: { ...options, [optionName]: downloaded } });
+  } catch (err) {
+    if (err instanceof FileDownloadError) return errorReply(md`${err.message}`);
+    throw err;
+  }
+}
+
+export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void {
+  const { web, users, seen } = bridge;
+
+  bolt.view(FILE_MODAL, async ({ ack, body, view }) => {
+    await ack();
+    const meta = parseFileModalMetadata(view.private_metadata);
+    const id = `view:${view.id}`;
+    const log = requestLog(bridge.logger, id);
+    if (!meta || !seen.firstTime(id)) return;
+    const work = (async () => {
+      await bridge.ackFirst.turn();
+      const file = (view.state.values[FILE_BLOCK]?.[FILE_ELEMENT]?.files ?? [])[0] as SlackFile | undefined;
+      const base = {
+        kind: 'command' as const,
+        id,
+        actor: await users.actor(body.user.id, body.user.name),
+        place: { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId },
+        command: meta.command,
+      };
+      const reply = file ? await runWithFile(bridge, base, meta.options, meta.fileOption, file) : errorReply('Choose a file to upload.');
+      const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
+      await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
+    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack file form failed'));
+    bridge.track(work);
+    await work;
+  });
+
+  // A file shared with the bot in a direct message (message.im events).
+  bolt.event('message', async ({ event, body, context }) => {
+    if (event.subtype !== 'file_share' || event.channel_type !== 'im' || !event.files?.length) return;
+    const spec = directMessageCommand();
+    const option = spec && fileOption(spec);
+    if (!spec || !option) return;
+    const id = `event:${body.event_id as string}`;
+    const log = requestLog(bridge.logger, id);
+    if (!seen.firstTime(id)) {
+      log.info({ retryNum: context.retryNum, retryReason: context.retryReason }, 'slack: repeated event acknowledged, not handled again');
+      return;
+    }
+    const work = (async () => {
+      await bridge.ackFirst.turn();
+      let file = event.files![0] as SlackFile;
+      // Some events only name the file; files.info describes it in full.
+      if (!file.url_private_download && !file.url_private) file = ((await web.files.info({ file: file.id })).file ?? file) as SlackFile;
+      // Text sent with the file may carry options (`bank:team lesson:moe-tradeoffs`); other words are ignored.
+      const typed = parseCommandLine(`${spec.key} ${event.text ?? ''}`);
+      const options = typed.ok ? typed.options : {};
+      const base = {
+        kind: 'command' as const,
+        id,
+        actor: await users.actor(event.user),
+        place: { serverId: context.teamId ?? body.team_id ?? '', channelId: event.channel },
+        command: spec.key,
+      };
+      const reply = await runWithFile(bridge, base, options, option.name, file);
+      // A direct message is private already: the answer is a normal message there.
+      await deliverReply(web, log, { channelId: event.channel, userId: event.user }, { ...reply, visibility: 'public' });
+    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack file message failed'));
+    bridge.track(work);
+    await work;
+  });
+}

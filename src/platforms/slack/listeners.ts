@@ -1,0 +1,179 @@
+import type { App as BoltApp, BlockAction, BlockElementAction, webApi } from '@slack/bolt';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import { errorReply } from '../../core/dispatcher.js';
+import type { ActionInteraction, Place, Reply } from '../../core/interaction.js';
+import { md } from '../../core/markup.js';
+import type { Logger } from '../../logger.js';
+import type { AckFirst } from './ack-first.js';
+import { INPUT_BLOCK, INPUT_ELEMENT, INPUT_MODAL, inputModal, inputOfValue, parseModalMetadata } from './blocks.js';
+import { parseSlackCommand } from './command-text.js';
+import { deliverImage, deliverReply, responseBody, responseUrlPoster, type Destination } from './deliver.js';
+import { errorInfo } from './errors.js';
+import { missingFile, openFileForm, registerFileListeners } from './file-commands.js';
+import type { SlackFile } from './files.js';
+import { requestLog } from './request-log.js';
+import type { SeenDeliveries } from './seen.js';
+import type { SlackUsers } from './users.js';
+
+/**
+ * The Slack listeners: payload → Interaction → dispatcher → Reply → Slack. Every listener
+ * acknowledges within Slack's 3 seconds; work that takes longer answers through the response_url.
+ */
+
+export interface SlackBridge {
+  dispatcher: Dispatcher;
+  web: webApi.WebClient;
+  users: SlackUsers;
+  seen: SeenDeliveries;
+  logger: Logger;
+  /** Keeps work that continues after an ack, so stopping can wait for it. */
+  track(work: Promise<unknown>): void;
+  /** Lets acknowledgements of waiting requests go before work that continues after an ack. */
+  ackFirst: AckFirst;
+  /** Downloads a file shared with the bot (with the bot token, from Slack only). */
+  download(file: SlackFile): Promise<{ name: string; content: Buffer }>;
+}
+
+/** A fast command answers in its acknowledgement; one that is not done by then answers later. */
+const ACK_BUDGET_MS = 2000;
+
+const failure = (): Reply => errorReply('Something went wrong on our side. Please try again in a moment.');
+
+function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function actionValues(action: BlockElementAction): string[] | undefined {
+  if (action.type === 'static_select') return [action.selected_option.value];
+  if (action.type === 'multi_static_select') return action.selected_options.map((o) => o.value);
+  return undefined;
+}
+
+function actionPlace(body: BlockAction): Place {
+  const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined) ?? body.user.id;
+  return { serverId: body.team?.id ?? body.user.team_id ?? '', channelId };
+}
+
+export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
+  const { dispatcher, web, users, seen } = bridge;
+
+  // Every slash command of this app is /quiz (whatever it was renamed to in the manifest).
+  bolt.command(/.*/, async ({ command: body, ack, context }) => {
+    const log = requestLog(bridge.logger, body.trigger_id);
+    // A retried delivery carries the same trigger_id.
+    if (!seen.firstTime(`command:${body.trigger_id}`)) {
+      log.info({ retryNum: context.retryNum, retryReason: context.retryReason }, 'slack: repeated delivery acknowledged, not handled again');
+      return ack();
+    }
+    const parsed = parseSlackCommand(body.text ?? '');
+    if (!parsed.ok) return ack(responseBody(errorReply(md`${parsed.error}`)));
+    const dest: Destination = { channelId: body.channel_id, userId: body.user_id, respond: responseUrlPoster(body.response_url) };
+    const actor = () => users.actor(body.user_id, body.user_name);
+    const run = async (): Promise<Reply> => {
+      try {
+        return await dispatcher.handle({
+          kind: 'command',
+          id: body.trigger_id,
+          actor: await actor(),
+          place: { serverId: body.team_id, channelId: body.channel_id },
+          command: parsed.spec.key,
+          options: parsed.options,
+        });
+      } catch (err) {
+        log.error({ err: errorInfo(err) }, 'slack command failed');
+        return failure();
+      }
+    };
+    const answerLater = async (work: Promise<Reply>) => {
+      const late = work.then((reply) => deliverReply(web, log, dest, reply)).catch((err) => log.error({ err: errorInfo(err) }, 'slack reply failed'));
+      bridge.track(late);
+      await late;
+    };
+
+    const fileWanted = missingFile(parsed.spec, parsed.options);
+    if (fileWanted) {
+      // A command that needs a file opens a form to upload it; one the user may not run is refused as usual.
+      await ack();
+      if (parsed.spec.admin && !(await actor()).isAdmin) return answerLater(run());
+      const form = { spec: parsed.spec, options: parsed.options, option: fileWanted, triggerId: body.trigger_id, channelId: body.channel_id, responseUrl: body.response_url };
+      return openFileForm(bridge, form).catch((err) => log.error({ err: errorInfo(err) }, 'slack file form did not open'));
+    }
+    if (parsed.spec.slow) {
+      await ack({ response_type: 'ephemeral', text: 'Working on it…' });
+      return answerLater(run());
+    }
+    const work = run();
+    const reply = await within(work, ACK_BUDGET_MS);
+    if (!reply) {
+      await ack();
+      return answerLater(work);
+    }
+    await ack(responseBody(reply));
+    if (reply.image) bridge.track(deliverImage(web, dest, reply).catch((err) => log.warn({ err: errorInfo(err) }, 'slack image upload failed')));
+  });
+
+  bolt.action<BlockAction>({ type: 'block_actions' }, async ({ body, action, ack }) => {
+    await ack();
+    // Link buttons open their URL in Slack; the click is only reported.
+    if (action.type === 'button' && action.url) return;
+    const id = `${action.action_ts}:${body.user.id}`;
+    const log = requestLog(bridge.logger, id);
+    if (!seen.firstTime(`action:${id}`)) {
+      log.info({}, 'slack: repeated action acknowledged, not handled again');
+      return;
+    }
+    const place = actionPlace(body);
+    const work = (async () => {
+      await bridge.ackFirst.turn();
+      const input = action.type === 'button' ? inputOfValue(action.value) : undefined;
+      if (input) {
+        const view = inputModal(input, { actionId: action.action_id, channelId: place.channelId, responseUrl: body.response_url });
+        await web.views.open({ trigger_id: body.trigger_id, view });
+        return;
+      }
+      const values = actionValues(action);
+      const interaction: ActionInteraction = {
+        kind: 'action',
+        id,
+        actor: await users.actor(body.user.id, body.user.name ?? body.user.username),
+        place,
+        actionId: action.action_id,
+        ...(values ? { values } : {}),
+      };
+      const reply = await dispatcher.handle(interaction);
+      const ephemeralSource = body.container?.is_ephemeral === true;
+      const dest: Destination = { channelId: place.channelId, userId: body.user.id, ...(ephemeralSource ? {} : { sourceTs: body.message?.ts }) };
+      await deliverReply(web, log, body.response_url ? { ...dest, respond: responseUrlPoster(body.response_url) } : dest, reply);
+    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack action failed'));
+    bridge.track(work);
+    await work;
+  });
+
+  registerFileListeners(bolt, bridge);
+
+  bolt.view(INPUT_MODAL, async ({ ack, body, view }) => {
+    await ack();
+    const meta = parseModalMetadata(view.private_metadata);
+    const id = `view:${view.id}`;
+    const log = requestLog(bridge.logger, id);
+    if (!meta || !seen.firstTime(id)) return;
+    const work = (async () => {
+      await bridge.ackFirst.turn();
+      const interaction: ActionInteraction = {
+        kind: 'action',
+        id,
+        actor: await users.actor(body.user.id, body.user.name),
+        place: { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId },
+        actionId: meta.actionId,
+        text: view.state.values[INPUT_BLOCK]?.[INPUT_ELEMENT]?.value ?? '',
+      };
+      const reply = await dispatcher.handle(interaction);
+      const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
+      await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
+    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack form submission failed'));
+    bridge.track(work);
+    await work;
+  });
+}

@@ -1,0 +1,335 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE } from '../src/core/commands.js';
+import { runCli, repoRoot } from './helpers/cli.js';
+import { BotProcess } from './fakes/discord/bot-process.js';
+import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
+
+const CONTENT_DIR = join(repoRoot, 'content');
+
+/** Discord markdown back to the words a user reads. */
+function unescape(text: string): string {
+  return text.replace(/\\([^\w\s])/g, '$1').replace(/\u200b/g, '');
+}
+
+function topLevelCommandCount(): number {
+  return new Set(CATALOGUE.map((c) => c.key.split(' ')[0])).size;
+}
+
+describe.concurrent('quizbot discord register (CLI against the fake Discord)', () => {
+  let fake: FakeDiscord;
+  beforeAll(async () => {
+    fake = await FakeDiscord.start();
+  });
+  afterAll(() => fake.stop());
+
+  it('bulk-overwrites the global commands, or one server’s with DISCORD_GUILD_ID', async () => {
+    const [global, guild] = await Promise.all([
+      runCli(['discord', 'register'], { env: fake.env() }),
+      runCli(['discord', 'register'], { env: fake.env({ DISCORD_GUILD_ID: fake.guildId }) }),
+    ]);
+    expect(global.stderr).toBe('');
+    expect(global.code).toBe(0);
+    expect(global.stdout.trim()).toBe(`Registered ${topLevelCommandCount()} slash commands globally.`);
+    const put = fake.state.requests.find((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/commands` && r.authorized);
+    expect(put?.status).toBe(200);
+    expect(fake.state.globalCommands.map((c) => c.name).sort()).toEqual([...new Set(CATALOGUE.map((c) => c.key.split(' ')[0]))].sort());
+    expect(fake.registeredCommand('quiz-admin')?.default_member_permissions).toBe('32');
+    expect(guild.stdout.trim()).toBe(`Registered ${topLevelCommandCount()} slash commands in server ${fake.guildId}.`);
+    expect(fake.state.guildCommands.get(fake.guildId)).toHaveLength(topLevelCommandCount());
+  });
+
+  it('explains a refused token in one line without printing it', async () => {
+    const r = await runCli(['discord', 'register'], { env: fake.env({ DISCORD_TOKEN: 'not-the-token' }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('Could not register the slash commands: 401: Unauthorized (HTTP 401, code 0). Check DISCORD_TOKEN.');
+    expect(r.stderr + r.stdout).not.toContain('not-the-token');
+  });
+
+  it('refuses to start with a token Discord rejects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quizbot-discord-'));
+    try {
+      const bot = new BotProcess(fake.env({ DISCORD_TOKEN: 'wrong-token', DATABASE_PATH: join(dir, 'bot.sqlite'), CONTENT_DIR }));
+      expect(await bot.exited()).toBe(1);
+      expect(bot.stderr).toContain('Discord refused DISCORD_TOKEN (401).');
+      expect(bot.stderr).not.toContain('wrong-token');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the bot on Discord (a child process against the fake Discord)', () => {
+  let fake: FakeDiscord;
+  let bot: BotProcess;
+  let dir: string;
+  let dbPath: string;
+  const alice = { id: '', username: '' } as FakeUser;
+  const bob = { id: '', username: '' } as FakeUser;
+  let admin: FakeUser;
+
+  beforeAll(async () => {
+    fake = await FakeDiscord.start({ heartbeatIntervalMs: 500 });
+    Object.assign(alice, fake.user('alice', { nick: 'Alice A.' }));
+    // A display name that tries to format, mention and ping: it must reach Discord as plain text.
+    Object.assign(bob, fake.user('bob', { nick: '*Bob* <@&42> @here' }));
+    admin = fake.user('root', { admin: true });
+    dir = mkdtempSync(join(tmpdir(), 'quizbot-discord-'));
+    dbPath = join(dir, 'bot.sqlite');
+    bot = new BotProcess(fake.env({ DISCORD_GUILD_ID: fake.guildId, DATABASE_PATH: dbPath, CONTENT_DIR, RACE_ROUND_SECONDS: '600' }));
+    await bot.waitForLog('discord connected');
+  });
+
+  afterAll(async () => {
+    const code = await bot?.stop();
+    await fake?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    // Never a token in the logs, and no request Discord would have refused.
+    expect(bot.stderr).not.toContain(fake.token);
+    expect(fake.state.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([]);
+  });
+
+  const run = async (sent: SentInteraction) => (await fake.outcome(sent)).message!;
+
+  it('identifies with the Guilds intent only and registers the commands in the development server', async () => {
+    expect(fake.gateway.identifies).toHaveLength(1);
+    expect(fake.gateway.identifies[0]).toMatchObject({ intents: 1, token: '[redacted]' });
+    expect(fake.state.guildCommands.get(fake.guildId)?.map((c) => c.name)).toContain('quiz');
+    expect(bot.logs().find((l) => l.msg === 'slash commands registered in the development server')).toMatchObject({ count: topLevelCommandCount() });
+  });
+
+  it('answers /help and /lessons ephemerally, pinging nobody', async () => {
+    const help = await run(fake.slash(alice, 'help'));
+    expect(isEphemeral(help)).toBe(true);
+    expect(help.embeds[0]).toMatchObject({ title: 'Commands' });
+    expect(unescape(textOf(help))).toContain('`/lesson <id> [section]` — Read a lesson, section by section.');
+    expect(help.allowed_mentions).toEqual({ parse: [] });
+    const lessons = await run(fake.slash(alice, 'lessons'));
+    expect(unescape(textOf(lessons))).toMatch(/\*\*Mixture of Experts: Tradeoffs\*\* \(`moe-tradeoffs`, \d+ min, \d+ sections\)/);
+  });
+
+  it('completes lesson ids while the user types', async () => {
+    const sent = fake.slash(alice, 'lesson', { id: 'trade' }, { focused: 'id' });
+    const callback = await fake.callback(sent);
+    expect(callback.type).toBe(CallbackType.AUTOCOMPLETE_RESULT);
+    expect(callback.data?.choices).toEqual([{ name: 'Mixture of Experts: Tradeoffs (moe-tradeoffs)', value: 'moe-tradeoffs' }]);
+    const banks = await fake.callback(fake.slash(admin, 'quiz-admin', { bank: 'TRADE' }, { subcommand: 'import', focused: 'bank' }));
+    expect(banks.data?.choices).toEqual([{ name: 'Mixture of Experts: Tradeoffs — quiz (moe-tradeoffs)', value: 'moe-tradeoffs' }]);
+  });
+
+  it('pages through a lesson with Next and Previous, replacing the message', async () => {
+    const first = await run(fake.slash(alice, 'lesson', { id: 'moe-tradeoffs' }));
+    expect(first.embeds[0]!.title).toMatch(/— 1\/\d+$/);
+    const next = fake.press(alice, first, /^Next: /);
+    const paged = await fake.outcome(next);
+    expect(paged.callback.type).toBe(CallbackType.UPDATE_MESSAGE);
+    expect(paged.message!.id).toBe(first.id);
+    expect(paged.message!.embeds[0]!.title).toMatch(/— 2\/\d+$/);
+    const back = await fake.outcome(fake.press(alice, paged.message!, '◀ Previous'));
+    expect(back.message!.id).toBe(first.id);
+    expect(back.message!.embeds[0]!.title).toMatch(/— 1\/\d+$/);
+  });
+
+  it('turns bad options into a short ephemeral message that cannot ping or link', async () => {
+    const bad = await run(fake.slash(alice, 'lesson', { id: 'moe-tradeoffs', section: 0 }));
+    expect(isEphemeral(bad)).toBe(true);
+    expect(bad.content).toBe("Option 'section' must be at least 1. Try /help lesson.");
+    const sneaky = await run(fake.slash(alice, 'lesson', { id: '@everyone <@123> <#9>' }));
+    expect(sneaky.content).not.toMatch(/(^|[^\\])<[@#]/);
+    expect(sneaky.content).toContain('@\u200beveryone');
+    expect(unescape(sneaky.content)).toMatch(/^There is no lesson "@everyone <@123> <#9>"\. Lessons: /);
+    expect(sneaky.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('refuses an admin command to a member without Manage Server, and runs it for an admin', async () => {
+    const refused = await run(fake.slash(bob, 'quiz-admin', {}, { subcommand: 'stats' }));
+    expect(isEphemeral(refused)).toBe(true);
+    expect(refused.content).toBe('/quiz-admin stats is for admins only.');
+    const allowed = await run(fake.slash(admin, 'quiz-admin', {}, { subcommand: 'stats' }));
+    expect(textOf(allowed)).not.toContain('admins only');
+  });
+
+  it('imports a question bank from an attached file: preview, then Apply', async () => {
+    const bank = [
+      'id: discord-upload',
+      'title: Uploaded from Discord',
+      'lesson: moe-tradeoffs',
+      'questions:',
+      '  - id: upload-sparse',
+      '    type: true_false',
+      '    prompt: An MoE layer runs every expert for every token.',
+      '    answer: false',
+      '    explanation: Only the experts the router picks run for a token.',
+      '    source: { lesson: moe-tradeoffs, section: Key terms }',
+      '',
+    ].join('\n');
+    const file = fake.upload('bank.yaml', bank, 'application/yaml');
+    const downloads = () => fake.state.requests.filter((r) => r.path.startsWith('/attachments/')).length;
+
+    const refused = await run(fake.slash(bob, 'quiz-admin', {}, { subcommand: 'import', attachments: { file } }));
+    expect(refused.content).toBe('/quiz-admin import is for admins only.');
+    expect(downloads()).toBe(0);
+
+    const sent = fake.slash(admin, 'quiz-admin', {}, { subcommand: 'import', attachments: { file } });
+    const preview = await fake.outcome(sent);
+    expect(preview.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 64 } });
+    expect(downloads()).toBe(1);
+    expect(preview.message!.embeds[0]!.title).toBe('Import preview: bank.yaml');
+    expect(unescape(textOf(preview.message))).toContain('1 added, 0 changed, 0 removed, 0 unchanged');
+    const applied = await fake.outcome(fake.press(admin, preview.message!, 'Apply import'));
+    expect(applied.message!.id).toBe(preview.message!.id);
+    expect(applied.message!.embeds[0]!.title).toBe('Import applied');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT id FROM questions WHERE bank_id = 'discord-upload'`).all()).toEqual([{ id: 'upload-sparse' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('defers a slow command (/ask) and then edits the answer in', async () => {
+    const sent = fake.slash(alice, 'ask', { question: 'What does the router do? <@1>' });
+    const outcome = await fake.outcome(sent);
+    expect(outcome.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 0 } });
+    expect(sent.originalEdits).toBe(1);
+    expect(isEphemeral(outcome.message)).toBe(false);
+    expect(outcome.message!.embeds[0]!.title).toBe('Q: What does the router do? \\<@1\\>');
+    expect(textOf(outcome.message).length).toBeGreaterThan(40);
+
+    // Asked privately: the public "thinking…" placeholder gives way to an ephemeral answer.
+    const quiet = fake.slash(alice, 'ask', { question: 'What does the router do?', private: true });
+    const answered = await fake.outcome(quiet, { followUps: 1 });
+    expect(fake.state.messages.get(quiet.originalId!)!.deleted).toBe(true);
+    expect(isEphemeral(answered.message)).toBe(true);
+    expect(answered.message!.embeds[0]!.title).toBe('Q: What does the router do?');
+  });
+
+  /** Answers the question on screen: a choice, a select, or typed text through the modal. */
+  async function answer(user: FakeUser, question: FakeMessage): Promise<{ sent: SentInteraction; message: FakeMessage }> {
+    const menu = question.components.flatMap((r) => r.components).find((c: { type: number }) => c.type === 3);
+    if (menu) {
+      const sent = fake.select(user, question, ['0']);
+      return { sent, message: await run(sent) };
+    }
+    const typed = buttonsOf(question).find((b) => b.label === 'Type your answer');
+    if (typed) {
+      const opened = fake.press(user, question, 'Type your answer');
+      expect((await fake.callback(opened)).type).toBe(CallbackType.MODAL);
+      const sent = fake.submitModal(user, opened, 'router');
+      return { sent, message: await run(sent) };
+    }
+    const choice = buttonsOf(question).find((b) => b.label !== "I don't know")!;
+    const sent = fake.press(user, question, choice.custom_id);
+    return { sent, message: await run(sent) };
+  }
+
+  it('takes a personal quiz by pressing buttons, ephemerally, to the summary', async () => {
+    let message = await run(fake.slash(alice, 'quiz', {}, { subcommand: 'start' }));
+    expect(isEphemeral(message)).toBe(true);
+    expect(message.embeds[0]!.title).toMatch(/^Today's quiz — question 1 of (\d+)$/);
+    const total = Number(/of (\d+)$/.exec(message.embeds[0]!.title)![1]);
+    for (let n = 1; n <= total; n++) {
+      expect(message.embeds[0]!.title).toBe(`Today's quiz — question ${n} of ${total}`);
+      for (const b of buttonsOf(message)) expect(b.custom_id.length).toBeLessThanOrEqual(100);
+      const { message: feedback } = await answer(alice, message);
+      expect(feedback.id).toBe(message.id);
+      expect(feedback.embeds[0]!.title).toMatch(/^(✅ Right!( \+10 points)?|❌ Not quite)$/);
+      const next = await fake.outcome(fake.press(alice, feedback, n === total ? 'See my results' : 'Next ▶'));
+      message = next.message!;
+    }
+    expect(message.embeds[0]!.title).toBe('Quiz complete');
+    expect(unescape(textOf(message))).toMatch(/You got \*\*\d+ of \d+\*\* right/);
+  });
+
+  it('tells someone pressing another user’s quiz button whose quiz it is', async () => {
+    const question = await run(fake.slash(bob, 'quiz', { lesson: 'moe-tradeoffs' }, { subcommand: 'start' }));
+    const choice = buttonsOf(question).find((b) => b.label !== "I don't know")!;
+    const intruder = await fake.outcome(fake.press(alice, question, choice.custom_id));
+    expect(intruder.callback.type).toBe(CallbackType.CHANNEL_MESSAGE_WITH_SOURCE);
+    expect(isEphemeral(intruder.message)).toBe(true);
+    expect(unescape(intruder.message!.content)).toBe('This quiz belongs to *Bob* <@&42> @here. Start your own with /quiz.');
+    expect(intruder.message!.content).toContain('\\*Bob\\* \\<@&42\\> @\u200bhere');
+    // Bob's question is untouched.
+    expect(fake.state.messages.get(question.id)!.edited_timestamp).toBeNull();
+  });
+
+  it('counts a retried interaction and a double click once', async () => {
+    const question = await run(fake.slash(admin, 'quiz', { lesson: 'moe-behave-differently' }, { subcommand: 'start' }));
+    const choice = buttonsOf(question).find((b) => b.label !== "I don't know")!;
+    const sent = fake.press(admin, question, choice.custom_id);
+    const snapshot = structuredClone(question);
+    fake.redeliver(sent);
+    fake.redeliver(sent);
+    await run(sent);
+    // A second click (a new interaction) on the same, already answered button.
+    const second = await run(fake.press(admin, snapshot, choice.custom_id));
+    expect(second.content).toBe('You already answered that question; your first answer counts.');
+    // Discord saw exactly one response to the retried interaction.
+    expect(fake.state.requests.filter((r) => r.path.startsWith(`/api/v10/interactions/${sent.id}/`))).toHaveLength(1);
+    expect(sent.callbacks).toHaveLength(1);
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const rows = db
+        .prepare(
+          `SELECT a.interaction_id id FROM session_answers a JOIN quiz_sessions s ON s.id = a.session_id JOIN users u ON u.id = s.user_id
+           WHERE u.platform = 'discord' AND u.external_id = ? AND s.lesson_id = 'moe-behave-differently'`,
+        )
+        .all(admin.id) as { id: string }[];
+      expect(rows).toEqual([{ id: sent.id }]);
+      const awards = db.prepare(`SELECT count(*) n FROM awards a JOIN users u ON u.id = a.user_id WHERE u.external_id = ? AND a.reason = 'quiz'`).get(admin.id) as { n: number };
+      expect(awards.n).toBeLessThanOrEqual(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('runs a two-user race in public: first right answer wins', async () => {
+    const race = await run(fake.slash(alice, 'quiz', { rounds: 1 }, { subcommand: 'race' }));
+    expect(isEphemeral(race)).toBe(false);
+    expect(race.embeds[0]!.title).toBe('🏁 Race — round 1 of 1');
+    const prompt = unescape(race.embeds[0]!.description!).split('\n')[0]!;
+    const db = new Database(dbPath, { readonly: true });
+    const row = db.prepare(`SELECT body FROM questions WHERE json_extract(body, '$.prompt') = ?`).get(prompt) as { body: string } | undefined;
+    db.close();
+    expect(row).toBeDefined();
+    const q = JSON.parse(row!.body) as { type: string; answer: string | boolean };
+    const right = q.type === 'true_false' ? (q.answer ? 'True' : 'False') : String(q.answer);
+    const wrong = buttonsOf(race).find((b) => b.label !== right)!.label as string;
+
+    const first = await run(fake.press(bob, race, right));
+    const second = await run(fake.press(alice, race, right));
+    const third = await run(fake.press(alice, race, wrong));
+    expect([first, second, third].map(isEphemeral)).toEqual([true, true, true]);
+    expect(first.content).toBe('✅ Right, and first! +15 points.');
+    expect(second.content).toBe('✅ Right! +5 points.');
+    expect(third.content).toBe('You already answered this round; your first click counts.');
+    // The public race message stays for everyone.
+    expect(fake.state.messages.get(race.id)!.deleted).toBeUndefined();
+  });
+
+  it('shows the leaderboard publicly with both racers', async () => {
+    const board = await run(fake.slash(bob, 'leaderboard', { period: 'week' }));
+    expect(isEphemeral(board)).toBe(false);
+    expect(board.embeds[0]!.title).toMatch(/^Leaderboard — /);
+    const text = unescape(textOf(board));
+    expect(text).toContain('*Bob* <@&42> @here');
+    expect(text).toContain('Alice A.');
+    expect(textOf(board)).not.toMatch(/(^|[^\\])<@&42/);
+    expect(board.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('reports a question through a modal form', async () => {
+    const question = await run(fake.slash(bob, 'quiz', { lesson: 'moe-model-families' }, { subcommand: 'start' }));
+    const { message: feedback } = await answer(bob, question);
+    const opened = fake.press(bob, feedback, 'Report question');
+    const modal = (await fake.callback(opened)).data!;
+    expect(modal).toMatchObject({ title: 'Report this question', components: [{ type: 18, label: "What's wrong with it?", component: { type: 4, max_length: 500 } }] });
+    const submitted = await fake.outcome(fake.submitModal(bob, opened, 'The key <@1> looks **wrong**'));
+    expect(isEphemeral(submitted.message)).toBe(true);
+    expect(textOf(submitted.message)).not.toMatch(/(^|[^\\])<@1>/);
+  });
+});

@@ -1,0 +1,355 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeGateway } from './gateway.js';
+import {
+  CallbackType,
+  EPHEMERAL,
+  InteractionType,
+  LOADING,
+  MEMBER_PERMISSIONS,
+  PERMISSIONS,
+  channelObject,
+  memberObject,
+  guildObject,
+  snowflake,
+  userObject,
+  type Callback,
+  type FakeChannel,
+  type FakeMessage,
+  type FakeUser,
+  type Json,
+  type SentInteraction,
+} from './model.js';
+import { FakeRest } from './rest.js';
+import { DiscordState } from './state.js';
+
+export { CallbackType, EPHEMERAL, InteractionType, LOADING, PERMISSIONS, type FakeMessage, type FakeUser, type SentInteraction };
+
+/**
+ * A protocol-level fake Discord for end-to-end tests: one HTTP server on 127.0.0.1 serving the
+ * REST API under /api/v10 and the gateway WebSocket, one guild with channels, and helpers that
+ * act as users (run a slash command, press a button, fill in a modal) and wait for what the bot
+ * answers. Point discord.js at it with `rest: { api: fake.apiUrl }`; it finds the gateway via
+ * GET /gateway/bot.
+ */
+
+export interface FakeDiscordOptions {
+  heartbeatIntervalMs?: number;
+  /** Reject callbacks later than this after dispatch (Discord's 3 s), off by default. */
+  ackDeadlineMs?: number;
+  /** Extra channels besides #general; `forbidden` ones refuse the bot's posts with 403. */
+  channels?: Omit<FakeChannel, 'id'>[];
+}
+
+/** What the bot did in answer to one interaction, once it has settled. */
+export interface Outcome {
+  callback: Callback;
+  /** The message the user now sees: the reply, the edited deferred reply, or the updated message. */
+  message?: FakeMessage;
+  followUps: FakeMessage[];
+}
+
+export class FakeDiscord {
+  readonly state: DiscordState;
+  readonly gateway: FakeGateway;
+  private constructor(
+    private readonly server: Server,
+    state: DiscordState,
+    options: FakeDiscordOptions,
+  ) {
+    this.state = state;
+    const rest = new FakeRest(state, () => this.gatewayUrl);
+    server.on('request', (req, res) => void rest.handle(req, res));
+    this.gateway = new FakeGateway(server, {
+      token: state.token,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      url: () => this.gatewayUrl,
+      ready: () => ({
+        v: 10,
+        user: { ...userObject(state.bot), verified: true, mfa_enabled: false, email: null },
+        user_settings: {},
+        guilds: [{ id: state.guild.id, unavailable: true }],
+        private_channels: [],
+        relationships: [],
+        presences: [],
+        guild_join_requests: [],
+        geo_ordered_rtc_regions: [],
+        application: { id: state.applicationId, flags: 0 },
+      }),
+      guilds: () => [guildObject(state.guild, state.bot)],
+      onEvent: () => state.changed(),
+    });
+  }
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const applicationId = snowflake();
+    const bot: FakeUser = { id: applicationId, username: 'quizbot', globalName: 'Quizbot', nick: null, permissions: 0n, bot: true };
+    const channels: FakeChannel[] = [{ id: snowflake(), name: 'general' }, ...(options.channels ?? []).map((c) => ({ ...c, id: snowflake() }))];
+    const guild = { id: snowflake(), name: 'MoE study group', ownerId: snowflake(), joinedAt: new Date().toISOString(), channels };
+    const token = `${Buffer.from(applicationId).toString('base64url')}.fake.${randomBytes(18).toString('base64url')}`;
+    const state = new DiscordState(token, applicationId, bot, guild);
+    state.ackDeadlineMs = options.ackDeadlineMs;
+    const server = createServer({ keepAlive: true });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeDiscord(server, state, options);
+    state.baseUrl = fake.baseUrl;
+    return fake;
+  }
+
+  get baseUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+  /** For DISCORD_API_URL / discord.js `rest.api`. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api`;
+  }
+  get gatewayUrl(): string {
+    return this.baseUrl.replace(/^http/, 'ws');
+  }
+  get token(): string {
+    return this.state.token;
+  }
+  get applicationId(): string {
+    return this.state.applicationId;
+  }
+  get guildId(): string {
+    return this.state.guild.id;
+  }
+  channel(name = 'general'): FakeChannel {
+    const c = this.state.guild.channels.find((ch) => ch.name === name);
+    if (!c) throw new Error(`no channel #${name}`);
+    return c;
+  }
+
+  /** The environment that points the bot at this fake. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { DISCORD_TOKEN: this.token, DISCORD_APPLICATION_ID: this.applicationId, DISCORD_API_URL: this.apiUrl, ...extra };
+  }
+
+  user(username: string, options: { admin?: boolean; nick?: string } = {}): FakeUser {
+    return { id: snowflake(), username, globalName: username[0]!.toUpperCase() + username.slice(1), nick: options.nick ?? null, permissions: options.admin ? PERMISSIONS.MANAGE_GUILD : 0n };
+  }
+
+  /** Resolves once a bot has identified on the gateway. */
+  async connected(): Promise<void> {
+    await this.waitFor(() => (this.gateway.connected && this.gateway.identifies.length ? true : undefined), 'the bot to identify on the gateway');
+  }
+
+  /** Waits until `check` returns something, re-checking on every request the fake receives. */
+  waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const tryNow = () => {
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (err) {
+          done();
+          reject(err);
+          return;
+        }
+        if (value !== undefined) {
+          done();
+          resolve(value);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        const recent = this.state.requests.slice(-8).map((r) => `${r.method} ${r.path} → ${r.status}`);
+        reject(new Error(`gave up waiting for ${what}; last requests:\n  ${recent.join('\n  ')}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.state.off('change', tryNow);
+      };
+      this.state.on('change', tryNow);
+      tryNow();
+    });
+  }
+
+  // ---- Building and delivering interactions (documented INTERACTION_CREATE payloads) ----
+
+  private base(user: FakeUser, type: number, data: Json, options: { channel?: FakeChannel; dm?: boolean }): Json {
+    const id = snowflake();
+    const token = `aW50ZXJhY3Rpb24${randomBytes(24).toString('base64url')}`;
+    const common = {
+      id,
+      application_id: this.applicationId,
+      type,
+      data,
+      token,
+      version: 1,
+      app_permissions: String(MEMBER_PERMISSIONS),
+      locale: 'en-US',
+      entitlements: [],
+      attachment_size_limit: 10 * 1024 * 1024,
+    };
+    if (options.dm) {
+      const channelId = snowflake();
+      return {
+        ...common,
+        channel: { id: channelId, type: 1, last_message_id: null, flags: 0, recipients: [userObject(user)] },
+        channel_id: channelId,
+        user: userObject(user),
+        authorizing_integration_owners: { '0': this.guildId },
+        context: 1,
+      };
+    }
+    const channel = options.channel ?? this.channel();
+    const position = this.state.guild.channels.indexOf(channel);
+    return {
+      ...common,
+      guild_id: this.guildId,
+      guild: { id: this.guildId, locale: 'en-US', features: [] },
+      guild_locale: 'en-US',
+      channel: channelObject(channel, this.guildId, position),
+      channel_id: channel.id,
+      member: memberObject(user, this.state.guild.joinedAt),
+      authorizing_integration_owners: { '0': this.guildId },
+      context: 0,
+    };
+  }
+
+  /** Delivers an INTERACTION_CREATE over the gateway and tracks what the bot answers. */
+  deliver(payload: Json): SentInteraction {
+    let sent = this.state.interactions.get(payload.id);
+    if (!sent) {
+      sent = { id: payload.id, token: payload.token, payload, dispatchedAt: 0, callbacks: [], followUpIds: [], originalEdits: 0 };
+      this.state.interactions.set(sent.id, sent);
+      this.state.byToken.set(sent.token, sent);
+    }
+    sent.dispatchedAt = performance.now();
+    if (this.gateway.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('no bot is connected to the fake gateway');
+    return sent;
+  }
+
+  /** Discord re-delivering an interaction it already sent (same id and token). */
+  redeliver(sent: SentInteraction): void {
+    if (this.gateway.dispatch('INTERACTION_CREATE', sent.payload) === 0) throw new Error('no bot is connected to the fake gateway');
+  }
+
+  /** The registered command (guild first, then global) with this name, as the bot registered it. */
+  registeredCommand(name: string): Json | undefined {
+    return [...(this.state.guildCommands.get(this.guildId) ?? []), ...this.state.globalCommands].find((c) => c.name === name);
+  }
+
+  /**
+   * A user runs `/command [subcommand] options…`. Option types come from the registered command
+   * when there is one (as Discord would); otherwise they are inferred from the values.
+   */
+  slash(user: FakeUser, command: string, options: Record<string, string | number | boolean> = {}, where: { channel?: FakeChannel; dm?: boolean; subcommand?: string; focused?: string; attachments?: Record<string, Json> } = {}): SentInteraction {
+    const registered = this.registeredCommand(command);
+    const specs: Json[] = (where.subcommand ? registered?.options?.find((o: Json) => o.name === where.subcommand)?.options : registered?.options) ?? [];
+    const typeOf = (name: string, value: unknown) =>
+      specs.find((o) => o.name === name)?.type ?? (typeof value === 'boolean' ? 5 : typeof value === 'number' ? 4 : 3);
+    const list: Json[] = Object.entries(options).map(([name, value]) => ({ name, type: typeOf(name, value), value, ...(where.focused === name ? { focused: true } : {}) }));
+    const resolved: Json = {};
+    for (const [name, attachment] of Object.entries(where.attachments ?? {})) {
+      list.push({ name, type: 11, value: attachment.id });
+      resolved.attachments = { ...(resolved.attachments ?? {}), [attachment.id]: attachment };
+    }
+    const data: Json = {
+      id: registered?.id ?? snowflake(),
+      name: command,
+      type: 1,
+      ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
+      options: where.subcommand ? [{ name: where.subcommand, type: 1, options: list }] : list,
+      ...(Object.keys(resolved).length ? { resolved } : {}),
+    };
+    const type = where.focused ? InteractionType.AUTOCOMPLETE : InteractionType.APPLICATION_COMMAND;
+    return this.deliver(this.base(user, type, data, where));
+  }
+
+  /** A file a user attached: served by the fake, described as Discord's resolved attachment. */
+  upload(name: string, content: string | Buffer, contentType = 'text/plain'): Json {
+    return this.state.attach({ name, contentType, data: Buffer.isBuffer(content) ? content : Buffer.from(content) });
+  }
+
+  /** A user presses the button whose label matches (or whose custom id equals `which`). */
+  press(user: FakeUser, message: FakeMessage, which: string | RegExp): SentInteraction {
+    const button = buttonsOf(message).find((b) => (typeof which === 'string' ? b.label === which || b.custom_id === which : which.test(b.label ?? '')));
+    if (!button) throw new Error(`no button ${String(which)} on the message; buttons: ${buttonsOf(message).map((b) => b.label).join(', ')}`);
+    const payload = this.base(user, InteractionType.MESSAGE_COMPONENT, { custom_id: button.custom_id, component_type: 2 }, this.whereOf(message));
+    return this.deliver({ ...payload, message: structuredClone(message) });
+  }
+
+  /** A user picks values in the message's select menu. */
+  select(user: FakeUser, message: FakeMessage, values: string[]): SentInteraction {
+    const menu = message.components.flatMap((r) => r.components as Json[]).find((c) => c.type === 3);
+    if (!menu) throw new Error('no select menu on the message');
+    const payload = this.base(user, InteractionType.MESSAGE_COMPONENT, { custom_id: menu.custom_id, component_type: 3, values }, this.whereOf(message));
+    return this.deliver({ ...payload, message: structuredClone(message) });
+  }
+
+  /** A user fills in the modal the bot opened in answer to `opened` and submits it. */
+  submitModal(user: FakeUser, opened: SentInteraction, text: string): SentInteraction {
+    const modal = opened.callbacks.find((c) => c.type === CallbackType.MODAL)?.data;
+    if (!modal) throw new Error('the bot did not open a modal');
+    const components = (modal.components as Json[]).map((c, n) =>
+      c.type === 18
+        ? { type: 18, id: n * 2 + 1, component: { type: 4, id: n * 2 + 2, custom_id: c.component.custom_id, value: text } }
+        : { type: 1, id: n * 2 + 1, components: [{ type: 4, id: n * 2 + 2, custom_id: c.components[0].custom_id, value: text }] },
+    );
+    const source = opened.payload.message as FakeMessage | undefined;
+    const payload = this.base(user, InteractionType.MODAL_SUBMIT, { custom_id: modal.custom_id, components }, source ? this.whereOf(source) : {});
+    return this.deliver(source ? { ...payload, message: structuredClone(this.state.messages.get(source.id) ?? source) } : payload);
+  }
+
+  private whereOf(message: FakeMessage): { channel?: FakeChannel } {
+    return { channel: this.state.guild.channels.find((c) => c.id === message.channel_id) };
+  }
+
+  // ---- Waiting for the bot's answers ----
+
+  /** The first interaction callback for `sent`. */
+  callback(sent: SentInteraction, timeoutMs?: number): Promise<Callback> {
+    return this.waitFor(() => sent.callbacks[0], `a callback for interaction ${sent.id}`, timeoutMs);
+  }
+
+  /**
+   * Waits until the bot has settled its answer: an immediate reply or update, or a deferral
+   * followed by an edit of the original response or a follow-up.
+   */
+  async outcome(sent: SentInteraction, options: { followUps?: number; timeoutMs?: number } = {}): Promise<Outcome> {
+    const callback = await this.callback(sent, options.timeoutMs);
+    const want = options.followUps ?? 0;
+    return this.waitFor(() => {
+      const followUps = sent.followUpIds.map((id) => this.state.messages.get(id)!);
+      const original = sent.originalId ? this.state.messages.get(sent.originalId) : undefined;
+      const message = original && !original.deleted ? original : undefined;
+      const deferred = callback.type === CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE || callback.type === CallbackType.DEFERRED_UPDATE_MESSAGE;
+      if (followUps.length < want) return undefined;
+      if (deferred && sent.originalEdits === 0 && followUps.length === 0) return undefined;
+      // What the user sees: the response (edited or updated), or the follow-up that took its place.
+      return { callback, message: message && (sent.originalEdits || !deferred) ? message : followUps[0], followUps };
+    }, `the bot's answer to interaction ${sent.id}`, options.timeoutMs);
+  }
+
+  /** Messages the bot posted in a channel by itself (not as an interaction response). */
+  channelPosts(channel: FakeChannel): FakeMessage[] {
+    return [...this.state.messages.values()].filter((m) => m.channel_id === channel.id && !m.interaction_metadata && !m.deleted);
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Everything a user reads in a message: content, embed titles, descriptions and fields. */
+export function textOf(message: FakeMessage | undefined): string {
+  if (!message) return '';
+  const parts = [message.content];
+  for (const e of message.embeds) parts.push(e.title ?? '', e.description ?? '', ...((e.fields ?? []) as Json[]).flatMap((f) => [f.name, f.value]));
+  return parts.filter(Boolean).join('\n');
+}
+
+export function buttonsOf(message: FakeMessage | undefined): Json[] {
+  return (message?.components ?? []).flatMap((row) => (row.components as Json[]).filter((c) => c.type === 2));
+}
+
+export function isEphemeral(message: FakeMessage | undefined): boolean {
+  return Boolean((message?.flags ?? 0) & EPHEMERAL);
+}

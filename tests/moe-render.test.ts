@@ -1,0 +1,145 @@
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MoeClient } from '../src/core/moe/client.js';
+import { JACCARD_COLOR, LOAD_COLOR, compareLayout, renderCompareChart } from '../src/core/moe/compare-chart.js';
+import { MAX_ROWS, heatmapLayout, renderHeatmap, topExperts } from '../src/core/moe/heatmap.js';
+import { expertColor, type Rgb } from '../src/core/moe/palette.js';
+import type { CompareResponse, RouteResponse } from '../src/core/moe/protocol.js';
+import { routeSummaryLines, summarizeRoute } from '../src/core/moe/summary.js';
+import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
+
+let fake: FakeMoeEndpoint;
+let client: MoeClient;
+
+beforeAll(async () => {
+  fake = await startFakeMoeEndpoint({ experts: 64, topK: 8, moeLayers: 16 });
+  client = new MoeClient({ baseUrl: fake.url, timeoutMs: 5000 });
+});
+afterAll(() => fake.close());
+
+async function pixels(png: Buffer) {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const data = ctx.getImageData(0, 0, image.width, image.height).data;
+  return {
+    width: image.width,
+    height: image.height,
+    at: (x: number, y: number): Rgb => {
+      const i = (Math.round(y) * image.width + Math.round(x)) * 4;
+      return [data[i]!, data[i + 1]!, data[i + 2]!];
+    },
+  };
+}
+
+function isPng(buffer: Buffer): boolean {
+  return buffer.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+}
+
+describe('routing heatmap', () => {
+  let route: RouteResponse;
+  beforeAll(async () => {
+    route = await client.route({ prompt: 'Which expert fired matters, and it is hard to inspect.', max_new_tokens: 3 });
+  });
+
+  it('is a PNG of the laid-out size whose every cell has its top-1 expert colour', async () => {
+    const png = renderHeatmap(route);
+    expect(isPng(png)).toBe(true);
+    const layout = heatmapLayout(route);
+    const img = await pixels(png);
+    expect([img.width, img.height]).toEqual([layout.width, layout.height]);
+    expect(layout.rows).toBe(route.tokens.length);
+    expect(layout.columns).toBe(16);
+    let checked = 0;
+    route.routing.forEach((layer, column) => {
+      layer.experts.forEach((choice, row) => {
+        const { x, y } = layout.cell(row, column);
+        // A corner of the cell: the expert number sits in its middle.
+        expect(img.at(x + 2, y + 2), `token ${row}, layer ${layer.layer}`).toEqual([...expertColor(choice[0]!)]);
+        checked++;
+      });
+    });
+    expect(checked).toBe(route.tokens.length * 16);
+    // The one-pixel gap between cells is background.
+    const { x, y } = layout.cell(0, 0);
+    expect(img.at(x + layout.cellW - 1, y + 2)).toEqual([255, 255, 255]);
+  });
+
+  it('has a legend of the most frequent top-1 experts in their colours', async () => {
+    const layout = heatmapLayout(route);
+    const img = await pixels(renderHeatmap(route));
+    const top = topExperts(route);
+    expect(layout.legend.map((l) => l.expert)).toEqual(top.slice(0, 20).map((t) => t.expert));
+    for (const entry of layout.legend) expect(img.at(entry.x + 7, entry.y + 7)).toEqual([...expertColor(entry.expert)]);
+  });
+
+  it(`shows at most ${MAX_ROWS} tokens`, async () => {
+    const long = await client.route({ prompt: Array.from({ length: 90 }, (_, i) => `word${i}`).join(' ') });
+    expect(long.tokens.length).toBeGreaterThan(MAX_ROWS);
+    const layout = heatmapLayout(long);
+    expect(layout.rows).toBe(MAX_ROWS);
+    const img = await pixels(renderHeatmap(long));
+    expect(img.height).toBe(layout.height);
+    const last = layout.cell(MAX_ROWS - 1, 15);
+    expect(img.at(last.x + 2, last.y + 2)).toEqual([...expertColor(long.routing[15]!.experts[MAX_ROWS - 1]![0]!)]);
+    expect(img.height).toBeLessThan(1400);
+  });
+
+  it('keeps distinct experts in distinct colours', () => {
+    const colours = new Set(Array.from({ length: 256 }, (_, e) => expertColor(e).join(',')));
+    expect(colours.size).toBe(256);
+  });
+
+  it('summarises the routing', () => {
+    const s = summarizeRoute(route, 12.3);
+    expect(s.tokens).toBe(route.tokens.length);
+    expect(s.generated).toBe(3);
+    const loads = route.routing.map((l) => l.load.filter((n) => n > 0).length);
+    expect(s.expertsUsed.min).toBe(Math.min(...loads));
+    expect(s.expertsUsed.max).toBe(Math.max(...loads));
+    const layer0 = route.routing[0]!.load;
+    const imbalance0 = Math.max(...layer0) / (layer0.reduce((a, b) => a + b, 0) / 64);
+    expect(s.imbalance.worst).toBeGreaterThanOrEqual(Math.round(imbalance0 * 100) / 100 - 1e-9);
+    const changes = route.routing.slice(1).reduce((n, l, i) => n + l.experts.filter((row, t) => row[0] !== route.routing[i]!.experts[t]![0]).length, 0);
+    expect(s.topSwitches).toEqual({ changed: changes, steps: 15 * route.tokens.length });
+    const lines = routeSummaryLines(route, s).join('\n');
+    expect(lines).toContain('of 64 (mean');
+    expect(lines).toContain('Load imbalance (max/mean)');
+    expect(lines).toContain('12.3 ms round trip');
+  });
+});
+
+describe('compare chart', () => {
+  let compare: CompareResponse;
+  beforeAll(async () => {
+    compare = await client.compare({ prompts: ['Which expert fired, and why is it hard to inspect?', 'Why is it hard to see which expert ran?'] });
+  });
+
+  it('draws two bars per layer at the measured heights, in the legend colours', async () => {
+    const layout = compareLayout(compare);
+    const img = await pixels(renderCompareChart(compare));
+    expect([img.width, img.height]).toEqual([layout.width, layout.height]);
+    const meanYs = [compare.mean_jaccard, compare.mean_load_overlap].map((v) => layout.plotY + layout.plotH - Math.round(v * layout.plotH));
+    compare.layers.forEach((layer, i) => {
+      const bars = layout.bars(i);
+      [layer.jaccard, layer.load_overlap].forEach((value, j) => {
+        const bar = bars[j]!;
+        expect(bar.h).toBe(Math.round(value * layout.plotH));
+        // A point inside the bar away from the dashed mean lines and the grid lines.
+        const y = [bar.y + 3, bar.y + Math.floor(bar.h / 2), bar.y + bar.h - 3].find((c) => meanYs.every((m) => Math.abs(c - m) > 2) && (c - layout.plotY) % (layout.plotH / 4) !== 0)!;
+        expect(img.at(bar.x + Math.floor(bar.w / 2), y), `layer ${layer.layer} bar ${j}`).toEqual([...(j === 0 ? JACCARD_COLOR : LOAD_COLOR)]);
+      });
+    });
+    // Just below the baseline there is no bar.
+    const first = layout.bars(0)[0]!;
+    expect(img.at(first.x + 1, layout.plotY + layout.plotH + 3)).toEqual([255, 255, 255]);
+  });
+
+  it('scores identical prompts as identical routing', async () => {
+    const same = await client.compare({ prompts: ['What is MoE?', 'What is MoE?'] });
+    expect(same.layers.every((l) => l.jaccard === 1 && l.load_overlap === 1)).toBe(true);
+    const layout = compareLayout(same);
+    expect(layout.bars(0)[0]!.h).toBe(layout.plotH);
+  });
+});
