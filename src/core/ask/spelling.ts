@@ -1,4 +1,5 @@
 import SearchableMap from 'minisearch/SearchableMap';
+import { editDistance } from '../util/text.js';
 import type { Token } from './text.js';
 
 /**
@@ -42,19 +43,5 @@ export class Speller {
 const QUESTION_WORDS = ['what', 'whats', 'why', 'how', 'when', 'where', 'which', 'who', 'does', 'the', 'and', 'with', 'that', 'this', 'there', 'your'];
 
 function nearStopword(word: string): boolean {
-  return QUESTION_WORDS.some((s) => Math.abs(s.length - word.length) <= 1 && editDistance(s, word) <= 1);
-}
-
-/** Edit distance counting a swap of neighbours as one edit ("waht"), for short words only. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
+  return QUESTION_WORDS.some((s) => Math.abs(s.length - word.length) <= 1 && editDistance(s, word, 1) <= 1);
 }

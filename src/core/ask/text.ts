@@ -1,5 +1,5 @@
 import { plainText } from '../markup.js';
-import { porterStem } from './stem.js';
+import { stemmer } from 'stemmer';
 
 /**
  * The one text analyser of /ask: the index and the questions go through the same steps, so a word
@@ -53,7 +53,7 @@ export function stem(word: string): string {
   let s = stemCache.get(word);
   if (s === undefined) {
     const american = word.length >= 6 ? word.replace(/is(ation|ations|e|es|ed|ing|er|ers)$/, 'iz$1') : word;
-    s = porterStem(american);
+    s = stemmer(american);
     if (stemCache.size >= MAX_STEM_CACHE) stemCache.clear();
     stemCache.set(word, s);
   }
