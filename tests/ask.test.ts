@@ -184,7 +184,7 @@ describe('/ask with a language model (OpenAI-compatible server on 127.0.0.1)', (
   beforeEach(async () => {
     server = new FakeLlmServer();
     await server.start();
-    env = { LLM_BASE_URL: server.baseUrl, LLM_MODEL: 'fake-tutor', LLM_API_KEY: API_KEY, LLM_TIMEOUT_MS: '300' };
+    env = { LLM_BASE_URL: server.baseUrl, LLM_MODEL: 'fake-tutor', LLM_API_KEY: API_KEY, LLM_TIMEOUT_MS: '10000' };
   });
   afterEach(() => server.stop());
 
@@ -260,7 +260,8 @@ describe('/ask with a language model (OpenAI-compatible server on 127.0.0.1)', (
 
   it('falls back when the model does not answer in time', async () => {
     server.behaviour = { kind: 'hang' };
-    const services = askServices(env);
+    // Only here is the limit short: the fake never answers, so the bot must stop waiting.
+    const services = askServices({ ...env, LLM_TIMEOUT_MS: '300' });
     const answer = await ask(services, REPHRASE);
     expect(answer.source).toBe('extractive');
     expect(answer.abstained).toBe(false);
