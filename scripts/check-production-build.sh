@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The production steps of deploy/Dockerfile, run without Docker on a copy of the repository:
 # build with every dependency, install the runtime dependencies only (`npm ci --omit=dev`), then
-# run the compiled bot from dist/ as the image does: chat, migrate, backup, `npm start` without
-# TypeScript, and the image's HEALTHCHECK against a running bot that then stops on SIGTERM.
+# run the compiled bot from dist/ with only the files the runtime image holds: chat, migrate,
+# backup, `npm start` without TypeScript, and the image's HEALTHCHECK against a running bot that
+# then stops on SIGTERM.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,10 +48,17 @@ else
 fi
 [ -f dist/src/cli.js ] || fail "dist/src/cli.js was not built"
 
-step "prod-deps stage: npm ci --omit=dev"
-npm ci --omit=dev --prefer-offline --no-audit --no-fund
-[ ! -e node_modules/typescript ] || fail "a dev dependency (typescript) is installed"
-[ ! -e node_modules/vitest ] || fail "a dev dependency (vitest) is installed"
+step "prod-deps stage: npm ci --omit=dev, then the runtime image's files only"
+runtime="$work/runtime"
+mkdir -p "$runtime/scripts"
+cp package.json package-lock.json "$runtime/"
+(cd "$runtime" && npm ci --omit=dev --prefer-offline --no-audit --no-fund)
+[ ! -e "$runtime/node_modules/typescript" ] || fail "a dev dependency (typescript) is installed"
+[ ! -e "$runtime/node_modules/vitest" ] || fail "a dev dependency (vitest) is installed"
+# The same files deploy/Dockerfile copies into the runtime image; nothing else.
+cp -r dist bin migrations content "$runtime/"
+cp scripts/ensure-build.mjs "$runtime/scripts/"
+cd "$runtime"
 
 # A clean environment: no platform credentials, the database outside the app directory.
 unset DISCORD_TOKEN DISCORD_APPLICATION_ID SLACK_BOT_TOKEN SLACK_APP_TOKEN SLACK_SIGNING_SECRET HTTP_PORT BACKUP_DIR BACKUP_CRON LOG_LEVEL

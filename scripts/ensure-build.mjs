@@ -22,7 +22,9 @@ function newest(dir) {
 }
 
 const built = existsSync(entry) && existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'bench')), statSync(join(root, 'tsconfig.json')).mtimeMs);
+const tsconfig = join(root, 'tsconfig.json');
+// A release (the Docker image) ships dist/ without sources or tsconfig.json: nothing to compare.
+const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'bench')), existsSync(tsconfig) ? statSync(tsconfig).mtimeMs : 0);
 if (built >= sources) process.exit(0);
 
 let tsc;
