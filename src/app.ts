@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/connection.js';
-import { loadContent } from './core/content/load.js';
+import { contentFingerprint, storedFingerprint, storeFingerprint } from './core/content/fingerprint.js';
+import { loadContent, type LoadedContent } from './core/content/load.js';
 import { syncContent, type ContentSyncReport } from './core/content/sync.js';
 import { createDispatcher } from './core/index.js';
 import type { Dispatcher } from './core/dispatcher.js';
@@ -13,7 +14,8 @@ import type { Logger } from './logger.js';
 export interface App {
   services: Services;
   dispatcher: Dispatcher;
-  contentReport: ContentSyncReport;
+  /** What the start-up sync changed; undefined when the content was unchanged since the last one. */
+  contentReport: ContentSyncReport | undefined;
   /** Starts timers: race rounds and daily posts. */
   startBackground(): void;
   /** Runs what is due now (after a manual clock moved). */
@@ -26,11 +28,20 @@ export interface App {
  * synced, or nothing starts), services and the dispatcher. Platforms attach to the result.
  */
 export function createApp(config: Config, logger: Logger, options: { clock?: Clock } = {}): App {
-  const content = loadContent(resolve(config.CONTENT_DIR));
+  const dir = resolve(config.CONTENT_DIR);
+  const fingerprint = contentFingerprint(dir);
   const db: Db = openDatabase(config.DATABASE_PATH);
-  let contentReport: ContentSyncReport;
+  let content: LoadedContent;
+  let contentReport: ContentSyncReport | undefined;
   try {
-    contentReport = syncContent(db, content);
+    if (storedFingerprint(db) === fingerprint) {
+      // The same files were validated and synced before: only the lessons are read again.
+      content = loadContent(dir, { banks: false });
+    } else {
+      content = loadContent(dir);
+      contentReport = syncContent(db, content);
+      storeFingerprint(db, fingerprint);
+    }
   } catch (err) {
     db.$client.close();
     throw err;
@@ -43,7 +54,7 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     lessons: new LessonLibrary(content.lessons),
     outbox: new Outbox(logger),
   };
-  logger.debug({ content: contentReport }, 'content synced');
+  logger.debug({ content: contentReport ?? 'unchanged' }, 'content synced');
   const dispatcher = createDispatcher(services);
   let stopBackground: (() => void) | undefined;
   return {

@@ -50,3 +50,27 @@ describe('content sync', () => {
     db.$client.close();
   });
 });
+
+describe('start-up content check', () => {
+  it('skips re-validating unchanged content and syncs again after an edit', async () => {
+    const { createApp } = await import('../src/app.js');
+    const { loadConfig } = await import('../src/config.js');
+    const { createLogger } = await import('../src/logger.js');
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const config = loadConfig({ CONTENT_DIR: dir, DATABASE_PATH: join(dir, 'db.sqlite') }, '/nonexistent/.env');
+    const start = () => {
+      const app = createApp(config, createLogger('silent'));
+      const result = { report: app.contentReport, lessons: app.services.lessons.all().map((l) => l.id) };
+      app.close();
+      return result;
+    };
+    expect(start().report?.questions.added).toBe(3);
+    expect(start()).toEqual({ report: undefined, lessons: ['demo'] });
+    writeDemoContent(dir, { 'banks/demo.yaml': demoBank.replace('Each token is routed to a few experts.', 'Only a few experts see each token.') });
+    expect(start().report?.questions).toEqual({ added: 0, changed: 1, retired: 0, unchanged: 2 });
+    // A broken edit is still refused with its line, even though a valid sync happened before.
+    writeDemoContent(dir, { 'banks/demo.yaml': demoBank.replace('answer: Picks experts for each token', 'answer: nope') });
+    expect(() => start()).toThrow(/demo\.yaml:9:13: question 1: answer "nope" is not one of the choices/);
+  });
+});

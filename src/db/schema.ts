@@ -364,3 +364,9 @@ export const importDrafts = sqliteTable('import_drafts', {
   createdAt: integer('created_at').notNull(),
   appliedAt: integer('applied_at'),
 });
+
+/** Small named values the bot keeps about itself (e.g. the fingerprint of the synced content). */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

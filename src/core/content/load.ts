@@ -169,7 +169,7 @@ export function findSection(lesson: Lesson, section: string): LessonSection | un
  * Loads and validates every lesson and bank under `dir`. Either everything is valid or a
  * ContentError lists every problem with its file and line; nothing is ever half-loaded.
  */
-export function loadContent(dir: string): LoadedContent {
+export function loadContent(dir: string, options: { banks?: boolean } = {}): LoadedContent {
   const issues: SourceIssue[] = [];
   const show = (p: string) => relative(process.cwd(), p) || p;
   const lessons: Lesson[] = [];
@@ -186,6 +186,10 @@ export function loadContent(dir: string): LoadedContent {
     seenLessons.add(l.id);
   }
   const banks: LoadedBank[] = [];
+  if (options.banks === false) {
+    if (issues.length) throw new ContentError(issues);
+    return { lessons, banks };
+  }
   for (const file of listFiles(join(dir, 'banks'), ['.yaml', '.yml', '.json'])) {
     const r = parseBankText(readText(file), show(file));
     issues.push(...r.issues);
