@@ -1,9 +1,14 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { questionSchema, type Bank, type Question } from '../src/core/content/schema.js';
 import { serializeBank } from '../src/core/export/index.js';
+import { questionHash } from '../src/core/import/diff.js';
 import { parseImportFile, PARSERS } from '../src/core/import/parse.js';
+import { recordStartLines } from '../src/core/import/table.js';
 import { IMPORT_FORMATS, type ImportFormat, type ParseResult } from '../src/core/import/types.js';
+import { hashValue } from '../src/core/util/hash.js';
 
 /**
  * Every parser, fed random and mutated input, returns either a valid bank or a list of located
@@ -130,6 +135,24 @@ describe('whole files', () => {
   });
 });
 
+describe('CSV line numbers', () => {
+  it('the start line of every record matches what csv-parse reports', () => {
+    const cell = fc.array(fc.constantFrom('a', 'b', ' ', ',', '"', '\n', ';', '\t', 'é'), { maxLength: 6 }).map((c) => c.join(''));
+    const table = fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 });
+    const blanks = fc.array(fc.nat(3), { minLength: 8, maxLength: 8 });
+    fc.assert(
+      fc.property(table, blanks, fc.constantFrom(',', ';', '\t'), (rows, gaps, delimiter) => {
+        // Rows as a spreadsheet writes them, with empty lines between some of them.
+        const text = rows.map((r, i) => '\n'.repeat(gaps[i] ?? 0) + stringify([r], { delimiter, record_delimiter: '\n' })).join('');
+        const records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+        const expected = records.map((r) => r.info.lines - r.record.join('').split('\n').length + 1);
+        expect(recordStartLines(text, delimiter)).toEqual(expected);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('generated banks survive a round trip', () => {
   // Text as people write it: words, punctuation that every format escapes, single spaces.
   const word = fc.stringMatching(/^[A-Za-z0-9éß×{}=~#:\\"',;|%@+\-*?!.()<>&]{1,8}$/);
@@ -162,6 +185,7 @@ describe('generated banks survive a round trip', () => {
         const r = PARSERS[format](exported.text, `generated.${format}`, { defaultBankId: 'generated' });
         expect(r.issues).toBeUndefined();
         expect(r.bank!.bank.questions).toEqual(b.questions);
+        for (const q of b.questions) expect(questionHash(q)).toBe(hashValue(q));
       }),
       { numRuns: 100 },
     );

@@ -4,7 +4,9 @@ import { formatIssue } from '../src/core/content/issues.js';
 import { loadContent } from '../src/core/content/load.js';
 import type { Bank } from '../src/core/content/schema.js';
 import { serializeBank, type ExportFormat } from '../src/core/export/index.js';
+import { questionHash } from '../src/core/import/diff.js';
 import { PARSERS } from '../src/core/import/parse.js';
+import { hashValue } from '../src/core/util/hash.js';
 import { repoRoot } from './helpers/cli.js';
 
 /** A bank that exercises every character each format has to escape. */
@@ -94,5 +96,11 @@ describe('import(export(bank)) gives the same bank', () => {
       const essence = (qs: Bank['questions']) => qs.map((q) => q.type === 'single' && { prompt: q.prompt, choices: q.choices, answer: q.answer });
       expect(essence(back.questions)).toEqual(essence(singles));
     });
+  });
+});
+
+describe('the fast question hash of a re-import', () => {
+  it('equals the content hash the database stores', () => {
+    for (const [, bank] of banks) for (const q of bank.questions) expect(questionHash(q)).toBe(hashValue(q));
   });
 });

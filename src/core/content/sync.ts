@@ -48,16 +48,14 @@ export function questionRow(q: Question, bankId: string, position: number, now: 
  */
 export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: SyncCounts): void {
   const ids = bank.questions.map((q) => q.id);
-  const existing = new Map<string, { id: string; hash: string; retiredAt: number | null; position: number; bankId: string }>();
-  for (const part of chunked(ids)) {
-    for (const r of db
-      .select({ id: questions.id, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position, bankId: questions.bankId })
-      .from(questions)
-      .where(inArray(questions.id, part))
-      .all()) {
-      existing.set(r.id, r);
-    }
-  }
+  // The ids travel as one JSON value: no limit on how many, and no statement per id.
+  const existing = new Map(
+    db
+      .all<{ id: string; hash: string; retiredAt: number | null; position: number; bankId: string }>(
+        sql`SELECT id, content_hash AS hash, retired_at AS retiredAt, position, bank_id AS bankId FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+      )
+      .map((r) => [r.id, r]),
+  );
   // One prepared insert reused for every new question: a bank of thousands (an import) stays fast.
   let insert: ReturnType<typeof prepareQuestionInsert> | undefined;
   bank.questions.forEach((q, position) => {

@@ -64,9 +64,8 @@ export function parseAiken(text: string, file: string, options: ParseOptions): P
     const line = raw.trim();
     const answer = ANSWER.exec(raw);
     if (draft?.skipping) {
-      if (answer || !line) draft.skipping = false;
-      if (answer) finish();
-      else if (!line) finish();
+      // A broken question ends at its ANSWER line or at a blank line; its problem is reported once.
+      if (answer || !line) finish();
       continue;
     }
     if (!line) {

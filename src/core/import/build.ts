@@ -77,8 +77,9 @@ export function buildBank(file: string, candidates: Candidate[], header: BankHea
   if (!bankHead.success) {
     for (const issue of bankHead.error.issues) {
       const field = String(issue.path[0] ?? 'bank');
+      const fromName = field === 'id' && options.bankId === undefined ? ' (from the file name: name the bank with the bank option)' : '';
       const what = field === 'id' ? `bank id '${bankId}'` : field === 'lesson' ? `lesson '${String(options.lessonId ?? header.lesson)}'` : `bank ${field}`;
-      issues.push({ file, line: build.headerLine, message: `${what}: ${issue.message}` });
+      issues.push({ file, ...(build.headerLine ? { line: build.headerLine } : {}), message: `${what}: ${issue.message}${fromName}` });
     }
   }
 

@@ -15,8 +15,8 @@ import type { ImportFormat } from './types.js';
  * (the log). Every platform reaches the same prepare/apply functions the CLI uses.
  */
 
-/** Problems and changed questions shown in one reply; the rest are counted. */
-const SHOWN_ISSUES = 15;
+/** Problems and changed questions shown in one reply (which must fit a Discord message); the rest are counted. */
+const SHOWN_ISSUES = 10;
 const SHOWN_QUESTIONS = 5;
 
 export function importActor(actor: Actor): ImportActor {
@@ -28,7 +28,7 @@ function plural(n: number, word: string): string {
 }
 
 export function issuesText(issues: SourceIssue[]): string {
-  const lines = issues.slice(0, SHOWN_ISSUES).map((i) => md`• ${formatIssue(i)}`);
+  const lines = issues.slice(0, SHOWN_ISSUES).map((i) => md`• ${truncate(formatIssue(i), 180)}`);
   if (issues.length > SHOWN_ISSUES) lines.push(md`… and ${issues.length - SHOWN_ISSUES} more`);
   return lines.join('\n');
 }

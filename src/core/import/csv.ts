@@ -179,7 +179,8 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
   } else if (choices.length) {
     type = splitList(answer).length > 1 ? 'multiple' : 'single';
   } else {
-    type = TRUE_WORDS.has(answer.toLowerCase()) || FALSE_WORDS.has(answer.toLowerCase()) ? 'true_false' : 'short';
+    // Only the words themselves make a true/false question: 'y' or 'no' may well be short answers.
+    type = /^(true|false)$/i.test(answer) ? 'true_false' : 'short';
   }
   const fields: Record<string, unknown> = { type: type ?? typeCell, prompt: get('question') };
   const id = get('id');

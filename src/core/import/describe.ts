@@ -90,7 +90,9 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown, label: Fi
       return `${what} is too small`;
     case 'invalid_type':
       if (got === undefined) return `${what} is required`;
-      return `${what} must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'boolean' ? 'true or false' : `a ${issue.expected}`}`;
+      if (issue.expected === 'array') return `${what} must be a list`;
+      if (issue.expected === 'boolean') return `${what} must be true or false`;
+      return `${what} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'invalid_format':
       return `${what} '${String(got)}' ${issue.message}`;
     case 'invalid_value':

@@ -3,9 +3,9 @@ import type { Db } from '../../db/connection.js';
 import { banks, questions } from '../../db/schema.js';
 import type { SourceIssue } from '../content/issues.js';
 import { findSection } from '../content/load.js';
-import type { Bank } from '../content/schema.js';
+import type { Bank, Question } from '../content/schema.js';
 import type { LessonLibrary } from '../services.js';
-import { hashValue } from '../util/hash.js';
+import { sha256 } from '../util/hash.js';
 import { normalizeText } from '../util/text.js';
 import type { ParsedBank } from './types.js';
 
@@ -39,6 +39,26 @@ function chunks<T>(list: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
   return out;
+}
+
+/** A copy of a JSON value with every object's keys in sorted order. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortedKeys(v);
+  }
+  return out;
+}
+
+/**
+ * The stored content hash of a question: the same value as hashValue(q), computed without a
+ * JSON.stringify replacer, which is the slow part when a re-import compares thousands.
+ */
+export function questionHash(q: Question): string {
+  return sha256(JSON.stringify(sortedKeys(q)));
 }
 
 function promptOf(body: string): string {
@@ -83,20 +103,15 @@ export function findConflicts(db: Db, lessons: LessonLibrary, bank: Bank, file: 
   if (owner?.origin === 'content') {
     issues.push({ file, message: `bank '${bank.id}' comes from the content directory and cannot be replaced by an import: choose another bank id` });
   }
-  // Ids this bank already holds are its own; only the others can belong to another bank.
-  const own = new Set(db.select({ id: questions.id }).from(questions).where(eq(questions.bankId, bank.id)).all().map((r) => r.id));
-  const ownerOf = db
-    .select({ bankId: questions.bankId })
-    .from(questions)
-    .where(eq(questions.id, sql.placeholder('id')))
-    .prepare();
-  bank.questions.forEach((q, i) => {
-    if (own.has(q.id)) return;
-    const taken = ownerOf.get({ id: q.id });
-    if (taken && taken.bankId !== bank.id) {
-      issues.push({ file, line: lineOf(i), question: i + 1, message: `id '${q.id}' belongs to a question of bank '${taken.bankId}': give this question another id` });
-    }
-  });
+  // One query for every id of the file (a JSON list, so thousands of ids bind as one value).
+  const index = new Map(bank.questions.map((q, i) => [q.id, i]));
+  const taken = db.all<{ id: string; bankId: string }>(
+    sql`SELECT id, bank_id AS bankId FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify([...index.keys()])})) AND bank_id <> ${bank.id}`,
+  );
+  for (const t of taken) {
+    const i = index.get(t.id)!;
+    issues.push({ file, line: lineOf(i), question: i + 1, message: `id '${t.id}' belongs to a question of bank '${t.bankId}': give this question another id` });
+  }
   if (bank.lesson && !lessons.get(bank.lesson)) {
     issues.push({ file, message: `lesson '${bank.lesson}' does not exist (lessons: ${lessons.all().map((l) => l.id).join(', ') || 'none'})` });
   }
@@ -134,7 +149,7 @@ export function diffBank(db: Db, bank: Bank): ImportDiff {
     const prior = stored.get(q.id);
     const ref = { id: q.id, prompt: q.prompt };
     if (!prior) diff.added.push(ref);
-    else if (prior.hash !== hashValue(q) || prior.retiredAt !== null) diff.changed.push(ref);
+    else if (prior.hash !== questionHash(q) || prior.retiredAt !== null) diff.changed.push(ref);
     else {
       diff.unchanged++;
       if (prior.position !== position) moved = true;

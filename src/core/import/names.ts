@@ -16,5 +16,5 @@ export function bankIdFromFileName(fileName: string): string {
 /** A readable bank title from a file name: "moe_quiz-2.csv" → "Moe quiz 2". */
 export function titleFromFileName(fileName: string): string {
   const words = stem(fileName).replace(/[_-]+/g, ' ').trim();
-  return words ? words[0]!.toUpperCase() + words.slice(1) : 'Imported questions';
+  return words ? (words[0]!.toUpperCase() + words.slice(1)).slice(0, 200) : 'Imported questions';
 }

@@ -17,24 +17,55 @@ export type Delimiter = ',' | ';' | '\t' | '|' | ' ' | ':';
 /** Longest row accepted: one question's worth of fields, with room to spare. */
 const MAX_RECORD_BYTES = 256 * 1024;
 
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Line where a record starts, from the line where it ends and the line breaks inside its fields. */
-function startLine(endLine: number, cells: readonly string[]): number {
-  let breaks = 0;
-  for (const c of cells) breaks += countNewlines(c);
-  return endLine - breaks;
-}
-
-/** The first line after `afterLine` that has any text: where the next record begins. */
-function nextTextLine(text: string, afterLine: number): number {
-  const lines = text.split('\n');
-  for (let i = afterLine; i < lines.length; i++) if (lines[i]!.trim() !== '') return i + 1;
-  return afterLine + 1;
+/**
+ * The line each record starts on, found by one pass with the same rules csv-parse follows (quoted
+ * fields with doubled quotes and line breaks; empty lines skipped). Cheaper than asking the parser
+ * for per-record info, and exact for every record before the first syntax error.
+ */
+export function recordStartLines(text: string, delimiter: string): number[] {
+  const starts: number[] = [];
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    if (text[i] === '\n') {
+      line++; // an empty line: skipped, not a record
+      i++;
+      continue;
+    }
+    starts.push(line);
+    // One record: fields until a line break outside quotes.
+    let fieldStart = true;
+    while (i < n) {
+      const c = text[i]!;
+      if (fieldStart && c === '"') {
+        i++;
+        while (i < n) {
+          const q = text[i]!;
+          if (q === '"') {
+            if (text[i + 1] === '"') i += 2;
+            else {
+              i++;
+              break;
+            }
+          } else {
+            if (q === '\n') line++;
+            i++;
+          }
+        }
+        fieldStart = false;
+        continue;
+      }
+      if (c === '\n') {
+        line++;
+        i++;
+        break;
+      }
+      fieldStart = c === delimiter;
+      i++;
+    }
+  }
+  return starts;
 }
 
 function syntaxMessage(err: CsvError, start: number): string {
@@ -88,7 +119,7 @@ export function readTable(
 ): { rows: TableRow[]; issue?: SourceIssue; truncated: boolean } {
   const offset = (options.firstLine ?? 1) - 1;
   let firstError: CsvError | undefined;
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: string[][];
   try {
     records = parse(text, {
       delimiter,
@@ -98,32 +129,32 @@ export function readTable(
       skip_empty_lines: true,
       skip_records_with_error: true,
       max_record_size: MAX_RECORD_BYTES,
-      info: true,
       to: options.maxRows,
       on_skip: (err) => {
         firstError ??= err;
       },
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    }) as string[][];
   } catch (err) {
     const e = err as CsvError;
     const line = (typeof e.lines === 'number' ? e.lines : 1) + offset;
     return { rows: [], issue: { file, line, message: syntaxMessage(e, line) }, truncated: false };
   }
   // The records read before the first error (its `records` counts them) are the ones to trust.
-  const good = firstError && typeof firstError.records === 'number' ? firstError.records : records.length;
-  const endOfPrevious = good > 0 ? (records[good - 1]?.info.lines ?? 0) : 0;
+  const good = firstError && typeof firstError.records === 'number' ? Math.min(firstError.records, records.length) : records.length;
+  const starts = recordStartLines(text, delimiter);
   const rows: TableRow[] = [];
-  for (const r of records.slice(0, good)) {
-    if (r.record.every((c) => c.trim() === '')) continue; // spreadsheets leave rows of empty cells
-    rows.push({ cells: r.record, line: startLine(r.info.lines, r.record) + offset });
+  for (let r = 0; r < good; r++) {
+    const cells = records[r]!;
+    if (cells.every((c) => c.trim() === '')) continue; // spreadsheets leave rows of empty cells
+    rows.push({ cells, line: (starts[r] ?? 1) + offset });
   }
   const truncated = options.maxRows !== undefined && records.length >= options.maxRows;
   if (firstError) {
     const err = firstError;
     // An unclosed quote or an endless row is reported where its record starts; a stray quote
     // where the parser met it.
-    const where = err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE' || typeof err.lines !== 'number' ? nextTextLine(text, endOfPrevious) : err.lines;
-    const line = where + offset;
+    const fromStart = err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE' || typeof err.lines !== 'number';
+    const line = (fromStart ? (starts[good] ?? 1) : (err.lines as number)) + offset;
     return { rows, issue: { file, line, message: syntaxMessage(err, line) }, truncated };
   }
   return { rows, truncated };
