@@ -74,3 +74,18 @@ describe('start-up content check', () => {
     expect(() => start()).toThrow(/demo\.yaml:9:13: question 1: answer "nope" is not one of the choices/);
   });
 });
+
+describe('content and imported banks', () => {
+  it('refuses content that would take over an imported question id, naming the line', () => {
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    db.$client.prepare("INSERT INTO banks (id, title, origin, content_hash, updated_at) VALUES ('team', 'Team bank', 'import', 'h', 0)").run();
+    db.$client
+      .prepare("INSERT INTO questions (id, bank_id, position, type, body, content_hash, updated_at) VALUES ('demo-few', 'team', 0, 'true_false', '{}', 'h', 0)")
+      .run();
+    expect(() => syncContent(db, loadContent(dir), 1000)).toThrow(/demo\.yaml:13: question 2: id "demo-few" belongs to a question of the imported bank "team"/);
+    expect(db.$client.prepare('SELECT count(*) n FROM questions').get()).toEqual({ n: 1 });
+    db.$client.close();
+  });
+});

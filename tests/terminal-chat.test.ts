@@ -83,3 +83,18 @@ describe('terminal chat (child process, piped input)', () => {
     expect(usage.code).toBe(2);
   });
 });
+
+describe('terminal chat attachments', () => {
+  it('attaches a file by path for an admin import, and refuses a missing file', async () => {
+    const { dir, env } = setup();
+    const csv = join(dir, 'team.csv');
+    writeFileSync(csv, 'question,choice_a,choice_b,answer,explanation\nWhat picks experts?,The router,The tokenizer,A,The router picks experts.\n');
+    const r = await runCli(['chat'], { input: `/quiz-admin import file:${csv}\n1\n/quiz-admin import file:${join(dir, 'missing.csv')}\n`, env });
+    expect(r.stdout).toContain('New bank team (Team) from team.csv (csv): 1 added, 0 changed, 0 removed, 0 unchanged.');
+    expect(r.stdout).toContain('Import applied');
+    expect(r.stdout).toContain(`Cannot read the file ${join(dir, 'missing.csv')}.`);
+    const db = new Database(env.DATABASE_PATH, { readonly: true });
+    expect(db.prepare("SELECT count(*) n FROM questions WHERE bank_id = 'team'").get()).toEqual({ n: 1 });
+    db.close();
+  });
+});

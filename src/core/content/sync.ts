@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { banks, lessonSections, lessons, questions } from '../../db/schema.js';
 import { canonicalJson, hashValue, sha256 } from '../util/hash.js';
+import { ContentError, type SourceIssue } from './issues.js';
 import type { Lesson, LoadedContent } from './load.js';
 import type { Bank, Question } from './schema.js';
 
@@ -126,6 +127,31 @@ export function upsertBank(db: Db, bank: Bank, origin: 'content' | 'import', now
   db.insert(banks).values(row).onConflictDoUpdate({ target: banks.id, set: row }).run();
 }
 
+/** Content that would take over an imported bank or an imported question's id. */
+function importedConflicts(db: Db, content: LoadedContent): SourceIssue[] {
+  const issues: SourceIssue[] = [];
+  const ids = content.banks.flatMap(({ bank }) => [bank.id, ...bank.questions.map((q) => q.id)]);
+  const taken = new Map(
+    db
+      .all<{ id: string; bankId: string }>(
+        sql`SELECT q.id, q.bank_id AS bankId FROM questions q JOIN banks b ON b.id = q.bank_id
+            WHERE b.origin = 'import' AND q.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+      )
+      .map((r) => [r.id, r.bankId]),
+  );
+  const importedBanks = new Set(
+    db.all<{ id: string }>(sql`SELECT id FROM banks WHERE origin = 'import' AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`).map((r) => r.id),
+  );
+  for (const { bank, file, questionLines } of content.banks) {
+    if (importedBanks.has(bank.id)) issues.push({ file, line: 1, message: `bank id "${bank.id}" is already used by an imported bank; rename one of them` });
+    bank.questions.forEach((q, i) => {
+      const owner = taken.get(q.id);
+      if (owner) issues.push({ file, line: questionLines[i], question: i + 1, message: `id "${q.id}" belongs to a question of the imported bank "${owner}"; give this question another id` });
+    });
+  }
+  return issues;
+}
+
 /**
  * Makes the database match the content directory, in one transaction. Idempotent: a second sync
  * of the same files changes nothing. Banks that came from imports are left alone.
@@ -169,11 +195,9 @@ export function syncContent(db: Db, content: LoadedContent, now = Date.now()): C
       .where(and(isNull(lessons.retiredAt), notInArray(lessons.id, lessonIds)))
       .run().changes;
 
+    const conflicts = importedConflicts(d, content);
+    if (conflicts.length) throw new ContentError(conflicts);
     for (const { bank } of content.banks) {
-      const owner = d.select({ origin: banks.origin }).from(banks).where(eq(banks.id, bank.id)).get();
-      if (owner && owner.origin === 'import') {
-        throw new Error(`content bank "${bank.id}" has the same id as an imported bank; rename one of them`);
-      }
       upsertBank(d, bank, 'content', now);
       writeBankQuestions(d, bank, now, report.questions);
     }

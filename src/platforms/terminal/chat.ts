@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '../../app.js';
@@ -18,6 +18,8 @@ export interface TerminalChatOptions {
 }
 
 const SERVER = 'local';
+/** Files larger than the import limit are refused before reading. */
+const MAX_ATTACHMENT_BYTES = 5_000_000;
 
 /**
  * The embedded chat: every line is a message. Commands start with '/', a number presses a button
@@ -156,6 +158,17 @@ export class TerminalChat {
     if (line.startsWith('/')) {
       const parsed = parseCommandLine(line);
       if (!parsed.ok) return this.write(parsed.error);
+      // Files are attached by path in the terminal: `/quiz-admin import file:./bank.csv`.
+      for (const o of parsed.spec.options) {
+        const path = parsed.options[o.name];
+        if (o.type !== 'attachment' || typeof path !== 'string') continue;
+        try {
+          if (statSync(path).size > MAX_ATTACHMENT_BYTES) return this.write(`${path} is larger than ${MAX_ATTACHMENT_BYTES / 1_000_000} MB.`);
+          parsed.options[o.name] = { name: basename(path), content: readFileSync(path) };
+        } catch {
+          return this.write(`Cannot read the file ${path}.`);
+        }
+      }
       return this.dispatch({ kind: 'command', command: parsed.spec.key, options: parsed.options });
     }
     if (this.pendingInput) {
