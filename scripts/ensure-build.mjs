@@ -24,7 +24,7 @@ function newest(dir) {
 const built = existsSync(entry) && existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 const tsconfig = join(root, 'tsconfig.json');
 // A release (the Docker image) ships dist/ without sources or tsconfig.json: nothing to compare.
-const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'bench')), existsSync(tsconfig) ? statSync(tsconfig).mtimeMs : 0);
+const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'bench')), newest(join(root, 'tests', 'fakes')), existsSync(tsconfig) ? statSync(tsconfig).mtimeMs : 0);
 if (built >= sources) process.exit(0);
 
 let tsc;

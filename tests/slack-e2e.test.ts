@@ -6,12 +6,13 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContent } from '../src/core/content/load.js';
 import { correctAnswers, type Question } from '../src/core/content/schema.js';
-import { startBot, SIGNING_SECRET, type RunningBot } from './fakes/slack/bot.js';
+import { freePort, startBot, SIGNING_SECRET, type RunningBot } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
 import { blockActions, buttonsIn, eventCallback, fileShareInDm, selectsIn, slashCommand, textOf, viewSubmission } from './fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { signedRequest } from './fakes/slack/signing.js';
 import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import { runCli } from './helpers/cli.js';
 
 /**
  * The real bot (compiled, as a child process) in Slack's HTTP mode, against a fake Slack Web API
@@ -380,5 +381,20 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
       const [answer] = await hooks.waitFor(refused.hook);
       expect(textOf(answer!.body.blocks)).toContain('is for admins only.');
     });
+  });
+});
+
+describe('Slack start-up problems (child process)', () => {
+  it('stops with one clear line when Slack rejects the token or the port is taken, without printing secrets', async () => {
+    const env = { CONTENT_DIR: contentDir, SLACK_API_URL: slack.url, SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: String(await freePort()) };
+    const badToken = await runCli(['start'], { env: { ...env, DATABASE_PATH: join(dir, 'a.sqlite'), SLACK_BOT_TOKEN: 'xoxb-wrong-token' } });
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr.trim().split('\n').at(-1)).toBe('Slack did not accept SLACK_BOT_TOKEN (invalid_auth).');
+    expect(badToken.stderr + badToken.stdout).not.toContain('xoxb-wrong-token');
+
+    const taken = await runCli(['start'], { env: { ...env, DATABASE_PATH: join(dir, 'b.sqlite'), SLACK_BOT_TOKEN: slack.token, PORT: String(bot.port) } });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr.trim().split('\n').at(-1)).toBe(`Cannot serve Slack's HTTP mode on PORT=${bot.port}: the port is in use.`);
+    expect(taken.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -31,6 +31,12 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
   if (!token || (!config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET)) {
     throw new ConfigError('Slack needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode). See .env.example.');
   }
+  let apiOrigin: string | undefined;
+  try {
+    apiOrigin = config.SLACK_API_URL ? new URL(config.SLACK_API_URL).origin : undefined;
+  } catch {
+    throw new ConfigError(`Invalid SLACK_API_URL (got "${config.SLACK_API_URL}"): must be a URL such as https://slack.com/api/. See .env.example.`);
+  }
   const log = logger.child({ platform: 'slack' });
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const customRoutes = options.customRoutes ?? [];
@@ -67,7 +73,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
     void work.finally(() => inflight.delete(work));
   };
   // The bot token is sent only to Slack's file host (and the Web API's own origin, when moved).
-  const fileOrigins = new Set(['https://files.slack.com', ...(config.SLACK_API_URL ? [new URL(config.SLACK_API_URL).origin] : [])]);
+  const fileOrigins = new Set(['https://files.slack.com', ...(apiOrigin ? [apiOrigin] : [])]);
   const adminIds = new Set((config.SLACK_ADMIN_USER_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   registerListeners(bolt, {
     dispatcher: app.dispatcher,

@@ -126,13 +126,14 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
     }
     const place = actionPlace(body);
     const work = (async () => {
-      await bridge.ackFirst.turn();
       const input = action.type === 'button' ? inputOfValue(action.value) : undefined;
       if (input) {
+        // At once: the trigger_id that opens a modal expires 3 s after the click.
         const view = inputModal(input, { actionId: action.action_id, channelId: place.channelId, responseUrl: body.response_url });
         await web.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
+      await bridge.ackFirst.turn();
       const values = actionValues(action);
       const interaction: ActionInteraction = {
         kind: 'action',
