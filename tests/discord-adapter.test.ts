@@ -9,6 +9,7 @@ import type { Capability } from '../src/core/dispatcher.js';
 import { UserError } from '../src/core/errors.js';
 import { createDispatcher } from '../src/core/index.js';
 import type { Interaction, Reply } from '../src/core/interaction.js';
+import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { ManualClock } from '../src/core/services.js';
 import { startDiscord } from '../src/platforms/discord/index.js';
 import type { PlatformHandle } from '../src/main.js';
@@ -167,6 +168,16 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     expect(isEphemeral(outcome.message)).toBe(false);
   });
 
+  it('refuses an oversized attachment without downloading it', async () => {
+    const { fake, seen } = await start();
+    const admin = fake.user('ada', { admin: true });
+    const file = { ...fake.upload('big_bank.yaml', 'id: x\n'), size: 6 * 1024 * 1024 };
+    const outcome = await fake.outcome(fake.slash(admin, 'quiz-admin', {}, { subcommand: 'import', attachments: { file } }));
+    expect(outcome.message).toMatchObject({ content: 'The file big\\_bank.yaml is too large \\(6144 KB; at most 5 MB\\).', flags: 64 });
+    expect(fake.state.requests.filter((r) => r.path.startsWith('/attachments/'))).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
   it('answers with a short ephemeral error when Discord refuses the reply', async () => {
     const { fake, logs } = await start({ commands: { help: () => ({ text: 'x', components: [[{ kind: 'button', label: 'Too long', actionId: 'x'.repeat(101) }]], visibility: 'ephemeral' }) } });
     const sent = fake.slash(fake.user('ann'), 'help');
@@ -202,6 +213,32 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
       expect.stringMatching(/^Cannot post in Discord channel \d+: the bot lacks permission there/),
       expect.stringMatching(/^Cannot post in Discord channel 404404404404: the channel does not exist or the bot cannot see it/),
     ]);
+  });
+
+  it('posts the daily quiz where an admin scheduled it; a channel the bot may not post in is logged, not fatal', async () => {
+    const { fake, app, clock, logs } = await start();
+    const admin = fake.user('ada', { admin: true });
+    const member = fake.user('bo');
+    const locked = fake.channel('locked');
+    for (const channel of [fake.channel().id, locked.id]) {
+      const set = await fake.outcome(fake.slash(admin, 'quiz-admin', { time: '09:30', channel }, { subcommand: 'schedule' }));
+      expect(textOf(set.message)).toBe(`Daily quiz scheduled: every day at **09:30** \\(UTC\\) in #${channel}.`);
+    }
+    const scheduler = dailyScheduler(app.services);
+    const ids = app.services.db.$client.prepare('SELECT id, channel_id channelId FROM schedules ORDER BY id').all() as { id: number; channelId: string }[];
+    expect(ids.map((r) => r.channelId)).toEqual([fake.channel().id, locked.id]);
+    clock.advance(30 * 60_000);
+    expect(await scheduler.fire(ids[0]!.id, clock.now())).toBe(true);
+    expect(await scheduler.fire(ids[1]!.id, clock.now())).toBe(false);
+
+    const [post] = fake.channelPosts(fake.channel());
+    expect(post!.embeds[0]!.title).toBe("📚 Today's quiz is ready");
+    expect(fake.channelPosts(locked)).toEqual([]);
+    expect(logs.find((l) => l.msg === 'daily post could not be delivered; admins can check the channel and the bot permissions')).toMatchObject({ channel: locked.id });
+    // Anyone in the channel starts a personal quiz from the post.
+    const quiz = await fake.outcome(fake.press(member, post!, 'Start'));
+    expect(isEphemeral(quiz.message)).toBe(true);
+    expect(quiz.message!.embeds[0]!.title).toMatch(/^Today's quiz — question 1 of \d+$/);
   });
 
   it('reveals race rounds in the channel when the round closes', async () => {

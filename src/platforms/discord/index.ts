@@ -27,13 +27,14 @@ export async function startDiscord(app: App, logger: Logger, options: Interactio
   const interactions = new DiscordInteractions(app, log, options);
   client.on(Events.InteractionCreate, (i) => void interactions.handle(i));
   client.on(Events.Error, (err) => log.error({ error: loggableError(err) }, 'discord client error'));
+  let stopping = false;
   client.on(Events.ShardDisconnect, (event, shard) => log.warn({ code: event.code, shard }, 'discord gateway disconnected'));
-  client.on(Events.ShardReconnecting, (shard) => log.info({ shard }, 'discord gateway reconnecting'));
+  client.on(Events.ShardReconnecting, (shard) => stopping || log.info({ shard }, 'discord gateway reconnecting'));
 
-  const ready = once(client, Events.ClientReady);
   try {
     await client.login(config.DISCORD_TOKEN);
-    if (!client.isReady()) await ready;
+    // login() resolves on the gateway's READY; the client is ready once the guilds have arrived.
+    if (!client.isReady()) await once(client, Events.ClientReady);
   } catch (err) {
     await client.destroy();
     const code = (err as { code?: string }).code;
@@ -55,6 +56,7 @@ export async function startDiscord(app: App, logger: Logger, options: Interactio
   return {
     name: 'discord',
     stop: async () => {
+      stopping = true;
       app.services.outbox.unregister('discord');
       await client.destroy();
     },

@@ -43,9 +43,10 @@ async function download(name: string, url: string, size: number): Promise<Buffer
   if (size > MAX_ATTACHMENT_BYTES) {
     throw new UserError(`The file ${name} is too large (${Math.ceil(size / 1024)} KB; at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB).`);
   }
-  const res = await fetch(url).catch(() => undefined);
-  if (!res?.ok) throw new UserError(`Could not download ${name} from Discord. Please attach it again.`);
-  const data = Buffer.from(await res.arrayBuffer());
+  const data = await fetch(url, { signal: AbortSignal.timeout(20_000) })
+    .then(async (res) => (res.ok ? Buffer.from(await res.arrayBuffer()) : undefined))
+    .catch(() => undefined);
+  if (!data) throw new UserError(`Could not download ${name} from Discord. Please attach it again.`);
   if (data.length > MAX_ATTACHMENT_BYTES) throw new UserError(`The file ${name} is too large (at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB).`);
   return data;
 }

@@ -137,8 +137,11 @@ export class FakeDiscord {
     await this.waitFor(() => (this.gateway.connected && this.gateway.identifies.length ? true : undefined), 'the bot to identify on the gateway');
   }
 
-  /** Waits until `check` returns something, re-checking on every request the fake receives. */
-  waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  /**
+   * Waits until `check` returns something, re-checking on every request the fake receives (or,
+   * with `event`, only on those about one interaction).
+   */
+  waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 15_000, event = 'change'): Promise<T> {
     return new Promise((resolve, reject) => {
       const tryNow = () => {
         let value: T | undefined;
@@ -161,9 +164,9 @@ export class FakeDiscord {
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
-        this.state.off('change', tryNow);
+        this.state.off(event, tryNow);
       };
-      this.state.on('change', tryNow);
+      this.state.on(event, tryNow);
       tryNow();
     });
   }
@@ -304,7 +307,7 @@ export class FakeDiscord {
 
   /** The first interaction callback for `sent`. */
   callback(sent: SentInteraction, timeoutMs?: number): Promise<Callback> {
-    return this.waitFor(() => sent.callbacks[0], `a callback for interaction ${sent.id}`, timeoutMs);
+    return this.waitFor(() => sent.callbacks[0], `a callback for interaction ${sent.id}`, timeoutMs, `interaction:${sent.id}`);
   }
 
   /**
@@ -323,7 +326,7 @@ export class FakeDiscord {
       if (deferred && sent.originalEdits === 0 && followUps.length === 0) return undefined;
       // What the user sees: the response (edited or updated), or the follow-up that took its place.
       return { callback, message: message && (sent.originalEdits || !deferred) ? message : followUps[0], followUps };
-    }, `the bot's answer to interaction ${sent.id}`, options.timeoutMs);
+    }, `the bot's answer to interaction ${sent.id}`, options.timeoutMs, `interaction:${sent.id}`);
   }
 
   /** Messages the bot posted in a channel by itself (not as an interaction response). */

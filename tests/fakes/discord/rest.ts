@@ -96,7 +96,14 @@ export class FakeRest {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     }
-    this.state.changed();
+    this.state.changed(this.interactionOf(url.pathname));
+  }
+
+  /** The interaction a callback or webhook request belongs to, if any. */
+  private interactionOf(path: string): string | undefined {
+    const m = /^\/api\/v10\/(?:interactions\/(\d+)\/|webhooks\/\d+\/([^/]+))/.exec(path);
+    if (!m) return undefined;
+    return m[1] ?? this.state.byToken.get(m[2]!)?.id;
   }
 
   private needAuth(authorized: boolean): void {

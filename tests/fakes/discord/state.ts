@@ -35,8 +35,10 @@ export class DiscordState extends EventEmitter {
     this.setMaxListeners(0);
   }
 
-  changed(): void {
+  /** Something was recorded; `interactionId` also wakes those waiting on that interaction alone. */
+  changed(interactionId?: string): void {
     this.emit('change');
+    if (interactionId) this.emit(`interaction:${interactionId}`);
   }
 
   /** Stores a file as an attachment object with a URL the fake serves. */
