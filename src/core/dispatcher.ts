@@ -6,8 +6,9 @@ import { decodeAction } from './actions.js';
 import { UserError } from './errors.js';
 import { InFlight } from './inflight.js';
 import { assertAdmin } from './permissions.js';
+import { InteractionRateLimit, SLOW_DOWN_TEXT } from './rate-limit.js';
 import type { ActionInteraction, CommandInteraction, Interaction, Reply } from './interaction.js';
-import { md } from './markup.js';
+import { escapeMarkup, md } from './markup.js';
 import type { Services } from './services.js';
 
 export interface CommandContext<O = Record<string, unknown>> {
@@ -68,6 +69,7 @@ export class Dispatcher {
   private observers: HandledObserver[] = [];
   /** Interactions being handled; closed at shutdown so new ones get RESTARTING_TEXT. */
   readonly inflight = new InFlight();
+  private readonly rateLimit: InteractionRateLimit;
 
   constructor(
     readonly services: Services,
@@ -80,6 +82,7 @@ export class Dispatcher {
       }
       for (const [name, h] of Object.entries(cap.actions ?? {})) this.actions.set(name, h);
     }
+    this.rateLimit = new InteractionRateLimit(services.config.RATE_LIMIT_BURST, services.config.RATE_LIMIT_PER_SECOND);
     const missing = CATALOGUE.filter((c) => !this.commands.has(c.key)).map((c) => c.key);
     if (missing.length) throw new Error(`no handler for: ${missing.join(', ')}`);
   }
@@ -91,33 +94,39 @@ export class Dispatcher {
   async handle(interaction: Interaction): Promise<Reply> {
     if (!this.inflight.enter()) return errorReply(RESTARTING_TEXT);
     const started = performance.now();
-    const log = this.services.logger.child({
-      rid: interaction.id,
-      platform: interaction.actor.platform,
-      ...(interaction.kind === 'command' ? { command: interaction.command } : { action: interaction.actionId.split(':')[0] }),
-    });
+    // A child logger per interaction costs more than most handlers: build it only when logging.
+    const log = () =>
+      this.services.logger.child({
+        rid: interaction.id,
+        platform: interaction.actor.platform,
+        ...(interaction.kind === 'command' ? { command: interaction.command } : { action: interaction.actionId.split(':')[0] }),
+      });
     let failure: unknown;
     let reply: Reply;
     try {
-      reply = interaction.kind === 'command' ? await this.runCommand(interaction) : await this.runAction(interaction);
+      // The terminal is one local person (and scripts piping lines in): only chat users are limited.
+      const limited = interaction.actor.platform !== 'terminal' && !this.rateLimit.take(`${interaction.actor.platform}:${interaction.actor.userId}`);
+      if (limited) reply = errorReply(SLOW_DOWN_TEXT);
+      else reply = interaction.kind === 'command' ? await this.runCommand(interaction) : await this.runAction(interaction);
     } catch (err) {
-      if (err instanceof UserError) reply = errorReply(err.message);
+      // A UserError's message is plain text, possibly quoting the user: escaped, never markup.
+      if (err instanceof UserError) reply = errorReply(escapeMarkup(err.message));
       else {
         failure = err;
         const ref = randomUUID().slice(0, 8);
-        log.error({ err, ref }, 'interaction failed');
+        log().error({ err, ref }, 'interaction failed');
         reply = errorReply(md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`);
       }
     } finally {
       this.inflight.leave();
     }
     const ms = performance.now() - started;
-    log.debug({ ms: Math.round(ms) }, 'handled');
+    if (this.services.logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(ms) }, 'handled');
     for (const observer of this.observers) {
       try {
         observer(interaction, reply, ms, failure);
       } catch (err) {
-        log.warn({ err }, 'interaction observer failed');
+        log().warn({ err }, 'interaction observer failed');
       }
     }
     return reply;

@@ -1,5 +1,6 @@
 /**
- * An error whose message is meant for the user ("that lesson does not exist"): the dispatcher
+ * An error whose message is meant for the user, as plain text (the dispatcher escapes it, so it
+ * may quote what the user typed) ("that lesson does not exist"): the dispatcher
  * answers with it as an ephemeral reply. Anything else is a bug: logged, and answered with a
  * short generic message.
  */

@@ -29,12 +29,12 @@ export function createGroup(services: Services, actor: Actor, place: Place, rawN
   const user = store.user(actor);
   const name = cleanName(rawName);
   const current = groupOf(services, key, user.id);
-  if (current) throw new UserError(md`You are in ${current.name} already. Leave it first with /group leave.`);
+  if (current) throw new UserError(`You are in ${current.name} already. Leave it first with /group leave.`);
   store.sqlite.transaction(() => {
     const created = store
       .q('INSERT INTO study_groups (server_key, name, name_key, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id')
       .get(key, name, name.toLowerCase(), user.id, now.getTime()) as { id: number } | undefined;
-    if (!created) throw new UserError(md`A group called ${name} exists already. Join it with /group join ${name}.`);
+    if (!created) throw new UserError(`A group called ${name} exists already. Join it with /group join ${name}.`);
     store.q('INSERT INTO group_members (group_id, server_key, user_id, joined_at) VALUES (?, ?, ?, ?)').run(created.id, key, user.id, now.getTime());
   })();
   return { text: md`Created the study group **${name}** and joined it. Others join with \`/group join ${name}\`.`, visibility: 'public' };
@@ -46,10 +46,10 @@ export function joinGroup(services: Services, actor: Actor, place: Place, rawNam
   const user = store.user(actor);
   const name = cleanName(rawName);
   const group = store.q<[string, string], GroupRow>('SELECT id, name FROM study_groups WHERE server_key = ? AND name_key = ?').get(key, name.toLowerCase());
-  if (!group) throw new UserError(md`There is no group called ${name}. See /group list, or create it with /group create.`);
+  if (!group) throw new UserError(`There is no group called ${name}. See /group list, or create it with /group create.`);
   const current = groupOf(services, key, user.id);
   if (current?.id === group.id) return { text: md`You are already in ${group.name}.`, visibility: 'ephemeral' };
-  if (current) throw new UserError(md`You are in ${current.name}. Leave it first with /group leave (one group per server).`);
+  if (current) throw new UserError(`You are in ${current.name}. Leave it first with /group leave (one group per server).`);
   store.q('INSERT INTO group_members (group_id, server_key, user_id, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(group.id, key, user.id, now.getTime());
   return { text: md`You joined **${group.name}**.`, visibility: 'public' };
 }

@@ -42,7 +42,7 @@ function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { sess
   const user = store.user(actor);
   if (session.userId !== user.id) {
     const owner = store.userById(session.userId);
-    throw new UserError(md`This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`);
+    throw new UserError(`This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`);
   }
   return { session, user };
 }

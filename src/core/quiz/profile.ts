@@ -14,7 +14,7 @@ export function settingsReply(services: Services, actor: Actor, timezone: string
   if (timezone === undefined) {
     return { text: md`Your time zone: **${store.timezoneOf(user)}**${user.timezone ? '' : ' (the default)'}. Change it with \`/settings timezone:Europe/Berlin\`.`, visibility: 'ephemeral' };
   }
-  if (!isTimeZone(timezone)) throw new UserError(md`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin or America/New_York.`);
+  if (!isTimeZone(timezone)) throw new UserError(`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin or America/New_York.`);
   const canonical = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
   store.setTimezone(user, canonical);
   return { text: md`Your time zone is now **${canonical}**: streaks and "today" follow it.`, visibility: 'ephemeral' };

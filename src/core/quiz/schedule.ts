@@ -23,7 +23,7 @@ const columns = 'id, platform, server_id serverId, channel_id channelId, time, t
 
 export function parseTime(time: string): { hour: number; minute: number } {
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(time.trim());
-  if (!m) throw new UserError(md`"${time}" is not a time: use HH:MM on a 24-hour clock, e.g. 09:30, or "off".`);
+  if (!m) throw new UserError(`"${time}" is not a time: use HH:MM on a 24-hour clock, e.g. 09:30, or "off".`);
   return { hour: Number(m[1]), minute: Number(m[2]) };
 }
 
@@ -129,7 +129,7 @@ export function setSchedule(services: Services, actor: Actor, place: Place, o: S
   }
   const { hour, minute } = parseTime(o.time);
   const timezone = o.timezone ?? services.config.DEFAULT_TIMEZONE;
-  if (!isTimeZone(timezone)) throw new UserError(md`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
+  if (!isTimeZone(timezone)) throw new UserError(`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
   const row = store
     .q(
