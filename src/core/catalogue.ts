@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Platform } from './interaction.js';
 
 /**
  * The command catalogue's vocabulary. Each command is declared once (see commands/index.ts):
@@ -87,8 +88,24 @@ export function optionsSchema(spec: CommandSpec): z.ZodType<Record<string, unkno
   return schema;
 }
 
+/**
+ * How a command is typed on a platform: Slack has the one slash command /quiz (`/quiz leaderboard`,
+ * `/quiz admin stats`), Discord needs a subcommand for the bare quiz (`/quiz start`), the terminal
+ * types catalogue keys as they are.
+ */
+export function typedCommand(key: string, platform: Platform): string {
+  if (platform === 'slack') {
+    if (key === 'quiz') return '/quiz';
+    if (key.startsWith('quiz-admin ')) return `/quiz admin ${key.slice('quiz-admin '.length)}`;
+    if (key.startsWith('quiz ')) return `/${key}`;
+    return `/quiz ${key}`;
+  }
+  if (platform === 'discord' && key === 'quiz') return '/quiz start';
+  return '/' + key;
+}
+
 /** Usage line: `/quiz race [rounds] [lesson]`. */
-export function usage(spec: CommandSpec): string {
+export function usage(spec: CommandSpec, platform: Platform = 'terminal'): string {
   const parts = spec.options.map((o) => (o.required ? `<${o.name}>` : `[${o.name}]`));
-  return ['/' + spec.key, ...parts].join(' ');
+  return [typedCommand(spec.key, platform), ...parts].join(' ');
 }

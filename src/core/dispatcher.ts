@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { optionsSchema, type CommandSpec } from './catalogue.js';
+import { optionsSchema, typedCommand, type CommandSpec } from './catalogue.js';
 import { CATALOGUE, findCommand } from './commands.js';
 import { decodeAction } from './actions.js';
 import { UserError } from './errors.js';
@@ -135,10 +135,11 @@ export class Dispatcher {
   private async runCommand(i: CommandInteraction): Promise<Reply> {
     const spec = findCommand(i.command);
     const handler = this.commands.get(i.command);
-    if (!spec || !handler) return errorReply(md`Unknown command /${i.command}. Try /help.`);
+    const help = typedCommand('help', i.actor.platform);
+    if (!spec || !handler) return errorReply(md`Unknown command /${i.command}. Try ${help}.`);
     if (spec.admin) assertAdmin(i.actor, `/${spec.key}`);
     const parsed = optionsSchema(spec).safeParse(i.options);
-    if (!parsed.success) return errorReply(md`${optionError(spec, parsed.error, i.options)} Try /help ${spec.key.split(' ')[0]!}.`);
+    if (!parsed.success) return errorReply(md`${optionError(spec, parsed.error, i.options)} Try ${help} ${spec.key.split(' ')[0]!}.`);
     return handler({ services: this.services, interaction: i, spec, options: parsed.data, now: this.services.clock.now() });
   }
 

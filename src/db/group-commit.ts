@@ -22,7 +22,11 @@ export class GroupCommit {
   private readonly release;
   private readonly rollbackTo;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Called when any queued write was rolled back (caches derived from writes must reset). */
+    private readonly onRollback: () => void = () => {},
+  ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -60,6 +64,7 @@ export class GroupCommit {
       } catch (error) {
         this.rollbackTo.run();
         this.release.run();
+        this.onRollback();
         results.push({ ok: false, error });
       }
     }
@@ -67,6 +72,7 @@ export class GroupCommit {
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
+      this.onRollback();
       for (const p of batch) p.reject(error);
       return;
     }

@@ -1,26 +1,26 @@
 import { encodeAction } from '../actions.js';
-import { usage } from '../catalogue.js';
+import { typedCommand, usage } from '../catalogue.js';
 import { CATALOGUE } from '../commands.js';
 import type { Capability } from '../dispatcher.js';
 import { UserError } from '../errors.js';
-import type { Button, Reply } from '../interaction.js';
+import type { Button, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 
-function helpReply(command?: string): Reply {
+function helpReply(platform: Platform, command?: string): Reply {
   if (command) {
     const key = command.replace(/^\//, '').trim().toLowerCase();
     const matches = CATALOGUE.filter((c) => c.key === key || c.key.startsWith(key + ' '));
-    if (matches.length === 0) throw new UserError(`There is no command /${key}. Try /help.`);
+    if (matches.length === 0) throw new UserError(`There is no command /${key}. Try ${typedCommand('help', platform)}.`);
     const text = matches
       .map((c) => {
         const opts = c.options.map((o) => md`\n  • \`${o.name}\` — ${o.description}${o.required ? '' : ' (optional)'}`).join('');
-        return md`\`${usage(c)}\` — ${c.description}${c.admin ? ' (admins)' : ''}` + opts;
+        return md`\`${usage(c, platform)}\` — ${c.description}${c.admin ? ' (admins)' : ''}` + opts;
       })
       .join('\n');
     return { text, visibility: 'ephemeral' };
   }
-  const lines = CATALOGUE.map((c) => md`\`${usage(c)}\` — ${c.description}${c.admin ? ' (admins)' : ''}`);
+  const lines = CATALOGUE.map((c) => md`\`${usage(c, platform)}\` — ${c.description}${c.admin ? ' (admins)' : ''}`);
   return { title: 'Commands', text: lines.join('\n'), visibility: 'ephemeral' };
 }
 
@@ -74,7 +74,7 @@ export function sectionIndex(services: Services, lessonId: string, section: stri
 
 export const lessonsCapability: Capability = {
   commands: {
-    help: ({ options }) => helpReply(options.command as string | undefined),
+    help: ({ options, interaction }) => helpReply(interaction.actor.platform, options.command as string | undefined),
     lessons: ({ services }) => lessonsReply(services),
     lesson: ({ services, options }) =>
       lessonSectionReply(services, String(options.id), sectionIndex(services, String(options.id), options.section as number | undefined)),

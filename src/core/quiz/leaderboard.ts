@@ -43,9 +43,9 @@ export function readBoard(store: QuizStore, scope: string, period: string, userI
   const mine = store.q<[string, string, number], Row>(`${cols} AND user_id = ?`).get(scope, period, userId);
   if (!mine) return { top, around: [] };
   const { points, reachedAt } = mine;
-  // Each condition is one range of the (scope, period, points DESC, reached_at) index.
+  // Users above: the rank index; ties: one short range of the (scope, period, points DESC, reached_at) index.
   const count = (where: string, ...args: number[]) => store.q<unknown[], { n: number }>(`SELECT count(*) n FROM scores WHERE scope = ? AND period = ? AND ${where}`).get(scope, period, ...args)!.n;
-  const rank = count('points > ?', points) + count('points = ? AND reached_at < ?', points, reachedAt) + 1;
+  const rank = store.ranks.countAbove(scope, period, points) + count('points = ? AND reached_at < ?', points, reachedAt) + 1;
   const me = { ...mine, rank };
   if (rank <= size) return { top, around: [], me };
   const take = (where: string, order: string, limit: number, ...args: number[]) =>

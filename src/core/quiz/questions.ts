@@ -6,16 +6,16 @@ import type { Services } from '../services.js';
 import { matchesShortAnswer } from './matching.js';
 import type { QuizStore } from './store.js';
 
-/** A question as stored, parsed once per body text. */
-const parsed = new Map<string, { body: string; question: Question }>();
+/** Questions as stored, parsed once per version: the short content hash says when to re-read. */
+const parsed = new Map<string, { hash: string; question: Question }>();
 
 export function loadQuestion(store: QuizStore, id: string): Question {
-  const row = store.stmt.question.get(id);
-  if (!row) throw new UserError('This question no longer exists.');
+  const version = store.stmt.questionHash.get(id);
+  if (!version) throw new UserError('This question no longer exists.');
   const hit = parsed.get(id);
-  if (hit && hit.body === row.body) return hit.question;
-  const question = JSON.parse(row.body) as Question;
-  parsed.set(id, { body: row.body, question });
+  if (hit && hit.hash === version.hash) return hit.question;
+  const question = JSON.parse(store.stmt.question.get(id)!.body) as Question;
+  parsed.set(id, { hash: version.hash, question });
   return question;
 }
 

@@ -38,7 +38,12 @@ export function award(store: QuizStore, a: AwardInput): boolean {
   const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
   if (inserted.changes === 0) return false;
   const periods = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
-  store.stmt.addScores.run({ server, channel: `${server}#${a.channelId}`, userId: a.userId, points: a.points, now, ...periods });
+  const totals = store.stmt.addScores.all({ server, channel: `${server}#${a.channelId}`, userId: a.userId, points: a.points, now, ...periods }) as {
+    scope: string;
+    period: string;
+    points: number;
+  }[];
+  for (const t of totals) store.ranks.moved(t.scope, t.period, t.points === a.points ? undefined : t.points - a.points, t.points);
   return true;
 }
 

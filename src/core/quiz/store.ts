@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
+import { RankIndex } from './rank-index.js';
 import type { Actor, Place } from '../interaction.js';
 import type { Services } from '../services.js';
 
@@ -76,7 +77,11 @@ export class QuizStore {
 
   constructor(readonly services: Services) {
     const db = (this.sqlite = services.db.$client);
-    this.writes = new GroupCommit(db);
+    this.ranks = new RankIndex((scope, period) =>
+      this.q<[string, string], { points: number; n: number }>('SELECT points, count(*) n FROM scores WHERE scope = ? AND period = ? GROUP BY points').all(scope, period),
+    );
+    // A rolled-back write may have moved a rank index: rebuild them from the table.
+    this.writes = new GroupCommit(db, () => this.ranks.clear());
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
         `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
@@ -127,6 +132,7 @@ export class QuizStore {
       nextDue: db.prepare<[number], { due: number | null }>(
         'SELECT min(c.due) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL',
       ),
+      questionHash: db.prepare<[string], { hash: string }>('SELECT content_hash hash FROM questions WHERE id = ?'),
       question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null }>(
         'SELECT body, retired_at retiredAt, lesson_id lessonId FROM questions WHERE id = ?',
       ),
@@ -166,7 +172,8 @@ export class QuizStore {
            (@server, @month, @userId, @points, @now), (@server, @season, @userId, @points, @now),
            (@channel, 'all', @userId, @points, @now), (@channel, @week, @userId, @points, @now),
            (@channel, @month, @userId, @points, @now), (@channel, @season, @userId, @points, @now)
-         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`,
+         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at
+         RETURNING scope, period, points`,
       ),
       streak: db.prepare<[number], { current: number; best: number; lastDay: string }>(
         'SELECT current, best, last_day lastDay FROM streaks WHERE user_id = ?',
@@ -188,6 +195,8 @@ export class QuizStore {
   private cache = new Map<string, Database.Statement>();
   /** Answers and race clicks commit in groups (see GroupCommit). */
   readonly writes: GroupCommit;
+  /** Counts of users above a score, per leaderboard (see RankIndex). */
+  readonly ranks: RankIndex;
 
   /** A prepared statement for `sql`, prepared once. */
   q<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
