@@ -38,6 +38,9 @@ export const configSchema = z.object({
   NEW_CARDS_PER_DAY: z.coerce.number().int().min(0).max(200).default(5),
   QUIZ_MAX_CARDS: z.coerce.number().int().min(1).max(200).default(20),
   RACE_ROUND_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  /** Per-user click limit on Discord and Slack: a burst of this many, then RATE_LIMIT_PER_SECOND. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(10_000).default(5),
 
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,

@@ -46,7 +46,7 @@ describe('content sync', () => {
     const db = openDatabase(join(dir, 'nested', 'dir', 'db.sqlite'));
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(1000);
     db.$client.close();
   });
 });

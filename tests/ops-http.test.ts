@@ -130,7 +130,7 @@ describe('the health check', () => {
     readonly.close();
     expect(databaseWritable(readonly)).toBe('closed');
     // The probe leaves the bot's busy timeout as it was.
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1000);
     app.close();
     expect(checkHealth(sources)).toMatchObject({ status: 'degraded', database: 'closed' });
   });

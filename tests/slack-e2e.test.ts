@@ -129,7 +129,7 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Commands', emoji: true } });
     const text = textOf(message.blocks);
     expect(text).toContain('`/quiz race [rounds] [lesson]`');
-    expect(text).toContain('`/leaderboard [period] [scope] [season]`');
+    expect(text).toContain('`/quiz leaderboard [period] [scope] [season]`');
     expect(message.text).toMatch(/^Commands: /);
   });
 

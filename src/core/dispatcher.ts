@@ -35,6 +35,12 @@ export interface Capability {
   actions?: Record<string, ActionHandler>;
 }
 
+/** Disk full, read-only, locked or failing storage: the write was rolled back as a whole. */
+function isStorageFault(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/.test(code);
+}
+
 export function errorReply(message: string): Reply {
   return { text: message, visibility: 'ephemeral' };
 }
@@ -115,7 +121,11 @@ export class Dispatcher {
         failure = err;
         const ref = randomUUID().slice(0, 8);
         log().error({ err, ref }, 'interaction failed');
-        reply = errorReply(md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`);
+        reply = errorReply(
+          isStorageFault(err)
+            ? md`The bot cannot save right now (a storage problem; ref ${ref}), so nothing was recorded. Please try again in a moment.`
+            : md`Something went wrong on our side (ref ${ref}). Please try again in a moment.`,
+        );
       }
     } finally {
       this.inflight.leave();

@@ -6,6 +6,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { migrationsFolder } from '../paths.js';
 import * as schema from './schema.js';
 
+/** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 1000;
+
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export class DatabaseOpenError extends Error {
@@ -51,7 +54,9 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    // A lock wait blocks the whole process, so it must end well inside the platforms' 3-second
+    // acknowledgement deadline: a user then gets a clear error instead of silence.
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Probe writability now, so a read-only location fails at start-up, not at the first answer.
     sqlite.exec('BEGIN IMMEDIATE; COMMIT;');
   } catch (err) {

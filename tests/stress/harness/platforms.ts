@@ -1,0 +1,261 @@
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { repoRoot } from '../../helpers/cli.js';
+import { FakeDiscord, buttonsOf, textOf as discordText, type FakeMessage, type FakeUser, type SentInteraction } from '../../fakes/discord/index.js';
+import { freePort, SIGNING_SECRET } from '../../fakes/slack/bot.js';
+import { blockActions, buttonsIn, slashCommand, textOf as slackText } from '../../fakes/slack/payloads.js';
+import { ResponseUrlReceiver } from '../../fakes/slack/response-url.js';
+import { signedRequest } from '../../fakes/slack/signing.js';
+import { FakeSlackWebApi } from '../../fakes/slack/web-api.js';
+
+/**
+ * Both chat platforms' fakes at once, and one client per platform that plays a user: run a
+ * command or press a button, and come back with what the user saw and how long the platform
+ * waited for the bot's acknowledgement (Discord: dispatch → interaction callback; Slack: request
+ * → HTTP response). Both platforms drop an interaction not acknowledged within 3 s.
+ */
+
+export const ACK_DEADLINE_MS = 3000;
+
+/** Mentions, links and markdown a hostile user types (or puts in their display name). */
+export const INJECTION = '@everyone @here <@123456789012345678> <@&42> <#1> <!channel> <!here> <@U0ALICE> **bold** [link](https://evil.example) <https://evil.example|click>';
+
+export type PlatformName = 'discord' | 'slack';
+
+export interface Button {
+  id: string;
+  label: string;
+  value?: string;
+}
+
+/** What the user sees after one interaction. */
+export interface Seen {
+  /** Acknowledgement latency in ms. */
+  ackMs: number;
+  /** HTTP status of the acknowledgement (Slack) or 200 for a Discord callback. */
+  status: number;
+  text: string;
+  buttons: Button[];
+  /** Opaque handle to press a button of this message again (Discord message / Slack ts). */
+  message: unknown;
+  /** What the platform received, as JSON (for checks on escaping and mentions). */
+  raw: string;
+}
+
+/** Thrown when the bot is unreachable or never answered: the user would try again. */
+export class NoAnswer extends Error {}
+
+export interface Client {
+  platform: PlatformName;
+  /** A slash command: `quiz` with `start` → `/quiz start` (Discord) or `/quiz` (Slack). */
+  command(user: string, channel: number, sub: string, options?: Record<string, string | number>, waitMs?: number): Promise<Seen>;
+  press(user: string, channel: number, seen: Seen, button: Button, waitMs?: number): Promise<Seen>;
+}
+
+export class Platforms {
+  private constructor(
+    readonly discord: FakeDiscord,
+    readonly slack: FakeSlackWebApi,
+    readonly hooks: ResponseUrlReceiver,
+    readonly slackPort: number,
+    readonly channels: number,
+  ) {}
+
+  /** `channels` channels on each platform. */
+  static async start(channels: number): Promise<Platforms> {
+    const discord = await FakeDiscord.start({ ackDeadlineMs: ACK_DEADLINE_MS, channels: Array.from({ length: channels - 1 }, (_, i) => ({ name: `c${i + 1}` })) });
+    const slack = await new FakeSlackWebApi().start();
+    const hooks = await new ResponseUrlReceiver().start();
+    return new Platforms(discord, slack, hooks, await freePort(), channels);
+  }
+
+  /** The environment that connects one bot process to both fakes. */
+  env(dbPath: string, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...this.discord.env({ DISCORD_GUILD_ID: this.discord.guildId }),
+      SLACK_BOT_TOKEN: this.slack.token,
+      SLACK_API_URL: this.slack.url,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: String(this.slackPort),
+      CONTENT_DIR: join(repoRoot, 'content'),
+      DATABASE_PATH: dbPath,
+      ...extra,
+    };
+  }
+
+  async stop(): Promise<void> {
+    slackAgent.destroy();
+    await this.discord.stop();
+    await this.slack.stop();
+    await this.hooks.stop();
+  }
+
+  private clients: { discord?: DiscordClient; slack?: SlackClient } = {};
+
+  client(platform: PlatformName): Client {
+    if (platform === 'discord') return (this.clients.discord ??= new DiscordClient(this));
+    return (this.clients.slack ??= new SlackClient(this));
+  }
+
+  /** A named user's id on the platform (the users.external_id the bot stores). */
+  externalId(platform: PlatformName, name: string): string {
+    return platform === 'discord' ? (this.client('discord') as DiscordClient).idOf(name) : slackUserId(name);
+  }
+
+  /** The fake Discord's requests the bot made that Discord refused (late callbacks among them). */
+  discordRefusals(): { path: string; status: number }[] {
+    return this.discord.state.requests.filter((r) => r.status >= 400).map((r) => ({ path: r.path, status: r.status }));
+  }
+}
+
+// ---- Discord ----
+
+class DiscordClient implements Client {
+  readonly platform = 'discord';
+  private users = new Map<string, FakeUser>();
+  constructor(private readonly p: Platforms) {}
+
+  private user(name: string): FakeUser {
+    let u = this.users.get(name);
+    // Names starting with "admin" have Manage Server.
+    // Names starting with "inj" carry a hostile nickname.
+    if (!u) this.users.set(name, (u = this.p.discord.user(name, { admin: name.startsWith('admin'), ...(name.startsWith('inj') ? { nick: INJECTION } : {}) })));
+    return u;
+  }
+
+  /** The Discord snowflake of a named user (its external id in the database). */
+  idOf(name: string): string {
+    return this.user(name).id;
+  }
+
+  private channel(n: number) {
+    return this.p.discord.channel(n === 0 ? 'general' : `c${n}`);
+  }
+
+  private async settle(sent: SentInteraction, waitMs: number): Promise<Seen> {
+    let outcome;
+    try {
+      outcome = await this.p.discord.outcome(sent, { timeoutMs: waitMs });
+      // A public deferral answered privately is first edited to "…", then the answer follows.
+      if (outcome.message?.content === '…' && outcome.followUps.length === 0) outcome = await this.p.discord.outcome(sent, { timeoutMs: waitMs, followUps: 1 });
+    } catch (err) {
+      throw new NoAnswer(`no answer on Discord: ${(err as Error).message.split('\n')[0]}`);
+    }
+    // What the user saw at that moment: the fake updates its stored message in place later.
+    const message = outcome.message && structuredClone(outcome.message);
+    // A late ephemeral answer to a public deferral comes as a follow-up: the user reads both.
+    const shown = [message, ...outcome.followUps.filter((f) => f.id !== message?.id)].filter((m) => m !== undefined);
+    return {
+      ackMs: outcome.callback.at - sent.dispatchedAt,
+      status: 200,
+      text: shown.map((m) => discordText(m)).join('\n').replace(/\\([^\sA-Za-z0-9])/g, '$1'),
+      buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })),
+      message,
+      raw: JSON.stringify(shown),
+    };
+  }
+
+  private deliver(send: () => SentInteraction): SentInteraction {
+    try {
+      return send();
+    } catch (err) {
+      throw new NoAnswer((err as Error).message);
+    }
+  }
+
+  command(user: string, channel: number, sub: string, options: Record<string, string | number> = {}, waitMs = 20_000): Promise<Seen> {
+    const [name, subcommand] = sub.split(' ');
+    const sent = this.deliver(() => this.p.discord.slash(this.user(user), name!, options, { channel: this.channel(channel), ...(subcommand ? { subcommand } : {}) }));
+    return this.settle(sent, waitMs);
+  }
+
+  press(user: string, _channel: number, seen: Seen, button: Button, waitMs = 20_000): Promise<Seen> {
+    const sent = this.deliver(() => this.p.discord.press(this.user(user), seen.message as FakeMessage, button.id));
+    return this.settle(sent, waitMs);
+  }
+}
+
+// ---- Slack ----
+
+const slackAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/** POSTs a signed body to the bot's /slack/events. */
+export function postSigned(port: number, body: string, headers: Record<string, string> = signedRequest(body, SIGNING_SECRET).headers, timeoutMs = 20_000): Promise<{ status: number; text: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent: slackAgent, timeout: timeoutMs, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), ms: performance.now() - started }));
+        res.on('error', (err) => reject(new NoAnswer(err.message)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => {
+      // A kept-alive socket the server closed just as it was reused: Node's documented race, not
+      // the bot's doing, so the request goes again on a fresh connection (as an HTTP client would).
+      if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        postSigned(port, body, headers, timeoutMs).then(resolve, reject);
+        return;
+      }
+      reject(new NoAnswer(`Slack request failed: ${err.message}`));
+    });
+    req.end(body);
+  });
+}
+
+/** What follows `/quiz` on Slack for a catalogue key ('quiz start' → '', 'quiz-admin stats' → 'admin stats'). */
+export function slackCommandText(key: string): string {
+  if (key === 'quiz start' || key === 'quiz') return '';
+  if (key.startsWith('quiz-admin ')) return 'admin ' + key.slice('quiz-admin '.length);
+  if (key.startsWith('quiz ')) return key.slice('quiz '.length);
+  return key;
+}
+
+export const slackUserId = (name: string) => `U${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+export const slackChannelId = (n: number) => `C${String(n).padStart(4, '0')}`;
+
+class SlackClient implements Client {
+  readonly platform = 'slack';
+  constructor(private readonly p: Platforms) {}
+
+  private seen(blocks: any[] | undefined, text: string | undefined, ackMs: number, status: number, ts: string | undefined): Seen {
+    return { raw: JSON.stringify({ text, blocks }), ackMs, status, text: [text ?? '', slackText(blocks)].join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'), buttons: buttonsIn(blocks).map((b) => ({ id: b.action_id, label: b.text, value: b.value })), message: ts };
+  }
+
+  async command(user: string, channel: number, sub: string, options: Record<string, string | number> = {}, waitMs = 20_000): Promise<Seen> {
+    const quoted = (v: string | number) => (typeof v === 'number' ? String(v) : `"${v.replace(/(["\\])/g, '\\$1')}"`);
+    const text = [slackCommandText(sub), ...Object.entries(options).map(([k, v]) => `${k}:${quoted(v)}`)].filter(Boolean).join(' ');
+    const { url, hook } = this.p.hooks.newUrl();
+    const res = await postSigned(this.p.slackPort, slashCommand({ text, userId: slackUserId(user), channelId: slackChannelId(channel), responseUrl: url }), undefined, waitMs);
+    if (res.status !== 200) return this.seen(undefined, res.text, res.ms, res.status, undefined);
+    const body = res.text ? JSON.parse(res.text) : undefined;
+    // A slow command is acknowledged with a placeholder; its answer comes to the response_url.
+    if (body && !/Working on it/.test(JSON.stringify(body))) {
+      return this.seen(body.blocks, body.text, res.ms, res.status, body.response_type === 'in_channel' ? '1700000100.000100' : undefined);
+    }
+    const post = await this.waitHook(hook, waitMs);
+    return this.seen(post.blocks, post.text, res.ms, res.status, post.response_type === 'in_channel' ? '1700000100.000100' : undefined);
+  }
+
+  async press(user: string, channel: number, seen: Seen, button: Button, waitMs = 20_000): Promise<Seen> {
+    const { url, hook } = this.p.hooks.newUrl();
+    const body = blockActions({ userId: slackUserId(user), actionId: button.id, value: button.value ?? button.id, channelId: slackChannelId(channel), responseUrl: url, ...(seen.message ? { messageTs: seen.message as string } : {}) });
+    const res = await postSigned(this.p.slackPort, body, undefined, waitMs);
+    if (res.status !== 200) return this.seen(undefined, res.text, res.ms, res.status, undefined);
+    const post = await this.waitHook(hook, waitMs);
+    // The answer replaces the message or comes as a new ephemeral one; either way its buttons are pressable.
+    return this.seen(post.blocks, post.text, res.ms, res.status, seen.message as string | undefined);
+  }
+
+  private async waitHook(hook: string, waitMs: number): Promise<any> {
+    try {
+      const [post] = await this.p.hooks.waitFor(hook, 1, waitMs);
+      return post!.body;
+    } catch (err) {
+      throw new NoAnswer((err as Error).message);
+    }
+  }
+}
