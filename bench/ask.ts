@@ -46,9 +46,9 @@ export const askBenchmark: Benchmark = {
     for (const q of questions) answerFromLessons(index, q); // warm-up
     // The build's garbage is not a question's cost (npm run bench runs node with --expose-gc).
     (globalThis as { gc?: () => void }).gc?.();
-    // Each question runs ROUNDS times; its time is the median of those runs, so that the figure is
-    // the cost of a question, not of the moments the machine was busy with something else. The p95
-    // of every single run is reported too.
+    // Each question runs ROUNDS times. ask_p95_ms is the p95 of every single run; the p95 of each
+    // question's median is reported too (it shows the cost of a question without the moments the
+    // machine was busy with other work).
     const runs = questions.map(() => [] as number[]);
     for (let r = 0; r < ROUNDS; r++) {
       questions.forEach((q, i) => {
@@ -61,11 +61,11 @@ export const askBenchmark: Benchmark = {
     const p95 = round(percentile(perQuestion, 95), 3);
     const everyRun = round(percentile(runs.flat(), 95), 3);
     return {
-      figures: { ask_p95_ms: p95, ask_every_run_p95_ms: everyRun, ask_index_build_ms: round(buildMs, 1) },
+      figures: { ask_p95_ms: everyRun, ask_question_median_p95_ms: p95, ask_index_build_ms: round(buildMs, 1) },
       rows: [
-        [`/ask retrieval + answer, p95 of ${questions.length} questions (${index.sections.length} sections; median of ${ROUNDS} runs each)`, `${p95} ms`, '< 5 ms'],
+        [`/ask retrieval + answer, p95 of all ${runs.flat().length} runs (${questions.length} questions × ${ROUNDS}, ${index.sections.length} sections)`, `${everyRun} ms`, '< 5 ms'],
+        [`/ask retrieval + answer, p95 of each question's median of ${ROUNDS} runs`, `${p95} ms`, ''],
         ['/ask retrieval + answer, median question', `${round(median(perQuestion), 3)} ms`, ''],
-        [`/ask retrieval + answer, p95 of all ${runs.flat().length} runs`, `${everyRun} ms`, ''],
         [`/ask index build (${index.sections.length} sections, ${index.sentences.length} sentences)`, `${round(buildMs, 1)} ms`, ''],
       ],
     };
