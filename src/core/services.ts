@@ -81,3 +81,16 @@ export interface Services {
   lessons: LessonLibrary;
   outbox: Outbox;
 }
+
+/** One instance per Services (per running bot), made on first use: caches and schedulers. */
+export function perServices<T>(make: (services: Services) => T): (services: Services) => T {
+  const made = new WeakMap<Services, T>();
+  return (services) => {
+    let value = made.get(services);
+    if (value === undefined) {
+      value = make(services);
+      made.set(services, value);
+    }
+    return value;
+  };
+}

@@ -3,7 +3,7 @@ import { encodeAction } from '../actions.js';
 import { UserError } from '../errors.js';
 import type { Actor, Place, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
-import type { Services } from '../services.js';
+import { perServices, type Services } from '../services.js';
 import { isTimeZone, localDay, localParts } from '../util/time.js';
 import { leaderboardReply } from './leaderboard.js';
 import { quizStore } from './store.js';
@@ -98,16 +98,7 @@ function weekday(date: Date, timeZone: string): number {
   return new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
 }
 
-const schedulers = new WeakMap<Services, DailyScheduler>();
-
-export function dailyScheduler(services: Services): DailyScheduler {
-  let s = schedulers.get(services);
-  if (!s) {
-    s = new DailyScheduler(services);
-    schedulers.set(services, s);
-  }
-  return s;
-}
+export const dailyScheduler = perServices((services) => new DailyScheduler(services));
 
 export interface ScheduleOptions {
   time: string;

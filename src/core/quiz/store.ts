@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
 import { RankIndex } from './rank-index.js';
 import type { Actor, Place } from '../interaction.js';
-import type { Services } from '../services.js';
+import { perServices, type Services } from '../services.js';
 
 /**
  * Prepared statements for the quiz's hot paths (answering, picking due cards, leaderboards). They
@@ -264,13 +264,4 @@ function parseSession(raw: RawSession): SessionRow {
   return { ...raw, questionIds: JSON.parse(raw.questionIds), order: JSON.parse(raw.order), missed: JSON.parse(raw.missed) };
 }
 
-const stores = new WeakMap<Services, QuizStore>();
-
-export function quizStore(services: Services): QuizStore {
-  let s = stores.get(services);
-  if (!s) {
-    s = new QuizStore(services);
-    stores.set(services, s);
-  }
-  return s;
-}
+export const quizStore = perServices((services) => new QuizStore(services));
