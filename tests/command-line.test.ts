@@ -12,7 +12,14 @@ const catalogue: CommandSpec[] = [
       { name: 'lesson', description: '', type: 'string' },
     ],
   },
-  { key: 'ask', description: '', options: [{ name: 'question', description: '', type: 'string', required: true, rest: true }] },
+  {
+    key: 'ask',
+    description: '',
+    options: [
+      { name: 'question', description: '', type: 'string', required: true, rest: true },
+      { name: 'private', description: '', type: 'boolean' },
+    ],
+  },
 ];
 
 describe('command line parser', () => {
@@ -28,6 +35,12 @@ describe('command line parser', () => {
   it('gives a rest option the remaining text verbatim', () => {
     expect(parseCommandLine('/ask why does my MoE: answer "differ"?', catalogue)).toMatchObject({ ok: true, options: { question: 'why does my MoE: answer "differ"?' } });
     expect(parseCommandLine('/ask question:what is routing', catalogue)).toMatchObject({ ok: true, options: { question: 'what is routing' } });
+  });
+
+  it('takes trailing named options out of a rest option', () => {
+    expect(parseCommandLine('/ask why does routing: matter? private:yes', catalogue)).toMatchObject({ ok: true, options: { question: 'why does routing: matter?', private: 'yes' } });
+    expect(parseCommandLine('/ask private:yes why?', catalogue)).toMatchObject({ ok: true, options: { question: 'why?', private: 'yes' } });
+    expect(parseCommandLine('/ask what is top-k:2 routing', catalogue)).toMatchObject({ ok: true, options: { question: 'what is top-k:2 routing' } });
   });
 
   it('explains unknown commands and extra values', () => {

@@ -32,6 +32,22 @@ function unquote(s: string): string {
   return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
 }
 
+/**
+ * The text of a `rest` option, with trailing `name:value` words of the command's other options
+ * taken out into `options` (`/ask why is routing flaky? private:yes`).
+ */
+function restText(text: string, spec: CommandSpec, options: Record<string, unknown>): string {
+  let rest = text.trim();
+  for (;;) {
+    const m = /\s([a-z][a-z0-9_-]*):(\S+)$/i.exec(rest);
+    const o = m && spec.options.find((x) => x.name === m[1]!.toLowerCase() && !x.rest && x.type !== 'attachment');
+    if (!m || !o || o.name in options) break;
+    options[o.name] = m[2];
+    rest = rest.slice(0, m.index).trimEnd();
+  }
+  return unquote(rest);
+}
+
 /** The longest catalogue key that the leading words spell, e.g. "quiz race" before "quiz". */
 export function matchCommand(words: string[], catalogue: readonly CommandSpec[] = CATALOGUE): { spec: CommandSpec; used: number } | undefined {
   let best: { spec: CommandSpec; used: number } | undefined;
@@ -62,10 +78,11 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
     const named = /^([a-z][a-z0-9_-]*):(.*)$/is.exec(token.text);
     const namedSpec = named ? spec.options.find((o) => o.name === named[1]!.toLowerCase()) : undefined;
     if (named && namedSpec) {
-      options[namedSpec.name] = namedSpec.rest
-        ? unquote(trimmed.slice(token.start + named[1]!.length + 1))
-        : named[2];
-      if (namedSpec.rest) break;
+      if (namedSpec.rest) {
+        options[namedSpec.name] = restText(trimmed.slice(token.start + named[1]!.length + 1), spec, options);
+        break;
+      }
+      options[namedSpec.name] = named[2];
       continue;
     }
     while (next < positional.length && positional[next]!.name in options) next++;
@@ -74,7 +91,7 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
       return { ok: false, error: `Too many values for /${spec.key}: "${token.text}" is not expected.` };
     }
     if (o.rest) {
-      options[o.name] = unquote(trimmed.slice(token.start));
+      options[o.name] = restText(trimmed.slice(token.start), spec, options);
       break;
     }
     options[o.name] = token.text;
