@@ -22,14 +22,21 @@ function benchApp(dir: string): App {
   return createApp(config, createLogger('silent'), { clock: new ManualClock(new Date(NOW)) });
 }
 
+/** Users u1…uN of the 'bench' platform (ids 1…N in a fresh database). */
+function seedUsers(app: App, users: number): void {
+  app.services.db.$client
+    .prepare(
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+       INSERT INTO users (platform, external_id, display_name) SELECT 'bench', 'u' || i, 'user ' || i FROM s`,
+    )
+    .run(users);
+}
+
 /** Synthetic history: users, a bank of questions, past reviews and cards, written in SQL. */
 function seedHistory(app: App, users: number, reviews: number, cardsPerUser: number): void {
   const db = app.services.db.$client;
   db.exec('BEGIN');
-  db.prepare(
-    `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-     INSERT INTO users (platform, external_id, display_name) SELECT 'bench', 'u' || i, 'user ' || i FROM s`,
-  ).run(users);
+  seedUsers(app, users);
   db.prepare("INSERT INTO banks (id, title, origin, content_hash, updated_at) VALUES ('bench', 'Bench', 'import', 'x', 0)").run();
   db.prepare(
     `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
@@ -109,10 +116,7 @@ function leaderboard(dir: string, users: number, awards: number): { p95: number;
   try {
     const db = app.services.db.$client;
     db.exec('BEGIN');
-    db.prepare(
-      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-       INSERT INTO users (platform, external_id, display_name) SELECT 'bench', 'u' || i, 'user ' || i FROM s`,
-    ).run(users);
+    seedUsers(app, users);
     db.prepare(
       `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ? - 1)
        INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at)
