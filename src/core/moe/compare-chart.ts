@@ -1,5 +1,4 @@
-import { createCanvas } from '@napi-rs/canvas';
-import { GRID, INK, MUTED, fit, font } from './draw.js';
+import { GRID, INK, MUTED, fit, font, PAD, titledCanvas } from './draw.js';
 import { css, type Rgb } from './palette.js';
 import type { CompareResponse } from './protocol.js';
 
@@ -11,7 +10,6 @@ import type { CompareResponse } from './protocol.js';
 
 export const JACCARD_COLOR: Rgb = [31, 119, 180];
 export const LOAD_COLOR: Rgb = [255, 127, 14];
-const PAD = 16;
 const PLOT_H = 240;
 
 export interface CompareLayout {
@@ -53,14 +51,7 @@ export function compareLayout(c: CompareResponse): CompareLayout {
 
 export function renderCompareChart(c: CompareResponse): Buffer {
   const g = compareLayout(c);
-  const canvas = createCanvas(g.width, g.height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, g.width, g.height);
-
-  ctx.fillStyle = INK;
-  ctx.font = font(17, 'bold');
-  ctx.fillText(fit(ctx, 'How far routing moves when the question is rephrased', g.width - 2 * PAD), PAD, 28);
+  const { canvas, ctx } = titledCanvas(g.width, g.height, 'How far routing moves when the question is rephrased');
   ctx.font = font(12);
   ctx.fillStyle = MUTED;
   // The prompts as the tokenizer saw them, without special tokens such as <s>.

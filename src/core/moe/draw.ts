@@ -1,4 +1,4 @@
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 
 /** Shared drawing helpers for the routing images: fonts, truncation, visible whitespace. */
 
@@ -7,6 +7,8 @@ export const MONO = '"DejaVu Sans Mono", "Liberation Mono", monospace';
 export const INK = '#1d2330';
 export const MUTED = '#5c6473';
 export const GRID = '#d9dde4';
+/** Margin around every chart. */
+export const PAD = 16;
 
 export function font(size: number, weight: 'normal' | 'bold' = 'normal', family = FONT, style: 'normal' | 'italic' = 'normal'): string {
   return `${style === 'italic' ? 'italic ' : ''}${weight === 'bold' ? 'bold ' : ''}${size}px ${family}`;
@@ -33,4 +35,17 @@ export function visibleToken(text: string): string {
     .replace(/ /g, '·')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
   return shown || '∅';
+}
+
+/** A white canvas with the chart's bold title in the top-left corner. */
+export function titledCanvas(width: number, height: number, title: string): { canvas: Canvas; ctx: SKRSContext2D } {
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = INK;
+  ctx.textBaseline = 'alphabetic';
+  ctx.font = font(17, 'bold');
+  ctx.fillText(fit(ctx, title, width - 2 * PAD), PAD, 28);
+  return { canvas, ctx };
 }

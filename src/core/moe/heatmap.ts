@@ -1,5 +1,4 @@
-import { createCanvas } from '@napi-rs/canvas';
-import { GRID, INK, MONO, MUTED, fit, font, visibleToken } from './draw.js';
+import { GRID, INK, MONO, MUTED, fit, font, titledCanvas, PAD, visibleToken } from './draw.js';
 import { css, expertColor, textOn } from './palette.js';
 import type { RouteResponse } from './protocol.js';
 
@@ -11,7 +10,6 @@ import type { RouteResponse } from './protocol.js';
  */
 
 export const MAX_ROWS = 64;
-const PAD = 16;
 const LABEL_W = 170;
 const LEGEND_W = 190;
 const CELL_H = 18;
@@ -69,15 +67,7 @@ export function heatmapLayout(r: RouteResponse): HeatmapLayout {
 
 export function renderHeatmap(r: RouteResponse): Buffer {
   const g = heatmapLayout(r);
-  const canvas = createCanvas(g.width, g.height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, g.width, g.height);
-
-  ctx.fillStyle = INK;
-  ctx.textBaseline = 'alphabetic';
-  ctx.font = font(17, 'bold');
-  ctx.fillText(fit(ctx, `Which expert each token went to · ${r.model}`, g.width - 2 * PAD), PAD, 28);
+  const { canvas, ctx } = titledCanvas(g.width, g.height, `Which expert each token went to · ${r.model}`);
   ctx.font = font(12);
   ctx.fillStyle = MUTED;
   const note = r.random_weights ? ' Random weights: the pattern shows the mechanism, not learned specialisation.' : '';

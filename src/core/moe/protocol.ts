@@ -108,13 +108,18 @@ const timings = z.object({
 
 const execution = z.enum(['cuda_graph', 'eager']);
 
-export const routeResponseSchema = z.object({
+/** The fields every routing answer starts with: which model, and how it routes. */
+const modelHeader = {
   protocol_version: z.literal(PROTOCOL_VERSION),
   model: z.string().min(1),
   family,
   random_weights: z.boolean(),
   experts: z.number().int().min(1),
   top_k: z.number().int().min(1),
+};
+
+export const routeResponseSchema = z.object({
+  ...modelHeader,
   shared_experts: count,
   tokens: z.array(token).min(1),
   moe_layers: layerList,
@@ -128,12 +133,7 @@ export const routeResponseSchema = z.object({
 const share = z.number().min(0).max(1);
 
 export const compareResponseSchema = z.object({
-  protocol_version: z.literal(PROTOCOL_VERSION),
-  model: z.string().min(1),
-  family,
-  random_weights: z.boolean(),
-  experts: z.number().int().min(1),
-  top_k: z.number().int().min(1),
+  ...modelHeader,
   prompts: z.array(z.object({ tokens: z.array(z.string()).min(1) })).min(2).max(2),
   layers: z
     .array(
