@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { closeNow, listenOnLoopback } from './loopback.js';
 
 /** What the fake server does with the next requests. */
 export type FakeLlmBehaviour =
@@ -52,8 +53,7 @@ export class FakeLlmServer {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = Number(new URL(await listenOnLoopback(this.server)).port);
     return this.baseUrl;
   }
 
@@ -63,7 +63,6 @@ export class FakeLlmServer {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeNow(this.server);
   }
 }

@@ -23,6 +23,7 @@ import {
 } from './model.js';
 import { FakeRest } from './rest.js';
 import { DiscordState } from './state.js';
+import { closeNow } from '../loopback.js';
 
 export { CallbackType, EPHEMERAL, InteractionType, LOADING, PERMISSIONS, type FakeMessage, type FakeUser, type SentInteraction };
 
@@ -336,8 +337,7 @@ export class FakeDiscord {
 
   async stop(): Promise<void> {
     await this.gateway.close();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeNow(this.server);
   }
 }
 

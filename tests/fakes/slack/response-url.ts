@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export interface ResponsePost {
   /** Which response_url was used (see newUrl). */
@@ -39,14 +39,12 @@ export class ResponseUrlReceiver {
         for (const w of [...(this.waiters.get(hook) ?? [])]) w();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeNow(this.server);
   }
 
   /** A fresh response_url; its name identifies the posts made to it. */

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 /**
  * A local stand-in for Slack's Web API (https://slack.com/api/<method>): the methods the bot uses,
@@ -92,14 +92,12 @@ export class FakeSlackWebApi {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.route(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeNow(this.server);
   }
 
   callsTo(method: string): RecordedCall[] {

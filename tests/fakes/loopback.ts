@@ -1,0 +1,15 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+/** Starts a fake's server on a free loopback port; resolves with `http://127.0.0.1:<port>`. */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Stops a fake's server at once, dropping kept-alive connections. */
+export async function closeNow(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
