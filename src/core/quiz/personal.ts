@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { encodeAction } from '../actions.js';
+import { whyButton } from '../ask/commands.js';
 import { UserError } from '../errors.js';
 import type { Actor, Button, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
@@ -210,7 +211,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
   }
   const buttons: Button[] = [nextButton(sessionId, last)];
-  if (!graded.correct) buttons.push({ kind: 'button', label: 'Why?', actionId: encodeAction('why', questionId), style: 'secondary' });
+  if (!graded.correct) buttons.push(whyButton(questionId));
   return {
     ...feedbackText(services, q, graded.correct, graded.given, outcome.points),
     components: [buttons, feedbackButtons(services, q)],
