@@ -48,3 +48,12 @@ describe('command line parser', () => {
     expect(parseCommandLine('/quiz race 1 two three', catalogue)).toEqual({ ok: false, error: 'Too many values for /quiz race: "three" is not expected.' });
   });
 });
+
+describe('commands as each platform types them', () => {
+  it('puts everything under /quiz on Slack and gives the bare quiz a subcommand on Discord', async () => {
+    const { typedCommand } = await import('../src/core/catalogue.js');
+    expect(['quiz', 'quiz race', 'leaderboard', 'quiz-admin stats'].map((k) => typedCommand(k, 'slack'))).toEqual(['/quiz', '/quiz race', '/quiz leaderboard', '/quiz admin stats']);
+    expect(['quiz', 'quiz race', 'help', 'group create'].map((k) => typedCommand(k, 'discord'))).toEqual(['/quiz start', '/quiz race', '/help', '/group create']);
+    expect(typedCommand('quiz', 'terminal')).toBe('/quiz');
+  });
+});

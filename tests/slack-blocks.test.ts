@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { md } from '../src/core/markup.js';
 import { buttonValue, inputModal, inputOfValue, mrkdwn, parseModalMetadata, renderMessage } from '../src/platforms/slack/blocks.js';
-import { parseSlackCommand, slackUsage } from '../src/platforms/slack/command-text.js';
+import { typedCommand } from '../src/core/catalogue.js';
+import { parseSlackCommand } from '../src/platforms/slack/command-text.js';
 
 describe('Slack rendering of core markup', () => {
   it('renders bold, italic, code and links as mrkdwn', () => {
@@ -147,8 +148,8 @@ describe('/quiz text → catalogue', () => {
     expect(parsed('admin launch')).toEqual({ error: expect.stringContaining('There is no admin command "launch"') });
     expect(parsed('race 1 moe x')).toEqual({ error: 'Too many values for /quiz race: "x" is not expected.' });
     expect(parsed('admin stats now')).toEqual({ error: 'Too many values for /quiz admin stats: "now" is not expected.' });
-    expect(slackUsage('leaderboard')).toBe('/quiz leaderboard');
-    expect(slackUsage('quiz race')).toBe('/quiz race');
-    expect(slackUsage('quiz-admin stats')).toBe('/quiz admin stats');
+    expect(typedCommand('leaderboard', 'slack')).toBe('/quiz leaderboard');
+    expect(typedCommand('quiz race', 'slack')).toBe('/quiz race');
+    expect(typedCommand('quiz-admin stats', 'slack')).toBe('/quiz admin stats');
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CATALOGUE } from './commands.js';
 import type { Platform } from './interaction.js';
 
 /**
@@ -100,9 +101,15 @@ export function typedCommand(key: string, platform: Platform): string {
     if (key.startsWith('quiz ')) return `/${key}`;
     return `/quiz ${key}`;
   }
-  if (platform === 'discord' && key === 'quiz') return '/quiz start';
+  if (platform === 'discord' && !key.includes(' ') && CATALOGUE.some((c) => c.key.startsWith(key + ' '))) return `/${key} ${BARE_SUBCOMMAND}`;
   return '/' + key;
 }
+
+/**
+ * Discord cannot have `/quiz` with options next to `/quiz race` subcommands, so there a bare key
+ * whose first word also has subcommands is typed as this subcommand: 'quiz' ⇄ `/quiz start`.
+ */
+export const BARE_SUBCOMMAND = 'start';
 
 /** Usage line: `/quiz race [rounds] [lesson]`. */
 export function usage(spec: CommandSpec, platform: Platform = 'terminal'): string {

@@ -8,7 +8,7 @@ import {
   type APIApplicationCommandSubcommandOption,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandSpec, OptionSpec } from '../../core/catalogue.js';
+import { BARE_SUBCOMMAND, type CommandSpec, type OptionSpec } from '../../core/catalogue.js';
 import { CATALOGUE } from '../../core/commands.js';
 
 /**
@@ -16,11 +16,6 @@ import { CATALOGUE } from '../../core/commands.js';
  * 'quiz race'); the first word is the slash command and the second its subcommand.
  */
 
-/**
- * Discord cannot have `/quiz` with options next to `/quiz race` subcommands, so a bare key whose
- * first word also has subcommands becomes this subcommand: 'quiz' ⇄ `/quiz start`.
- */
-export const BARE_SUBCOMMAND = 'start';
 
 export interface SlashPath {
   command: string;

@@ -1,3 +1,4 @@
+import { typedCommand } from '../../core/catalogue.js';
 import { matchCommand, parseCommandLine, type ParsedLine } from '../../core/command-line.js';
 import { CATALOGUE } from '../../core/commands.js';
 
@@ -14,13 +15,6 @@ const ADMIN_PREFIX = 'quiz-admin';
 
 function words(text: string): string[] {
   return text.trim().split(/\s+/).filter(Boolean);
-}
-
-/** How a catalogue key is typed on Slack: 'quiz race' → '/quiz race', 'quiz-admin stats' → '/quiz admin stats'. */
-export function slackUsage(key: string): string {
-  if (key === ADMIN_PREFIX || key.startsWith(ADMIN_PREFIX + ' ')) return '/quiz admin' + key.slice(ADMIN_PREFIX.length);
-  if (key === 'quiz' || key.startsWith('quiz ')) return '/' + key;
-  return '/quiz ' + key;
 }
 
 function adminCommands(): string {
@@ -44,7 +38,7 @@ export function parseSlackCommand(text: string): ParsedLine {
   if (parsed.ok) return parsed;
   // The parser speaks in catalogue keys; say it the way it is typed on Slack.
   const error = parsed.error
-    .replace(/^Too many values for \/([^:]+):/, (_, key: string) => `Too many values for ${slackUsage(key)}:`)
+    .replace(/^Too many values for \/([^:]+):/, (_, key: string) => `Too many values for ${typedCommand(key, 'slack')}:`)
     .replace('Try /help.', 'Try /quiz help.');
   return { ok: false, error };
 }
