@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../src/core/catalogue.js';
 import { parseCommandLine } from '../src/core/command-line.js';
+import { typedCommand } from '../src/core/catalogue.js';
 
 const catalogue: CommandSpec[] = [
   { key: 'quiz', description: '', options: [{ name: 'lesson', description: '', type: 'string' }] },
@@ -51,7 +52,6 @@ describe('command line parser', () => {
 
 describe('commands as each platform types them', () => {
   it('puts everything under /quiz on Slack and gives the bare quiz a subcommand on Discord', async () => {
-    const { typedCommand } = await import('../src/core/catalogue.js');
     expect(['quiz', 'quiz race', 'leaderboard', 'quiz-admin stats'].map((k) => typedCommand(k, 'slack'))).toEqual(['/quiz', '/quiz race', '/quiz leaderboard', '/quiz admin stats']);
     expect(['quiz', 'quiz race', 'help', 'group create'].map((k) => typedCommand(k, 'discord'))).toEqual(['/quiz start', '/quiz race', '/help', '/group create']);
     expect(typedCommand('quiz', 'terminal')).toBe('/quiz');

@@ -7,6 +7,9 @@ import { loadContent } from '../src/core/content/load.js';
 import { syncContent } from '../src/core/content/sync.js';
 import { demoBank, writeDemoContent } from './helpers/content.js';
 import { tempDir } from './helpers/tmp.js';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 
 describe('content sync', () => {
   it('is idempotent, updates only edited questions and retires removed ones', () => {
@@ -53,9 +56,6 @@ describe('content sync', () => {
 
 describe('start-up content check', () => {
   it('skips re-validating unchanged content and syncs again after an edit', async () => {
-    const { createApp } = await import('../src/app.js');
-    const { loadConfig } = await import('../src/config.js');
-    const { createLogger } = await import('../src/logger.js');
     const dir = tempDir();
     writeDemoContent(dir);
     const config = loadConfig({ CONTENT_DIR: dir, DATABASE_PATH: join(dir, 'db.sqlite') }, '/nonexistent/.env');

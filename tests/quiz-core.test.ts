@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
 import { createEmptyCard, fsrs, generatorParameters, Rating } from 'ts-fsrs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import { createApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 import type { Post, Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { matchesShortAnswer } from '../src/core/quiz/matching.js';
+import { createLogger } from '../src/logger.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
 import { questionShown, rightLabels } from './helpers/answers.js';
 
@@ -132,10 +134,6 @@ describe('personal daily quiz', () => {
     await answer(alice, q1, true);
     app.close();
     apps.pop();
-    const { makeApp: _unused } = await import('./helpers/app.js');
-    const { createApp } = await import('../src/app.js');
-    const { loadConfig } = await import('../src/config.js');
-    const { createLogger } = await import('../src/logger.js');
     const again = createApp(loadConfig({ CONTENT_DIR: 'content', DATABASE_PATH: dbPath }, '/nonexistent/.env'), createLogger('silent'), { clock });
     apps.push(again);
     const resumed = await as(again, actor('alice')).command('quiz');

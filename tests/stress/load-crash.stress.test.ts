@@ -19,30 +19,32 @@ const LOAD: LoadPlan = { users: 2000, channels: 25, races: 20, raceClickers: 40,
 const CRASH: LoadPlan = { users: 300, channels: 10, races: 4, raceClickers: 20, steps: 7, concurrency: 32, waitMs: 6_000, attempts: 60 };
 const KILLS = 4;
 
-describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at once', () => {
-  let platforms: Platforms;
-  let bot: StressBot;
-  let dbPath: string;
-  const scratch = scratchDir('quizbot-stress-load-');
-
+/** One bot process on a fresh database against fresh Discord and Slack fakes, for a describe block. */
+function botOnFakes(prefix: string, plan: LoadPlan): { platforms: Platforms; bot: StressBot; dbPath: string; scratch: string } {
+  const scratch = scratchDir(prefix);
+  const run = { scratch: scratch.path } as { platforms: Platforms; bot: StressBot; dbPath: string; scratch: string };
   beforeAll(async () => {
-    platforms = await Platforms.start(LOAD.channels + LOAD.races / 2);
-    dbPath = join(scratch.path, 'bot.sqlite');
-    bot = new StressBot(platforms.env(dbPath, { RACE_ROUND_SECONDS: '600' }));
-    await bot.start();
+    run.platforms = await Platforms.start(plan.channels + plan.races / 2);
+    run.dbPath = join(scratch.path, 'bot.sqlite');
+    run.bot = new StressBot(run.platforms.env(run.dbPath, { RACE_ROUND_SECONDS: '600' }));
+    await run.bot.start();
   });
-
   afterAll(async () => {
-    await bot?.stop();
-    await platforms?.stop();
+    await run.bot?.stop();
+    await run.platforms?.stop();
     scratch.cleanup();
   });
+  return run;
+}
+
+describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at once', () => {
+  const run = botOnFakes('quizbot-stress-load-', LOAD);
 
   it('answers every interaction, within the 3 s deadline, and the ledger adds up', async () => {
-    const load = await runLoad(platforms, LOAD);
-    const refusals = platforms.discordRefusals();
-    expect(await bot.stop()).toBe(0);
-    const ledger = checkLedger(dbPath, load.quizAcks, load.raceAcks);
+    const load = await runLoad(run.platforms, LOAD);
+    const refusals = run.platforms.discordRefusals();
+    expect(await run.bot.stop()).toBe(0);
+    const ledger = checkLedger(run.dbPath, load.quizAcks, load.raceAcks);
     const all = [...load.ackMs.discord, ...load.ackMs.slack];
     const row = (name: string, values: number[]) => [name, values.length, ms(percentile(values, 50)), ms(percentile(values, 99)), ms(Math.max(...values)), values.filter((v) => v > ACK_DEADLINE_MS).length];
     recordSection({
@@ -72,23 +74,7 @@ describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at 
 });
 
 describe('crash: SIGKILL at random points under load, then restart', () => {
-  let platforms: Platforms;
-  let bot: StressBot;
-  let dbPath: string;
-  const scratch = scratchDir('quizbot-stress-crash-');
-
-  beforeAll(async () => {
-    platforms = await Platforms.start(CRASH.channels + CRASH.races / 2);
-    dbPath = join(scratch.path, 'bot.sqlite');
-    bot = new StressBot(platforms.env(dbPath, { RACE_ROUND_SECONDS: '600' }));
-    await bot.start();
-  });
-
-  afterAll(async () => {
-    await bot?.stop();
-    await platforms?.stop();
-    scratch.cleanup();
-  });
+  const run = botOnFakes('quizbot-stress-crash-', CRASH);
 
   it('loses no acknowledged answer, counts no award twice, keeps the database sound and resumes quizzes', async () => {
     const total = CRASH.users * CRASH.steps + CRASH.races * (1 + CRASH.raceClickers);
@@ -96,13 +82,13 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
     const killAt = Array.from({ length: KILLS }, (_, k) => Math.floor(total * ((k + 0.3 + Math.random() * 0.5) / (KILLS + 1))));
     const killedAt: number[] = [];
     let restarting: Promise<void> = Promise.resolve();
-    const load = await runLoad(platforms, CRASH, (done) => {
-      if (killedAt.length < killAt.length && done >= killAt[killedAt.length]! && bot.running) {
+    const load = await runLoad(run.platforms, CRASH, (done) => {
+      if (killedAt.length < killAt.length && done >= killAt[killedAt.length]! && run.bot.running) {
         killedAt.push(done);
         restarting = restarting.then(async () => {
-          await bot.kill();
+          await run.bot.kill();
           await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-          await bot.start();
+          await run.bot.start();
         });
       }
     });
@@ -111,7 +97,7 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
     expect(load.errors).toEqual([]);
 
     // In-progress quizzes resume where they stopped: /quiz again picks up at the stored position.
-    const reader = new Database(dbPath, { readonly: true });
+    const reader = new Database(run.dbPath, { readonly: true });
     const open = reader
       .prepare(
         `SELECT u.platform, u.external_id ext, s.position, length(s.question_ids) - length(replace(s.question_ids, ',', '')) + 1 total
@@ -120,22 +106,22 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
       .all() as { platform: 'discord' | 'slack'; ext: string; position: number; total: number }[];
     reader.close();
     expect(open.length).toBeGreaterThan(0);
-    const names = new Map([...load.userNames.discord, ...load.userNames.slack].flatMap((n) => (['discord', 'slack'] as const).map((p) => [`${p}:${platforms.externalId(p, n)}`, n] as const)));
+    const names = new Map([...load.userNames.discord, ...load.userNames.slack].flatMap((n) => (['discord', 'slack'] as const).map((p) => [`${p}:${run.platforms.externalId(p, n)}`, n] as const)));
     let resumed = 0;
     for (const s of open) {
       const name = names.get(`${s.platform}:${s.ext}`)!;
-      const seen = await platforms.client(s.platform).command(name, 0, 'quiz start');
+      const seen = await run.platforms.client(s.platform).command(name, 0, 'quiz start');
       expect(seen.text).toContain('Picking up where you left off.');
       expect(seen.text).toContain(`question ${s.position + 1} of ${s.total}`);
       resumed++;
     }
-    expect(await bot.stop()).toBe(0);
+    expect(await run.bot.stop()).toBe(0);
 
-    const ledger = checkLedger(dbPath, load.quizAcks, load.raceAcks);
+    const ledger = checkLedger(run.dbPath, load.quizAcks, load.raceAcks);
     // The checker itself: a dropped write and a replayed answer in a copy are both caught.
-    const copy = join(scratch.path, 'copy.sqlite');
-    copyFileSync(dbPath, copy);
-    for (const ext of ['-wal', '-shm']) if (existsSync(dbPath + ext)) copyFileSync(dbPath + ext, copy + ext);
+    const copy = join(run.scratch, 'copy.sqlite');
+    copyFileSync(run.dbPath, copy);
+    for (const ext of ['-wal', '-shm']) if (existsSync(run.dbPath + ext)) copyFileSync(run.dbPath + ext, copy + ext);
     const victim = load.quizAcks[Math.floor(load.quizAcks.length / 2)]!;
     const tamper = new Database(copy);
     tamper.prepare('DELETE FROM session_answers WHERE session_id = ? AND position = ?').run(victim.sessionId, victim.position);
@@ -150,7 +136,7 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
       intro: `${CRASH.users} users and ${CRASH.races} races on both platforms while the bot is killed with SIGKILL ${KILLS} times at random points (after interactions ${killedAt.join(', ')} of ${total}) and started again on the same database. An answer counts as acknowledged when the user saw it graded (Discord: the callback or the edited reply; Slack: the message posted to the response_url, since Slack's HTTP 200 comes before the work).`,
       columns: ['Check', 'Result'],
       rows: [
-        ['SIGKILLs and restarts', `${killedAt.length} (bot starts: ${bot.starts})`],
+        ['SIGKILLs and restarts', `${killedAt.length} (bot starts: ${run.bot.starts})`],
         ['Interactions answered', load.interactions],
         ['Tries lost to a kill and made again', load.retries],
         ['Retried answers found already saved ("you already answered")', load.alreadyAnswered],
