@@ -17,6 +17,17 @@ from moe_endpoint.work_queue import WorkQueue
 TOKEN = "t0ken"
 
 
+# The fields every routing answer of the stand-in model starts with.
+HEADER = {
+    "protocol_version": 1,
+    "model": "stand-in",
+    "family": "olmoe",
+    "random_weights": True,
+    "experts": 4,
+    "top_k": 2,
+}
+
+
 class StandInEngine:
     """Answers like the real engine; `gate` holds requests until released, `fail` raises."""
 
@@ -64,12 +75,7 @@ class StandInEngine:
         experts = [[i % 4, (i + 1) % 4] for i in range(n)]
         weights = [[0.6, 0.3] for _ in range(n)]
         return {
-            "protocol_version": 1,
-            "model": "stand-in",
-            "family": "olmoe",
-            "random_weights": True,
-            "experts": 4,
-            "top_k": 2,
+            **HEADER,
             "shared_experts": 0,
             "tokens": [{"index": i, "id": i + 2, "text": f"w{i}", "generated": i >= len(words)} for i in range(n)],
             "moe_layers": [0, 1],
@@ -83,12 +89,7 @@ class StandInEngine:
     def compare(self, prompts, should_stop):
         self._wait(should_stop)
         return {
-            "protocol_version": 1,
-            "model": "stand-in",
-            "family": "olmoe",
-            "random_weights": True,
-            "experts": 4,
-            "top_k": 2,
+            **HEADER,
             "prompts": [{"tokens": p.split()} for p in prompts],
             "layers": [{"layer": 0, "jaccard": 1.0, "load_overlap": 1.0, "experts_a": 2, "experts_b": 2, "shared": 2}],
             "mean_jaccard": 1.0,
