@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Config } from './config.js';
+import { startCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES, type Checkpointer } from './db/checkpointer.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { contentFingerprint, storedFingerprint, storeFingerprint } from './core/content/fingerprint.js';
 import { loadContent, type LoadedContent } from './core/content/load.js';
@@ -55,6 +56,11 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     outbox: new Outbox(logger),
   };
   logger.debug({ content: contentReport ?? 'unchanged' }, 'content synced');
+  let checkpointer: Checkpointer | undefined;
+  if (!db.$client.memory) {
+    db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(db.$client.name, (error) => logger.warn({ error }, 'background checkpoint failed'));
+  }
   const dispatcher = createDispatcher(services);
   let stopBackground: (() => void) | undefined;
   return {
@@ -68,6 +74,8 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     close: () => {
       stopBackground?.();
       stopBackground = undefined;
+      checkpointer?.stop();
+      checkpointer = undefined;
       if (db.$client.open) db.$client.close();
     },
   };

@@ -54,6 +54,9 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
+    // Statement and savepoint journals in memory: every multi-row write and grouped answer opens
+    // one, and a temporary file for each costs more than the write itself.
+    sqlite.pragma('temp_store = MEMORY');
     // A lock wait blocks the whole process, so it must end well inside the platforms' 3-second
     // acknowledgement deadline: a user then gets a clear error instead of silence.
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -21,6 +21,7 @@ export class GroupCommit {
   private readonly savepoint;
   private readonly release;
   private readonly rollbackTo;
+  private readonly changes;
 
   constructor(
     private readonly db: Database.Database,
@@ -33,6 +34,7 @@ export class GroupCommit {
     this.savepoint = db.prepare('SAVEPOINT grouped');
     this.release = db.prepare('RELEASE grouped');
     this.rollbackTo = db.prepare('ROLLBACK TO grouped');
+    this.changes = db.prepare<[], number>('SELECT total_changes()').pluck();
   }
 
   run<T>(work: () => T): Promise<T> {
@@ -58,13 +60,15 @@ export class GroupCommit {
     }
     for (const p of batch) {
       this.savepoint.run();
+      const before = this.changes.get();
       try {
         results.push({ ok: true, value: p.work() });
         this.release.run();
       } catch (error) {
         this.rollbackTo.run();
         this.release.run();
-        this.onRollback();
+        // A refused request (a UserError before any write) leaves derived caches valid.
+        if (this.changes.get() !== before) this.onRollback();
         results.push({ ok: false, error });
       }
     }

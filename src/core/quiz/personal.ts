@@ -6,6 +6,7 @@ import type { Actor, Button, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
+import type { Question } from '../content/schema.js';
 import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer } from './questions.js';
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
 import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
@@ -136,31 +137,31 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   return questionReply(services, session);
 }
 
+type AnswerOutcome =
+  | { kind: 'stale'; session: SessionRow; answered: boolean }
+  | { kind: 'graded'; q: Question; correct: boolean; given: string; points: number; last: boolean };
+
 /**
  * Grades one answer of a personal quiz, once: the session_answers key turns a double click or a
  * retried delivery into a no-op. Right or wrong updates the card's FSRS schedule when it was due
- * (or new); a right answer to a due card scores, under a unique award key.
+ * (or new); a right answer to a due card scores, under a unique award key. Every read happens
+ * inside the grouped write: reads in an open transaction skip the per-statement lock round trip.
  */
 export async function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Promise<Reply> {
   const store = quizStore(services);
-  const { session, user } = ownedSession(store, actor, sessionId);
-  if (position !== session.position || session.finishedAt !== null) {
-    if (store.stmt.sessionAnswer.get(sessionId, position)) {
-      return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
+  const outcome = await store.writes.run((): AnswerOutcome => {
+    const { session, user } = ownedSession(store, actor, sessionId);
+    if (position !== session.position || session.finishedAt !== null) {
+      return { kind: 'stale', session, answered: store.stmt.sessionAnswer.get(sessionId, position) !== undefined };
     }
-    if (session.finishedAt !== null) throw new UserError('This quiz has ended. Start a new one with /quiz.');
-    return questionReply(services, session, 'That question is no longer current.');
-  }
-  const questionId = session.questionIds[position]!;
-  const q = loadQuestion(store, questionId);
-  const graded = gradeAnswer(q, session.order, given);
-  const tz = store.timezoneOf(user);
-  const nowMs = now.getTime();
-  const nextPosition = position + 1;
-  const last = nextPosition >= session.questionIds.length;
-  const nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
-
-  const outcome = await store.writes.run((): { duplicate: true } | { duplicate: false; points: number } => {
+    const questionId = session.questionIds[position]!;
+    const q = loadQuestion(store, questionId);
+    const graded = gradeAnswer(q, session.order, given);
+    const tz = store.timezoneOf(user);
+    const nowMs = now.getTime();
+    const nextPosition = position + 1;
+    const last = nextPosition >= session.questionIds.length;
+    const nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
     const inserted = store.stmt.insertAnswer.run({
       sessionId,
       position,
@@ -171,7 +172,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       interactionId,
       answeredAt: nowMs,
     });
-    if (inserted.changes === 0) return { duplicate: true };
+    if (inserted.changes === 0) return { kind: 'stale', session, answered: true };
     const card = store.stmt.card.get(user.id, questionId);
     const wasDue = !card || card.due <= nowMs;
     let points = 0;
@@ -204,16 +205,21 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       finishedAt: last ? nowMs : null,
     });
     if (points) store.stmt.setAnswerPoints.run(points, sessionId, position);
-    return { duplicate: false, points };
+    return { kind: 'graded', q, correct: graded.correct, given: graded.given, points, last };
   });
 
-  if (outcome.duplicate) {
-    return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
+  if (outcome.kind === 'stale') {
+    if (outcome.answered) {
+      return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };
+    }
+    if (outcome.session.finishedAt !== null) throw new UserError('This quiz has ended. Start a new one with /quiz.');
+    return questionReply(services, outcome.session, 'That question is no longer current.');
   }
-  const buttons: Button[] = [nextButton(sessionId, last)];
-  if (!graded.correct) buttons.push(whyButton(questionId));
+  const { q, correct } = outcome;
+  const buttons: Button[] = [nextButton(sessionId, outcome.last)];
+  if (!correct) buttons.push(whyButton(q.id));
   return {
-    ...feedbackText(services, q, graded.correct, graded.given, outcome.points),
+    ...feedbackText(services, q, correct, outcome.given, outcome.points),
     components: [buttons, feedbackButtons(services, q)],
     visibility: 'ephemeral',
     replaceOriginal: true,

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { choicesOf, correctAnswers, type Question } from '../content/schema.js';
 import { findSection } from '../content/load.js';
 import { UserError } from '../errors.js';
@@ -19,13 +18,16 @@ export function loadQuestion(store: QuizStore, id: string): Question {
   return question;
 }
 
-/** Display order of a question's choices: shuffled for choice questions, fixed for true/false. */
+/**
+ * Display order of a question's choices: shuffled for choice questions, fixed for true/false.
+ * The order only has to look unpredictable to learners, so Math.random serves.
+ */
 export function choiceOrder(q: Question): number[] {
   const n = choicesOf(q).length;
   const order = Array.from({ length: n }, (_, i) => i);
   if (q.type === 'single' || q.type === 'multiple') {
     for (let i = n - 1; i > 0; i--) {
-      const j = randomInt(i + 1);
+      const j = Math.floor(Math.random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
   }
