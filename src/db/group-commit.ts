@@ -7,10 +7,13 @@ interface Pending {
 }
 
 /**
- * Group commit: writes queued in the same turn of the event loop run in one transaction, each in
- * its own savepoint (one failing write rolls back alone), and their promises settle only after
- * the commit. A reply is sent after its write is durable, while concurrent answers share the
- * cost of a commit instead of paying one each.
+ * Group commit: writes queued in the same turn of the event loop run in one transaction, and their
+ * promises settle only after the commit. A reply is sent after its write is durable, while
+ * concurrent answers share the cost of a commit instead of paying one each.
+ *
+ * The group first runs as it is. Should one write throw, the whole group is rolled back and run
+ * again with each write in its own savepoint, so the failing one rolls back alone; savepoints cost
+ * more than the failures they would save, so only the rare failing group pays for them.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
@@ -25,7 +28,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database.Database,
-    /** Called when any queued write was rolled back (caches derived from writes must reset). */
+    /** Called when a queued write that changed rows was rolled back (caches derived from writes must reset). */
     private readonly onRollback: () => void = () => {},
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -51,32 +54,10 @@ export class GroupCommit {
     this.scheduled = false;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let results: Result[];
     try {
-      this.begin.run();
+      results = this.inTransaction(() => this.runAll(batch));
     } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    for (const p of batch) {
-      this.savepoint.run();
-      const before = this.changes.get();
-      try {
-        results.push({ ok: true, value: p.work() });
-        this.release.run();
-      } catch (error) {
-        this.rollbackTo.run();
-        this.release.run();
-        // A refused request (a UserError before any write) leaves derived caches valid.
-        if (this.changes.get() !== before) this.onRollback();
-        results.push({ ok: false, error });
-      }
-    }
-    try {
-      this.commit.run();
-    } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      this.onRollback();
       for (const p of batch) p.reject(error);
       return;
     }
@@ -86,4 +67,49 @@ export class GroupCommit {
       else p.reject(r.error);
     });
   }
+
+  /** Runs `body` in a transaction and commits it; on any failure nothing of it stays. */
+  private inTransaction<T>(body: () => T): T {
+    this.begin.run();
+    try {
+      const value = body();
+      this.commit.run();
+      return value;
+    } catch (error) {
+      if (this.db.inTransaction) this.rollback.run();
+      this.onRollback();
+      throw error;
+    }
+  }
+
+  private runAll(batch: Pending[]): Result[] {
+    const before = this.changes.get();
+    try {
+      return batch.map((p) => ({ ok: true, value: p.work() }));
+    } catch {
+      // Undo the whole group, then isolate the failure.
+      this.rollback.run();
+      if (this.changes.get() !== before) this.onRollback();
+      this.begin.run();
+      return batch.map((p) => this.runIsolated(p));
+    }
+  }
+
+  private runIsolated(p: Pending): Result {
+    this.savepoint.run();
+    const before = this.changes.get();
+    try {
+      const value = p.work();
+      this.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      this.rollbackTo.run();
+      this.release.run();
+      // A refused request (a UserError before any write) leaves derived caches valid.
+      if (this.changes.get() !== before) this.onRollback();
+      return { ok: false, error };
+    }
+  }
 }
+
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };

@@ -7,7 +7,7 @@ import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
 import type { Question } from '../content/schema.js';
-import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer } from './questions.js';
+import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer, type Graded } from './questions.js';
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
 import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
@@ -38,15 +38,22 @@ function plan(store: QuizStore, user: UserRow, mode: QuizMode, lessonId: string 
   return [...due, ...fresh];
 }
 
-function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } {
+/** The session and its user, or why the actor may not use it. */
+function findOwnedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } | string {
   const session = store.session(sessionId);
-  if (!session) throw new UserError('This quiz is no longer available. Start a new one with /quiz.');
+  if (!session) return 'This quiz is no longer available. Start a new one with /quiz.';
   const user = store.user(actor);
   if (session.userId !== user.id) {
     const owner = store.userById(session.userId);
-    throw new UserError(`This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`);
+    return `This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`;
   }
   return { session, user };
+}
+
+function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } {
+  const owned = findOwnedSession(store, actor, sessionId);
+  if (typeof owned === 'string') throw new UserError(owned);
+  return owned;
 }
 
 function modeLabel(session: SessionRow, services: Services): string {
@@ -138,41 +145,42 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
 }
 
 type AnswerOutcome =
+  | { kind: 'refused'; message: string }
   | { kind: 'stale'; session: SessionRow; answered: boolean }
   | { kind: 'graded'; q: Question; correct: boolean; given: string; points: number; last: boolean };
 
 /**
- * Grades one answer of a personal quiz, once: the session_answers key turns a double click or a
- * retried delivery into a no-op. Right or wrong updates the card's FSRS schedule when it was due
- * (or new); a right answer to a due card scores, under a unique award key. Every read happens
- * inside the grouped write: reads in an open transaction skip the per-statement lock round trip.
+ * Grades one answer of a personal quiz, once. The session is read inside the grouped write, where
+ * no other write can interleave, so its position is the gate: a double click or a retried delivery
+ * finds the question already answered (the session_answers key and the advance's WHERE hold the
+ * same line in the database). Right or wrong updates the card's FSRS schedule when it was due (or
+ * new); a right answer to a due card scores, under a unique award key. Reads inside an open
+ * transaction also skip the per-statement lock round trip. A refusal is returned, not thrown: a
+ * throw inside a grouped write rolls the whole group back.
  */
 export async function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Promise<Reply> {
   const store = quizStore(services);
   const outcome = await store.writes.run((): AnswerOutcome => {
-    const { session, user } = ownedSession(store, actor, sessionId);
+    const owned = findOwnedSession(store, actor, sessionId);
+    if (typeof owned === 'string') return { kind: 'refused', message: owned };
+    const { session, user } = owned;
     if (position !== session.position || session.finishedAt !== null) {
-      return { kind: 'stale', session, answered: store.stmt.sessionAnswer.get(sessionId, position) !== undefined };
+      return { kind: 'stale', session, answered: position < session.position };
     }
     const questionId = session.questionIds[position]!;
-    const q = loadQuestion(store, questionId);
-    const graded = gradeAnswer(q, session.order, given);
-    const tz = store.timezoneOf(user);
-    const nowMs = now.getTime();
     const nextPosition = position + 1;
     const last = nextPosition >= session.questionIds.length;
-    const nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
-    const inserted = store.stmt.insertAnswer.run({
-      sessionId,
-      position,
-      questionId,
-      answer: graded.given,
-      correct: graded.correct ? 1 : 0,
-      points: 0,
-      interactionId,
-      answeredAt: nowMs,
-    });
-    if (inserted.changes === 0) return { kind: 'stale', session, answered: true };
+    let q: Question, graded: Graded, nextOrder: number[];
+    try {
+      q = loadQuestion(store, questionId);
+      graded = gradeAnswer(q, session.order, given);
+      nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
+    } catch (err) {
+      if (err instanceof UserError) return { kind: 'refused', message: err.message };
+      throw err;
+    }
+    const tz = store.timezoneOf(user);
+    const nowMs = now.getTime();
     const card = store.stmt.card.get(user.id, questionId);
     const wasDue = !card || card.due <= nowMs;
     let points = 0;
@@ -204,10 +212,20 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       missed: JSON.stringify(graded.correct ? session.missed : [...session.missed, questionId]),
       finishedAt: last ? nowMs : null,
     });
-    if (points) store.stmt.setAnswerPoints.run(points, sessionId, position);
+    store.stmt.insertAnswer.run({
+      sessionId,
+      position,
+      questionId,
+      answer: graded.given,
+      correct: graded.correct ? 1 : 0,
+      points,
+      interactionId,
+      answeredAt: nowMs,
+    });
     return { kind: 'graded', q, correct: graded.correct, given: graded.given, points, last };
   });
 
+  if (outcome.kind === 'refused') throw new UserError(outcome.message);
   if (outcome.kind === 'stale') {
     if (outcome.answered) {
       return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };

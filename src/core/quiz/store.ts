@@ -158,10 +158,6 @@ export class QuizStore {
          VALUES (@sessionId, @position, @questionId, @answer, @correct, @points, @interactionId, @answeredAt)
          ON CONFLICT DO NOTHING`,
       ),
-      setAnswerPoints: db.prepare<[number, string, number]>('UPDATE session_answers SET points = ? WHERE session_id = ? AND position = ?'),
-      sessionAnswer: db.prepare<[string, number], { answer: string; correct: number; points: number }>(
-        'SELECT answer, correct, points FROM session_answers WHERE session_id = ? AND position = ?',
-      ),
       insertAward: db.prepare(
         `INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at)
          VALUES (@key, @userId, @serverKey, @channelId, @points, @reason, @now) ON CONFLICT (award_key) DO NOTHING`,
