@@ -111,7 +111,7 @@ function dueCards(app: App, users: number, queries: number): number {
   return percentile(times, 95);
 }
 
-function leaderboard(dir: string, users: number, awards: number): { p95: number; groupByMs: number; boardMedian: number } {
+function leaderboard(dir: string, users: number, awards: number): { p95: number; groupByMs: number; boardMedian: number; coldMs: number } {
   const app = benchApp(dir);
   try {
     const db = app.services.db.$client;
@@ -127,10 +127,14 @@ function leaderboard(dir: string, users: number, awards: number): { p95: number;
     db.exec('COMMIT');
     db.exec('ANALYZE');
     const store = quizStore(app.services);
+    // The first read loads the board's standings into memory: once per board per process.
+    let t = performance.now();
+    readBoard(store, 'bench:s', 'all', 1);
+    const coldMs = performance.now() - t;
     const times: number[] = [];
     for (let i = 0; i < 2000; i++) {
       const user = ((i * 104729) % users) + 1;
-      const t = performance.now();
+      t = performance.now();
       readBoard(store, 'bench:s', 'all', user);
       times.push(performance.now() - t);
     }
@@ -139,11 +143,11 @@ function leaderboard(dir: string, users: number, awards: number): { p95: number;
     );
     const groupTimes: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const t = performance.now();
+      t = performance.now();
       groupBy.all();
       groupTimes.push(performance.now() - t);
     }
-    return { p95: percentile(times, 95), boardMedian: median(times), groupByMs: median(groupTimes) };
+    return { p95: percentile(times, 95), boardMedian: median(times), groupByMs: median(groupTimes), coldMs };
   } finally {
     app.close();
   }
@@ -176,6 +180,7 @@ export const quizBenchmark: Benchmark = {
           answer_vs_floor: vsFloor,
           leaderboard_p95_ms: round(board.p95, 3),
           leaderboard_vs_groupby: vsGroupBy,
+          leaderboard_cold_ms: round(board.coldMs, 1),
           due_cards_p95_ms: round(due, 3),
         },
         rows: [
@@ -183,6 +188,7 @@ export const quizBenchmark: Benchmark = {
           ['answer vs floor (one-row insert+commit)', `${vsFloor}× (floor ${round(answer.floorUs, 1)} µs)`, '≤ 3×'],
           ['leaderboard top 10 + rank around me (100k users, 10M awards), p95', `${round(board.p95, 3)} ms`, '< 5 ms'],
           ['leaderboard vs plain GROUP BY over awards', `${vsGroupBy}× faster (GROUP BY ${round(board.groupByMs, 0)} ms)`, '≥ 50×'],
+          ['leaderboard first read after start (loads 100k standings)', `${round(board.coldMs, 1)} ms`, 'once per board'],
           ["a user's due cards (1M cards), p95", `${round(due, 3)} ms`, '< 1 ms'],
         ],
       };

@@ -207,12 +207,9 @@ export const scores = sqliteTable(
     /** When the total last grew: ties go to whoever got there first. */
     reachedAt: integer('reached_at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.scope, t.period, t.userId] }),
-    // In leaderboard order (most points first, then who got there first), so the top 10 and the
-    // ranks around a user are short index range reads.
-    index('scores_rank').on(t.scope, t.period, sql`${t.points} DESC`, t.reachedAt),
-  ],
+  // Leaderboard order lives in memory (src/core/quiz/board-index.ts), loaded from one primary key
+  // range per board: an index in points order would be rewritten by every award, on every board.
+  (t) => [primaryKey({ columns: [t.scope, t.period, t.userId] })],
 );
 
 export const streaks = sqliteTable('streaks', {

@@ -30,35 +30,19 @@ function periodKey(store: QuizStore, key: string, period: Period, season: number
 }
 
 /**
- * Top 10 and the caller's neighbourhood from the running totals: three index range reads, however
- * many awards there are. Ties go to whoever reached the score first.
+ * Top 10 and the caller's neighbourhood, from the board's standings in memory (loaded from the
+ * running totals on first use): however many awards and users there are, a few steps. Ties go to
+ * whoever reached the score first.
  */
 export function readBoard(store: QuizStore, scope: string, period: string, userId: number, size = 10): Board {
   const name = (id: number) => store.userById(id)?.displayName ?? 'someone';
-  const cols = 'SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?';
-  const top = store
-    .q<[string, string, number], Row>(`${cols} ORDER BY points DESC, reached_at ASC LIMIT ?`)
-    .all(scope, period, size)
-    .map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
-  const mine = store.q<[string, string, number], Row>(`${cols} AND user_id = ?`).get(scope, period, userId);
+  const standings = store.boards.board(scope, period);
+  const top = standings.slice(1, size).map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
+  const mine = standings.get(userId);
   if (!mine) return { top, around: [] };
-  const { points, reachedAt } = mine;
-  // Users above: the rank index; ties: one short range of the (scope, period, points DESC, reached_at) index.
-  const count = (where: string, ...args: number[]) => store.q<unknown[], { n: number }>(`SELECT count(*) n FROM scores WHERE scope = ? AND period = ? AND ${where}`).get(scope, period, ...args)!.n;
-  const rank = store.ranks.countAbove(scope, period, points) + count('points = ? AND reached_at < ?', points, reachedAt) + 1;
-  const me = { ...mine, rank };
-  if (rank <= size) return { top, around: [], me };
-  const take = (where: string, order: string, limit: number, ...args: number[]) =>
-    limit > 0 ? store.q<unknown[], Row>(`${cols} AND ${where} ORDER BY ${order} LIMIT ?`).all(scope, period, ...args, limit) : [];
-  const sameAbove = take('points = ? AND reached_at < ?', 'reached_at DESC', 2, points, reachedAt);
-  const above = [...sameAbove, ...take('points > ?', 'points ASC, reached_at DESC', 2 - sameAbove.length, points)].reverse();
-  const sameBelow = take('points = ? AND reached_at > ?', 'reached_at ASC', 2, points, reachedAt);
-  const below = [...sameBelow, ...take('points < ?', 'points DESC, reached_at ASC', 2 - sameBelow.length, points)];
-  const around = [
-    ...above.map((r, i) => ({ ...r, rank: rank - above.length + i, name: name(r.userId) })),
-    { ...mine, rank, name: name(mine.userId) },
-    ...below.map((r, i) => ({ ...r, rank: rank + 1 + i, name: name(r.userId) })),
-  ];
+  const me = { ...mine, rank: standings.rank(userId)! };
+  if (me.rank <= size) return { top, around: [], me };
+  const around = standings.around(userId, 2).map((r) => ({ ...r, name: name(r.userId) }));
   return { top, around, me };
 }
 

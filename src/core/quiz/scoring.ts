@@ -38,12 +38,14 @@ export function award(store: QuizStore, a: AwardInput): boolean {
   const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
   if (inserted.changes === 0) return false;
   const periods = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
-  const totals = store.stmt.addScores.all({ server, channel: `${server}#${a.channelId}`, userId: a.userId, points: a.points, now, ...periods }) as {
-    scope: string;
-    period: string;
-    points: number;
-  }[];
-  for (const t of totals) store.ranks.moved(t.scope, t.period, t.points === a.points ? undefined : t.points - a.points, t.points);
+  const channel = `${server}#${a.channelId}`;
+  store.stmt.addScores.run({ server, channel, userId: a.userId, points: a.points, now, ...periods });
+  for (const scope of [server, channel]) {
+    for (const period of ['all', periods.week, periods.month, periods.season]) {
+      const board = store.boards.loaded(scope, period);
+      if (board) board.set({ userId: a.userId, points: (board.get(a.userId)?.points ?? 0) + a.points, reachedAt: now });
+    }
+  }
   return true;
 }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
-import { RankIndex } from './rank-index.js';
+import { BoardIndex, type Standing } from './board-index.js';
 import type { Actor, Place } from '../interaction.js';
 import { perServices, type Services } from '../services.js';
 
@@ -77,11 +77,11 @@ export class QuizStore {
 
   constructor(readonly services: Services) {
     const db = (this.sqlite = services.db.$client);
-    this.ranks = new RankIndex((scope, period) =>
-      this.q<[string, string], { points: number; n: number }>('SELECT points, count(*) n FROM scores WHERE scope = ? AND period = ? GROUP BY points').all(scope, period),
+    this.boards = new BoardIndex((scope, period) =>
+      this.q<[string, string], Standing>('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?').iterate(scope, period),
     );
-    // A rolled-back write may have moved a rank index: rebuild them from the table.
-    this.writes = new GroupCommit(db, () => this.ranks.clear());
+    // A rolled-back write may have moved a board in memory: load them again from the table.
+    this.writes = new GroupCommit(db, () => this.boards.clear());
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
         `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
@@ -168,8 +168,7 @@ export class QuizStore {
            (@server, @month, @userId, @points, @now), (@server, @season, @userId, @points, @now),
            (@channel, 'all', @userId, @points, @now), (@channel, @week, @userId, @points, @now),
            (@channel, @month, @userId, @points, @now), (@channel, @season, @userId, @points, @now)
-         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at
-         RETURNING scope, period, points`,
+         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`,
       ),
       streak: db.prepare<[number], { current: number; best: number; lastDay: string }>(
         'SELECT current, best, last_day lastDay FROM streaks WHERE user_id = ?',
@@ -191,8 +190,8 @@ export class QuizStore {
   private cache = new Map<string, Database.Statement>();
   /** Answers and race clicks commit in groups (see GroupCommit). */
   readonly writes: GroupCommit;
-  /** Counts of users above a score, per leaderboard (see RankIndex). */
-  readonly ranks: RankIndex;
+  /** The standings of recently read leaderboards, in order (see BoardIndex). */
+  readonly boards: BoardIndex;
 
   /** A prepared statement for `sql`, prepared once. */
   q<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
