@@ -23,6 +23,10 @@ describe('board standings', () => {
           truth.set(u.userId, u);
         }
         const expected = sorted(truth.values());
+        // Built in one go from the same totals, the board is the same.
+        const loaded = BoardStandings.of(truth.values());
+        expect(loaded.slice(1, expected.length)).toEqual(expected);
+        expect(expected.map((s) => loaded.rank(s.userId))).toEqual(expected.map((_, i) => i + 1));
         expect(board.size).toBe(expected.length);
         expect(board.slice(1, expected.length + 5)).toEqual(expected);
         expect(board.slice(4, 3)).toEqual(expected.slice(3, 6));

@@ -64,6 +64,25 @@ export class BoardStandings {
   private totals: number[] = [];
   private counts = new PointCounts();
 
+  /** A board holding `rows` (at most one per user), built in one sort instead of one insert each. */
+  static of(rows: Iterable<Standing>): BoardStandings {
+    const board = new BoardStandings();
+    const all = [...rows].map((r) => ({ userId: r.userId, points: Math.max(0, r.points), reachedAt: r.reachedAt }));
+    all.sort((a, b) => b.points - a.points || sameLevelOrder(a, b));
+    for (const s of all) {
+      let level = board.levels.get(s.points);
+      if (!level) {
+        level = [];
+        board.levels.set(s.points, level);
+        board.totals.push(s.points);
+      }
+      level.push(s);
+      board.byUser.set(s.userId, s);
+      board.counts.add(s.points, 1);
+    }
+    return board;
+  }
+
   get size(): number {
     return this.byUser.size;
   }
@@ -189,8 +208,7 @@ export class BoardIndex {
     if (board) {
       this.boards.delete(key);
     } else {
-      board = new BoardStandings();
-      for (const s of this.load(scope, period)) board.set(s);
+      board = BoardStandings.of(this.load(scope, period));
       if (this.boards.size >= this.keep) this.boards.delete(this.boards.keys().next().value!);
     }
     this.boards.set(key, board);
