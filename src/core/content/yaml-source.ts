@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import type { SourceIssue } from './issues.js';
 
@@ -29,7 +29,7 @@ export function parseYamlSource(
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({ file, ...pos(e.pos[0]), message: e.message.split('\n')[0]! })),
+      issues: doc.errors.map((e) => ({ file, ...pos(e.pos[0]), message: errorMessage(e, text) })),
     };
   }
   let value: unknown;
@@ -46,6 +46,16 @@ export function parseYamlSource(
     return { line: 1 + lineOffset, column: 1 };
   };
   return { ok: true, source: { value, locate } };
+}
+
+/** The parser's message, naming the key when a mapping repeats one (the parser only says "Map keys must be unique"). */
+function errorMessage(e: YAMLError, text: string): string {
+  if (e.code === 'DUPLICATE_KEY') {
+    const token = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\n]*)/.exec(text.slice(e.pos[0]))![0];
+    const key = token.trim().replace(/^(["'])(.*)\1$/s, '$2');
+    return `the key '${key}' appears twice in the same mapping: keep one (a second one would silently win)`;
+  }
+  return e.message.split('\n')[0]!;
 }
 
 /** Turns zod issues into located SourceIssues ("questions.3.answer: …"). */

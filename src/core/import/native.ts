@@ -24,6 +24,20 @@ function jsonSyntaxIssue(text: string, file: string, err: Error): SourceIssue {
   return { file, ...at, message: `not valid JSON: ${reason}` };
 }
 
+/** Object keys in JSON text: every string token in order, counting those followed by a colon. */
+function keyTokens(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"(\s*:)?/g)) if (m[1]) n++;
+  return n;
+}
+
+/** Object keys in a parsed JSON value. */
+function keyCount(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + keyCount(v), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.entries(value).reduce((n, [, v]) => n + 1 + keyCount(v), 0);
+}
+
 /** Reads the file into a value with positions; JSON keeps positions for later (lazily). */
 function readValue(text: string, file: string, json: boolean): { value: unknown; source: () => YamlSource | undefined } | { issues: SourceIssue[] } {
   if (json) {
@@ -32,6 +46,12 @@ function readValue(text: string, file: string, json: boolean): { value: unknown;
       value = JSON.parse(text);
     } catch (err) {
       return { issues: [jsonSyntaxIssue(text, file, err as Error)] };
+    }
+    // JSON.parse keeps the last of two equal keys without a word: when the text names more keys
+    // than the value holds, the YAML reader finds and locates the repeated ones.
+    if (keyTokens(text) !== keyCount(value)) {
+      const r = parseYamlSource(text, file);
+      if (!r.ok) return { issues: r.issues };
     }
     let cached: YamlSource | undefined | null = null;
     const source = () => {
