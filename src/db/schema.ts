@@ -207,9 +207,11 @@ export const scores = sqliteTable(
     /** When the total last grew: ties go to whoever got there first. */
     reachedAt: integer('reached_at').notNull(),
   },
-  // Leaderboard order lives in memory (src/core/quiz/board-index.ts), loaded from one primary key
-  // range per board: an index in points order would be rewritten by every award, on every board.
-  (t) => [primaryKey({ columns: [t.scope, t.period, t.userId] })],
+  // User first: an award's eight totals (server and channel × week, month, season, all time) are
+  // neighbours, so it changes one page, not eight. A board is loaded through scores_board; its
+  // order lives in memory (src/core/quiz/board-index.ts), since an index in points order would be
+  // rewritten by every award, on every board.
+  (t) => [primaryKey({ columns: [t.userId, t.scope, t.period] }), index('scores_board').on(t.scope, t.period)],
 );
 
 export const streaks = sqliteTable('streaks', {
