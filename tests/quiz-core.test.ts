@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js';
 import type { Post, Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
+import { quizStore } from '../src/core/quiz/store.js';
 import { matchesShortAnswer } from '../src/core/quiz/matching.js';
 import { createLogger } from '../src/logger.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
@@ -118,6 +119,25 @@ describe('personal daily quiz', () => {
     expect(db.prepare('SELECT count(*) n FROM reviews').get()).toEqual({ n: 1 });
     expect((db.prepare('SELECT count(*) n FROM awards').get() as { n: number }).n).toBeLessThanOrEqual(1);
     db.close();
+  });
+
+  it('answers as the database says after a grouped write fails: nothing of the failed answer stays, in memory either', async () => {
+    const { app } = setup();
+    const alice = as(app, actor('alice'));
+    const q = await alice.command('quiz');
+    const store = quizStore(app.services);
+    const sessionId = buttons(q)[0]!.actionId.split(':')[1]!;
+    // A write in the same group as an answer fails at commit time: the group rolls back.
+    app.services.db.$client.exec('CREATE TABLE fail_at_commit (p INTEGER REFERENCES users(id) DEFERRABLE INITIALLY DEFERRED)');
+    const sabotage = store.writes.run(() => app.services.db.$client.prepare('INSERT INTO fail_at_commit (p) VALUES (-1)').run());
+    const lost = await alice.action(buttons(q)[0]!.actionId);
+    await expect(sabotage).rejects.toThrow(/FOREIGN KEY/);
+    expect(lost.text).toMatch(/cannot save right now|went wrong/);
+    expect(store.session(sessionId)!.position).toBe(0);
+    // The same press works once storage does, and counts once.
+    const graded = await alice.action(buttons(q)[0]!.actionId);
+    expect(graded.title).toMatch(/^(✅|❌)/);
+    expect(store.session(sessionId)!.position).toBe(1);
   });
 
   it('refuses a personal quiz button pressed by someone else', async () => {

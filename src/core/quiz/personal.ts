@@ -118,7 +118,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     if (open.mode === mode && open.lessonId === (lessonId ?? null) && open.localDay === today) {
       return questionReply(services, open, 'Picking up where you left off.');
     }
-    store.stmt.closeSession.run(now.getTime(), open.id);
+    store.closeSession(open.id, now.getTime());
   }
   const queue = plan(store, user, mode, lessonId, now);
   if (queue.length === 0) return caughtUp(store, user, mode, now);
@@ -140,7 +140,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     finishedAt: null,
     localDay: today,
   };
-  store.stmt.insertSession.run({ ...session, questionIds: JSON.stringify(queue), order: JSON.stringify(session.order) });
+  store.insertSession(session);
   return questionReply(services, session);
 }
 
@@ -202,14 +202,11 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       localDay: localDay(now, tz),
     });
     touchStreak(store, user.id, now, tz);
-    store.stmt.advanceSession.run({
-      id: sessionId,
-      from: position,
-      position: nextPosition,
-      order: JSON.stringify(nextOrder),
-      correct: graded.correct ? 1 : 0,
+    store.advanceSession(session, {
+      order: nextOrder,
+      correct: graded.correct,
       points,
-      missed: JSON.stringify(graded.correct ? session.missed : [...session.missed, questionId]),
+      missed: graded.correct ? session.missed : [...session.missed, questionId],
       finishedAt: last ? nowMs : null,
     });
     store.stmt.insertAnswer.run({

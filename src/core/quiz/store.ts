@@ -80,8 +80,11 @@ export class QuizStore {
     this.boards = new BoardIndex((scope, period) =>
       this.q<[string, string], Standing>('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?').iterate(scope, period),
     );
-    // A rolled-back write may have moved a board in memory: load them again from the table.
-    this.writes = new GroupCommit(db, () => this.boards.clear());
+    // A rolled-back write may have moved a board or a session in memory: read them again.
+    this.writes = new GroupCommit(db, () => {
+      this.boards.clear();
+      this.sessions.clear();
+    });
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
         `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
@@ -226,9 +229,62 @@ export class QuizStore {
     return user.timezone ?? this.services.config.DEFAULT_TIMEZONE;
   }
 
+  /**
+   * Quiz sessions by id, written through: every write to quiz_sessions goes through the three
+   * methods below, so an answer finds its session without a read. The bot is the database's only
+   * writer (it holds the lock); a rolled-back group clears the cache.
+   */
+  private sessions = new Map<string, SessionRow>();
+  private static readonly SESSIONS_KEPT = 10_000;
+
+  private remember(session: SessionRow): void {
+    this.sessions.delete(session.id);
+    if (this.sessions.size >= QuizStore.SESSIONS_KEPT) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(session.id, session);
+  }
+
   session(id: string): SessionRow | undefined {
+    const cached = this.sessions.get(id);
+    if (cached) return cached;
     const raw = this.stmt.session.get(id);
-    return raw && parseSession(raw);
+    if (!raw) return undefined;
+    const session = parseSession(raw);
+    this.remember(session);
+    return session;
+  }
+
+  insertSession(session: SessionRow): void {
+    this.stmt.insertSession.run({ ...session, questionIds: JSON.stringify(session.questionIds), order: JSON.stringify(session.order) });
+    this.remember(session);
+  }
+
+  closeSession(id: string, now: number): void {
+    this.stmt.closeSession.run(now, id);
+    this.sessions.delete(id);
+  }
+
+  /** Moves a session past its current question (the caller checked it is still there). */
+  advanceSession(session: SessionRow, next: { order: number[]; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
+    const position = session.position + 1;
+    this.stmt.advanceSession.run({
+      id: session.id,
+      from: session.position,
+      position,
+      order: JSON.stringify(next.order),
+      correct: next.correct ? 1 : 0,
+      points: next.points,
+      missed: JSON.stringify(next.missed),
+      finishedAt: next.finishedAt,
+    });
+    this.remember({
+      ...session,
+      position,
+      order: next.order,
+      correct: session.correct + (next.correct ? 1 : 0),
+      points: session.points + next.points,
+      missed: next.missed,
+      finishedAt: next.finishedAt,
+    });
   }
 
   openSession(userId: number): SessionRow | undefined {
