@@ -10,6 +10,7 @@ import type { Dispatcher } from './core/dispatcher.js';
 import { LessonLibrary, ManualClock, Outbox, systemClock, type Clock, type Services } from './core/services.js';
 import { startQuizBackground } from './core/quiz/index.js';
 import { tickRaces } from './core/quiz/race.js';
+import { telemetry } from './core/telemetry.js';
 import type { Logger } from './logger.js';
 
 export interface App {
@@ -59,7 +60,13 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
   let checkpointer: Checkpointer | undefined;
   if (!db.$client.memory) {
     db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    checkpointer = startCheckpointer(db.$client.name, (error) => logger.warn({ error }, 'background checkpoint failed'));
+    // Counted every time, logged when the reason changes: a full disk fails ten times a second.
+    let lastFailure = '';
+    checkpointer = startCheckpointer(db.$client.name, (error) => {
+      telemetry.checkpointFailures++;
+      if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
+      lastFailure = error.message;
+    });
   }
   const dispatcher = createDispatcher(services);
   let stopBackground: (() => void) | undefined;

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../src/db/checkpointer.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from '../src/db/checkpointer.js';
 import { makeApp } from './helpers/app.js';
 
 let app: App | undefined;
@@ -47,5 +47,13 @@ describe('the background checkpointer', () => {
     const reopened = new Database(made.dbPath, { readonly: true });
     expect(reopened.prepare("SELECT value FROM meta WHERE key = 'k'").get()).toEqual({ value: 'v' });
     reopened.close();
+  });
+
+  it('reports what went wrong when it cannot checkpoint', async () => {
+    const errors: { message: string }[] = [];
+    const checkpointer = startCheckpointer('/nonexistent/quizbot.sqlite', (e) => errors.push(e));
+    expect(await until(() => errors.length > 0, 5000)).toBe(true);
+    expect(errors[0]!.message).toMatch(/directory does not exist|unable to open/);
+    checkpointer.stop();
   });
 });

@@ -53,6 +53,7 @@ describe('GET /healthz and GET /metrics of the running bot (terminal chat with H
       expect(sample(text, 'quizbot_moe_endpoint_calls_total')).toBe(0);
       expect(sample(text, 'quizbot_moe_endpoint_failures_total')).toBe(0);
       expect(sample(text, 'quizbot_backups_total{outcome="ok"}')).toBe(0);
+      expect(sample(text, 'quizbot_checkpoint_failures_total')).toBe(0);
       expect(sample(text, 'quizbot_due_cards')).toBe(0); // the one answered card is due later; the others are new
       const probe = new Database(env.DATABASE_PATH, { readonly: true });
       expect(sample(text, 'quizbot_database_bytes')).toBe(databaseBytes(probe));

@@ -1,6 +1,6 @@
 /**
  * Process-wide counts of events that happen outside the dispatcher (calls to the MoE endpoint,
- * backups, stray errors). Plain numbers, so recording costs nothing when no metrics are served; the
+ * backups, checkpoints, stray errors). Plain numbers, so recording costs nothing when no metrics are served; the
  * metrics endpoint reads them on each scrape.
  */
 class Telemetry {
@@ -11,6 +11,8 @@ class Telemetry {
   backupsFailed = 0;
   /** When the last good backup finished (epoch ms); 0 before the first. */
   lastBackupAt = 0;
+  /** Background WAL checkpoints that failed (a full disk, a read-only file). */
+  checkpointFailures = 0;
 
   backup(ok: boolean, at = Date.now()): void {
     if (ok) {

@@ -16,15 +16,11 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-let lastError = '';
 const timer = setInterval(() => {
   try {
     checkpoint.run();
-    lastError = '';
   } catch (err) {
-    const message = String(err && err.message);
-    if (message !== lastError) parentPort.postMessage({ error: message, code: err && err.code });
-    lastError = message;
+    parentPort.postMessage({ error: String(err && err.message), code: err && err.code });
   }
 }, workerData.intervalMs);
 parentPort.on('message', () => {
@@ -41,8 +37,8 @@ export interface Checkpointer {
 /**
  * Checkpoints a WAL database from a background thread, so a commit never pays for copying the
  * log into the database file (SQLite otherwise does it inside whichever commit crosses the
- * threshold, blocking every interaction queued behind it). Failures (a full disk) are reported
- * once per distinct message; the main connection's fallback threshold keeps the log bounded.
+ * threshold, blocking every interaction queued behind it). Every failed attempt (a full disk) is
+ * reported; the main connection's fallback threshold keeps the log bounded meanwhile.
  */
 export function startCheckpointer(file: string, onError: (error: { message: string; code?: string }) => void): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');

@@ -57,6 +57,8 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
     // Statement and savepoint journals in memory: every multi-row write and grouped answer opens
     // one, and a temporary file for each costs more than the write itself.
     sqlite.pragma('temp_store = MEMORY');
+    // After a burst the log file is cut back to 64 MB once it starts over, not kept at its peak.
+    sqlite.pragma('journal_size_limit = 67108864');
     // A lock wait blocks the whole process, so it must end well inside the platforms' 3-second
     // acknowledgement deadline: a user then gets a clear error instead of silence.
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

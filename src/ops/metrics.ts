@@ -68,6 +68,12 @@ export class BotMetrics {
       () => telemetry.endpointFailures,
       registers,
     );
+    counterFrom(
+      'quizbot_checkpoint_failures_total',
+      'Background WAL checkpoints that failed (a full disk, a read-only file); the log keeps growing while they do.',
+      () => telemetry.checkpointFailures,
+      registers,
+    );
     let backupsSeen = { ok: 0, failed: 0 };
     new Counter({
       name: 'quizbot_backups_total',
