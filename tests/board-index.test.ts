@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoardStandings, type Standing } from '../src/core/quiz/board-index.js';
+import { BoardIndex, BoardStandings, type Standing } from '../src/core/quiz/board-index.js';
 import { readBoard } from '../src/core/quiz/leaderboard.js';
 import { award } from '../src/core/quiz/scoring.js';
 import { quizStore } from '../src/core/quiz/store.js';
@@ -40,6 +40,31 @@ describe('board standings', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the boards kept in memory', () => {
+  it('drop the least recently read boards past the limit, never the one being read, and load them again when asked', () => {
+    const loads: string[] = [];
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ userId: i + 1, points: 10 * i, reachedAt: i }));
+    const index = new BoardIndex((scope, period) => {
+      loads.push(`${scope}/${period}`);
+      return rows(scope === 'big' ? 9 : 3);
+    }, 6);
+    index.board('a', 'all');
+    index.board('b', 'all');
+    expect(index.loaded('a', 'all')).toBeDefined(); // 6 standings: at the limit
+    index.board('a', 'all'); // read again: now the most recent
+    index.board('c', 'all'); // 9 > 6: b goes first, as the least recently read
+    expect(index.loaded('b', 'all')).toBeUndefined();
+    expect(index.loaded('a', 'all')).toBeDefined();
+    index.board('big', 'all'); // larger than the limit alone: kept, everything else goes
+    expect(index.loaded('big', 'all')!.size).toBe(9);
+    expect(index.loaded('a', 'all')).toBeUndefined();
+    expect(index.loaded('c', 'all')).toBeUndefined();
+    expect(loads).toEqual(['a/all', 'b/all', 'c/all', 'big/all']);
+    index.board('a', 'all');
+    expect(loads.at(-1)).toBe('a/all');
   });
 });
 

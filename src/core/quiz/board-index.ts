@@ -186,33 +186,43 @@ export class BoardStandings {
 /**
  * The standings of the boards read lately, loaded from the scores table on first use and moved
  * by each award. The table stays the source of truth: a board is dropped whenever a write it saw
- * may have been rolled back, and loaded again on the next read. Only the most recently read
- * boards stay in memory.
+ * may have been rolled back, and loaded again on the next read. The least recently read boards
+ * are dropped once the boards in memory hold more than `maxStandings` standings together (about
+ * 100 bytes each), so memory stays bounded however many servers, channels and periods there are.
  */
 export class BoardIndex {
   private boards = new Map<string, BoardStandings>();
 
   constructor(
     private readonly load: (scope: string, period: string) => Iterable<Standing>,
-    private readonly keep = 64,
+    private readonly maxStandings = 1_000_000,
   ) {}
 
   private static key(scope: string, period: string): string {
     return `${scope}\u0000${period}`;
   }
 
-  /** The board, loaded when not in memory; it becomes the most recently used. */
+  /** The board, loaded when not in memory; it becomes the most recently read. */
   board(scope: string, period: string): BoardStandings {
     const key = BoardIndex.key(scope, period);
     let board = this.boards.get(key);
-    if (board) {
-      this.boards.delete(key);
-    } else {
-      board = BoardStandings.of(this.load(scope, period));
-      if (this.boards.size >= this.keep) this.boards.delete(this.boards.keys().next().value!);
-    }
+    if (board) this.boards.delete(key);
+    else board = BoardStandings.of(this.load(scope, period));
     this.boards.set(key, board);
+    this.trim(board);
     return board;
+  }
+
+  /** Drops the least recently read boards while over the limit, never the one being read. */
+  private trim(keep: BoardStandings): void {
+    let total = 0;
+    for (const b of this.boards.values()) total += b.size;
+    for (const [key, b] of this.boards) {
+      if (total <= this.maxStandings) break;
+      if (b === keep) continue;
+      this.boards.delete(key);
+      total -= b.size;
+    }
   }
 
   /** A board in memory, if it is: awards move only those. */
