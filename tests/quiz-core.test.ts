@@ -140,6 +140,24 @@ describe('personal daily quiz', () => {
     expect(store.session(sessionId)!.position).toBe(1);
   });
 
+  it('trusts the tables over its cache: an answer recorded behind its back is not recorded again', async () => {
+    const { app, sql } = setup();
+    const alice = as(app, actor('alice'));
+    const q = await alice.command('quiz');
+    const sessionId = buttons(q)[0]!.actionId.split(':')[1]!;
+    const db = app.services.db.$client;
+    // Another writer moves the session on (the bot caches it at position 0).
+    db.prepare("INSERT INTO session_answers (session_id, position, question_id, answer, correct, points, interaction_id, answered_at) SELECT id, 0, json_extract(question_ids, '$[0]'), 'x', 0, 0, 'elsewhere', 0 FROM quiz_sessions WHERE id = ?").run(sessionId);
+    db.prepare('UPDATE quiz_sessions SET position = 1 WHERE id = ?').run(sessionId);
+    const reply = await alice.action(buttons(q)[0]!.actionId);
+    expect(reply.text).toBe('You already answered that question; your first answer counts.');
+    const check = sql();
+    expect(check.prepare('SELECT count(*) n FROM session_answers').get()).toEqual({ n: 1 });
+    expect(check.prepare('SELECT count(*) n FROM reviews').get()).toEqual({ n: 0 });
+    expect(check.prepare('SELECT count(*) n FROM cards').get()).toEqual({ n: 0 });
+    check.close();
+  });
+
   it('refuses a personal quiz button pressed by someone else', async () => {
     const { app } = setup();
     const q = await as(app, actor('alice')).command('quiz');

@@ -152,11 +152,12 @@ type AnswerOutcome =
 /**
  * Grades one answer of a personal quiz, once. The session is read inside the grouped write, where
  * no other write can interleave, so its position is the gate: a double click or a retried delivery
- * finds the question already answered (the session_answers key and the advance's WHERE hold the
- * same line in the database). Right or wrong updates the card's FSRS schedule when it was due (or
- * new); a right answer to a due card scores, under a unique award key. Reads inside an open
- * transaction also skip the per-statement lock round trip. A refusal is returned, not thrown: a
- * throw inside a grouped write rolls the whole group back.
+ * finds the question already answered. The session_answers key and the advance's WHERE hold the
+ * same line in the database: should either disagree with the session read, the write fails and
+ * the group runs again on what the tables hold. Right or wrong updates the card's FSRS schedule
+ * when it was due (or new); a right answer to a due card scores, under a unique award key. Reads
+ * inside an open transaction also skip the per-statement lock round trip. A refusal is returned,
+ * not thrown: a throw inside a grouped write rolls the whole group back.
  */
 export async function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Promise<Reply> {
   const store = quizStore(services);
@@ -209,7 +210,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       missed: graded.correct ? session.missed : [...session.missed, questionId],
       finishedAt: last ? nowMs : null,
     });
-    store.stmt.insertAnswer.run({
+    const recorded = store.stmt.insertAnswer.run({
       sessionId,
       position,
       questionId,
@@ -219,6 +220,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       interactionId,
       answeredAt: nowMs,
     });
+    if (recorded.changes === 0) throw new Error(`answer ${sessionId}:${position} was already recorded`);
     return { kind: 'graded', q, correct: graded.correct, given: graded.given, points, last };
   });
 

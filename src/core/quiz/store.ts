@@ -266,7 +266,7 @@ export class QuizStore {
   /** Moves a session past its current question (the caller checked it is still there). */
   advanceSession(session: SessionRow, next: { order: number[]; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
     const position = session.position + 1;
-    this.stmt.advanceSession.run({
+    const moved = this.stmt.advanceSession.run({
       id: session.id,
       from: session.position,
       position,
@@ -276,6 +276,9 @@ export class QuizStore {
       missed: JSON.stringify(next.missed),
       finishedAt: next.finishedAt,
     });
+    // The cache said the session was here and the table disagrees: fail the write, so the group
+    // rolls back, the cache is cleared, and the answer runs again on what the table holds.
+    if (moved.changes === 0) throw new Error(`quiz session ${session.id} is not at position ${session.position}`);
     this.remember({
       ...session,
       position,
