@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../src/core/content/issues.js';
-import type { Bank, Question } from '../src/core/content/schema.js';
+import type { Bank } from '../src/core/content/schema.js';
 import { serializeBank } from '../src/core/export/index.js';
 import { protectCell } from '../src/core/export/csv.js';
 import { deriveQuestionId } from '../src/core/import/build.js';
@@ -22,7 +22,6 @@ function issues(format: ImportFormat, text: string, extra: Partial<ParseOptions>
   return (r.issues ?? []).map(formatIssue);
 }
 
-const byPrompt = (bank: Bank, prompt: string): Question => bank.questions.find((q) => q.prompt === prompt)!;
 
 describe('CSV and TSV', () => {
   it('reads a spreadsheet export: quoted fields, embedded newlines, any header case, every answer style', () => {

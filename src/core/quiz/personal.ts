@@ -97,7 +97,7 @@ function summaryReply(services: Services, session: SessionRow, user: UserRow, no
   return { title: 'Quiz complete', text, components: buttons.length ? [buttons] : [], visibility: 'ephemeral', replaceOriginal: true };
 }
 
-function caughtUp(store: QuizStore, user: UserRow, mode: QuizMode, now: Date): Reply {
+function caughtUp(store: QuizStore, user: UserRow, mode: QuizMode): Reply {
   if (mode === 'review') return { text: 'You have no misses to review today. Nice work!', visibility: 'ephemeral' };
   const nextDue = store.stmt.nextDue.get(user.id)?.due;
   const when = nextDue ? md` Your next review is due ${formatLocal(new Date(nextDue), store.timezoneOf(user))}.` : '';
@@ -121,7 +121,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     store.closeSession(open.id, now.getTime());
   }
   const queue = plan(store, user, mode, lessonId, now);
-  if (queue.length === 0) return caughtUp(store, user, mode, now);
+  if (queue.length === 0) return caughtUp(store, user, mode);
   const first = loadQuestion(store, queue[0]!);
   const session: SessionRow = {
     id: newSessionId(),
