@@ -7,7 +7,7 @@ import type { CommandInteraction, Reply } from '../../core/interaction.js';
 import { md } from '../../core/markup.js';
 import { FILE_BLOCK, FILE_ELEMENT, FILE_MODAL, fileModal, parseFileModalMetadata } from './blocks.js';
 import { deliverReply, responseUrlPoster } from './deliver.js';
-import { errorInfo } from './errors.js';
+import { handleOnce } from './after-ack.js';
 import { FileDownloadError, type SlackFile } from './files.js';
 import type { SlackBridge } from './listeners.js';
 import { requestLog } from './request-log.js';
@@ -69,15 +69,15 @@ async function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, '
 }
 
 export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void {
-  const { web, users, seen } = bridge;
+  const { web, users } = bridge;
 
   bolt.view(FILE_MODAL, async ({ ack, body, view }) => {
     await ack();
     const meta = parseFileModalMetadata(view.private_metadata);
     const id = `view:${view.id}`;
     const log = requestLog(bridge.logger, id);
-    if (!meta || !seen.firstTime(id)) return;
-    const work = (async () => {
+    if (!meta) return;
+    await handleOnce(bridge, { key: id, kind: 'file form', log }, async () => {
       await bridge.ackFirst.turn();
       const file = (view.state.values[FILE_BLOCK]?.[FILE_ELEMENT]?.files ?? [])[0] as SlackFile | undefined;
       const base = {
@@ -90,9 +90,7 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
       const reply = file ? await runWithFile(bridge, base, meta.options, meta.fileOption, file) : errorReply('Choose a file to upload.');
       const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
       await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
-    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack file form failed'));
-    bridge.track(work);
-    await work;
+    });
   });
 
   // A file shared with the bot in a direct message (message.im events).
@@ -103,11 +101,7 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
     if (!spec || !option) return;
     const id = `event:${body.event_id as string}`;
     const log = requestLog(bridge.logger, id);
-    if (!seen.firstTime(id)) {
-      log.info({ retryNum: context.retryNum, retryReason: context.retryReason }, 'slack: repeated event acknowledged, not handled again');
-      return;
-    }
-    const work = (async () => {
+    await handleOnce(bridge, { key: id, kind: 'event', log, retry: context }, async () => {
       await bridge.ackFirst.turn();
       let file = event.files![0] as SlackFile;
       // Some events only name the file; files.info describes it in full.
@@ -125,8 +119,6 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
       const reply = await runWithFile(bridge, base, options, option.name, file);
       // A direct message is private already: the answer is a normal message there.
       await deliverReply(web, log, { channelId: event.channel, userId: event.user }, { ...reply, visibility: 'public' });
-    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack file message failed'));
-    bridge.track(work);
-    await work;
+    });
   });
 }

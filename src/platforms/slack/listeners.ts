@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { AckFirst } from './ack-first.js';
 import { INPUT_BLOCK, INPUT_ELEMENT, INPUT_MODAL, inputModal, inputOfValue, parseModalMetadata } from './blocks.js';
 import { parseSlackCommand } from './command-text.js';
+import { handleOnce } from './after-ack.js';
 import { deliverImage, deliverReply, responseBody, responseUrlPoster, type Destination } from './deliver.js';
 import { errorInfo } from './errors.js';
 import { missingFile, openFileForm, registerFileListeners } from './file-commands.js';
@@ -120,12 +121,8 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
     if (action.type === 'button' && action.url) return;
     const id = `${action.action_ts}:${body.user.id}`;
     const log = requestLog(bridge.logger, id);
-    if (!seen.firstTime(`action:${id}`)) {
-      log.info({}, 'slack: repeated action acknowledged, not handled again');
-      return;
-    }
     const place = actionPlace(body);
-    const work = (async () => {
+    await handleOnce(bridge, { key: `action:${id}`, kind: 'action', log }, async () => {
       const input = action.type === 'button' ? inputOfValue(action.value) : undefined;
       if (input) {
         // At once: the trigger_id that opens a modal expires 3 s after the click.
@@ -147,9 +144,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
       const ephemeralSource = body.container?.is_ephemeral === true;
       const dest: Destination = { channelId: place.channelId, userId: body.user.id, ...(ephemeralSource ? {} : { sourceTs: body.message?.ts }) };
       await deliverReply(web, log, body.response_url ? { ...dest, respond: responseUrlPoster(body.response_url) } : dest, reply);
-    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack action failed'));
-    bridge.track(work);
-    await work;
+    });
   });
 
   registerFileListeners(bolt, bridge);
@@ -159,8 +154,8 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
     const meta = parseModalMetadata(view.private_metadata);
     const id = `view:${view.id}`;
     const log = requestLog(bridge.logger, id);
-    if (!meta || !seen.firstTime(id)) return;
-    const work = (async () => {
+    if (!meta) return;
+    await handleOnce(bridge, { key: id, kind: 'form submission', log }, async () => {
       await bridge.ackFirst.turn();
       const interaction: ActionInteraction = {
         kind: 'action',
@@ -173,8 +168,6 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
       const reply = await dispatcher.handle(interaction);
       const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
       await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
-    })().catch((err: unknown) => log.error({ err: errorInfo(err) }, 'slack form submission failed'));
-    bridge.track(work);
-    await work;
+    });
   });
 }
