@@ -4,6 +4,20 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const cliPath = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
+/** The JSON log lines in what the bot wrote to stderr; other lines are skipped. */
+export function jsonLogLines(text: string): Record<string, any>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, any>];
+      } catch {
+        return [];
+      }
+    });
+}
+
 export interface RunResult {
   code: number | null;
   stdout: string;

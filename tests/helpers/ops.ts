@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from './cli.js';
 import { demoLesson } from './content.js';
@@ -88,14 +87,3 @@ export class BotChild {
   }
 }
 
-/** A TCP port that was free a moment ago (for a child process that needs a fixed HTTP_PORT). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cliPath, repoRoot } from '../../helpers/cli.js';
+import { cliPath, jsonLogLines, repoRoot } from '../../helpers/cli.js';
 
 /** The compiled bot running as a real child process (`quizbot start`), with its logs collected. */
 export class BotProcess {
@@ -20,16 +20,7 @@ export class BotProcess {
 
   /** The JSON log lines the bot wrote to stderr. */
   logs(): Record<string, any>[] {
-    return this.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => {
-        try {
-          return JSON.parse(l) as Record<string, any>;
-        } catch {
-          return {};
-        }
-      });
+    return jsonLogLines(this.stderr);
   }
 
   /** Waits for a log line with this message; fails early if the bot exits. */

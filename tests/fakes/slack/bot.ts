@@ -1,25 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/paths.js';
+import { freePort } from '../loopback.js';
 import { signedRequest } from './signing.js';
 
 // Found from the package root, so this works from tests/ and compiled into dist/ (benchmarks).
 const cliPath = join(packageRoot, 'dist', 'src', 'cli.js');
 
 export const SIGNING_SECRET = 'test-signing-secret-8f2c1d';
-
-/** A port that was free a moment ago (the bot binds it next). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SendOptions {
   secret?: string;

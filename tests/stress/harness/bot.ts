@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cliPath, repoRoot } from '../../helpers/cli.js';
+import { cliPath, jsonLogLines, repoRoot } from '../../helpers/cli.js';
 
 /**
  * The compiled bot as a child process (`quizbot start`) that the stress suite may SIGKILL and
@@ -66,15 +66,6 @@ export class StressBot {
 
   /** Parsed JSON log lines of every incarnation. */
   logs(): Record<string, any>[] {
-    return this.logText
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, any>];
-        } catch {
-          return [];
-        }
-      });
+    return jsonLogLines(this.logText);
   }
 }
