@@ -28,23 +28,31 @@ export function periodKeys(now: Date, timeZone: string, season: number): { week:
   return { week: `w${isoWeek(now, timeZone)}`, month: `m${monthKey(now, timeZone)}`, season: `s${season}` };
 }
 
+/** Each award counts on the server's and the channel's board for each of these periods. */
+const PERIODS = ['all', 'week', 'month', 'season'] as const;
+
+/** Adds one award to the running total of each of its boards: one row per board, one statement. */
+const ADD_TO_TOTALS = `INSERT INTO scores (scope, period, user_id, points, reached_at)
+  VALUES ${Array.from({ length: 2 * PERIODS.length }, () => '(?, ?, ?, ?, ?)').join(', ')}
+  ON CONFLICT (user_id, scope, period) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`;
+
 /**
- * Records an award once and adds it to the running totals of every leaderboard it counts in.
- * Returns false when the key was already awarded. Call inside the caller's transaction.
+ * Records an award once and adds it to the running totals of every leaderboard it counts in (and
+ * to those boards' standings in memory). Returns false when the key was already awarded. Call
+ * inside the caller's transaction.
  */
 export function award(store: QuizStore, a: AwardInput): boolean {
   const server = `${a.platform}:${a.serverId}`;
   const now = a.now.getTime();
   const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
   if (inserted.changes === 0) return false;
-  const periods = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
-  const channel = `${server}#${a.channelId}`;
-  store.stmt.addScores.run({ server, channel, userId: a.userId, points: a.points, now, ...periods });
-  for (const scope of [server, channel]) {
-    for (const period of ['all', periods.week, periods.month, periods.season]) {
-      const board = store.boards.loaded(scope, period);
-      if (board) board.set({ userId: a.userId, points: (board.get(a.userId)?.points ?? 0) + a.points, reachedAt: now });
-    }
+  const keys = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
+  const periods = PERIODS.map((p) => (p === 'all' ? 'all' : keys[p]));
+  const boards = [server, `${server}#${a.channelId}`].flatMap((scope) => periods.map((period) => [scope, period] as const));
+  store.q(ADD_TO_TOTALS).run(boards.flatMap(([scope, period]) => [scope, period, a.userId, a.points, now]));
+  for (const [scope, period] of boards) {
+    const board = store.boards.loaded(scope, period);
+    if (board) board.set({ userId: a.userId, points: (board.get(a.userId)?.points ?? 0) + a.points, reachedAt: now });
   }
   return true;
 }

@@ -165,14 +165,6 @@ export class QuizStore {
         `INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at)
          VALUES (@key, @userId, @serverKey, @channelId, @points, @reason, @now) ON CONFLICT (award_key) DO NOTHING`,
       ),
-      addScores: db.prepare(
-        `INSERT INTO scores (scope, period, user_id, points, reached_at) VALUES
-           (@server, 'all', @userId, @points, @now), (@server, @week, @userId, @points, @now),
-           (@server, @month, @userId, @points, @now), (@server, @season, @userId, @points, @now),
-           (@channel, 'all', @userId, @points, @now), (@channel, @week, @userId, @points, @now),
-           (@channel, @month, @userId, @points, @now), (@channel, @season, @userId, @points, @now)
-         ON CONFLICT (scope, period, user_id) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`,
-      ),
       streak: db.prepare<[number], { current: number; best: number; lastDay: string }>(
         'SELECT current, best, last_day lastDay FROM streaks WHERE user_id = ?',
       ),
