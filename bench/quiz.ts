@@ -17,9 +17,12 @@ const NOW = Date.parse('2026-11-20T09:00:00Z');
 /** Answers in flight at once in the answer benchmark. */
 const CONCURRENCY = 50;
 
+/** The bot as it runs: background work (database checkpoints included) started. */
 function benchApp(dir: string): App {
   const config = loadConfig({ CONTENT_DIR: contentDir, DATABASE_PATH: join(dir, 'bench.sqlite'), NEW_CARDS_PER_DAY: '5' }, '/nonexistent/.env');
-  return createApp(config, createLogger('silent'), { clock: new ManualClock(new Date(NOW)) });
+  const app = createApp(config, createLogger('silent'), { clock: new ManualClock(new Date(NOW)) });
+  app.startBackground();
+  return app;
 }
 
 /** Users u1…uN of the 'bench' platform (ids 1…N in a fresh database). */

@@ -18,11 +18,26 @@ export interface App {
   dispatcher: Dispatcher;
   /** What the start-up sync changed; undefined when the content was unchanged since the last one. */
   contentReport: ContentSyncReport | undefined;
-  /** Starts timers: race rounds and daily posts. */
+  /** Starts the running bot's background work: race rounds, daily posts, database checkpoints. */
   startBackground(): void;
   /** Runs what is due now (after a manual clock moved). */
   runDue(): void;
   close(): void;
+}
+
+/**
+ * While the bot runs, a worker thread checkpoints its database, and the connection falls back to
+ * checkpointing by itself only past a large log. Failures are counted every time and logged when
+ * the reason changes (a full disk fails ten times a second).
+ */
+function backgroundCheckpoints(db: Db, logger: Logger): Checkpointer {
+  db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  let lastFailure = '';
+  return startCheckpointer(db.$client.name, (error) => {
+    telemetry.checkpointFailures++;
+    if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
+    lastFailure = error.message;
+  });
 }
 
 /**
@@ -57,17 +72,6 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     outbox: new Outbox(logger),
   };
   logger.debug({ content: contentReport ?? 'unchanged' }, 'content synced');
-  let checkpointer: Checkpointer | undefined;
-  if (!db.$client.memory) {
-    db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    // Counted every time, logged when the reason changes: a full disk fails ten times a second.
-    let lastFailure = '';
-    checkpointer = startCheckpointer(db.$client.name, (error) => {
-      telemetry.checkpointFailures++;
-      if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
-      lastFailure = error.message;
-    });
-  }
   const dispatcher = createDispatcher(services);
   let stopBackground: (() => void) | undefined;
   return {
@@ -75,14 +79,18 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
     dispatcher,
     contentReport,
     startBackground: () => {
-      stopBackground ??= startQuizBackground(services);
+      if (stopBackground) return;
+      const stopQuiz = startQuizBackground(services);
+      const checkpoints = db.$client.memory ? undefined : backgroundCheckpoints(db, logger);
+      stopBackground = () => {
+        stopQuiz();
+        checkpoints?.stop();
+      };
     },
     runDue: () => tickRaces(services, services.clock.now()),
     close: () => {
       stopBackground?.();
       stopBackground = undefined;
-      checkpointer?.stop();
-      checkpointer = undefined;
       if (db.$client.open) db.$client.close();
     },
   };

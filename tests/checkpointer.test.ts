@@ -9,10 +9,12 @@ let app: App | undefined;
 afterEach(() => app?.close());
 
 describe('the background checkpointer', () => {
-  it('folds committed writes into the database file while the bot runs, so commits never have to', async () => {
+  it('folds committed writes into the database file once the bot runs, so commits never have to', async () => {
     const made = makeApp();
     app = made.app;
     const db = app.services.db.$client;
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // SQLite's own, until the bot runs
+    app.startBackground();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
     // The database file holds every page once the log is folded in: wait for that after start-up,
     // then write ~2 MB (500 pages, well under the main connection's own threshold, so only the
@@ -32,6 +34,7 @@ describe('the background checkpointer', () => {
 
   it('stops with the app, and every committed write is there when the database is reopened', () => {
     const made = makeApp();
+    made.app.startBackground();
     made.app.services.db.$client.prepare("INSERT INTO meta (key, value) VALUES ('k', 'v')").run();
     made.app.close();
     const reopened = new Database(made.dbPath, { readonly: true });
