@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { md } from '../src/core/markup.js';
-import { buttonValue, inputModal, inputOfValue, mrkdwn, parseModalMetadata, renderMessage } from '../src/platforms/slack/blocks.js';
+import { buttonValue, fileModal, inputModal, inputOfValue, mrkdwn, parseFileModalMetadata, parseModalMetadata, renderMessage } from '../src/platforms/slack/blocks.js';
 import { typedCommand } from '../src/core/catalogue.js';
 import { parseSlackCommand } from '../src/platforms/slack/command-text.js';
 
@@ -111,6 +111,19 @@ describe('Slack rendering of core markup', () => {
     expect(parseModalMetadata(view.private_metadata!)).toEqual({ actionId: 'qrep:q1', channelId: 'C1', responseUrl: 'https://hooks.slack.com/actions/T/1/x' });
     expect(parseModalMetadata('not json')).toBeUndefined();
     expect(parseModalMetadata('{"actionId":1}')).toBeUndefined();
+  });
+
+  it("keeps modal metadata inside Slack's 3,000 characters by dropping what the form can do without", () => {
+    const longUrl = `https://hooks.slack.com/actions/T/1/${'x'.repeat(3000)}`;
+    const input = inputModal({ title: 'Answer', label: 'Answer' }, { actionId: 'qt:s:0', channelId: 'C1', responseUrl: longUrl });
+    expect(input.private_metadata!.length).toBeLessThanOrEqual(3000);
+    expect(parseModalMetadata(input.private_metadata!)).toEqual({ actionId: 'qt:s:0', channelId: 'C1' });
+    const meta = { command: 'quiz-admin import', fileOption: 'file', channelId: 'C1' };
+    const withUrl = fileModal('Import', 'File', { ...meta, options: { bank: 'team' }, responseUrl: longUrl });
+    expect(parseFileModalMetadata(withUrl.private_metadata!)).toEqual({ ...meta, options: { bank: 'team' } });
+    const withBigOptions = fileModal('Import', 'File', { ...meta, options: { bank: 'b'.repeat(3000) } });
+    expect(withBigOptions.private_metadata!.length).toBeLessThanOrEqual(3000);
+    expect(parseFileModalMetadata(withBigOptions.private_metadata!)).toEqual({ ...meta, options: {} });
   });
 });
 

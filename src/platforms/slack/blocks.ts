@@ -195,30 +195,39 @@ export const INPUT_MODAL = 'quizbot-input';
 export const INPUT_BLOCK = 'answer';
 export const INPUT_ELEMENT = 'text';
 
-export function inputModal(input: InputSpec['input'], meta: ModalMetadata): types.ModalView {
-  let metadata = JSON.stringify(meta);
-  if (metadata.length > LIMITS.metadata) metadata = JSON.stringify({ ...meta, responseUrl: undefined });
+/** The first of `candidates` (each smaller than the one before) whose JSON fits private_metadata. */
+function fittedMetadata(...candidates: object[]): string {
+  const texts = candidates.map((c) => JSON.stringify(c));
+  return texts.find((t) => t.length <= LIMITS.metadata) ?? texts.at(-1)!;
+}
+
+/** A modal form: its title, submit button and metadata clipped to Slack's limits. */
+function modal(callbackId: string, title: string, submit: string, metadata: string, blocks: types.ModalView['blocks']): types.ModalView {
   return {
     type: 'modal',
-    callback_id: INPUT_MODAL,
-    title: plain(input.title, LIMITS.modalTitle),
-    submit: plain('Submit', LIMITS.modalTitle),
+    callback_id: callbackId,
+    title: plain(title, LIMITS.modalTitle),
+    submit: plain(submit, LIMITS.modalTitle),
     close: plain('Cancel', LIMITS.modalTitle),
     private_metadata: metadata,
-    blocks: [
-      {
-        type: 'input',
-        block_id: INPUT_BLOCK,
-        label: plain(input.label, LIMITS.inputLabel),
-        element: {
-          type: 'plain_text_input',
-          action_id: INPUT_ELEMENT,
-          ...(input.placeholder ? { placeholder: plain(input.placeholder, LIMITS.placeholder) } : {}),
-          ...(input.maxLength ? { max_length: Math.min(input.maxLength, 3000) } : {}),
-        },
-      },
-    ],
+    blocks,
   };
+}
+
+export function inputModal(input: InputSpec['input'], meta: ModalMetadata): types.ModalView {
+  return modal(INPUT_MODAL, input.title, 'Submit', fittedMetadata(meta, { ...meta, responseUrl: undefined }), [
+    {
+      type: 'input',
+      block_id: INPUT_BLOCK,
+      label: plain(input.label, LIMITS.inputLabel),
+      element: {
+        type: 'plain_text_input',
+        action_id: INPUT_ELEMENT,
+        ...(input.placeholder ? { placeholder: plain(input.placeholder, LIMITS.placeholder) } : {}),
+        ...(input.maxLength ? { max_length: Math.min(input.maxLength, 3000) } : {}),
+      },
+    },
+  ]);
 }
 
 export function parseModalMetadata(raw: string): ModalMetadata | undefined {
@@ -248,18 +257,10 @@ export const FILE_ELEMENT = 'file';
 
 /** A form with a file input, for a command that needs a file (e.g. an import). */
 export function fileModal(title: string, label: string, meta: FileModalMetadata): types.ModalView {
-  let metadata = JSON.stringify(meta);
-  if (metadata.length > LIMITS.metadata) metadata = JSON.stringify({ ...meta, responseUrl: undefined });
-  if (metadata.length > LIMITS.metadata) metadata = JSON.stringify({ ...meta, options: {}, responseUrl: undefined });
-  return {
-    type: 'modal',
-    callback_id: FILE_MODAL,
-    title: plain(title, LIMITS.modalTitle),
-    submit: plain('Upload', LIMITS.modalTitle),
-    close: plain('Cancel', LIMITS.modalTitle),
-    private_metadata: metadata,
-    blocks: [{ type: 'input', block_id: FILE_BLOCK, label: plain(label, LIMITS.inputLabel), element: { type: 'file_input', action_id: FILE_ELEMENT, max_files: 1 } }],
-  };
+  const metadata = fittedMetadata(meta, { ...meta, responseUrl: undefined }, { ...meta, options: {}, responseUrl: undefined });
+  return modal(FILE_MODAL, title, 'Upload', metadata, [
+    { type: 'input', block_id: FILE_BLOCK, label: plain(label, LIMITS.inputLabel), element: { type: 'file_input', action_id: FILE_ELEMENT, max_files: 1 } },
+  ]);
 }
 
 export function parseFileModalMetadata(raw: string): FileModalMetadata | undefined {
