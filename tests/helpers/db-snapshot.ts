@@ -15,11 +15,6 @@ export interface DbSnapshot {
 
 /** What a rejected import must leave exactly as it was (read through a second connection). */
 export function snapshotDb(path: string): DbSnapshot {
-  // The bot checkpoints in the background at any moment: fold the log in first, so the bytes
-  // compared are the data's, not the checkpoint's progress.
-  const writer = new Database(path);
-  writer.pragma('wal_checkpoint(TRUNCATE)');
-  writer.close();
   const files = createHash('sha256');
   for (const p of [path, `${path}-wal`]) if (existsSync(p)) files.update(readFileSync(p));
   const db = new Database(path, { readonly: true });
