@@ -85,6 +85,18 @@ export class QuizStore {
       this.boards.clear();
       this.sessions.clear();
     });
+    // Writes to quiz_sessions stay private: they go through the methods that keep the cache.
+    this.sessionWrites = {
+      insert: db.prepare(
+        `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, correct, points, missed, started_at, local_day)
+         VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, 0, 0, '[]', @startedAt, @localDay)`,
+      ),
+      advance: db.prepare(
+        `UPDATE quiz_sessions SET position = @position, choice_order = @order, correct = correct + @correct,
+           points = points + @points, missed = @missed, finished_at = @finishedAt WHERE id = @id AND position = @from`,
+      ),
+      close: db.prepare<[number, string]>('UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL'),
+    };
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
         `INSERT INTO users (platform, external_id, display_name) VALUES (?, ?, ?)
@@ -143,19 +155,10 @@ export class QuizStore {
         `INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day)
          VALUES (@userId, @questionId, @rating, @correct, @wasDue, @wasNew, @answeredAt, @localDay)`,
       ),
-      insertSession: db.prepare(
-        `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, correct, points, missed, started_at, local_day)
-         VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, 0, 0, '[]', @startedAt, @localDay)`,
-      ),
       session: db.prepare<[string], RawSession>(`SELECT ${sessionColumns} FROM quiz_sessions WHERE id = ?`),
       openSession: db.prepare<[number], RawSession>(
         `SELECT ${sessionColumns} FROM quiz_sessions WHERE user_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1`,
       ),
-      advanceSession: db.prepare(
-        `UPDATE quiz_sessions SET position = @position, choice_order = @order, correct = correct + @correct,
-           points = points + @points, missed = @missed, finished_at = @finishedAt WHERE id = @id AND position = @from`,
-      ),
-      closeSession: db.prepare<[number, string]>('UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL'),
       insertAnswer: db.prepare(
         `INSERT INTO session_answers (session_id, position, question_id, answer, correct, points, interaction_id, answered_at)
          VALUES (@sessionId, @position, @questionId, @answer, @correct, @points, @interactionId, @answeredAt)
@@ -227,6 +230,7 @@ export class QuizStore {
    * writer (it holds the lock); a rolled-back group clears the cache.
    */
   private sessions = new Map<string, SessionRow>();
+  private readonly sessionWrites;
   private static readonly SESSIONS_KEPT = 10_000;
 
   private remember(session: SessionRow): void {
@@ -246,19 +250,19 @@ export class QuizStore {
   }
 
   insertSession(session: SessionRow): void {
-    this.stmt.insertSession.run({ ...session, questionIds: JSON.stringify(session.questionIds), order: JSON.stringify(session.order) });
+    this.sessionWrites.insert.run({ ...session, questionIds: JSON.stringify(session.questionIds), order: JSON.stringify(session.order) });
     this.remember(session);
   }
 
   closeSession(id: string, now: number): void {
-    this.stmt.closeSession.run(now, id);
+    this.sessionWrites.close.run(now, id);
     this.sessions.delete(id);
   }
 
   /** Moves a session past its current question (the caller checked it is still there). */
   advanceSession(session: SessionRow, next: { order: number[]; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
     const position = session.position + 1;
-    const moved = this.stmt.advanceSession.run({
+    const moved = this.sessionWrites.advance.run({
       id: session.id,
       from: session.position,
       position,
