@@ -43,6 +43,7 @@ export class PendingAnswers {
   private waiters: { seq: number; resolve: () => void; timer: NodeJS.Timeout }[] = [];
   private thread: ApplierThread | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -124,7 +125,13 @@ export class PendingAnswers {
 
   /** A group (or one answer of it) was rolled back: forget what did not reach the log. */
   afterRollback(): void {
-    const durable = this.applier.lastLogged();
+    let durable: number;
+    try {
+      durable = this.applier.lastLogged();
+    } catch {
+      // The database cannot be read now: only what earlier groups committed is sure to be logged.
+      durable = this.committed;
+    }
     this.nextSeq = durable + 1;
     this.committed = Math.min(this.committed, durable);
     const kept = [...this.pending.values()].filter((p) => p.seq <= durable);
@@ -200,13 +207,16 @@ export class PendingAnswers {
   private onThreadMessage(m: ApplierMessage): void {
     if (m.kind === 'error') {
       telemetry.answerLogFailures++;
-      this.logger.warn({ error: m.message }, 'applying the answer log failed; retrying');
+      // Retried ten times a second while storage is broken: logged when the reason changes.
+      if (m.message !== this.lastError) this.logger.warn({ error: m.message }, 'applying the answer log failed; retrying');
+      this.lastError = m.message;
       this.retry ??= setTimeout(() => {
         this.retry = undefined;
         this.thread?.wake();
       }, 100).unref();
       return;
     }
+    this.lastError = undefined;
     this.report(m.failed);
     if (m.applied > this.appliedSeq) this.applier.dropApplied(m.applied);
     this.applied(m.applied);
