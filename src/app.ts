@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Config } from './config.js';
 import { startCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES, type Checkpointer } from './db/checkpointer.js';
-import { ANSWER_LOG, answerLogFile } from './db/answer-log.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { contentFingerprint, storedFingerprint, storeFingerprint } from './core/content/fingerprint.js';
 import { loadContent, type LoadedContent } from './core/content/load.js';
@@ -11,7 +10,6 @@ import type { Dispatcher } from './core/dispatcher.js';
 import { LessonLibrary, ManualClock, Outbox, systemClock, type Clock, type Services } from './core/services.js';
 import { startQuizBackground } from './core/quiz/index.js';
 import { tickRaces } from './core/quiz/race.js';
-import { quizStore } from './core/quiz/store.js';
 import { telemetry } from './core/telemetry.js';
 import type { Logger } from './logger.js';
 
@@ -35,15 +33,11 @@ export interface App {
 function backgroundCheckpoints(db: Db, logger: Logger): Checkpointer {
   db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   let lastFailure = '';
-  return startCheckpointer(
-    db.$client.name,
-    (error) => {
-      telemetry.checkpointFailures++;
-      if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
-      lastFailure = error.message;
-    },
-    [[ANSWER_LOG, answerLogFile(db.$client.name)]],
-  );
+  return startCheckpointer(db.$client.name, (error) => {
+    telemetry.checkpointFailures++;
+    if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
+    lastFailure = error.message;
+  });
 }
 
 /**
@@ -79,8 +73,6 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
   };
   logger.debug({ content: contentReport ?? 'unchanged' }, 'content synced');
   const dispatcher = createDispatcher(services);
-  // Answers a stopped bot logged but did not apply go into the tables before anything reads them.
-  quizStore(services);
   let stopBackground: (() => void) | undefined;
   return {
     services,

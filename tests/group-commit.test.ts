@@ -10,7 +10,7 @@ beforeEach(() => {
   db = new Database(':memory:');
   db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
   rollbacks = 0;
-  group = new GroupCommit(db, { onRollback: () => rollbacks++ });
+  group = new GroupCommit(db, () => rollbacks++);
 });
 afterEach(() => db.close());
 

@@ -13,8 +13,6 @@ class Telemetry {
   lastBackupAt = 0;
   /** Background WAL checkpoints that failed (a full disk, a read-only file). */
   checkpointFailures = 0;
-  /** Failures applying the answer log to the quiz tables. */
-  answerLogFailures = 0;
 
   backup(ok: boolean, at = Date.now()): void {
     if (ok) {

@@ -15,8 +15,6 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
-// Without a schema name, a checkpoint covers every attached database: the answer log too.
-for (const [name, file] of workerData.attached) db.prepare('ATTACH DATABASE ? AS ' + name).run(file);
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const timer = setInterval(() => {
   try {
@@ -42,14 +40,9 @@ export interface Checkpointer {
  * threshold, blocking every interaction queued behind it). Every failed attempt (a full disk) is
  * reported; the main connection's fallback threshold keeps the log bounded meanwhile.
  */
-export function startCheckpointer(
-  file: string,
-  onError: (error: { message: string; code?: string }) => void,
-  /** Databases attached to the main connection (name, file), checkpointed alongside. */
-  attached: [string, string][] = [],
-): Checkpointer {
+export function startCheckpointer(file: string, onError: (error: { message: string; code?: string }) => void): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, attached, intervalMs: CHECKPOINT_INTERVAL_MS } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: CHECKPOINT_INTERVAL_MS } });
   worker.on('message', (m: { error: string; code?: string }) => onError({ message: m.error, code: m.code }));
   worker.on('error', (err) => onError({ message: err.message }));
   // After the listeners: attaching one takes a reference again. The thread never keeps the bot alive.

@@ -26,26 +26,12 @@ export class GroupCommit {
   private readonly rollbackTo;
   private readonly changes;
 
-  private readonly onRollback: () => void;
-  private readonly afterCommit: () => void;
-
   constructor(
     private readonly db: Database.Database,
-    options: {
-      /** Called when a queued write that changed rows was rolled back (caches derived from writes must reset). */
-      onRollback?: () => void;
-      /** Called after each commit, before the group's promises settle. */
-      afterCommit?: () => void;
-      /**
-       * DEFERRED takes a write lock only on the files the group writes (IMMEDIATE locks every
-       * attached database at BEGIN); the group must then not read a file before writing it.
-       */
-      begin?: 'IMMEDIATE' | 'DEFERRED';
-    } = {},
+    /** Called when a queued write that changed rows was rolled back (caches derived from writes must reset). */
+    private readonly onRollback: () => void = () => {},
   ) {
-    this.onRollback = options.onRollback ?? (() => {});
-    this.afterCommit = options.afterCommit ?? (() => {});
-    this.begin = db.prepare(`BEGIN ${options.begin ?? 'IMMEDIATE'}`);
+    this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
     this.savepoint = db.prepare('SAVEPOINT grouped');
@@ -85,17 +71,15 @@ export class GroupCommit {
   /** Runs `body` in a transaction and commits it; on any failure nothing of it stays. */
   private inTransaction<T>(body: () => T): T {
     this.begin.run();
-    let value: T;
     try {
-      value = body();
+      const value = body();
       this.commit.run();
+      return value;
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
       this.onRollback();
       throw error;
     }
-    this.afterCommit();
-    return value;
   }
 
   private runAll(batch: Pending[]): Result[] {

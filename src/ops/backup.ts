@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { AnswerLogApplier } from '../db/answer-log.js';
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -49,12 +48,6 @@ export async function backupDatabase(db: Database.Database, file: string): Promi
     mkdirSync(dirname(target), { recursive: true });
   } catch (err) {
     throw new BackupError(`Cannot create the directory for ${target}: ${(err as Error).message}`);
-  }
-  try {
-    // Acknowledged answers still in the answer log go into the tables first: the copy holds them.
-    new AnswerLogApplier(db).applyAll();
-  } catch (err) {
-    throw new BackupError(`Cannot apply the answer log before the backup: ${(err as Error).message}`);
   }
   const partial = `${target}.partial`;
   removeDatabaseFiles(partial);

@@ -74,12 +74,6 @@ export class BotMetrics {
       () => telemetry.checkpointFailures,
       registers,
     );
-    counterFrom(
-      'quizbot_answer_log_failures_total',
-      'Failures applying logged answers to the quiz tables (retried), and logged answers skipped because they no longer applied.',
-      () => telemetry.answerLogFailures,
-      registers,
-    );
     let backupsSeen = { ok: 0, failed: 0 };
     new Counter({
       name: 'quizbot_backups_total',

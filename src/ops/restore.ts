@@ -1,5 +1,4 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { ANSWER_LOG_SUFFIX } from '../db/answer-log.js';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BackupError, integrityCheck, removeDatabaseFiles } from './backup.js';
@@ -75,16 +74,10 @@ export async function restoreDatabase(backupFile: string, databasePath: string, 
     if (existsSync(database)) {
       previous = `${database}.before-restore-${stamp(at)}`;
       renameSync(database, previous);
-      // Its -wal and its answer log go with it (SQLite and the bot find them by name); the -shm
-      // files are rebuilt from the files.
-      for (const sidecar of ['-wal', ANSWER_LOG_SUFFIX, `${ANSWER_LOG_SUFFIX}-wal`]) {
-        if (existsSync(`${database}${sidecar}`)) renameSync(`${database}${sidecar}`, `${previous}${sidecar}`);
-      }
+      // Its -wal goes with it (SQLite finds it by name); the -shm is rebuilt from the files.
+      if (existsSync(`${database}-wal`)) renameSync(`${database}-wal`, `${previous}-wal`);
     }
-    // Nothing of the replaced database may be applied to the restored one: its log least of all.
-    for (const sidecar of ['-wal', '-shm', '-journal', ANSWER_LOG_SUFFIX, `${ANSWER_LOG_SUFFIX}-wal`, `${ANSWER_LOG_SUFFIX}-shm`]) {
-      rmSync(`${database}${sidecar}`, { force: true });
-    }
+    for (const sidecar of ['-wal', '-shm', '-journal']) rmSync(`${database}${sidecar}`, { force: true });
     renameSync(incoming, database);
     return { database, previous };
   } finally {

@@ -96,9 +96,7 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
     expect(killedAt).toHaveLength(KILLS);
     expect(load.errors).toEqual([]);
 
-    // In-progress quizzes resume where they stopped: /quiz again picks up at the stored position
-    // (read with the bot stopped, so every logged answer is in the tables).
-    expect(await run.bot.stop()).toBe(0);
+    // In-progress quizzes resume where they stopped: /quiz again picks up at the stored position.
     const reader = new Database(run.dbPath, { readonly: true });
     const open = reader
       .prepare(
@@ -107,7 +105,6 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
       )
       .all() as { platform: 'discord' | 'slack'; ext: string; position: number; total: number }[];
     reader.close();
-    await run.bot.start();
     expect(open.length).toBeGreaterThan(0);
     const names = new Map([...load.userNames.discord, ...load.userNames.slack].flatMap((n) => (['discord', 'slack'] as const).map((p) => [`${p}:${run.platforms.externalId(p, n)}`, n] as const)));
     let resumed = 0;

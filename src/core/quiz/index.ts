@@ -1,6 +1,4 @@
-import { BUSY_TIMEOUT_MS } from '../../db/connection.js';
-import type { ActionContext, Capability, CommandHandler } from '../dispatcher.js';
-import type { Reply } from '../interaction.js';
+import type { ActionContext, Capability } from '../dispatcher.js';
 import { UserError } from '../errors.js';
 import type { Services } from '../services.js';
 import { endSeason, questionStats, reportQuestion, reportsReply, resolveReport } from './admin.js';
@@ -8,7 +6,6 @@ import { createGroup, joinGroup, leaveGroup, listGroups } from './groups.js';
 import { leaderboardReply, type Period, type Scope } from './leaderboard.js';
 import { answerQuestion, nextQuestion, startQuiz } from './personal.js';
 import { settingsReply, statsReply } from './profile.js';
-import { quizStore } from './store.js';
 import { answerRace, startRace, tickRaces } from './race.js';
 import { dailyScheduler, setSchedule } from './schedule.js';
 
@@ -20,19 +17,8 @@ function position(raw: string | undefined): number {
 
 const actor = (ctx: ActionContext) => ctx.interaction.actor;
 
-/**
- * Every quiz command, and the buttons that plan a quiz, read the quiz tables whole: they first wait
- * until the answers in the answer log are applied (at once, unless the bot is in a burst).
- * Answering, Next and race clicks do not wait: they read what they need with the log counted.
- */
-function afterApplied<C extends { services: Services }>(handler: (ctx: C) => Reply | Promise<Reply>): (ctx: C) => Promise<Reply> {
-  return async (ctx) => {
-    await quizStore(ctx.services).pending.settled();
-    return handler(ctx);
-  };
-}
-
-const commands: Record<string, CommandHandler> = {
+export const quizCapability: Capability = {
+  commands: {
     quiz: ({ services, interaction, options, now }) => startQuiz(services, interaction.actor, interaction.place, options.lesson ? 'lesson' : 'daily', options.lesson, now),
     'quiz review': ({ services, interaction, now }) => startQuiz(services, interaction.actor, interaction.place, 'review', undefined, now),
     'quiz race': ({ services, interaction, options, now }) => startRace(services, interaction.actor, interaction.place, options.rounds ?? 5, options.lesson, now),
@@ -48,10 +34,7 @@ const commands: Record<string, CommandHandler> = {
     'quiz-admin stats': ({ services }) => questionStats(services),
     'quiz-admin reports': ({ services, interaction }) => reportsReply(services, interaction.actor, interaction.place),
     'quiz-admin end-season': ({ services, interaction, now }) => endSeason(services, interaction.actor, interaction.place, now),
-};
-
-export const quizCapability: Capability = {
-  commands: Object.fromEntries(Object.entries(commands).map(([key, handler]) => [key, afterApplied(handler)])),
+  },
   actions: {
     // qa:<session>:<position>:<display index | x>
     qa: (ctx) => {
@@ -74,15 +57,15 @@ export const quizCapability: Capability = {
       return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), { kind: 'choices', display: values }, ctx.now);
     },
     qn: (ctx) => nextQuestion(ctx.services, actor(ctx), ctx.args[0] ?? '', ctx.now),
-    qs: afterApplied((ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'daily', undefined, ctx.now)),
-    qrv: afterApplied((ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now)),
+    qs: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'daily', undefined, ctx.now),
+    qrv: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now),
     // ra:<race>:<round>:<display index>
     ra: (ctx) => {
       const [rid = '', round, choice] = ctx.args;
       return answerRace(ctx.services, actor(ctx), rid, position(round), position(choice), ctx.now);
     },
-    qrep: afterApplied((ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0] ?? '', ctx.interaction.text, ctx.now)),
-    qres: afterApplied((ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, position(ctx.args[0]), ctx.now)),
+    qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0] ?? '', ctx.interaction.text, ctx.now),
+    qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, position(ctx.args[0]), ctx.now),
   },
 };
 
@@ -98,11 +81,8 @@ export function startQuizBackground(services: Services): () => void {
   timer.unref();
   const scheduler = dailyScheduler(services);
   scheduler.start();
-  const pending = quizStore(services).pending;
-  pending.startThread(BUSY_TIMEOUT_MS);
   return () => {
     clearInterval(timer);
     scheduler.stop();
-    pending.stopThread();
   };
 }

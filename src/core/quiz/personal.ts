@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { encodeAction } from '../actions.js';
 import { whyButton } from '../ask/commands.js';
-import type { AwardRecord } from '../../db/answer-log.js';
 import { UserError } from '../errors.js';
 import type { Actor, Button, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
@@ -10,10 +9,9 @@ import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
 import type { Question } from '../content/schema.js';
 import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer, type Graded } from './questions.js';
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
-import { awardRecord, currentStreak, moveBoards, nextStreak, POINTS } from './scoring.js';
+import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
-import { MAX_BACKLOG } from './pending-answers.js';
-import { quizStore, serverKey, type QuizStore, type SessionRow, type UserRow } from './store.js';
+import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
 
 export type QuizMode = SessionRow['mode'];
 
@@ -41,9 +39,10 @@ function plan(store: QuizStore, user: UserRow, mode: QuizMode, lessonId: string 
 }
 
 /** The session and its user, or why the actor may not use it. */
-function findOwnedSession(store: QuizStore, actor: Actor, sessionId: string, user = store.user(actor)): { session: SessionRow; user: UserRow } | string {
+function findOwnedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } | string {
   const session = store.session(sessionId);
   if (!session) return 'This quiz is no longer available. Start a new one with /quiz.';
+  const user = store.user(actor);
   if (session.userId !== user.id) {
     const owner = store.userById(session.userId);
     return `This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`;
@@ -152,27 +151,20 @@ type AnswerOutcome =
 
 /**
  * Grades one answer of a personal quiz, once. The session is read inside the grouped write, where
- * no other answer can interleave, so its position is the gate: a double click or a retried
- * delivery finds the question already answered. Right or wrong updates the card's FSRS schedule
- * when it was due (or new); a right answer to a due card scores, under a unique award key.
- *
- * Everything the answer changes is decided here, from memory and from the tables, and appended to
- * the answer log as one row: that append is the write the reply waits for. The quiz tables follow
- * from the log (see PendingAnswers). A refusal is returned, not thrown: a throw inside a grouped
- * write rolls the whole group back.
+ * no other write can interleave, so its position is the gate: a double click or a retried delivery
+ * finds the question already answered. The session_answers key and the advance's WHERE hold the
+ * same line in the database: should either disagree with the session read, the write fails and
+ * the group runs again on what the tables hold. Right or wrong updates the card's FSRS schedule
+ * when it was due (or new); a right answer to a due card scores, under a unique award key. Reads
+ * inside an open transaction also skip the per-statement lock round trip. A refusal is returned,
+ * not thrown: a throw inside a grouped write rolls the whole group back.
  */
 export async function answerQuestion(services: Services, actor: Actor, interactionId: string, sessionId: string, position: number, given: GivenAnswer, now: Date): Promise<Reply> {
   const store = quizStore(services);
-  if (store.pending.backlog > MAX_BACKLOG) await store.pending.settled();
-  // Writes to the main database happen before the group, which writes only the log: the user
-  // (on first sight) and the server's season (on its first award).
-  const user = store.user(actor);
-  const known = store.session(sessionId);
-  if (known) store.currentSeason(serverKey(actor.platform, { serverId: known.serverId, channelId: known.channelId }), now.getTime());
-  const outcome = await store.answers.run((): AnswerOutcome => {
-    const owned = findOwnedSession(store, actor, sessionId, user);
+  const outcome = await store.writes.run((): AnswerOutcome => {
+    const owned = findOwnedSession(store, actor, sessionId);
     if (typeof owned === 'string') return { kind: 'refused', message: owned };
-    const { session } = owned;
+    const { session, user } = owned;
     if (position !== session.position || session.finishedAt !== null) {
       return { kind: 'stale', session, answered: position < session.position };
     }
@@ -190,34 +182,45 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     }
     const tz = store.timezoneOf(user);
     const nowMs = now.getTime();
-    const correct = graded.correct ? 1 : 0;
-    const card = store.card(user.id, questionId);
+    const card = store.stmt.card.get(user.id, questionId);
     const wasDue = !card || card.due <= nowMs;
     let points = 0;
-    let award: AwardRecord | null = null;
     if (wasDue) {
+      store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now).card);
       const key = `card:${user.id}:${questionId}:${card ? card.due : 'new'}`;
-      if (graded.correct && !store.awarded(key)) {
-        award = awardRecord(store, { key, userId: user.id, platform: actor.platform, serverId: session.serverId, channelId: session.channelId, points: POINTS.dueCard, reason: 'quiz', now });
-        points = award.points;
+      if (graded.correct && award(store, { key, userId: user.id, platform: actor.platform, serverId: session.serverId, channelId: session.channelId, points: POINTS.dueCard, reason: 'quiz', now })) {
+        points = POINTS.dueCard;
       }
     }
-    const missed = graded.correct ? session.missed : [...session.missed, questionId];
-    const finishedAt = last ? nowMs : null;
-    const day = localDay(now, tz);
-    store.pending.append(
-      {
-        answer: { sessionId, position, questionId, answer: graded.given, correct, points, interactionId, answeredAt: nowMs },
-        review: { userId: user.id, questionId, rating: graded.correct ? 3 : 1, correct, wasDue: wasDue ? 1 : 0, wasNew: card ? 0 : 1, answeredAt: nowMs, localDay: day },
-        card: wasDue ? grade(card, user.id, questionId, graded.correct, now).card : null,
-        award,
-        streak: nextStreak(store.streak(user.id), user.id, now, tz),
-        session: { id: sessionId, from: position, order: nextOrder, correct, points, missed, finishedAt },
-      },
-      { ...session, position: nextPosition, order: nextOrder, correct: session.correct + correct, points: session.points + points, missed, finishedAt },
-    );
-    store.advanced(store.pending.session(sessionId)!);
-    if (award) moveBoards(store, award);
+    store.stmt.insertReview.run({
+      userId: user.id,
+      questionId,
+      rating: graded.correct ? 3 : 1,
+      correct: graded.correct ? 1 : 0,
+      wasDue: wasDue ? 1 : 0,
+      wasNew: card ? 0 : 1,
+      answeredAt: nowMs,
+      localDay: localDay(now, tz),
+    });
+    touchStreak(store, user.id, now, tz);
+    store.advanceSession(session, {
+      order: nextOrder,
+      correct: graded.correct,
+      points,
+      missed: graded.correct ? session.missed : [...session.missed, questionId],
+      finishedAt: last ? nowMs : null,
+    });
+    const recorded = store.stmt.insertAnswer.run({
+      sessionId,
+      position,
+      questionId,
+      answer: graded.given,
+      correct: graded.correct ? 1 : 0,
+      points,
+      interactionId,
+      answeredAt: nowMs,
+    });
+    if (recorded.changes === 0) throw new Error(`answer ${sessionId}:${position} was already recorded`);
     return { kind: 'graded', q, correct: graded.correct, given: graded.given, points, last };
   });
 
@@ -245,13 +248,9 @@ function nextButton(sessionId: string, last = false): Button {
 }
 
 /** The Next button: the current question, or the summary when the quiz is done. */
-export async function nextQuestion(services: Services, actor: Actor, sessionId: string, now: Date): Promise<Reply> {
+export function nextQuestion(services: Services, actor: Actor, sessionId: string, now: Date): Reply {
   const store = quizStore(services);
   const { session, user } = ownedSession(store, actor, sessionId);
-  if (session.finishedAt !== null || session.position >= session.questionIds.length) {
-    // The summary reads the streak and the next due card from the tables.
-    await store.pending.settled();
-    return summaryReply(services, session, user, now);
-  }
+  if (session.finishedAt !== null || session.position >= session.questionIds.length) return summaryReply(services, session, user, now);
   return { ...questionReply(services, session), replaceOriginal: true };
 }

@@ -85,7 +85,6 @@ export class DailyScheduler {
     if (posted && row.weeklyLeaderboard && monday) {
       const bot: Actor = { platform: row.platform, userId: '__scheduler__', displayName: 'Quizbot', isAdmin: false };
       const lastWeek = new Date(now.getTime() - 86_400_000);
-      await store.pending.settled();
       const board = leaderboardReply(this.services, bot, place, 'week', 'server', undefined, lastWeek);
       await this.services.outbox.send({ platform: row.platform, place, reply: { ...board, title: `Last week's leaderboard` } });
     }

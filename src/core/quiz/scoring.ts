@@ -1,5 +1,4 @@
 import { isoWeek, localDay, monthKey, previousDay } from '../util/time.js';
-import type { AwardRecord, StreakState } from '../../db/answer-log.js';
 import type { QuizStore } from './store.js';
 
 /** Points, in one place. */
@@ -32,48 +31,45 @@ export function periodKeys(now: Date, timeZone: string, season: number): { week:
 /** Each award counts on the server's and the channel's board for each of these periods. */
 const PERIODS = ['all', 'week', 'month', 'season'] as const;
 
-/** The award as recorded: the boards it counts on are the server's and the channel's, for each period. */
-export function awardRecord(store: QuizStore, a: AwardInput): AwardRecord {
-  const serverKey = `${a.platform}:${a.serverId}`;
-  const now = a.now.getTime();
-  const keys = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(serverKey, now));
-  const periods = PERIODS.map((p) => (p === 'all' ? 'all' : keys[p]));
-  const boards = [serverKey, `${serverKey}#${a.channelId}`].flatMap((scope) => periods.map((period) => [scope, period] as const));
-  return { key: a.key, userId: a.userId, serverKey, channelId: a.channelId, points: a.points, reason: a.reason, createdAt: now, boards };
-}
-
-/** Moves the boards in memory by an award (those not loaded read it from the tables later). */
-export function moveBoards(store: QuizStore, a: AwardRecord): void {
-  for (const [scope, period] of a.boards) {
-    const board = store.boards.loaded(scope, period);
-    if (!board) continue;
-    const before = board.get(a.userId);
-    board.set({ userId: a.userId, points: (before?.points ?? 0) + a.points, reachedAt: Math.max(before?.reachedAt ?? 0, a.createdAt) });
-  }
-}
+/** Adds one award to the running total of each of its boards: one row per board, one statement. */
+const ADD_TO_TOTALS = `INSERT INTO scores (scope, period, user_id, points, reached_at)
+  VALUES ${Array.from({ length: 2 * PERIODS.length }, () => '(?, ?, ?, ?, ?)').join(', ')}
+  ON CONFLICT (user_id, scope, period) DO UPDATE SET points = points + excluded.points, reached_at = excluded.reached_at`;
 
 /**
- * Records an award once, straight into the tables, and adds it to every board it counts on.
- * Returns false when the key was already awarded. Call inside the caller's transaction.
+ * Records an award once and adds it to the running totals of every leaderboard it counts in (and
+ * to those boards' standings in memory). Returns false when the key was already awarded. Call
+ * inside the caller's transaction.
  */
 export function award(store: QuizStore, a: AwardInput): boolean {
-  const record = awardRecord(store, a);
-  if (!store.pending.applier.award(record)) return false;
-  moveBoards(store, record);
+  const server = `${a.platform}:${a.serverId}`;
+  const now = a.now.getTime();
+  const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
+  if (inserted.changes === 0) return false;
+  const keys = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
+  const periods = PERIODS.map((p) => (p === 'all' ? 'all' : keys[p]));
+  const boards = [server, `${server}#${a.channelId}`].flatMap((scope) => periods.map((period) => [scope, period] as const));
+  store.q(ADD_TO_TOTALS).run(boards.flatMap(([scope, period]) => [scope, period, a.userId, a.points, now]));
+  for (const [scope, period] of boards) {
+    const board = store.boards.loaded(scope, period);
+    if (board) board.set({ userId: a.userId, points: (board.get(a.userId)?.points ?? 0) + a.points, reachedAt: now });
+  }
   return true;
 }
 
-/** The streak after an answer today (in the user's zone); null when today already counted. */
-export function nextStreak(row: StreakState | undefined, userId: number, now: Date, timeZone: string): StreakState | null {
+/** Counts today (in the user's zone) towards the streak; returns the current streak. */
+export function touchStreak(store: QuizStore, userId: number, now: Date, timeZone: string): number {
   const today = localDay(now, timeZone);
-  if (row && row.lastDay === today) return null;
+  const row = store.stmt.streak.get(userId);
+  if (row && row.lastDay === today) return row.current;
   const current = row && row.lastDay === previousDay(today) ? row.current + 1 : 1;
-  return { userId, current, best: Math.max(current, row?.best ?? 0), lastDay: today };
+  store.stmt.upsertStreak.run({ userId, current, best: Math.max(current, row?.best ?? 0), lastDay: today });
+  return current;
 }
 
 /** The streak as it stands today: a streak whose last day is before yesterday has lapsed. */
 export function currentStreak(store: QuizStore, userId: number, now: Date, timeZone: string): { current: number; best: number } {
-  const row = store.streak(userId);
+  const row = store.stmt.streak.get(userId);
   if (!row) return { current: 0, best: 0 };
   const today = localDay(now, timeZone);
   const alive = row.lastDay === today || row.lastDay === previousDay(today);

@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
-import type { CardState, StreakState } from '../../db/answer-log.js';
 import { BoardIndex, type Standing } from './board-index.js';
-import { PendingAnswers } from './pending-answers.js';
 import type { Actor, Place } from '../interaction.js';
 import { perServices, type Services } from '../services.js';
 
@@ -20,7 +18,20 @@ export interface UserRow {
   timezone: string | null;
 }
 
-export type CardRow = CardState;
+export interface CardRow {
+  userId: number;
+  questionId: string;
+  due: number;
+  stability: number;
+  difficulty: number;
+  elapsedDays: number;
+  scheduledDays: number;
+  learningSteps: number;
+  reps: number;
+  lapses: number;
+  state: number;
+  lastReview: number | null;
+}
 
 export interface SessionRow {
   id: string;
@@ -66,28 +77,23 @@ export class QuizStore {
 
   constructor(readonly services: Services) {
     const db = (this.sqlite = services.db.$client);
-    this.pending = new PendingAnswers(db, services.logger);
-    this.boards = new BoardIndex((scope, period) => this.loadBoard(scope, period));
+    this.boards = new BoardIndex((scope, period) =>
+      this.q<[string, string], Standing>('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?').iterate(scope, period),
+    );
     // A rolled-back write may have moved a board or a session in memory: read them again.
-    const forget = () => {
+    this.writes = new GroupCommit(db, () => {
       this.boards.clear();
       this.sessions.clear();
-    };
-    this.writes = new GroupCommit(db, { onRollback: forget });
-    // Answers write only the answer log, so their groups lock only its file.
-    this.answers = new GroupCommit(db, {
-      begin: 'DEFERRED',
-      afterCommit: () => this.pending.afterCommit(),
-      onRollback: () => {
-        this.pending.afterRollback();
-        forget();
-      },
     });
     // Writes to quiz_sessions stay private: they go through the methods that keep the cache.
     this.sessionWrites = {
       insert: db.prepare(
         `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, correct, points, missed, started_at, local_day)
          VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, 0, 0, '[]', @startedAt, @localDay)`,
+      ),
+      advance: db.prepare(
+        `UPDATE quiz_sessions SET position = @position, choice_order = @order, correct = correct + @correct,
+           points = points + @points, missed = @missed, finished_at = @finishedAt WHERE id = @id AND position = @from`,
       ),
       close: db.prepare<[number, string]>('UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL'),
     };
@@ -102,6 +108,14 @@ export class QuizStore {
       ),
       setTimezone: db.prepare<[string, number]>('UPDATE users SET timezone = ? WHERE id = ?'),
       card: db.prepare<[number, string], CardRow>(`SELECT ${cardColumns} FROM cards WHERE user_id = ? AND question_id = ?`),
+      upsertCard: db.prepare(
+        `INSERT INTO cards (user_id, question_id, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses, state, last_review)
+         VALUES (@userId, @questionId, @due, @stability, @difficulty, @elapsedDays, @scheduledDays, @learningSteps, @reps, @lapses, @state, @lastReview)
+         ON CONFLICT (user_id, question_id) DO UPDATE SET due = excluded.due, stability = excluded.stability,
+           difficulty = excluded.difficulty, elapsed_days = excluded.elapsed_days, scheduled_days = excluded.scheduled_days,
+           learning_steps = excluded.learning_steps, reps = excluded.reps, lapses = excluded.lapses, state = excluded.state,
+           last_review = excluded.last_review`,
+      ),
       dueCards: db.prepare<[number, number, number], { questionId: string }>(
         `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
          WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL ORDER BY c.due LIMIT ?`,
@@ -137,12 +151,30 @@ export class QuizStore {
       question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null }>(
         'SELECT body, retired_at retiredAt, lesson_id lessonId FROM questions WHERE id = ?',
       ),
+      insertReview: db.prepare(
+        `INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day)
+         VALUES (@userId, @questionId, @rating, @correct, @wasDue, @wasNew, @answeredAt, @localDay)`,
+      ),
       session: db.prepare<[string], RawSession>(`SELECT ${sessionColumns} FROM quiz_sessions WHERE id = ?`),
       openSession: db.prepare<[number], RawSession>(
         `SELECT ${sessionColumns} FROM quiz_sessions WHERE user_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1`,
       ),
-      streak: db.prepare<[number], StreakState>('SELECT user_id userId, current, best, last_day lastDay FROM streaks WHERE user_id = ?'),
-      awardUsed: db.prepare<[string], number>('SELECT 1 FROM awards WHERE award_key = ?').pluck(),
+      insertAnswer: db.prepare(
+        `INSERT INTO session_answers (session_id, position, question_id, answer, correct, points, interaction_id, answered_at)
+         VALUES (@sessionId, @position, @questionId, @answer, @correct, @points, @interactionId, @answeredAt)
+         ON CONFLICT DO NOTHING`,
+      ),
+      insertAward: db.prepare(
+        `INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at)
+         VALUES (@key, @userId, @serverKey, @channelId, @points, @reason, @now) ON CONFLICT (award_key) DO NOTHING`,
+      ),
+      streak: db.prepare<[number], { current: number; best: number; lastDay: string }>(
+        'SELECT current, best, last_day lastDay FROM streaks WHERE user_id = ?',
+      ),
+      upsertStreak: db.prepare(
+        `INSERT INTO streaks (user_id, current, best, last_day) VALUES (@userId, @current, @best, @lastDay)
+         ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, best = excluded.best, last_day = excluded.last_day`,
+      ),
       currentSeason: db.prepare<[string], { number: number }>(
         'SELECT number FROM seasons WHERE server_key = ? AND ended_at IS NULL ORDER BY number DESC LIMIT 1',
       ),
@@ -154,12 +186,8 @@ export class QuizStore {
   }
 
   private cache = new Map<string, Database.Statement>();
-  /** Race clicks commit in groups (see GroupCommit). */
+  /** Answers and race clicks commit in groups (see GroupCommit). */
   readonly writes: GroupCommit;
-  /** Graded answers are appended to the answer log in groups. */
-  readonly answers: GroupCommit;
-  /** Answers in the log whose effects may not be in the tables yet. */
-  readonly pending: PendingAnswers;
   /** The standings of recently read leaderboards, in order (see BoardIndex). */
   readonly boards: BoardIndex;
 
@@ -212,7 +240,7 @@ export class QuizStore {
   }
 
   session(id: string): SessionRow | undefined {
-    const cached = this.sessions.get(id) ?? this.pending.session(id);
+    const cached = this.sessions.get(id);
     if (cached) return cached;
     const raw = this.stmt.session.get(id);
     if (!raw) return undefined;
@@ -228,49 +256,34 @@ export class QuizStore {
 
   closeSession(id: string, now: number): void {
     this.sessionWrites.close.run(now, id);
-    // Kept closed in memory: answers still in the log must not make it look open again.
-    const known = this.sessions.get(id) ?? this.pending.session(id);
-    if (known) this.remember({ ...known, finishedAt: known.finishedAt ?? now });
+    this.sessions.delete(id);
   }
 
-  /** The session after an answer moved it; the answer log carries the write. */
-  advanced(session: SessionRow): void {
-    this.remember(session);
-  }
-
-  /** A user's card, counting answers not yet applied. */
-  card(userId: number, questionId: string): CardRow | undefined {
-    return this.pending.card(userId, questionId) ?? this.stmt.card.get(userId, questionId);
-  }
-
-  /** A user's streak row, counting answers not yet applied. */
-  streak(userId: number): StreakState | undefined {
-    return this.pending.streak(userId) ?? this.stmt.streak.get(userId);
-  }
-
-  /** Whether an award key was used, counting answers not yet applied. */
-  awarded(key: string): boolean {
-    return this.pending.awarded(key) || this.stmt.awardUsed.get(key) !== undefined;
-  }
-
-  /**
-   * A board's standings from the scores table, plus the awards still in the log. The applied
-   * mark is read in the same snapshot as the totals, so an award is counted exactly once.
-   */
-  private loadBoard(scope: string, period: string): Standing[] {
-    const read = () => ({
-      applied: this.pending.applier.applied(),
-      rows: this.q<[string, string], Standing>('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?').all(scope, period),
+  /** Moves a session past its current question (the caller checked it is still there). */
+  advanceSession(session: SessionRow, next: { order: number[]; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
+    const position = session.position + 1;
+    const moved = this.sessionWrites.advance.run({
+      id: session.id,
+      from: session.position,
+      position,
+      order: JSON.stringify(next.order),
+      correct: next.correct ? 1 : 0,
+      points: next.points,
+      missed: JSON.stringify(next.missed),
+      finishedAt: next.finishedAt,
     });
-    const { applied, rows } = this.sqlite.inTransaction ? read() : this.sqlite.transaction(read).deferred();
-    const unapplied = this.pending.awardsOn(scope, period, applied);
-    if (unapplied.length === 0) return rows;
-    const byUser = new Map(rows.map((r) => [r.userId, r]));
-    for (const a of unapplied) {
-      const s = byUser.get(a.userId);
-      byUser.set(a.userId, { userId: a.userId, points: (s?.points ?? 0) + a.points, reachedAt: Math.max(s?.reachedAt ?? 0, a.createdAt) });
-    }
-    return [...byUser.values()];
+    // The cache said the session was here and the table disagrees: fail the write, so the group
+    // rolls back, the cache is cleared, and the answer runs again on what the table holds.
+    if (moved.changes === 0) throw new Error(`quiz session ${session.id} is not at position ${session.position}`);
+    this.remember({
+      ...session,
+      position,
+      order: next.order,
+      correct: session.correct + (next.correct ? 1 : 0),
+      points: session.points + next.points,
+      missed: next.missed,
+      finishedAt: next.finishedAt,
+    });
   }
 
   openSession(userId: number): SessionRow | undefined {
