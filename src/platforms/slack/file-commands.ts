@@ -6,8 +6,9 @@ import { errorReply } from '../../core/dispatcher.js';
 import type { CommandInteraction, Reply } from '../../core/interaction.js';
 import { md } from '../../core/markup.js';
 import { FILE_BLOCK, FILE_ELEMENT, FILE_MODAL, fileModal, parseFileModalMetadata } from './blocks.js';
-import { deliverReply, responseUrlPoster } from './deliver.js';
+import { deliverReply } from './deliver.js';
 import { handleOnce } from './after-ack.js';
+import { onModalSubmit } from './modal-submit.js';
 import { FileDownloadError, type SlackFile } from './files.js';
 import type { SlackBridge } from './listeners.js';
 import { requestLog } from './request-log.js';
@@ -71,26 +72,10 @@ async function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, '
 export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void {
   const { web, users } = bridge;
 
-  bolt.view(FILE_MODAL, async ({ ack, body, view }) => {
-    await ack();
-    const meta = parseFileModalMetadata(view.private_metadata);
-    const id = `view:${view.id}`;
-    const log = requestLog(bridge.logger, id);
-    if (!meta) return;
-    await handleOnce(bridge, { key: id, kind: 'file form', log }, async () => {
-      await bridge.ackFirst.turn();
-      const file = (view.state.values[FILE_BLOCK]?.[FILE_ELEMENT]?.files ?? [])[0] as SlackFile | undefined;
-      const base = {
-        kind: 'command' as const,
-        id,
-        actor: await users.actor(body.user.id, body.user.name),
-        place: { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId },
-        command: meta.command,
-      };
-      const reply = file ? await runWithFile(bridge, base, meta.options, meta.fileOption, file) : errorReply('Choose a file to upload.');
-      const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
-      await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
-    });
+  onModalSubmit(bolt, bridge, { callbackId: FILE_MODAL, kind: 'file form', parse: parseFileModalMetadata }, async ({ id, meta, actor, place, values }) => {
+    const file = (values[FILE_BLOCK]?.[FILE_ELEMENT]?.files ?? [])[0] as SlackFile | undefined;
+    if (!file) return errorReply('Choose a file to upload.');
+    return runWithFile(bridge, { kind: 'command', id, actor, place, command: meta.command }, meta.options, meta.fileOption, file);
   });
 
   // A file shared with the bot in a direct message (message.im events).

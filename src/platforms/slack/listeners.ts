@@ -8,6 +8,7 @@ import type { AckFirst } from './ack-first.js';
 import { INPUT_BLOCK, INPUT_ELEMENT, INPUT_MODAL, inputModal, inputOfValue, parseModalMetadata } from './blocks.js';
 import { parseSlackCommand } from './command-text.js';
 import { handleOnce } from './after-ack.js';
+import { onModalSubmit } from './modal-submit.js';
 import { deliverImage, deliverReply, responseBody, responseUrlPoster, type Destination } from './deliver.js';
 import { errorInfo } from './errors.js';
 import { missingFile, openFileForm, registerFileListeners } from './file-commands.js';
@@ -149,25 +150,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
 
   registerFileListeners(bolt, bridge);
 
-  bolt.view(INPUT_MODAL, async ({ ack, body, view }) => {
-    await ack();
-    const meta = parseModalMetadata(view.private_metadata);
-    const id = `view:${view.id}`;
-    const log = requestLog(bridge.logger, id);
-    if (!meta) return;
-    await handleOnce(bridge, { key: id, kind: 'form submission', log }, async () => {
-      await bridge.ackFirst.turn();
-      const interaction: ActionInteraction = {
-        kind: 'action',
-        id,
-        actor: await users.actor(body.user.id, body.user.name),
-        place: { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId },
-        actionId: meta.actionId,
-        text: view.state.values[INPUT_BLOCK]?.[INPUT_ELEMENT]?.value ?? '',
-      };
-      const reply = await dispatcher.handle(interaction);
-      const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
-      await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
-    });
-  });
+  onModalSubmit(bolt, bridge, { callbackId: INPUT_MODAL, kind: 'form submission', parse: parseModalMetadata }, ({ id, meta, actor, place, values }) =>
+    dispatcher.handle({ kind: 'action', id, actor, place, actionId: meta.actionId, text: values[INPUT_BLOCK]?.[INPUT_ELEMENT]?.value ?? '' }),
+  );
 }

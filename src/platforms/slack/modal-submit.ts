@@ -1,0 +1,50 @@
+import type { App as BoltApp, ViewOutput } from '@slack/bolt';
+import type { Actor, Place, Reply } from '../../core/interaction.js';
+import { handleOnce } from './after-ack.js';
+import { deliverReply, responseUrlPoster } from './deliver.js';
+import type { SlackBridge } from './listeners.js';
+import { requestLog } from './request-log.js';
+
+/** What every modal of the bot carries in its private_metadata: where it was opened from. */
+export interface ModalOrigin {
+  channelId: string;
+  /** The response_url of the message whose button opened the modal. */
+  responseUrl?: string;
+}
+
+export interface SubmittedModal<M extends ModalOrigin> {
+  /** The interaction id of the submission (`view:<view id>`), the same on Slack's retries. */
+  id: string;
+  meta: M;
+  actor: Actor;
+  place: Place;
+  values: ViewOutput['state']['values'];
+}
+
+/**
+ * Listens for one modal's submissions: acknowledged at once, run once (see handleOnce), and the
+ * reply delivered where the modal was opened from (through its response_url when it has one).
+ * A submission whose metadata is unreadable is acknowledged and dropped.
+ */
+export function onModalSubmit<M extends ModalOrigin>(
+  bolt: BoltApp,
+  bridge: SlackBridge,
+  modal: { callbackId: string; kind: string; parse: (privateMetadata: string) => M | undefined },
+  run: (submitted: SubmittedModal<M>) => Promise<Reply>,
+): void {
+  bolt.view(modal.callbackId, async ({ ack, body, view }) => {
+    await ack();
+    const meta = modal.parse(view.private_metadata);
+    const id = `view:${view.id}`;
+    const log = requestLog(bridge.logger, id);
+    if (!meta) return;
+    await handleOnce(bridge, { key: id, kind: modal.kind, log }, async () => {
+      await bridge.ackFirst.turn();
+      const actor = await bridge.users.actor(body.user.id, body.user.name);
+      const place = { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId };
+      const reply = await run({ id, meta, actor, place, values: view.state.values });
+      const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
+      await deliverReply(bridge.web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
+    });
+  });
+}
