@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { Button, Component, Field, Reply } from '../../core/interaction.js';
 import { parseMarkup, plainText } from '../../core/markup.js';
+import type { ModalOrigin } from './modal-submit.js';
 
 /**
  * Reply → Block Kit. The one renderer of core markup for Slack: text spans are escaped for
@@ -184,11 +185,8 @@ export function renderMessage(reply: Reply): SlackMessage {
 }
 
 /** What a modal needs to answer its submission: the action it stands for and where it came from. */
-export interface ModalMetadata {
+export interface ModalMetadata extends ModalOrigin {
   actionId: string;
-  channelId: string;
-  /** The response_url of the message whose button opened the modal. */
-  responseUrl?: string;
 }
 
 export const INPUT_MODAL = 'quizbot-input';
@@ -241,14 +239,12 @@ export function parseModalMetadata(raw: string): ModalMetadata | undefined {
 }
 
 /** What the file form needs to run its command when submitted. */
-export interface FileModalMetadata {
+export interface FileModalMetadata extends ModalOrigin {
   command: string;
   /** The options typed with the command, besides the file. */
   options: Record<string, unknown>;
   /** The option that takes the file. */
   fileOption: string;
-  channelId: string;
-  responseUrl?: string;
 }
 
 export const FILE_MODAL = 'quizbot-file';
