@@ -9,6 +9,9 @@ import * as schema from './schema.js';
 /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 1000;
 
+/** How much of the database file is read through a memory map (address space, not memory). */
+const MMAP_BYTES = 1 << 30;
+
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export class DatabaseOpenError extends Error {
@@ -59,6 +62,10 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
     sqlite.pragma('temp_store = MEMORY');
     // After a burst the log file is cut back to 64 MB once it starts over, not kept at its peak.
     sqlite.pragma('journal_size_limit = 67108864');
+    // Pages are read through a memory map, not one read call each: an answer's index lookups
+    // land on pages spread over the whole file, and each read call costs about as much as the
+    // lookup itself (measured: about 15% of an answer's time at 1,000,000 cards).
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
     // A lock wait blocks the whole process, so it must end well inside the platforms' 3-second
     // acknowledgement deadline: a user then gets a clear error instead of silence.
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
