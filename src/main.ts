@@ -180,6 +180,7 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
     if (!(await app.dispatcher.inflight.settled(DRAIN_MS))) {
       logger.warn({ inflight: app.dispatcher.inflight.size }, 'interactions still running at shutdown; closing anyway');
     }
+    if (!(await within(app.services.outbox.settled(), DRAIN_MS))) logger.warn('posts still being sent at shutdown; closing anyway');
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

@@ -194,10 +194,12 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
   it('posts the core’s own messages in their channel, edits by update key, and reports refusals', async () => {
     const { fake, app, logs } = await start();
     const general = fake.channel();
-    const send = (channelId: string, text: string, updateKey?: string) =>
-      app.services.outbox.send({ platform: 'discord', place: { serverId: fake.guildId, channelId }, reply: { title: 'Daily quiz', text, visibility: 'public', image: { filename: 'x.png', png: PNG, alt: 'x' } }, updateKey });
+    const send = (channelId: string, text: string, updateKey?: string, updateOnly?: boolean) =>
+      app.services.outbox.send({ platform: 'discord', place: { serverId: fake.guildId, channelId }, reply: { title: 'Daily quiz', text, visibility: 'public', image: { filename: 'x.png', png: PNG, alt: 'x' } }, updateKey, updateOnly });
     expect(await send(general.id, 'Round 1', 'race:1')).toBe(true);
-    expect(await send(general.id, 'Round 1 — closed', 'race:1')).toBe(true);
+    expect(await send(general.id, 'Round 1 — closed', 'race:1', true)).toBe(true);
+    // An edit of a message this process never posted (say, before a restart) is not posted anew.
+    expect(await send(general.id, 'Round 0 — closed', 'race:0', true)).toBe(true);
     expect(await send(general.id, 'Round 2')).toBe(true);
     const posts = fake.channelPosts(general);
     expect(posts.map((p) => [p.embeds[0]!.description, p.edited_timestamp !== null, p.attachments.length])).toEqual([
@@ -241,19 +243,28 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     expect(quiz.message!.embeds[0]!.title).toMatch(/^Today's quiz — question 1 of \d+$/);
   });
 
-  it('reveals race rounds in the channel when the round closes', async () => {
+  it('posts race rounds in the channel, and closes each one in place when its time is up', async () => {
     const { fake, app, clock } = await start();
     const [ann, ben] = [fake.user('ann'), fake.user('ben')];
-    const race = (await fake.outcome(fake.slash(ann, 'quiz', { rounds: 2 }, { subcommand: 'race' }))).message!;
-    await fake.outcome(fake.press(ben, race, buttonsOf(race)[0]!.custom_id));
+    const started = (await fake.outcome(fake.slash(ann, 'quiz', { rounds: 2 }, { subcommand: 'race' }))).message!;
+    expect(isEphemeral(started)).toBe(true);
+    expect(textOf(started)).toContain('Your race is on: 2 rounds');
+    const [race] = fake.channelPosts(fake.channel());
+    expect(race!.embeds[0]!.title).toBe('🏁 Race — round 1 of 2');
+    await fake.outcome(fake.press(ben, race!, buttonsOf(race)[0]!.custom_id));
     clock.advance(31_000);
     app.runDue();
     const posts = await fake.waitFor(() => {
       const p = fake.channelPosts(fake.channel());
-      return p.length === 2 ? p : undefined;
+      return p.length === 3 ? p : undefined;
     }, 'the round reveal and the next round');
-    expect(posts[0]!.embeds[0]!.title).toBe('Round 1 of 2 — answer');
-    expect(posts[1]!.embeds[0]!.title).toBe('🏁 Race — round 2 of 2');
-    expect(buttonsOf(posts[1]).length).toBeGreaterThan(1);
+    // The first round's message was edited: same message, no buttons, the answer shown.
+    expect(posts[0]!.id).toBe(race!.id);
+    expect(posts[0]!.embeds[0]!.title).toBe('🏁 Race — round 1 of 2 — closed');
+    expect(textOf(posts[0])).toContain('Right answer:');
+    expect(buttonsOf(posts[0])).toEqual([]);
+    expect(posts[1]!.embeds[0]!.title).toBe('Round 1 of 2 — answer');
+    expect(posts[2]!.embeds[0]!.title).toBe('🏁 Race — round 2 of 2');
+    expect(buttonsOf(posts[2]).length).toBeGreaterThan(1);
   });
 });

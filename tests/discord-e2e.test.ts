@@ -285,9 +285,11 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
   });
 
   it('runs a two-user race in public: first right answer wins', async () => {
-    const race = await run(fake.slash(alice, 'quiz', { rounds: 1 }, { subcommand: 'race' }));
+    const started = await run(fake.slash(alice, 'quiz', { rounds: 1 }, { subcommand: 'race' }));
+    expect(isEphemeral(started)).toBe(true);
+    // The round itself is the bot's own post in the channel, public.
+    const race = fake.channelPosts(fake.channel()).find((m) => m.embeds[0]?.title === '🏁 Race — round 1 of 1')!;
     expect(isEphemeral(race)).toBe(false);
-    expect(race.embeds[0]!.title).toBe('🏁 Race — round 1 of 1');
     const prompt = unescape(race.embeds[0]!.description!).split('\n')[0]!;
     const db = new Database(dbPath, { readonly: true });
     const row = db.prepare(`SELECT body FROM questions WHERE json_extract(body, '$.prompt') = ?`).get(prompt) as { body: string } | undefined;

@@ -205,8 +205,13 @@ describe('races', () => {
     const { app, clock, posts, sql } = setup({ RACE_ROUND_SECONDS: '20' });
     const alice = as(app, actor('alice'), 'study');
     const bob = as(app, actor('bob'), 'study');
-    const round1 = await alice.command('quiz race', { rounds: 2 });
+    const started = await alice.command('quiz race', { rounds: 2 });
+    expect(started).toMatchObject({ visibility: 'ephemeral', text: expect.stringContaining('Your race is on: 2 rounds of 20 s') });
+    // The round is posted in the channel, under a key that lets closing the round edit it.
+    expect(posts).toHaveLength(1);
+    const round1 = posts[0]!.reply;
     expect(round1.visibility).toBe('public');
+    expect(posts[0]!.updateKey).toMatch(/^race:[\w-]+:0$/);
     expect(plainText((await bob.command('quiz race')).text)).toMatch(/already running/);
     const q = questionShown(round1.text);
     const right = buttons(round1).find((b) => rightLabels(q).includes(b.label))!;
@@ -214,12 +219,16 @@ describe('races', () => {
     expect((await alice.action(right.actionId)).text).toBe('✅ Right! +5 points.');
     expect((await bob.action(buttons(round1)[0]!.actionId)).text).toBe('You already answered this round; your first click counts.');
     app.runDue();
-    expect(posts).toHaveLength(0);
+    expect(posts).toHaveLength(1);
     clock.advance(21_000);
     app.runDue();
     await new Promise((r) => setTimeout(r, 20));
-    expect(posts.map((p) => p.reply.title)).toEqual(['Round 1 of 2 — answer', '🏁 Race — round 2 of 2']);
-    expect(plainText(posts[0]!.reply.text)).toContain('🥇 bob (+15) · also right: alice (+5 each)');
+    expect(posts.map((p) => p.reply.title)).toEqual(['🏁 Race — round 1 of 2', '🏁 Race — round 1 of 2 — closed', 'Round 1 of 2 — answer', '🏁 Race — round 2 of 2']);
+    // The closed round's message loses its buttons and shows the answer, edited in place only.
+    expect(posts[1]).toMatchObject({ updateKey: posts[0]!.updateKey, updateOnly: true, reply: { components: [] } });
+    expect(plainText(posts[1]!.reply.text)).toContain(`Right answer: ${rightLabels(q).join(', ')}`);
+    expect(posts[3]!.updateKey).toMatch(/:1$/);
+    expect(plainText(posts[2]!.reply.text)).toContain('🥇 bob (+15) · also right: alice (+5 each)');
     expect(plainText((await alice.action(right.actionId)).text)).toBe('This round is closed.');
     clock.advance(21_000);
     app.runDue();
@@ -231,6 +240,22 @@ describe('races', () => {
       { who: 'bob', p: 15 },
     ]);
     db.close();
+  });
+
+  it('refuses a race it cannot post in the channel, and leaves the channel free for the next one', async () => {
+    const { app, posts } = setup();
+    const alice = as(app, actor('alice'), 'study');
+    let refuse = true;
+    app.services.outbox.register('terminal', async (p) => {
+      if (refuse) throw new Error('missing access');
+      posts.push(p);
+    });
+    expect(plainText((await alice.command('quiz race', { rounds: 1 })).text)).toBe(
+      'The race could not be posted in this channel. Invite the bot here, or start the race in a channel where it can post.',
+    );
+    refuse = false;
+    expect((await alice.command('quiz race', { rounds: 1 })).visibility).toBe('ephemeral');
+    expect(posts.map((p) => p.reply.title)).toEqual(['🏁 Race — round 1 of 1']);
   });
 });
 

@@ -152,22 +152,31 @@ describe('Slack adapter (in-process)', () => {
     expect(textOf(blocks)).toContain('You got *4 of 4* right');
   });
 
-  it('posts race rounds through the outbox: the reveal and the final standings in the channel', async () => {
+  it('posts race rounds through the outbox: the round, closed in place, then the final standings', async () => {
     const start = await driver.command('race 1', 'UMIA', 'C0RACE');
-    const right = buttonsIn(start.message.blocks).find((b) => b.text === 'Picks experts for each token' || b.text === 'False')!;
-    await driver.pressAndWait({ userId: 'UNOA', actionId: right.action_id, value: right.value!, channelId: 'C0RACE', messageTs: '1700000000.000200' });
+    expect(textOf(start.message.blocks)).toContain('Your race is on: 1 round');
+    const round = await slack.waitFor('chat.postMessage', (c) => c.params.channel === 'C0RACE');
+    const message = [...slack.messages.values()].find((m) => m.channel === 'C0RACE')!;
+    const right = buttonsIn(round.params.blocks).find((b) => b.text === 'Picks experts for each token' || b.text === 'False')!;
+    await driver.pressAndWait({ userId: 'UNOA', actionId: right.action_id, value: right.value!, channelId: 'C0RACE', messageTs: message.ts });
     clock.advance(60_000);
     app.runDue();
-    const post = await slack.waitFor('chat.postMessage', (c) => c.params.channel === 'C0RACE');
+    const closed = await slack.waitFor('chat.update', (c) => c.params.channel === 'C0RACE');
+    expect(closed.params.ts).toBe(message.ts);
+    expect(closed.params.blocks[0].text.text).toBe('🏁 Race — round 1 of 1 — closed');
+    expect(buttonsIn(closed.params.blocks)).toEqual([]);
+    const post = await slack.waitFor('chat.postMessage', (c) => c.params.channel === 'C0RACE' && c.params.blocks[0].text.text !== round.params.blocks[0].text.text);
     expect(post.params.blocks[0].text.text).toBe('🏆 Race over — final standings');
     expect(textOf(post.params.blocks)).toMatch(/🥇 unoa \(\+15\)/);
   });
 
-  it('updates a post with an updateKey in place, uploads its image, and only warns for an unknown channel', async () => {
+  it('updates a post with an updateKey in place, uploads its image, and reports an unknown channel as not sent', async () => {
     const place = { serverId: slack.teamId, channelId: 'C0BOARD' };
     const outbox = app.services.outbox;
     expect(await outbox.send({ platform: 'slack', place, reply: { text: 'Standings: **1**', visibility: 'public' }, updateKey: 'board' })).toBe(true);
     expect(await outbox.send({ platform: 'slack', place, reply: { text: 'Standings: **2**', visibility: 'public', image: { filename: 'board.png', png: PNG, alt: 'Standings' } }, updateKey: 'board' })).toBe(true);
+    // An edit of a message this process never posted (say, before a restart) is not posted anew.
+    expect(await outbox.send({ platform: 'slack', place, reply: { text: 'Round 1 closed', visibility: 'public' }, updateKey: 'race:x:0', updateOnly: true })).toBe(true);
     const [posted] = slack.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0BOARD');
     const updated = slack.callsTo('chat.update').filter((c) => c.params.channel === 'C0BOARD');
     expect(updated).toHaveLength(1);
@@ -183,7 +192,8 @@ describe('Slack adapter (in-process)', () => {
     expect(complete.params.files[0].title).toBe('Standings');
 
     slack.missingChannels.add('C0GONE');
-    expect(await outbox.send({ platform: 'slack', place: { ...place, channelId: 'C0GONE' }, reply: { text: 'hi', visibility: 'public' } })).toBe(true);
+    // Not delivered: the sender says so (a race is then not started), with a warning that says why.
+    expect(await outbox.send({ platform: 'slack', place: { ...place, channelId: 'C0GONE' }, reply: { text: 'hi', visibility: 'public' } })).toBe(false);
     expect(logs.some((l) => l.includes('"level":40') && l.includes('cannot post in this channel') && l.includes('C0GONE'))).toBe(true);
   });
 

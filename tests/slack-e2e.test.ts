@@ -277,14 +277,18 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
 
   it('runs a public race in a channel with two users and shows the leaderboard in the channel', async () => {
     const start = await driver.command('race 1', 'UALICE', 'C0RACE');
-    expect(start.message.response_type).toBe('in_channel');
-    expect(start.message.blocks[0].text.text).toBe('🏁 Race — round 1 of 1');
-    const buttons = buttonsIn(start.message.blocks);
+    expect(start.message.response_type).toBe('ephemeral');
+    expect(textOf(start.message.blocks)).toContain('Your race is on: 1 round');
+    // The round is the bot's own message in the channel, which closing the round edits.
+    const posted = await slack.waitFor('chat.postMessage', (c) => c.params.channel === 'C0RACE');
+    expect(posted.params.blocks[0].text.text).toBe('🏁 Race — round 1 of 1');
+    const raceTs = [...slack.messages.values()].find((m) => m.channel === 'C0RACE')!.ts;
+    const buttons = buttonsIn(posted.params.blocks);
     const [, raceId] = buttons[0]!.action_id.split(':');
     const q = raceQuestion(raceId!, 0);
     const right = buttons.find((b) => correctAnswers(q).includes(b.text))!;
     const wrong = buttons.find((b) => !correctAnswers(q).includes(b.text))!;
-    const press = (userId: string, b: typeof right) => driver.pressAndWait({ userId, actionId: b.action_id, value: b.value!, channelId: 'C0RACE', messageTs: '1700000100.000100' });
+    const press = (userId: string, b: typeof right) => driver.pressAndWait({ userId, actionId: b.action_id, value: b.value!, channelId: 'C0RACE', messageTs: raceTs });
 
     expect(await press('UEVE', right)).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('Right, and first! +15 points.') });
     expect((await press('UBOB', right)).text).toContain('Right! +');

@@ -41,6 +41,18 @@ describe('terminal chat (child process, piped input)', () => {
     expect(out).toContain('Type /help to see them');
   });
 
+  it('runs a race: the round is posted, a number presses its button, and /clock closes it', async () => {
+    const { env } = setup();
+    const r = await runCli(['chat'], { input: '/quiz race 1\n1\n/clock +30s\n', env: { ...env, QUIZBOT_CLOCK: '2026-11-20T09:00:00Z' } });
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/🏁 Race — round 1 of 1\n[^]*\[1\] [^]*🏁 Your race is on: 1 round of 20 s, posted in the channel\./);
+    expect(out).toMatch(/✅ Right, and first! \+15 points\.|Answer locked in\./);
+    expect(out).toMatch(/It is now 2026-11-20T09:00:30\.000Z\.\n🏆 Race over — final standings\n[^]*Right answer: /);
+    // A terminal cannot edit what it printed: the closed round is not printed again.
+    expect(out).not.toContain('— closed');
+  });
+
   it('explains bad options with the usage', async () => {
     const { env } = setup();
     const r = await runCli(['chat'], { input: '/lesson demo section:0\n/lesson\n/help lesson\n', env });

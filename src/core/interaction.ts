@@ -111,4 +111,10 @@ export interface Post {
   reply: Reply;
   /** Key of a message to update in place instead of posting anew (races, standings). */
   updateKey?: string;
+  /**
+   * Only update the message posted under updateKey; never post it anew. For edits that make sense
+   * only on the message itself (a closed race round losing its buttons): after a restart the
+   * platform no longer knows which message that was, and a fresh copy would only repeat it.
+   */
+  updateOnly?: boolean;
 }

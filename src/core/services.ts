@@ -57,7 +57,34 @@ export class Outbox {
   has(platform: Platform): boolean {
     return this.senders.has(platform);
   }
-  async send(post: Post): Promise<boolean> {
+  /** Sends one post; false when it was not delivered (logged here). */
+  send(post: Post): Promise<boolean> {
+    return this.track(this.deliver(post));
+  }
+
+  /** Sends posts one after another, each whether or not the one before got through. */
+  sendInOrder(posts: Post[]): Promise<void> {
+    return this.track(
+      (async () => {
+        for (const post of posts) await this.deliver(post);
+      })(),
+    );
+  }
+
+  /** Resolves once every post under way has been delivered or has failed (before a shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  private pending = new Set<Promise<unknown>>();
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return work;
+  }
+
+  private async deliver(post: Post): Promise<boolean> {
     const sender = this.senders.get(post.platform);
     if (!sender) {
       this.logger.warn({ platform: post.platform, channel: post.place.channelId }, 'no connected platform for a post');

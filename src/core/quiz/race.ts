@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeAction } from '../actions.js';
 import { UserError } from '../errors.js';
-import type { Actor, Place, Reply } from '../interaction.js';
+import type { Actor, Place, Platform, Post, Reply } from '../interaction.js';
+import type { Question } from '../content/schema.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { choiceOrder, gradeAnswer, loadQuestion } from './questions.js';
@@ -37,7 +38,7 @@ function roundReply(services: Services, race: RaceRow): Reply {
   const q = loadQuestion(quizStore(services), race.questionIds[race.round]!);
   const seconds = services.config.RACE_ROUND_SECONDS;
   return {
-    title: `🏁 Race — round ${race.round + 1} of ${race.questionIds.length}`,
+    title: roundTitle(race),
     text:
       questionText(q) +
       md`\n\n_First right answer wins ${POINTS.raceWinner} points, every other right answer ${POINTS.raceCorrect}. Your first click counts. The answer is revealed in ${seconds} s._`,
@@ -46,8 +47,29 @@ function roundReply(services: Services, race: RaceRow): Reply {
   };
 }
 
-/** /quiz race: a public question for the whole channel, round after round. */
-export function startRace(services: Services, actor: Actor, place: Place, rounds: number, lessonId: string | undefined, now: Date): Reply {
+const roundTitle = (race: RaceRow) => `🏁 Race — round ${race.round + 1} of ${race.questionIds.length}`;
+
+/** A round's question, posted in the channel under a key, so that closing the round can edit it. */
+function roundPost(services: Services, race: RaceRow): Post {
+  return { platform: race.platform as Platform, place: { serverId: race.serverId, channelId: race.channelId }, reply: roundReply(services, race), updateKey: `race:${race.id}:${race.round}` };
+}
+
+/** The round's message once the round is closed: the question stays, its buttons go, the answer shows. */
+function closedRoundPost(services: Services, race: RaceRow, q: Question): Post {
+  const reply: Reply = {
+    title: `${roundTitle(race)} — closed`,
+    text: questionText(q) + md`\n\n_Closed._ Right answer: ` + rightAnswerText(q),
+    components: [],
+    visibility: 'public',
+  };
+  return { ...roundPost(services, race), reply, updateOnly: true };
+}
+
+/**
+ * /quiz race: a public question for the whole channel, round after round. Each round is posted in
+ * the channel (the starter gets a short confirmation), so that closing it can take its buttons away.
+ */
+export async function startRace(services: Services, actor: Actor, place: Place, rounds: number, lessonId: string | undefined, now: Date): Promise<Reply> {
   const store = quizStore(services);
   if (lessonId && !services.lessons.get(lessonId)) throw new UserError(`There is no lesson "${lessonId}".`);
   const running = store
@@ -80,7 +102,14 @@ export function startRace(services: Services, actor: Actor, place: Place, rounds
        VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'running', ?, ?)`,
     )
     .run(race.id, race.platform, race.serverId, race.channelId, lessonId ?? null, JSON.stringify(ids), JSON.stringify(race.orders), race.roundEndsAt, user.id, now.getTime());
-  return roundReply(services, race);
+  // Without a platform to post through (the core on its own), the first round is the answer itself.
+  if (!services.outbox.has(actor.platform)) return roundReply(services, race);
+  if (!(await services.outbox.send(roundPost(services, race)))) {
+    store.q("UPDATE races SET status = 'finished' WHERE id = ?").run(race.id);
+    throw new UserError('The race could not be posted in this channel. Invite the bot here, or start the race in a channel where it can post.');
+  }
+  const count = `${ids.length} round${ids.length === 1 ? '' : 's'}`;
+  return { text: md`🏁 Your race is on: ${count} of ${services.config.RACE_ROUND_SECONDS} s, posted in the channel.`, visibility: 'ephemeral' };
 }
 
 /** A click on a race answer: each user's first click in a round counts, scored at once. */
@@ -151,13 +180,8 @@ function closeRound(services: Services, race: RaceRow, now: Date): void {
   const place = { serverId: race.serverId, channelId: race.channelId };
   const platform = race.platform as Actor['platform'];
   const title = finished ? '🏆 Race over — final standings' : `Round ${race.round + 1} of ${race.questionIds.length} — answer`;
-  void (async () => {
-    await services.outbox.send({ platform, place, reply: { title, text, visibility: 'public' } });
-    if (!finished) {
-      const next = { ...race, round: nextRound };
-      await services.outbox.send({ platform, place, reply: roundReply(services, next) });
-    }
-  })();
+  const reveal: Post = { platform, place, reply: { title, text, visibility: 'public' } };
+  void services.outbox.sendInOrder([closedRoundPost(services, race, q), reveal, ...(finished ? [] : [roundPost(services, { ...race, round: nextRound })])]);
 }
 
 /** Reveals every round whose time is up. Runs every second, and after the clock moves in tests. */

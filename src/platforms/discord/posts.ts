@@ -53,6 +53,7 @@ export function discordPostSender(rest: REST, logger: Logger): PostSender {
           if (!(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.UnknownMessage)) throw err;
         }
       }
+      if (post.updateOnly) return;
       const created = (await rest.post(Routes.channelMessages(channelId), restMessage(message))) as APIMessage;
       if (post.updateKey) posted.set(post.updateKey, { channelId, messageId: created.id });
     } catch (err) {

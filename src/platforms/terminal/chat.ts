@@ -68,7 +68,9 @@ export class TerminalChat {
     const { text, pressables } = renderReply(reply, this.options.interactive, this.saveImage(reply));
     this.write(text);
     this.write('');
-    this.pressables = pressables;
+    // As in a chat window, the last buttons shown stay pressable until others are shown: a reply
+    // without buttons (a race's confirmation after its round was posted) leaves them in place.
+    if (pressables.length) this.pressables = pressables;
     const inputs = pressables.filter((p) => p.kind === 'button' && p.component.input);
     this.pendingInput = undefined;
     // A single text question can be answered by typing, without pressing its button first.
@@ -78,6 +80,8 @@ export class TerminalChat {
   }
 
   private async showPost(post: Post): Promise<void> {
+    // An edit of a message already printed (a closed race round): printed text cannot change.
+    if (post.updateOnly) return;
     if (post.place.channelId !== this.channel) {
       this.write(`(posted in #${post.place.channelId})`);
     }
@@ -131,7 +135,11 @@ export class TerminalChat {
     const line = raw.trim();
     if (!line) return;
     if (/^\/(quit|exit)$/i.test(line)) return 'quit';
-    if (this.meta(line)) return;
+    if (this.meta(line)) {
+      // What /clock made due (a race round closing) is printed before the next line is read.
+      await this.app.services.outbox.settled();
+      return;
+    }
     if (/^\d+(\s*,\s*\d+)+$/.test(line) && this.pressables.length) {
       // Several options of one select menu: "1,3".
       const picked = line.split(',').map((n) => this.pressables[Number(n) - 1]);
@@ -206,6 +214,8 @@ export class TerminalChat {
       setPrompt();
     }
     rl.close();
+    // Posts under way (a race round closed by the last /clock) are printed before the chat ends.
+    await this.app.services.outbox.settled();
     this.app.services.outbox.unregister('terminal');
   }
 }

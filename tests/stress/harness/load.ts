@@ -148,10 +148,13 @@ export async function runLoad(platforms: Platforms, plan: LoadPlan, onInteractio
     const channel = plan.channels + (r >> 1);
     const starter = `r${r}s`;
     result.userNames[platform].push(starter);
-    const start = await interact(client, '/quiz race', () => client.command(starter, channel, 'quiz race', { rounds: 1 }, plan.waitMs));
+    const started = await interact(client, '/quiz race', () => client.command(starter, channel, 'quiz race', { rounds: 1 }, plan.waitMs));
+    if (!started || /already running/.test(started.text)) return;
+    // The round is the bot's own post in the channel.
+    const start = /race is on/.test(started.text) ? await client.channelPost(channel, 'ra:', plan.waitMs) : undefined;
     const choices = start?.buttons.filter((b) => b.id.startsWith('ra:')) ?? [];
     if (!start || choices.length === 0) {
-      if (start && !/already running/.test(start.text)) result.errors.push(`${platform} race ${r}: no race message: ${start.text.slice(0, 120)}`);
+      result.errors.push(`${platform} race ${r}: no race message: ${started.text.slice(0, 120)}`);
       return;
     }
     const clickers = Array.from({ length: plan.raceClickers }, (_, k) => `r${r}c${k}`);

@@ -51,6 +51,18 @@ export interface Client {
   /** A slash command: `quiz` with `start` → `/quiz start` (Discord) or `/quiz` (Slack). */
   command(user: string, channel: number, sub: string, options?: Record<string, string | number>, waitMs?: number): Promise<Seen>;
   press(user: string, channel: number, seen: Seen, button: Button, waitMs?: number): Promise<Seen>;
+  /** The bot's own latest post in a channel (a race round) with a button whose id starts with `prefix`. */
+  channelPost(channel: number, prefix: string, waitMs?: number): Promise<Seen | undefined>;
+}
+
+/** Polls `find` until it gives a value or `waitMs` passes. */
+async function poll<T>(find: () => T | undefined, waitMs: number): Promise<T | undefined> {
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined || performance.now() > until) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 export class Platforms {
@@ -174,6 +186,15 @@ class DiscordClient implements Client {
     const sent = this.deliver(() => this.p.discord.press(this.user(user), seen.message as FakeMessage, button.id));
     return this.settle(sent, waitMs);
   }
+
+  channelPost(channel: number, prefix: string, waitMs = 20_000): Promise<Seen | undefined> {
+    const find = () => this.p.discord.channelPosts(this.channel(channel)).findLast((m) => buttonsOf(m).some((b) => String(b.custom_id).startsWith(prefix)));
+    return poll(find, waitMs).then((m) => {
+      if (!m) return undefined;
+      const message = structuredClone(m);
+      return { ackMs: 0, status: 200, text: discordText(message), buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })), message, raw: JSON.stringify(message) };
+    });
+  }
 }
 
 // ---- Slack ----
@@ -249,6 +270,12 @@ class SlackClient implements Client {
     const post = await this.waitHook(hook, waitMs);
     // The answer replaces the message or comes as a new ephemeral one; either way its buttons are pressable.
     return this.seen(post.blocks, post.text, res.ms, res.status, seen.message as string | undefined);
+  }
+
+  async channelPost(channel: number, prefix: string, waitMs = 20_000): Promise<Seen | undefined> {
+    const find = () => [...this.p.slack.messages.values()].findLast((m) => m.channel === slackChannelId(channel) && buttonsIn(m.blocks).some((b) => b.action_id.startsWith(prefix)));
+    const m = await poll(find, waitMs);
+    return m && this.seen(m.blocks, m.text, 0, 200, m.ts);
   }
 
   private async waitHook(hook: string, waitMs: number): Promise<any> {
