@@ -33,6 +33,16 @@ describe('command line parser', () => {
     expect(parseCommandLine('/quiz race lesson:"a b" 3', catalogue)).toMatchObject({ ok: true, options: { lesson: 'a b', rounds: '3' } });
   });
 
+  it("takes an option's name followed by its value, as people type it", () => {
+    expect(parseCommandLine('/quiz race lesson moe-basics 3', catalogue)).toMatchObject({ ok: true, options: { lesson: 'moe-basics', rounds: '3' } });
+    expect(parseCommandLine('/quiz race rounds 4', catalogue)).toMatchObject({ ok: true, options: { rounds: '4' } });
+    // A value that is an option's name, with nothing after it, is still a value.
+    expect(parseCommandLine('/quiz race 2 lesson', catalogue)).toMatchObject({ ok: true, options: { rounds: '2', lesson: 'lesson' } });
+    // Free text stays free text: this asks about private companies.
+    expect(parseCommandLine('/ask private companies use MoE?', catalogue)).toMatchObject({ ok: true, options: { question: 'private companies use MoE?' } });
+    expect(parseCommandLine('/settings timezone Europe/Berlin')).toMatchObject({ ok: true, spec: { key: 'settings' }, options: { timezone: 'Europe/Berlin' } });
+  });
+
   it('gives a rest option the remaining text verbatim', () => {
     expect(parseCommandLine('/ask why does my MoE: answer "differ"?', catalogue)).toMatchObject({ ok: true, options: { question: 'why does my MoE: answer "differ"?' } });
     expect(parseCommandLine('/ask question:what is routing', catalogue)).toMatchObject({ ok: true, options: { question: 'what is routing' } });

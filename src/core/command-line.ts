@@ -4,7 +4,8 @@ import { CATALOGUE } from './commands.js';
 /**
  * Parses a typed command line against the catalogue, for the platforms where commands arrive as
  * text (Slack's `/quiz <sub> …`, the terminal chat). Options are positional in declared order or
- * named as `name:value`; quotes group words; a `rest` option takes the remaining text.
+ * named, as `name:value` or as the option's name followed by its value (`/settings timezone
+ * Europe/Berlin`); quotes group words; a `rest` option takes the remaining text.
  */
 
 export type ParsedLine =
@@ -86,6 +87,13 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
       continue;
     }
     while (next < positional.length && positional[next]!.name in options) next++;
+    // "timezone Europe/Berlin": an option's name, then its value. Not where free text is expected
+    // (`/ask private companies…` asks about private companies).
+    const byName = positional[next]?.rest ? undefined : positional.find((x) => !x.rest && x.name === token.text.toLowerCase() && !(x.name in options));
+    if (byName && t + 1 < tokens.length) {
+      options[byName.name] = tokens[++t]!.text;
+      continue;
+    }
     const o = positional[next];
     if (!o) {
       return { ok: false, error: `Too many values for /${spec.key}: "${token.text}" is not expected.` };
