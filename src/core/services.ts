@@ -54,9 +54,6 @@ export class Outbox {
   unregister(platform: Platform): void {
     this.senders.delete(platform);
   }
-  has(platform: Platform): boolean {
-    return this.senders.has(platform);
-  }
   /** Sends one post; false when it was not delivered (logged here). */
   send(post: Post): Promise<boolean> {
     return this.track(this.deliver(post));

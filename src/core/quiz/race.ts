@@ -102,8 +102,6 @@ export async function startRace(services: Services, actor: Actor, place: Place, 
        VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'running', ?, ?)`,
     )
     .run(race.id, race.platform, race.serverId, race.channelId, lessonId ?? null, JSON.stringify(ids), JSON.stringify(race.orders), race.roundEndsAt, user.id, now.getTime());
-  // Without a platform to post through (the core on its own), the first round is the answer itself.
-  if (!services.outbox.has(actor.platform)) return roundReply(services, race);
   if (!(await services.outbox.send(roundPost(services, race)))) {
     store.q("UPDATE races SET status = 'finished' WHERE id = ?").run(race.id);
     throw new UserError('The race could not be posted in this channel. Invite the bot here, or start the race in a channel where it can post.');
