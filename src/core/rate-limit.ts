@@ -1,3 +1,5 @@
+import { LruMap } from './util/lru-map.js';
+
 /**
  * Per-user token bucket for interactions: a user may click `burst` times in a row, then
  * `perSecond` times a second. One person hammering a button cannot queue up work (and database
@@ -12,14 +14,17 @@ interface Bucket {
 }
 
 export class InteractionRateLimit {
-  private buckets = new Map<string, Bucket>();
+  private readonly buckets: LruMap<string, Bucket>;
 
   constructor(
     private readonly burst: number,
     private readonly perSecond: number,
     private readonly now: () => number = () => performance.now(),
-    private readonly maxUsers = 50_000,
-  ) {}
+    maxUsers = 50_000,
+  ) {
+    // The least recently seen users are forgotten first (a forgotten user starts with a full burst).
+    this.buckets = new LruMap(maxUsers);
+  }
 
   /** Takes one token for the key; false when the bucket is empty. */
   take(key: string): boolean {
@@ -27,10 +32,7 @@ export class InteractionRateLimit {
     const previous = this.buckets.get(key);
     const tokens = previous ? Math.min(this.burst, previous.tokens + ((now - previous.at) / 1000) * this.perSecond) : this.burst;
     const allowed = tokens >= 1;
-    // Re-inserted so the map stays in least-recently-used order and the oldest key goes first.
-    this.buckets.delete(key);
     this.buckets.set(key, { tokens: allowed ? tokens - 1 : tokens, at: now });
-    if (this.buckets.size > this.maxUsers) this.buckets.delete(this.buckets.keys().next().value!);
     return allowed;
   }
 }

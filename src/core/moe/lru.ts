@@ -1,26 +1,27 @@
+import { LruMap } from '../util/lru-map.js';
+
 /** A small least-recently-used cache whose entries also expire after `ttlMs`. */
 export class LruCache<V> {
-  private entries = new Map<string, { value: V; expires: number }>();
+  private readonly entries: LruMap<string, { value: V; expires: number }>;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new LruMap(capacity);
+  }
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
+    if (entry.expires > this.now()) return entry.value;
     this.entries.delete(key);
-    if (entry.expires <= this.now()) return undefined;
-    this.entries.set(key, entry);
-    return entry.value;
+    return undefined;
   }
 
   set(key: string, value: V): void {
-    this.entries.delete(key);
     this.entries.set(key, { value, expires: this.now() + this.ttlMs });
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   get size(): number {

@@ -1,16 +1,20 @@
+import { LruMap } from '../util/lru-map.js';
+
 /**
  * Per-user sliding-window rate limit: at most `limit` calls in any `windowMs`. The GPU behind the
  * routing demos is shared, so one user cannot queue it up for everyone else.
  */
 export class RateLimiter {
-  private calls = new Map<string, number[]>();
+  private readonly calls: LruMap<string, number[]>;
 
   constructor(
     private readonly limit: number,
     private readonly windowMs = 60_000,
     private readonly now: () => number = Date.now,
-    private readonly maxUsers = 10_000,
-  ) {}
+    maxUsers = 10_000,
+  ) {
+    this.calls = new LruMap(maxUsers);
+  }
 
   /** Takes a slot for the user, or says how long until one frees up. */
   take(user: string): { ok: true } | { ok: false; retryInMs: number } {
@@ -21,9 +25,7 @@ export class RateLimiter {
       return { ok: false, retryInMs: this.windowMs - (now - recent[0]!) };
     }
     recent.push(now);
-    this.calls.delete(user);
     this.calls.set(user, recent);
-    if (this.calls.size > this.maxUsers) this.calls.delete(this.calls.keys().next().value!);
     return { ok: true };
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
 import { BoardIndex, type Standing } from './board-index.js';
+import { LruMap } from '../util/lru-map.js';
 import type { Actor, Place } from '../interaction.js';
 import { perServices, type Services } from '../services.js';
 
@@ -229,15 +230,8 @@ export class QuizStore {
    * methods below, so an answer finds its session without a read. The bot is the database's only
    * writer (it holds the lock); a rolled-back group clears the cache.
    */
-  private sessions = new Map<string, SessionRow>();
+  private sessions = new LruMap<string, SessionRow>(10_000);
   private readonly sessionWrites;
-  private static readonly SESSIONS_KEPT = 10_000;
-
-  private remember(session: SessionRow): void {
-    this.sessions.delete(session.id);
-    if (this.sessions.size >= QuizStore.SESSIONS_KEPT) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(session.id, session);
-  }
 
   session(id: string): SessionRow | undefined {
     const cached = this.sessions.get(id);
@@ -245,13 +239,13 @@ export class QuizStore {
     const raw = this.stmt.session.get(id);
     if (!raw) return undefined;
     const session = parseSession(raw);
-    this.remember(session);
+    this.sessions.set(session.id, session);
     return session;
   }
 
   insertSession(session: SessionRow): void {
     this.sessionWrites.insert.run({ ...session, questionIds: JSON.stringify(session.questionIds), order: JSON.stringify(session.order) });
-    this.remember(session);
+    this.sessions.set(session.id, session);
   }
 
   closeSession(id: string, now: number): void {
@@ -275,7 +269,7 @@ export class QuizStore {
     // The cache said the session was here and the table disagrees: fail the write, so the group
     // rolls back, the cache is cleared, and the answer runs again on what the table holds.
     if (moved.changes === 0) throw new Error(`quiz session ${session.id} is not at position ${session.position}`);
-    this.remember({
+    this.sessions.set(session.id, {
       ...session,
       position,
       order: next.order,

@@ -19,7 +19,7 @@ import { UserError } from '../../core/errors.js';
 import type { ActionInteraction, Reply } from '../../core/interaction.js';
 import { banks } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
-import { LruMap } from './lru.js';
+import { LruMap } from '../../core/util/lru-map.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
 import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
 import { actorOf, commandInteraction, commandPath, placeOf } from './translate.js';

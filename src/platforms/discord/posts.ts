@@ -2,7 +2,7 @@ import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type REST
 import type { Post } from '../../core/interaction.js';
 import type { PostSender } from '../../core/services.js';
 import type { Logger } from '../../logger.js';
-import { LruMap } from './lru.js';
+import { LruMap } from '../../core/util/lru-map.js';
 import { renderReply, type DiscordMessage } from './message.js';
 
 /** A post that Discord refused for good (unknown channel, missing access): the core reports it to admins. */

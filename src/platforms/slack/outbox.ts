@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.js';
 import { renderMessage } from './blocks.js';
 import { errorInfo, isChannelUnavailable } from './errors.js';
 import { uploadImage } from './files.js';
+import { LruMap } from '../../core/util/lru-map.js';
 
 const REMEMBERED_POSTS = 5_000;
 
@@ -14,7 +15,7 @@ const REMEMBERED_POSTS = 5_000;
  * chat.update. A channel the bot cannot post in is a warning, and the post counts as not sent.
  */
 export function slackPostSender(web: webApi.WebClient, logger: Logger): PostSender {
-  const posted = new Map<string, { channel: string; ts: string }>();
+  const posted = new LruMap<string, { channel: string; ts: string }>(REMEMBERED_POSTS);
   return async (post: Post) => {
     const channel = post.place.channelId;
     const message = renderMessage(post.reply);
@@ -24,10 +25,7 @@ export function slackPostSender(web: webApi.WebClient, logger: Logger): PostSend
         await web.chat.update({ channel: previous.channel, ts: previous.ts, ...message });
       } else if (!post.updateOnly) {
         const sent = await web.chat.postMessage({ channel, ...message });
-        if (post.updateKey && sent.ts) {
-          posted.set(post.updateKey, { channel: sent.channel ?? channel, ts: sent.ts });
-          if (posted.size > REMEMBERED_POSTS) posted.delete(posted.keys().next().value!);
-        }
+        if (post.updateKey && sent.ts) posted.set(post.updateKey, { channel: sent.channel ?? channel, ts: sent.ts });
       }
       if (post.reply.image) await uploadImage(web, channel, post.reply.image);
     } catch (err) {

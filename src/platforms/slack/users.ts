@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Actor } from '../../core/interaction.js';
+import { LruMap } from '../../core/util/lru-map.js';
 import type { Logger } from '../../logger.js';
 
 interface Known {
@@ -14,7 +15,7 @@ interface Known {
  * minutes; concurrent lookups of one user share a request.
  */
 export class SlackUsers {
-  private known = new Map<string, Known>();
+  private known = new LruMap<string, Known>(10_000);
   private pending = new Map<string, Promise<Known>>();
 
   constructor(
@@ -47,7 +48,6 @@ export class SlackUsers {
       const displayName = user?.profile?.display_name || user?.real_name || user?.name || fallbackName || userId;
       const known = { displayName, isAdmin: Boolean(user?.is_admin || user?.is_owner), expires: this.now() + this.ttlMs };
       this.known.set(userId, known);
-      if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value!);
       return known;
     } catch (err) {
       // Not cached: the next interaction asks again. Meanwhile the user is not an admin.
