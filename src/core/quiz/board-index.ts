@@ -6,6 +6,9 @@ export interface Standing {
   reachedAt: number;
 }
 
+/** A standing as a board keeps it: its own copy, never below zero points. */
+const standingOf = (s: Standing): Standing => ({ userId: s.userId, points: Math.max(0, s.points), reachedAt: s.reachedAt });
+
 /** Leaderboard order: most points first, then who got there first, then the user id. */
 function sameLevelOrder(a: Standing, b: Standing): number {
   return a.reachedAt - b.reachedAt || a.userId - b.userId;
@@ -67,7 +70,7 @@ export class BoardStandings {
   /** A board holding `rows` (at most one per user), built in one sort instead of one insert each. */
   static of(rows: Iterable<Standing>): BoardStandings {
     const board = new BoardStandings();
-    const all = [...rows].map((r) => ({ userId: r.userId, points: Math.max(0, r.points), reachedAt: r.reachedAt }));
+    const all = [...rows].map(standingOf);
     all.sort((a, b) => b.points - a.points || sameLevelOrder(a, b));
     for (const s of all) {
       let level = board.levels.get(s.points);
@@ -95,7 +98,7 @@ export class BoardStandings {
   set(s: Standing): void {
     const old = this.byUser.get(s.userId);
     if (old) this.remove(old);
-    const standing = { userId: s.userId, points: Math.max(0, s.points), reachedAt: s.reachedAt };
+    const standing = standingOf(s);
     this.byUser.set(s.userId, standing);
     let level = this.levels.get(standing.points);
     if (!level) {
@@ -131,11 +134,17 @@ export class BoardStandings {
     return lo;
   }
 
+  /** Where a standing on the board is: its level, its index there, and its 1-based rank. */
+  private place(s: Standing): { level: Standing[]; at: number; rank: number } {
+    const level = this.levels.get(s.points)!;
+    const at = lowerBound(level, s);
+    return { level, at, rank: this.counts.above(s.points) + at + 1 };
+  }
+
   /** 1-based rank, or undefined when the user is not on the board. */
   rank(userId: number): number | undefined {
     const s = this.byUser.get(userId);
-    if (!s) return undefined;
-    return this.counts.above(s.points) + lowerBound(this.levels.get(s.points)!, s) + 1;
+    return s && this.place(s).rank;
   }
 
   /** Standings from 1-based rank `from`, at most `count` of them, in order. */
@@ -160,9 +169,7 @@ export class BoardStandings {
     const me = this.byUser.get(userId);
     if (!me) return [];
     const ti = this.totalIndex(me.points);
-    const mine = this.levels.get(me.points)!;
-    const at = lowerBound(mine, me);
-    const rank = this.counts.above(me.points) + at + 1;
+    const { level: mine, at, rank } = this.place(me);
     const above: Standing[] = [];
     for (let t = ti, i = at - 1; t >= 0 && above.length < side; t--) {
       const level = t === ti ? mine : this.levels.get(this.totals[t]!)!;
