@@ -177,6 +177,8 @@ describe('Slack adapter (in-process)', () => {
     expect(await outbox.send({ platform: 'slack', place, reply: { text: 'Standings: **2**', visibility: 'public', image: { filename: 'board.png', png: PNG, alt: 'Standings' } }, updateKey: 'board' })).toBe(true);
     // An edit of a message this process never posted (say, before a restart) is not posted anew.
     expect(await outbox.send({ platform: 'slack', place, reply: { text: 'Round 1 closed', visibility: 'public' }, updateKey: 'race:x:0', updateOnly: true })).toBe(true);
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.params.text === 'Round 1 closed')).toEqual([]);
+    expect(slack.callsTo('chat.update').filter((c) => c.params.text === 'Round 1 closed')).toEqual([]);
     const [posted] = slack.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0BOARD');
     const updated = slack.callsTo('chat.update').filter((c) => c.params.channel === 'C0BOARD');
     expect(updated).toHaveLength(1);
