@@ -12,12 +12,13 @@ import type { Capability } from '../src/core/dispatcher.js';
 import { md } from '../src/core/markup.js';
 import { ManualClock } from '../src/core/services.js';
 import type { PlatformHandle } from '../src/main.js';
+import { INPUT_MODAL } from '../src/platforms/slack/blocks.js';
 import { downloadFile, FileDownloadError } from '../src/platforms/slack/files.js';
 import { startSlack } from '../src/platforms/slack/index.js';
 import { freePort } from './fakes/loopback.js';
 import { sendSigned, SIGNING_SECRET } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
-import { buttonsIn, selectsIn, textOf } from './fakes/slack/payloads.js';
+import { buttonsIn, selectsIn, textOf, viewSubmission } from './fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import { demoBank, writeDemoContent } from './helpers/content.js';
@@ -221,6 +222,13 @@ describe('Slack adapter (in-process)', () => {
     expect(boom.response_type).toBe('ephemeral');
     expect(boom.text).toMatch(/^Something went wrong on our side \(ref [0-9a-f]{8}\)/);
     expect((await driver.pressAndWait({ userId: 'UMIA', actionId: 'gone:1' })).text).toBe('This button is no longer available.');
+  });
+
+  it('acknowledges a form whose metadata it cannot read, and logs that it dropped it', async () => {
+    const body = viewSubmission({ userId: 'UMIA', view: { id: 'VGARBLED', callback_id: INPUT_MODAL, private_metadata: 'not json' }, values: {} });
+    const res = await sendSigned(port, body);
+    expect([res.status, res.text]).toEqual([200, '']);
+    expect(logs.some((l) => l.includes('"level":40') && l.includes('with unreadable metadata dropped') && l.includes('view:VGARBLED'))).toBe(true);
   });
 
   it('never writes the bot token or the signing secret to its logs, even at debug level', () => {

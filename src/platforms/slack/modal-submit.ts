@@ -24,7 +24,7 @@ export interface SubmittedModal<M extends ModalOrigin> {
 /**
  * Listens for one modal's submissions: acknowledged at once, run once (see handleOnce), and the
  * reply delivered where the modal was opened from (through its response_url when it has one).
- * A submission whose metadata is unreadable is acknowledged and dropped.
+ * A submission whose metadata is unreadable is acknowledged, logged and dropped.
  */
 export function onModalSubmit<M extends ModalOrigin>(
   bolt: BoltApp,
@@ -37,7 +37,10 @@ export function onModalSubmit<M extends ModalOrigin>(
     const meta = modal.parse(view.private_metadata);
     const id = `view:${view.id}`;
     const log = requestLog(bridge.logger, id);
-    if (!meta) return;
+    if (!meta) {
+      log.warn({ callbackId: modal.callbackId }, `slack: ${modal.kind} with unreadable metadata dropped`);
+      return;
+    }
     await handleOnce(bridge, { key: id, kind: modal.kind, log }, async () => {
       await bridge.ackFirst.turn();
       const actor = await bridge.users.actor(body.user.id, body.user.name);
