@@ -49,20 +49,27 @@ function roundReply(services: Services, race: RaceRow): Reply {
 
 const roundTitle = (race: RaceRow) => `🏁 Race — round ${race.round + 1} of ${race.questionIds.length}`;
 
-/** A round's question, posted in the channel under a key, so that closing the round can edit it. */
+/** A message of the race, posted in its channel. */
+function racePost(race: RaceRow, reply: Reply): Post {
+  return { platform: race.platform as Platform, place: { serverId: race.serverId, channelId: race.channelId }, reply };
+}
+
+/** The key a round's message is posted under, so that closing the round can edit it. */
+const roundKey = (race: RaceRow) => `race:${race.id}:${race.round}`;
+
 function roundPost(services: Services, race: RaceRow): Post {
-  return { platform: race.platform as Platform, place: { serverId: race.serverId, channelId: race.channelId }, reply: roundReply(services, race), updateKey: `race:${race.id}:${race.round}` };
+  return { ...racePost(race, roundReply(services, race)), updateKey: roundKey(race) };
 }
 
 /** The round's message once the round is closed: the question stays, its buttons go, the answer shows. */
-function closedRoundPost(services: Services, race: RaceRow, q: Question): Post {
+function closedRoundPost(race: RaceRow, q: Question): Post {
   const reply: Reply = {
     title: `${roundTitle(race)} — closed`,
     text: questionText(q) + md`\n\n_Closed._ Right answer: ` + rightAnswerText(q),
     components: [],
     visibility: 'public',
   };
-  return { ...roundPost(services, race), reply, updateOnly: true };
+  return { ...racePost(race, reply), updateKey: roundKey(race), updateOnly: true };
 }
 
 /**
@@ -175,11 +182,9 @@ function closeRound(services: Services, race: RaceRow, now: Date): void {
     if (answers.length > 1) text += md` · also right: ${answers.slice(1).map((a) => a.name).join(', ')} (+${POINTS.raceCorrect} each)`;
   }
   text += md`\n\n**Standings**\n` + standings(store, race.id);
-  const place = { serverId: race.serverId, channelId: race.channelId };
-  const platform = race.platform as Actor['platform'];
   const title = finished ? '🏆 Race over — final standings' : `Round ${race.round + 1} of ${race.questionIds.length} — answer`;
-  const reveal: Post = { platform, place, reply: { title, text, visibility: 'public' } };
-  void services.outbox.sendInOrder([closedRoundPost(services, race, q), reveal, ...(finished ? [] : [roundPost(services, { ...race, round: nextRound })])]);
+  const reveal = racePost(race, { title, text, visibility: 'public' });
+  void services.outbox.sendInOrder([closedRoundPost(race, q), reveal, ...(finished ? [] : [roundPost(services, { ...race, round: nextRound })])]);
 }
 
 /** Reveals every round whose time is up. Runs every second, and after the clock moves in tests. */
