@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { repoRoot } from '../../helpers/cli.js';
 import { FakeDiscord, buttonsOf, textOf as discordText, type FakeMessage, type FakeUser, type SentInteraction } from '../../fakes/discord/index.js';
 import { freePort } from '../../fakes/loopback.js';
@@ -55,14 +56,14 @@ export interface Client {
   channelPost(channel: number, prefix: string, waitMs?: number): Promise<Seen | undefined>;
 }
 
-/** Polls `find` until it gives a value or `waitMs` passes. */
-async function poll<T>(find: () => T | undefined, waitMs: number): Promise<T | undefined> {
-  const until = performance.now() + waitMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined || performance.now() > until) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** What `find` gives once it gives something, or undefined when `waitMs` passes first. */
+function waitForValue<T>(find: () => T | undefined, waitMs: number): Promise<T | undefined> {
+  const found = () => {
+    const value = find();
+    if (value === undefined) throw new Error('not yet');
+    return value;
+  };
+  return vi.waitFor(found, { timeout: waitMs, interval: 10 }).catch(() => undefined);
 }
 
 export class Platforms {
@@ -189,7 +190,7 @@ class DiscordClient implements Client {
 
   channelPost(channel: number, prefix: string, waitMs = 20_000): Promise<Seen | undefined> {
     const find = () => this.p.discord.channelPosts(this.channel(channel)).findLast((m) => buttonsOf(m).some((b) => String(b.custom_id).startsWith(prefix)));
-    return poll(find, waitMs).then((m) => {
+    return waitForValue(find, waitMs).then((m) => {
       if (!m) return undefined;
       const message = structuredClone(m);
       return { ackMs: 0, status: 200, text: discordText(message), buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })), message, raw: JSON.stringify(message) };
@@ -274,7 +275,7 @@ class SlackClient implements Client {
 
   async channelPost(channel: number, prefix: string, waitMs = 20_000): Promise<Seen | undefined> {
     const find = () => [...this.p.slack.messages.values()].findLast((m) => m.channel === slackChannelId(channel) && buttonsIn(m.blocks).some((b) => b.action_id.startsWith(prefix)));
-    const m = await poll(find, waitMs);
+    const m = await waitForValue(find, waitMs);
     return m && this.seen(m.blocks, m.text, 0, 200, m.ts);
   }
 
