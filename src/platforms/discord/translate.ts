@@ -9,6 +9,7 @@ import {
 import { findCommand } from '../../core/commands.js';
 import { UserError } from '../../core/errors.js';
 import type { Actor, CommandInteraction, Place } from '../../core/interaction.js';
+import { discordDmServer } from '../../core/tenant.js';
 import { fromSlash } from './slash-commands.js';
 
 /** Native Discord interactions → the core's Interaction. Nothing here decides anything about quizzes. */
@@ -28,8 +29,9 @@ export function actorOf(i: BaseInteraction): Actor {
   };
 }
 
+/** Outside a server (a direct message) each person is a tenant of their own: strangers never share a board. */
 export function placeOf(i: BaseInteraction): Place {
-  return { serverId: i.guildId ?? 'dm', channelId: i.channelId ?? 'dm' };
+  return { serverId: i.guildId ?? discordDmServer(i.user.id), channelId: i.channelId ?? discordDmServer(i.user.id) };
 }
 
 /** The catalogue key and the option list of a slash command (subcommand options unwrapped). */
