@@ -9,6 +9,7 @@ import type { Interaction, Reply } from '../src/core/interaction.js';
 import { readBoard } from '../src/core/quiz/leaderboard.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { ManualClock } from '../src/core/services.js';
+import { tenantOf } from '../src/core/tenant.js';
 import { createLogger } from '../src/logger.js';
 import { median, percentile, round, type Benchmark } from './harness.js';
 
@@ -142,13 +143,16 @@ async function answerThroughput(app: App, users: number): Promise<{ answerUs: nu
   return { answerUs: median(answerRounds), floorUs: median(floorRounds), sqliteUs: median(sqliteRounds) };
 }
 
+/** The benchmark's one server: its board scope, and the tenant whose questions are asked. */
+const BENCH_TENANT = tenantOf('bench', { serverId: 's' });
+
 function dueCards(app: App, users: number, queries: number): number {
   const store = quizStore(app.services);
   const times: number[] = [];
   for (let i = 0; i < queries; i++) {
     const user = ((i * 7919) % users) + 1;
     const t = performance.now();
-    store.stmt.dueCards.all(user, NOW, 20);
+    store.stmt.dueCards.all(user, NOW, BENCH_TENANT, 20);
     times.push(performance.now() - t);
   }
   return percentile(times, 95);
@@ -172,13 +176,13 @@ function leaderboard(dir: string, users: number, awards: number): { p95: number;
     const store = quizStore(app.services);
     // The first read loads the board's standings into memory: once per board per process.
     let t = performance.now();
-    readBoard(store, 'bench:s', 'all', 1);
+    readBoard(store, BENCH_TENANT, 'bench:s', 'all', 1);
     const coldMs = performance.now() - t;
     const times: number[] = [];
     for (let i = 0; i < 2000; i++) {
       const user = ((i * 104729) % users) + 1;
       t = performance.now();
-      readBoard(store, 'bench:s', 'all', user);
+      readBoard(store, BENCH_TENANT, 'bench:s', 'all', user);
       times.push(performance.now() - t);
     }
     const groupBy = db.prepare(

@@ -215,7 +215,10 @@ describe('races', () => {
     expect(plainText((await bob.command('quiz race')).text)).toMatch(/already running/);
     const q = questionShown(round1.text);
     const right = buttons(round1).find((b) => rightLabels(q).includes(b.label))!;
-    expect((await bob.action(right.actionId)).text).toBe('✅ Right, and first! +15 points.');
+    // Alone in the race so far, bob's points wait for the close; alice makes two players.
+    expect((await bob.action(right.actionId)).text).toBe(
+      '✅ Right, and first! +15 points when the round closes, if someone else has joined the race by then: races score with two players or more.',
+    );
     expect((await alice.action(right.actionId)).text).toBe('✅ Right! +5 points.');
     expect((await bob.action(buttons(round1)[0]!.actionId)).text).toBe('You already answered this round; your first click counts.');
     app.runDue();
@@ -264,6 +267,7 @@ describe('leaderboards, seasons and groups', () => {
     const db = app.services.db.$client;
     for (const [name, points, reachedAt] of rows) {
       const id = (db.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', ?, ?) ON CONFLICT DO UPDATE SET display_name = excluded.display_name RETURNING id").get(name, name) as { id: number }).id;
+      db.prepare("INSERT OR REPLACE INTO members (tenant, user_id, display_name) VALUES ('terminal:local', ?, ?)").run(id, name);
       db.prepare("INSERT INTO scores (scope, period, user_id, points, reached_at) VALUES ('terminal:local', ?, ?, ?, ?)").run(period, id, points, reachedAt);
     }
   }

@@ -41,6 +41,12 @@ export const banks = sqliteTable('banks', {
   description: text('description'),
   /** 'content' banks are owned by CONTENT_DIR; 'import' banks by admins' imports. */
   origin: text('origin', { enum: ['content', 'import'] }).notNull(),
+  /**
+   * The tenant (`<platform>:<server>`) a bank imported in chat belongs to: seen, quizzed, raced,
+   * listed and changed only there. Null for content banks and the operator's command-line imports,
+   * which every tenant learns from.
+   */
+  tenant: text('tenant'),
   lessonId: text('lesson_id'),
   contentHash: text('content_hash').notNull(),
   retiredAt: integer('retired_at'),
@@ -60,6 +66,8 @@ export const questions = sqliteTable(
     body: text('body').notNull(),
     lessonId: text('lesson_id'),
     sectionTitle: text('section_title'),
+    /** Its bank's tenant, kept beside the question so every question query filters without a join. */
+    tenant: text('tenant'),
     /** sha256 of the canonical body: an edit changes it, a re-sync of the same text does not. */
     contentHash: text('content_hash').notNull(),
     /** Removed questions are retired, not deleted: progress and history keep pointing at them. */
@@ -67,7 +75,21 @@ export const questions = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('questions_bank').on(t.bankId, t.position), index('questions_lesson').on(t.lessonId)],
+  (t) => [index('questions_bank').on(t.bankId, t.position), index('questions_lesson').on(t.lessonId), index('questions_tenant').on(t.tenant)],
+);
+
+/**
+ * A user's name in one tenant. Names are per server (a Discord nickname, a Slack display name):
+ * one server's boards never show the name someone uses in another.
+ */
+export const members = sqliteTable(
+  'members',
+  {
+    tenant: text('tenant').notNull(),
+    userId: integer('user_id').notNull(),
+    displayName: text('display_name').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.userId] })],
 );
 
 export const users = sqliteTable(
@@ -265,7 +287,9 @@ export const groupMembers = sqliteTable(
 );
 
 /** A channel race: rounds of public questions; the first correct answer wins a round. */
-export const races = sqliteTable('races', {
+export const races = sqliteTable(
+  'races',
+  {
   id: text('id').primaryKey(),
   platform: text('platform').notNull(),
   serverId: text('server_id').notNull(),
@@ -279,7 +303,11 @@ export const races = sqliteTable('races', {
   status: text('status', { enum: ['running', 'finished'] }).notNull(),
   startedBy: integer('started_by').notNull(),
   startedAt: integer('started_at').notNull(),
-});
+  },
+  // The race tick asks every second for running rounds whose time is up: finished races (most of
+  // the table, kept for history) are outside this index, so the tick never reads them.
+  (t) => [index('races_running').on(t.roundEndsAt).where(sql`status = 'running'`), index('races_channel').on(t.platform, t.serverId, t.channelId)],
+);
 
 export const raceAnswers = sqliteTable(
   'race_answers',
@@ -336,6 +364,8 @@ export const imports = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     bankId: text('bank_id').notNull(),
+    /** Where it was imported: a tenant, or null for the operator's command line. */
+    tenant: text('tenant'),
     actor: text('actor').notNull(),
     platform: text('platform').notNull(),
     fileName: text('file_name').notNull(),
@@ -347,12 +377,14 @@ export const imports = sqliteTable(
     unchanged: integer('unchanged').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('imports_time').on(t.createdAt)],
+  (t) => [index('imports_time').on(t.createdAt), index('imports_tenant').on(t.tenant, t.createdAt)],
 );
 
 /** An import validated and shown as a dry run, waiting for an admin's confirmation button. */
 export const importDrafts = sqliteTable('import_drafts', {
   id: text('id').primaryKey(),
+  /** The tenant the preview was made in (null: the command line); only there can it be applied. */
+  tenant: text('tenant'),
   actor: text('actor').notNull(),
   platform: text('platform').notNull(),
   fileName: text('file_name').notNull(),

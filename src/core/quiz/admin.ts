@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
 import { quizStore, serverKey } from './store.js';
+import type { Tenant } from '../tenant.js';
 
 /** Thresholds for flagging questions, with enough attempts to mean something. */
 export const QUESTION_FLAGS = { minAttempts: 5, tooEasy: 0.9, tooHard: 0.35 } as const;
@@ -16,13 +17,13 @@ export function endSeason(services: Services, actor: Actor, place: Place, now: D
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
   const current = store.currentSeason(key, now.getTime());
-  const user = store.user(actor);
+  const user = store.user(actor, key);
   store.sqlite.transaction(() => {
     store.q('UPDATE seasons SET ended_at = ?, ended_by = ? WHERE server_key = ? AND number = ? AND ended_at IS NULL').run(now.getTime(), actor.userId, key, current);
     store.q('INSERT INTO seasons (server_key, number, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, current + 1, now.getTime());
   })();
   store.forgetSeason(key);
-  const board = readBoard(store, key, `s${current}`, user.id);
+  const board = readBoard(store, key, key, `s${current}`, user.id);
   const standings = board.top.length ? board.top.map((r) => md`${r.rank}. ${r.name} — ${r.points}`).join('\n') : md`Nobody scored this season.`;
   return {
     title: `Season ${current} is over`,
@@ -31,14 +32,16 @@ export function endSeason(services: Services, actor: Actor, place: Place, now: D
   };
 }
 
-export function questionStats(services: Services): Reply {
+/** The questions this tenant learns from (global ones and its own imports), by how often answered. */
+export function questionStats(services: Services, actor: Actor, place: Place): Reply {
   const store = quizStore(services);
   const rows = store
-    .q<[], { id: string; prompt: string; n: number; hits: number }>(
+    .q<[Tenant], { id: string; prompt: string; n: number; hits: number }>(
       `SELECT q.id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
-       FROM questions q LEFT JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL GROUP BY q.id ORDER BY n DESC, q.id LIMIT 200`,
+       FROM questions q LEFT JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
+       GROUP BY q.id ORDER BY n DESC, q.id LIMIT 200`,
     )
-    .all();
+    .all(serverKey(actor.platform, place));
   const answered = rows.filter((r) => r.n > 0);
   if (answered.length === 0) return { text: 'No answers yet.', visibility: 'ephemeral' };
   const flag = (r: (typeof rows)[number]) => {
@@ -60,9 +63,12 @@ export function reportQuestion(services: Services, actor: Actor, place: Place, q
   const store = quizStore(services);
   const text = (comment ?? '').trim();
   if (!text) throw new UserError('Please say what is wrong with the question.');
-  if (!store.stmt.question.get(questionId)) throw new UserError('This question no longer exists.');
-  const user = store.user(actor);
-  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, serverKey(actor.platform, place), truncate(text, 500), now.getTime());
+  const tenant = serverKey(actor.platform, place);
+  const question = store.stmt.question.get(questionId);
+  // Another tenant's question is as good as absent here.
+  if (!question || (question.tenant !== null && question.tenant !== tenant)) throw new UserError('This question no longer exists.');
+  const user = store.user(actor, tenant);
+  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, tenant, truncate(text, 500), now.getTime());
   return { text: 'Thanks! An admin will look at this question.', visibility: 'ephemeral' };
 }
 
@@ -70,8 +76,8 @@ export function reportsReply(services: Services, actor: Actor, place: Place): Re
   const store = quizStore(services);
   const rows = store
     .q<[string], { id: number; questionId: string; comment: string; name: string; prompt: string | null }>(
-      `SELECT r.id, r.question_id questionId, r.comment, u.display_name name, json_extract(q.body, '$.prompt') prompt
-       FROM question_reports r JOIN users u ON u.id = r.user_id LEFT JOIN questions q ON q.id = r.question_id
+      `SELECT r.id, r.question_id questionId, r.comment, coalesce(m.display_name, 'someone') name, json_extract(q.body, '$.prompt') prompt
+       FROM question_reports r LEFT JOIN members m ON m.tenant = r.server_key AND m.user_id = r.user_id LEFT JOIN questions q ON q.id = r.question_id
        WHERE r.resolved_at IS NULL AND r.server_key = ? ORDER BY r.created_at LIMIT 10`,
     )
     .all(serverKey(actor.platform, place));

@@ -26,7 +26,7 @@ function cleanName(name: string): string {
 export function createGroup(services: Services, actor: Actor, place: Place, rawName: string, now: Date): Reply {
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
-  const user = store.user(actor);
+  const user = store.user(actor, key);
   const name = cleanName(rawName);
   const current = groupOf(services, key, user.id);
   if (current) throw new UserError(`You are in ${current.name} already. Leave it first with /group leave.`);
@@ -43,7 +43,7 @@ export function createGroup(services: Services, actor: Actor, place: Place, rawN
 export function joinGroup(services: Services, actor: Actor, place: Place, rawName: string, now: Date): Reply {
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
-  const user = store.user(actor);
+  const user = store.user(actor, key);
   const name = cleanName(rawName);
   const group = store.q<[string, string], GroupRow>('SELECT id, name FROM study_groups WHERE server_key = ? AND name_key = ?').get(key, name.toLowerCase());
   if (!group) throw new UserError(`There is no group called ${name}. See /group list, or create it with /group create.`);
@@ -57,7 +57,7 @@ export function joinGroup(services: Services, actor: Actor, place: Place, rawNam
 export function leaveGroup(services: Services, actor: Actor, place: Place): Reply {
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
-  const user = store.user(actor);
+  const user = store.user(actor, key);
   const group = groupOf(services, key, user.id);
   if (!group) throw new UserError('You are not in a study group.');
   store.sqlite.transaction(() => {

@@ -4,6 +4,7 @@ import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { periodKeys } from './scoring.js';
 import { quizStore, serverKey, type QuizStore } from './store.js';
+import type { Tenant } from '../tenant.js';
 
 export type Period = 'week' | 'month' | 'season' | 'all';
 export type Scope = 'server' | 'channel' | 'groups';
@@ -34,8 +35,9 @@ function periodKey(store: QuizStore, key: string, period: Period, season: number
  * running totals on first use): however many awards and users there are, a few steps. Ties go to
  * whoever reached the score first.
  */
-export function readBoard(store: QuizStore, scope: string, period: string, userId: number, size = 10): Board {
-  const name = (id: number) => store.userById(id)?.displayName ?? 'someone';
+export function readBoard(store: QuizStore, tenant: Tenant, scope: string, period: string, userId: number, size = 10): Board {
+  // Names as this tenant knows its members: a nickname from another server never shows here.
+  const name = (id: number) => store.memberName(tenant, id);
   const standings = store.boards.board(scope, period);
   const top = standings.slice(1, size).map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
   const mine = standings.get(userId);
@@ -79,14 +81,14 @@ export function leaderboardReply(services: Services, actor: Actor, place: Place,
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
   if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
-  const user = store.user(actor);
+  const user = store.user(actor, key);
   const pk = periodKey(store, key, period, season, now);
   const label = periodLabel(period, season, now, store, key);
   if (scope === 'groups') {
     return { title: `Study groups — ${label}`, text: groupBoard(store, key, pk, user.id), visibility: 'public' };
   }
   const scopeKey = scope === 'channel' ? `${key}#${place.channelId}` : key;
-  const board = readBoard(store, scopeKey, pk, user.id);
+  const board = readBoard(store, key, scopeKey, pk, user.id);
   const where = scope === 'channel' ? 'this channel' : 'this server';
   if (board.top.length === 0) {
     return { title: `Leaderboard — ${where}, ${label}`, text: md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`, visibility: 'public' };

@@ -12,40 +12,44 @@ import { answerComponents, feedbackButtons, feedbackText, questionText } from '.
 import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
 import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 export type QuizMode = SessionRow['mode'];
 
 const newSessionId = () => randomBytes(6).toString('base64url');
 
-function plan(store: QuizStore, user: UserRow, mode: QuizMode, lessonId: string | undefined, now: Date): string[] {
+function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, lessonId: string | undefined, now: Date): string[] {
   const { config } = store.services;
   const max = config.QUIZ_MAX_CARDS;
   const tz = store.timezoneOf(user);
   const dayStart = startOfLocalDay(now, tz);
   const nowMs = now.getTime();
-  if (mode === 'review') return store.stmt.missedSince.all(user.id, dayStart).slice(0, max).map((r) => r.questionId);
+  if (mode === 'review') return store.stmt.missedSince.all(user.id, dayStart, tenant).slice(0, max).map((r) => r.questionId);
   if (mode === 'lesson') {
-    const due = store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, max).map((r) => r.questionId);
-    const fresh = store.stmt.newQuestionsInLesson.all(lessonId!, user.id, max - due.length).map((r) => r.id);
+    const due = store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, tenant, max).map((r) => r.questionId);
+    const fresh = store.stmt.newQuestionsInLesson.all(lessonId!, user.id, tenant, max - due.length).map((r) => r.id);
     const queue = [...due, ...fresh];
     // Everything in the lesson is scheduled for later: practise it anyway (no points).
-    return queue.length ? queue : store.stmt.lessonQuestions.all(lessonId!, max).map((r) => r.id);
+    return queue.length ? queue : store.stmt.lessonQuestions.all(lessonId!, tenant, max).map((r) => r.id);
   }
-  const due = store.stmt.dueCards.all(user.id, nowMs, max).map((r) => r.questionId);
+  const due = store.stmt.dueCards.all(user.id, nowMs, tenant, max).map((r) => r.questionId);
   const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
   const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
-  const fresh = room ? store.stmt.newQuestions.all(user.id, room).map((r) => r.id) : [];
+  const fresh = room ? store.stmt.newQuestions.all(user.id, tenant, room).map((r) => r.id) : [];
   return [...due, ...fresh];
 }
+
+/** The tenant a quiz session was started in: its questions and points belong there. */
+const sessionTenant = (actor: Actor, session: SessionRow) => tenantOf(actor.platform, session);
 
 /** The session and its user, or why the actor may not use it. */
 function findOwnedSession(store: QuizStore, actor: Actor, sessionId: string): { session: SessionRow; user: UserRow } | string {
   const session = store.session(sessionId);
   if (!session) return 'This quiz is no longer available. Start a new one with /quiz.';
-  const user = store.user(actor);
+  const tenant = sessionTenant(actor, session);
+  const user = store.user(actor, tenant);
   if (session.userId !== user.id) {
-    const owner = store.userById(session.userId);
-    return `This quiz belongs to ${owner?.displayName ?? 'someone else'}. Start your own with /quiz.`;
+    return `This quiz belongs to ${store.memberName(tenant, session.userId)}. Start your own with /quiz.`;
   }
   return { session, user };
 }
@@ -80,11 +84,11 @@ export function questionReply(services: Services, session: SessionRow, note?: st
   };
 }
 
-function summaryReply(services: Services, session: SessionRow, user: UserRow, now: Date): Reply {
+function summaryReply(services: Services, session: SessionRow, user: UserRow, tenant: Tenant, now: Date): Reply {
   const store = quizStore(services);
   const tz = store.timezoneOf(user);
   const streak = currentStreak(store, user.id, now, tz);
-  const nextDue = store.stmt.nextDue.get(user.id)?.due;
+  const nextDue = store.stmt.nextDue.get(user.id, tenant)?.due;
   const total = session.questionIds.length;
   let text = md`You got **${session.correct} of ${total}** right`;
   text += session.points ? md` and earned **${session.points} points**.` : '.';
@@ -97,9 +101,9 @@ function summaryReply(services: Services, session: SessionRow, user: UserRow, no
   return { title: 'Quiz complete', text, components: buttons.length ? [buttons] : [], visibility: 'ephemeral', replaceOriginal: true };
 }
 
-function caughtUp(store: QuizStore, user: UserRow, mode: QuizMode): Reply {
+function caughtUp(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode): Reply {
   if (mode === 'review') return { text: 'You have no misses to review today. Nice work!', visibility: 'ephemeral' };
-  const nextDue = store.stmt.nextDue.get(user.id)?.due;
+  const nextDue = store.stmt.nextDue.get(user.id, tenant)?.due;
   const when = nextDue ? md` Your next review is due ${formatLocal(new Date(nextDue), store.timezoneOf(user))}.` : '';
   return { text: md`You're all caught up for today!` + when + md` Come back tomorrow for new questions, or study a lesson with \`/quiz lesson:<id>\`.`, visibility: 'ephemeral' };
 }
@@ -110,18 +114,20 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   if (lessonId && !services.lessons.get(lessonId)) {
     throw new UserError(`There is no lesson "${lessonId}". Lessons: ${services.lessons.all().map((l) => l.id).join(', ')}.`);
   }
-  const user = store.user(actor);
+  const tenant = tenantOf(actor.platform, place);
+  const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
   const today = localDay(now, tz);
   const open = store.openSession(user.id);
   if (open) {
-    if (open.mode === mode && open.lessonId === (lessonId ?? null) && open.localDay === today) {
+    // A quiz started in another server stays there: its questions may be that server's own.
+    if (open.mode === mode && open.lessonId === (lessonId ?? null) && open.localDay === today && open.serverId === place.serverId) {
       return questionReply(services, open, 'Picking up where you left off.');
     }
     store.closeSession(open.id, now.getTime());
   }
-  const queue = plan(store, user, mode, lessonId, now);
-  if (queue.length === 0) return caughtUp(store, user, mode);
+  const queue = plan(store, user, tenant, mode, lessonId, now);
+  if (queue.length === 0) return caughtUp(store, user, tenant, mode);
   const first = loadQuestion(store, queue[0]!);
   const session: SessionRow = {
     id: newSessionId(),
@@ -251,6 +257,6 @@ function nextButton(sessionId: string, last = false): Button {
 export function nextQuestion(services: Services, actor: Actor, sessionId: string, now: Date): Reply {
   const store = quizStore(services);
   const { session, user } = ownedSession(store, actor, sessionId);
-  if (session.finishedAt !== null || session.position >= session.questionIds.length) return summaryReply(services, session, user, now);
+  if (session.finishedAt !== null || session.position >= session.questionIds.length) return summaryReply(services, session, user, sessionTenant(actor, session), now);
   return { ...questionReply(services, session), replaceOriginal: true };
 }

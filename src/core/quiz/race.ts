@@ -9,6 +9,7 @@ import { choiceOrder, gradeAnswer, loadQuestion } from './questions.js';
 import { answerComponents, questionText, rightAnswerText } from './render.js';
 import { award, POINTS } from './scoring.js';
 import { quizStore, type QuizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 interface RaceRow {
   id: string;
@@ -47,6 +48,9 @@ function roundReply(services: Services, race: RaceRow): Reply {
   };
 }
 
+/** The tenant a race runs in: its questions, players' names and points belong there. */
+const raceTenant = (race: RaceRow): Tenant => tenantOf(race.platform, race);
+
 const roundTitle = (race: RaceRow) => `🏁 Race — round ${race.round + 1} of ${race.questionIds.length}`;
 
 /** A message of the race, posted in its channel. */
@@ -78,20 +82,16 @@ function closedRoundPost(race: RaceRow, q: Question): Post {
  */
 export async function startRace(services: Services, actor: Actor, place: Place, rounds: number, lessonId: string | undefined, now: Date): Promise<Reply> {
   const store = quizStore(services);
+  const tenant = tenantOf(actor.platform, place);
   if (lessonId && !services.lessons.get(lessonId)) throw new UserError(`There is no lesson "${lessonId}".`);
   const running = store
     .q("SELECT id FROM races WHERE platform = ? AND server_id = ? AND channel_id = ? AND status = 'running'")
     .get(actor.platform, place.serverId, place.channelId);
   if (running) throw new UserError('A race is already running in this channel. Join it, or wait for it to finish.');
-  const ids = (
-    store
-      .q(
-        `SELECT id FROM questions WHERE retired_at IS NULL AND type IN ('single', 'true_false') ${lessonId ? 'AND lesson_id = ?' : ''} ORDER BY random() LIMIT ?`,
-      )
-      .all(...(lessonId ? [lessonId, rounds] : [rounds])) as { id: string }[]
-  ).map((r) => r.id);
+  const picked = lessonId ? store.stmt.raceQuestionsInLesson.all(lessonId, tenant, rounds) : store.stmt.raceQuestions.all(tenant, rounds);
+  const ids = picked.map((r) => r.id);
   if (ids.length === 0) throw new UserError('There are no questions for a race yet.');
-  const user = store.user(actor);
+  const user = store.user(actor, tenant);
   const race: RaceRow = {
     id: randomBytes(6).toString('base64url'),
     platform: actor.platform,
@@ -117,7 +117,25 @@ export async function startRace(services: Services, actor: Actor, place: Place, 
   return { text: md`🏁 Your race is on: ${count} of ${services.config.RACE_ROUND_SECONDS} s, posted in the channel.`, visibility: 'ephemeral' };
 }
 
-/** A click on a race answer: each user's first click in a round counts, scored at once. */
+/** How many people have answered in a race so far: a race scores only once two are playing. */
+function playerCount(store: QuizStore, raceId: string): number {
+  return (store.q('SELECT count(DISTINCT user_id) n FROM race_answers WHERE race_id = ?').get(raceId) as { n: number }).n;
+}
+
+/** Pays one right answer of a round under its unique key; false when it was paid before. */
+function payRaceAnswer(store: QuizStore, race: RaceRow, round: number, userId: number, points: number, now: Date): boolean {
+  const awarded = award(store, { key: `race:${race.id}:${round}:${userId}`, userId, platform: race.platform, serverId: race.serverId, channelId: race.channelId, points, reason: 'race', now });
+  if (awarded) store.q('UPDATE race_answers SET points = ? WHERE race_id = ? AND round = ? AND user_id = ?').run(points, race.id, round, userId);
+  return awarded;
+}
+
+type RaceClick = { kind: 'repeat' } | { kind: 'wrong' } | { kind: 'paid'; points: number } | { kind: 'pending'; points: number };
+
+/**
+ * A click on a race answer: each user's first click in a round counts. A right one is scored at
+ * once when someone else plays in the race too; alone, it waits for the round's close, which pays
+ * it if a second player has come by then (a solo race earns nothing, so points cannot be farmed).
+ */
 export async function answerRace(services: Services, actor: Actor, raceId: string, round: number, display: number, now: Date): Promise<Reply> {
   const store = quizStore(services);
   const race = getRace(store, raceId);
@@ -126,71 +144,107 @@ export async function answerRace(services: Services, actor: Actor, raceId: strin
   }
   const q = loadQuestion(store, race.questionIds[round]!);
   const graded = gradeAnswer(q, race.orders[round]!, { kind: 'choice', display });
-  const user = store.user(actor);
-  const points = await store.writes.run(() => {
+  const user = store.user(actor, raceTenant(race));
+  const click = await store.writes.run((): RaceClick => {
     const inserted = store
       .q('INSERT INTO race_answers (race_id, round, user_id, choice, correct, answered_at, points) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING')
       .run(raceId, round, user.id, display, graded.correct ? 1 : 0, now.getTime());
-    if (inserted.changes === 0) return undefined;
-    if (!graded.correct) return 0;
+    if (inserted.changes === 0) return { kind: 'repeat' };
+    if (!graded.correct) return { kind: 'wrong' };
     const earlier = store
       .q('SELECT 1 FROM race_answers WHERE race_id = ? AND round = ? AND correct = 1 AND user_id != ? LIMIT 1')
       .get(raceId, round, user.id);
-    const pts = earlier ? POINTS.raceCorrect : POINTS.raceWinner;
-    const awarded = award(store, { key: `race:${raceId}:${round}:${user.id}`, userId: user.id, platform: race.platform, serverId: race.serverId, channelId: race.channelId, points: pts, reason: 'race', now });
-    if (!awarded) return 0;
-    store.q('UPDATE race_answers SET points = ? WHERE race_id = ? AND round = ? AND user_id = ?').run(pts, raceId, round, user.id);
-    return pts;
+    const points = earlier ? POINTS.raceCorrect : POINTS.raceWinner;
+    if (playerCount(store, raceId) < 2) return { kind: 'pending', points };
+    return payRaceAnswer(store, race, round, user.id, points, now) ? { kind: 'paid', points } : { kind: 'repeat' };
   });
-  if (points === undefined) return { text: 'You already answered this round; your first click counts.', visibility: 'ephemeral' };
-  if (points === POINTS.raceWinner) return { text: md`✅ Right, and first! +${points} points.`, visibility: 'ephemeral' };
-  if (points > 0) return { text: md`✅ Right! +${points} points.`, visibility: 'ephemeral' };
-  return { text: 'Answer locked in. The right answer is revealed when the round closes.', visibility: 'ephemeral' };
+  const first = click.kind !== 'repeat' && click.kind !== 'wrong' && click.points === POINTS.raceWinner;
+  switch (click.kind) {
+    case 'repeat':
+      return { text: 'You already answered this round; your first click counts.', visibility: 'ephemeral' };
+    case 'wrong':
+      return { text: 'Answer locked in. The right answer is revealed when the round closes.', visibility: 'ephemeral' };
+    case 'paid':
+      return { text: first ? md`✅ Right, and first! +${click.points} points.` : md`✅ Right! +${click.points} points.`, visibility: 'ephemeral' };
+    case 'pending':
+      return {
+        text: md`✅ Right${first ? ', and first' : ''}! +${click.points} points when the round closes, if someone else has joined the race by then: races score with two players or more.`,
+        visibility: 'ephemeral',
+      };
+  }
 }
 
-function standings(store: QuizStore, raceId: string): string {
+function standings(store: QuizStore, race: RaceRow): string {
   const rows = store
     .q(
-      `SELECT u.display_name name, sum(a.points) points FROM race_answers a JOIN users u ON u.id = a.user_id
+      `SELECT coalesce(m.display_name, 'someone') name, sum(a.points) points FROM race_answers a LEFT JOIN members m ON m.tenant = ? AND m.user_id = a.user_id
        WHERE a.race_id = ? GROUP BY a.user_id HAVING sum(a.points) > 0 ORDER BY points DESC, min(a.answered_at) LIMIT 10`,
     )
-    .all(raceId) as { name: string; points: number }[];
+    .all(raceTenant(race), race.id) as { name: string; points: number }[];
   if (rows.length === 0) return md`No points yet.`;
   return rows.map((r, i) => md`${i + 1}. ${r.name} — ${r.points}`).join('\n');
+}
+
+/**
+ * Closes a round once: moves the race on and pays the round's right answers that waited for a
+ * second player, in one transaction (a failure leaves the round open and no cache moved).
+ */
+function claimRound(store: QuizStore, race: RaceRow, finished: boolean, roundSeconds: number, now: Date): { solo: boolean } | undefined {
+  try {
+    return store.sqlite.transaction(() => {
+      // Only one closer wins this update, so a round is revealed once even with several tickers.
+      const moved = store
+        .q("UPDATE races SET round = ?, round_ends_at = ?, status = ? WHERE id = ? AND round = ? AND status = 'running'")
+        .run(finished ? race.round : race.round + 1, now.getTime() + roundSeconds * 1000, finished ? 'finished' : 'running', race.id, race.round);
+      if (moved.changes === 0) return undefined;
+      if (playerCount(store, race.id) < 2) return { solo: true };
+      const waiting = store
+        .q('SELECT user_id userId, points FROM race_answers WHERE race_id = ? AND round = ? AND correct = 1 ORDER BY answered_at, rowid')
+        .all(race.id, race.round) as { userId: number; points: number }[];
+      waiting.forEach((a, i) => {
+        if (a.points === 0) payRaceAnswer(store, race, race.round, a.userId, i === 0 ? POINTS.raceWinner : POINTS.raceCorrect, now);
+      });
+      return { solo: false };
+    }).immediate();
+  } catch (err) {
+    store.forgetDerived();
+    throw err;
+  }
 }
 
 function closeRound(services: Services, race: RaceRow, now: Date): void {
   const store = quizStore(services);
   const nextRound = race.round + 1;
   const finished = nextRound >= race.questionIds.length;
-  // Only one closer wins this update, so a round is revealed once even with several tickers.
-  const moved = store
-    .q("UPDATE races SET round = ?, round_ends_at = ?, status = ? WHERE id = ? AND round = ? AND status = 'running'")
-    .run(finished ? race.round : nextRound, now.getTime() + services.config.RACE_ROUND_SECONDS * 1000, finished ? 'finished' : 'running', race.id, race.round);
-  if (moved.changes === 0) return;
+  const claimed = claimRound(store, race, finished, services.config.RACE_ROUND_SECONDS, now);
+  if (!claimed) return;
   const q = loadQuestion(store, race.questionIds[race.round]!);
   const answers = store
     .q(
-      `SELECT u.display_name name, a.points FROM race_answers a JOIN users u ON u.id = a.user_id
+      `SELECT coalesce(m.display_name, 'someone') name, a.points FROM race_answers a LEFT JOIN members m ON m.tenant = ? AND m.user_id = a.user_id
        WHERE a.race_id = ? AND a.round = ? AND a.correct = 1 ORDER BY a.points DESC, a.answered_at, a.rowid`,
     )
-    .all(race.id, race.round) as { name: string; points: number }[];
+    .all(raceTenant(race), race.id, race.round) as { name: string; points: number }[];
   let text = md`${q.prompt}\nRight answer: ` + rightAnswerText(q) + '\n';
   if (answers.length === 0) text += md`Nobody got it this time.`;
+  else if (claimed.solo) text += md`✅ ${answers[0]!.name} got it. No points: races score with two players or more.`;
   else {
     text += md`🥇 ${answers[0]!.name} (+${answers[0]!.points})`;
     if (answers.length > 1) text += md` · also right: ${answers.slice(1).map((a) => a.name).join(', ')} (+${POINTS.raceCorrect} each)`;
   }
-  text += md`\n\n**Standings**\n` + standings(store, race.id);
+  text += md`\n\n**Standings**\n` + standings(store, race);
   const title = finished ? '🏆 Race over — final standings' : `Round ${race.round + 1} of ${race.questionIds.length} — answer`;
   const reveal = racePost(race, { title, text, visibility: 'public' });
   void services.outbox.sendInOrder([closedRoundPost(race, q), reveal, ...(finished ? [] : [roundPost(services, { ...race, round: nextRound })])]);
 }
 
+/** The running rounds whose time is up: read through the races_running index, never the finished races. */
+export const DUE_ROUNDS_SQL = `SELECT ${raceColumns} FROM races INDEXED BY races_running WHERE status = 'running' AND round_ends_at <= ?`;
+
 /** Reveals every round whose time is up. Runs every second, and after the clock moves in tests. */
 export function tickRaces(services: Services, now: Date): void {
   const store = quizStore(services);
-  const due = (store.q(`SELECT ${raceColumns} FROM races WHERE status = 'running' AND round_ends_at <= ?`).all(now.getTime()) as Record<string, unknown>[]).map((r) => parse(r)!);
+  const due = (store.q(DUE_ROUNDS_SQL).all(now.getTime()) as Record<string, unknown>[]).map((r) => parse(r)!);
   for (const race of due) closeRound(services, race, now);
 }
 

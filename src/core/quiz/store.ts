@@ -4,6 +4,7 @@ import { BoardIndex, type Standing } from './board-index.js';
 import { LruMap } from '../util/lru-map.js';
 import type { Actor, Place } from '../interaction.js';
 import { perServices, type Services } from '../services.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 /**
  * Prepared statements for the quiz's hot paths (answering, picking due cards, leaderboards). They
@@ -65,14 +66,20 @@ const sessionColumns = `id, user_id userId, server_id serverId, channel_id chann
 const cardColumns = `user_id userId, question_id questionId, due, stability, difficulty, elapsed_days elapsedDays,
   scheduled_days scheduledDays, learning_steps learningSteps, reps, lapses, state, last_review lastReview`;
 
-export function serverKey(platform: string, place: Place): string {
-  return `${platform}:${place.serverId}`;
+/** The tenant of a place: boards, seasons, groups and reports are keyed by it. */
+export function serverKey(platform: string, place: Place): Tenant {
+  return tenantOf(platform, place);
 }
+
+/** Questions a tenant may see: global ones (content, the operator's imports) and its own imports. */
+const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
 
 export class QuizStore {
   readonly sqlite: Database.Database;
-  private users = new Map<string, UserRow>();
-  private seasons = new Map<string, number>();
+  // Derived from rows: bounded, and cleared whenever a grouped write rolls back (see GroupCommit).
+  private users = new LruMap<string, UserRow>(50_000);
+  private memberNames = new LruMap<string, string>(50_000);
+  private seasons = new LruMap<string, number>(10_000);
 
   readonly stmt;
 
@@ -81,11 +88,9 @@ export class QuizStore {
     this.boards = new BoardIndex((scope, period) =>
       this.q<[string, string], Standing>('SELECT user_id userId, points, reached_at reachedAt FROM scores WHERE scope = ? AND period = ?').iterate(scope, period),
     );
-    // A rolled-back write may have moved a board or a session in memory: read them again.
-    this.writes = new GroupCommit(db, () => {
-      this.boards.clear();
-      this.sessions.clear();
-    });
+    // A rolled-back write may have moved a board or a session in memory, or cached a user, a
+    // name or a season whose row is gone (its id may be handed out again): read them all again.
+    this.writes = new GroupCommit(db, () => this.forgetDerived());
     // Writes to quiz_sessions stay private: they go through the methods that keep the cache.
     this.sessionWrites = {
       insert: db.prepare(
@@ -108,6 +113,11 @@ export class QuizStore {
         'SELECT id, platform, external_id externalId, display_name displayName, timezone FROM users WHERE id = ?',
       ),
       setTimezone: db.prepare<[string, number]>('UPDATE users SET timezone = ? WHERE id = ?'),
+      upsertMember: db.prepare<[Tenant, number, string]>(
+        `INSERT INTO members (tenant, user_id, display_name) VALUES (?, ?, ?)
+         ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name WHERE display_name != excluded.display_name`,
+      ),
+      memberName: db.prepare<[Tenant, number], { name: string }>('SELECT display_name name FROM members WHERE tenant = ? AND user_id = ?'),
       card: db.prepare<[number, string], CardRow>(`SELECT ${cardColumns} FROM cards WHERE user_id = ? AND question_id = ?`),
       upsertCard: db.prepare(
         `INSERT INTO cards (user_id, question_id, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses, state, last_review)
@@ -117,40 +127,49 @@ export class QuizStore {
            learning_steps = excluded.learning_steps, reps = excluded.reps, lapses = excluded.lapses, state = excluded.state,
            last_review = excluded.last_review`,
       ),
-      dueCards: db.prepare<[number, number, number], { questionId: string }>(
+      // Every question query takes the tenant: a user's cards follow them between servers, but a
+      // bank imported in one server is asked only there.
+      dueCards: db.prepare<[number, number, Tenant, number], { questionId: string }>(
         `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL ORDER BY c.due LIMIT ?`,
+         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
       ),
-      dueCardsInLesson: db.prepare<[number, number, string, number], { questionId: string }>(
+      dueCardsInLesson: db.prepare<[number, number, string, Tenant, number], { questionId: string }>(
         `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? ORDER BY c.due LIMIT ?`,
+         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
       ),
-      newQuestions: db.prepare<[number, number], { id: string }>(
+      newQuestions: db.prepare<[number, Tenant, number], { id: string }>(
         `SELECT q.id FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
-         WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id)
+         WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
          ORDER BY coalesce(l.position, 1e9), q.bank_id, q.position LIMIT ?`,
       ),
-      newQuestionsInLesson: db.prepare<[string, number, number], { id: string }>(
+      newQuestionsInLesson: db.prepare<[string, number, Tenant, number], { id: string }>(
         `SELECT q.id FROM questions q
-         WHERE q.lesson_id = ? AND q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id)
+         WHERE q.lesson_id = ? AND q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
          ORDER BY q.bank_id, q.position LIMIT ?`,
       ),
-      lessonQuestions: db.prepare<[string, number], { id: string }>(
-        'SELECT id FROM questions WHERE lesson_id = ? AND retired_at IS NULL ORDER BY bank_id, position LIMIT ?',
+      lessonQuestions: db.prepare<[string, Tenant, number], { id: string }>(
+        `SELECT q.id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY q.bank_id, q.position LIMIT ?`,
+      ),
+      raceQuestions: db.prepare<[Tenant, number], { id: string }>(
+        `SELECT q.id FROM questions q WHERE q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE} ORDER BY random() LIMIT ?`,
+      ),
+      raceQuestionsInLesson: db.prepare<[string, Tenant, number], { id: string }>(
+        `SELECT q.id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE} ORDER BY random() LIMIT ?`,
       ),
       introducedSince: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) n FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_new = 1',
       ),
-      missedSince: db.prepare<[number, number], { questionId: string }>(
-        `SELECT question_id questionId FROM reviews WHERE user_id = ? AND answered_at >= ? AND correct = 0
-         GROUP BY question_id ORDER BY min(answered_at)`,
+      missedSince: db.prepare<[number, number, Tenant], { questionId: string }>(
+        `SELECT r.question_id questionId FROM reviews r JOIN questions q ON q.id = r.question_id
+         WHERE r.user_id = ? AND r.answered_at >= ? AND r.correct = 0 AND ${VISIBLE}
+         GROUP BY r.question_id ORDER BY min(r.answered_at)`,
       ),
-      nextDue: db.prepare<[number], { due: number | null }>(
-        'SELECT min(c.due) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL',
+      nextDue: db.prepare<[number, Tenant], { due: number | null }>(
+        `SELECT min(c.due) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND ${VISIBLE}`,
       ),
       questionHash: db.prepare<[string], { hash: string }>('SELECT content_hash hash FROM questions WHERE id = ?'),
-      question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null }>(
-        'SELECT body, retired_at retiredAt, lesson_id lessonId FROM questions WHERE id = ?',
+      question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null; tenant: string | null }>(
+        'SELECT body, retired_at retiredAt, lesson_id lessonId, tenant FROM questions WHERE id = ?',
       ),
       insertReview: db.prepare(
         `INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day)
@@ -202,18 +221,44 @@ export class QuizStore {
     return s as Database.Statement<P, R>;
   }
 
-  /** The user behind an actor, created on first sight; the display name follows the platform's. */
-  user(actor: Actor): UserRow {
+  /**
+   * The user behind an actor, created on first sight, and their name in the tenant they act in
+   * (the platform's name there: a server nickname). Boards show that name, and only in that tenant.
+   */
+  user(actor: Actor, tenant: Tenant): UserRow {
     const key = `${actor.platform}:${actor.userId}`;
-    const cached = this.users.get(key);
-    if (cached && cached.displayName === actor.displayName) return cached;
-    const row = this.stmt.upsertUser.get(actor.platform, actor.userId, actor.displayName)!;
-    this.users.set(key, row);
+    let row = this.users.get(key);
+    if (!row || row.displayName !== actor.displayName) {
+      row = this.stmt.upsertUser.get(actor.platform, actor.userId, actor.displayName)!;
+      this.users.set(key, row);
+    }
+    const memberKey = `${tenant}\u0000${row.id}`;
+    if (this.memberNames.get(memberKey) !== actor.displayName) {
+      this.stmt.upsertMember.run(tenant, row.id, actor.displayName);
+      this.memberNames.set(memberKey, actor.displayName);
+    }
     return row;
   }
 
   userById(id: number): UserRow | undefined {
     return this.stmt.userById.get(id);
+  }
+
+  /** A user's name as the given tenant knows it. */
+  memberName(tenant: Tenant, userId: number): string {
+    return this.stmt.memberName.get(tenant, userId)?.name ?? 'someone';
+  }
+
+  /**
+   * Drops every cache derived from rows. Work in a grouped write may run twice (after a rollback),
+   * so a row it created may be gone and its id handed out again: nothing cached from it may stay.
+   */
+  forgetDerived(): void {
+    this.boards.clear();
+    this.sessions.clear();
+    this.users.clear();
+    this.memberNames.clear();
+    this.seasons.clear();
   }
 
   setTimezone(user: UserRow, timezone: string): void {
