@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import type { Lesson } from './content/load.js';
 import type { Platform, Post } from './interaction.js';
+import { LruMap } from './util/lru-map.js';
 
 export interface Clock {
   now(): Date;
@@ -44,15 +45,51 @@ export class LessonLibrary {
 
 export type PostSender = (post: Post) => Promise<void>;
 
-/** Routes messages the core posts by itself (schedules, races) to the platform of their place. */
+/**
+ * Asks the platform whether a channel belongs to a server (Discord: the channel's guild; Slack:
+ * the conversation's team). Resolves the channel's id when it does, undefined when it does not or
+ * cannot be seen.
+ */
+export type ChannelCheck = (serverId: string, channel: string) => Promise<string | undefined>;
+
+/**
+ * Routes messages the core posts by itself (schedules, races) to the platform of their place, and
+ * only into channels of that place's server: a post is checked with the platform before it goes.
+ */
 export class Outbox {
   private senders = new Map<Platform, PostSender>();
+  private checks = new Map<Platform, ChannelCheck>();
+  /** Channels found to belong to their server (`platform|server|channel`): one platform call each. */
+  private known = new LruMap<string, string>(20_000);
   constructor(private logger: Logger) {}
-  register(platform: Platform, sender: PostSender): void {
+  register(platform: Platform, sender: PostSender, check?: ChannelCheck): void {
     this.senders.set(platform, sender);
+    if (check) this.checks.set(platform, check);
   }
   unregister(platform: Platform): void {
     this.senders.delete(platform);
+    this.checks.delete(platform);
+  }
+
+  /**
+   * The channel's id when it belongs to the server on that platform, else undefined. A platform
+   * without a check (the terminal) has one server, so every channel is its own.
+   */
+  async channelOf(platform: Platform, serverId: string, channel: string): Promise<string | undefined> {
+    const check = this.checks.get(platform);
+    if (!check) return channel;
+    const key = `${platform}|${serverId}|${channel}`;
+    const known = this.known.get(key);
+    if (known) return known;
+    let id: string | undefined;
+    try {
+      id = await check(serverId, channel);
+    } catch (err) {
+      this.logger.warn({ err, platform, channel }, 'could not check which server a channel belongs to');
+      return undefined;
+    }
+    if (id) this.known.set(key, id);
+    return id;
   }
   /** Sends one post; false when it was not delivered (logged here). */
   send(post: Post): Promise<boolean> {
@@ -85,6 +122,10 @@ export class Outbox {
     const sender = this.senders.get(post.platform);
     if (!sender) {
       this.logger.warn({ platform: post.platform, channel: post.place.channelId }, 'no connected platform for a post');
+      return false;
+    }
+    if (!(await this.channelOf(post.platform, post.place.serverId, post.place.channelId))) {
+      this.logger.warn({ platform: post.platform, server: post.place.serverId, channel: post.place.channelId }, 'post refused: the channel is not in its server');
       return false;
     }
     try {

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import type { Tenant } from '../tenant.js';
 import type { Db } from '../../db/connection.js';
 import { banks, lessonSections, lessons, questions } from '../../db/schema.js';
 import { canonicalJson, hashValue, sha256 } from '../util/hash.js';
@@ -25,11 +26,12 @@ function lessonHash(l: Lesson): string {
 }
 
 /** The stored form of a question: its validated body (answers and all). */
-export function questionRow(q: Question, bankId: string, position: number, now: number) {
+export function questionRow(q: Question, bankId: string, position: number, now: number, tenant: Tenant | null = null) {
   const body = canonicalJson(q);
   return {
     id: q.id,
     bankId,
+    tenant,
     position,
     type: q.type,
     body,
@@ -47,26 +49,26 @@ export function questionRow(q: Question, bankId: string, position: number, now: 
  * is kept), retires the ones no longer in the bank and revives ones that come back. Must run
  * inside the caller's transaction.
  */
-export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: SyncCounts): void {
+export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: SyncCounts, tenant: Tenant | null): void {
   const ids = bank.questions.map((q) => q.id);
   // The ids travel as one JSON value: no limit on how many, and no statement per id.
   const existing = new Map(
     db
-      .all<{ id: string; hash: string; retiredAt: number | null; position: number; bankId: string }>(
-        sql`SELECT id, content_hash AS hash, retired_at AS retiredAt, position, bank_id AS bankId FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+      .all<{ id: string; hash: string; retiredAt: number | null; position: number; bankId: string; tenant: string | null }>(
+        sql`SELECT id, content_hash AS hash, retired_at AS retiredAt, position, bank_id AS bankId, tenant FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
       )
       .map((r) => [r.id, r]),
   );
   // One prepared insert reused for every new question: a bank of thousands (an import) stays fast.
   let insert: ReturnType<typeof prepareQuestionInsert> | undefined;
   bank.questions.forEach((q, position) => {
-    const row = questionRow(q, bank.id, position, now);
+    const row = questionRow(q, bank.id, position, now, tenant);
     const prior = existing.get(q.id);
     if (!prior) {
       insert ??= prepareQuestionInsert(db);
       insert.run(row);
       counts.added++;
-    } else if (prior.hash !== row.contentHash || prior.retiredAt !== null || prior.position !== position || prior.bankId !== bank.id) {
+    } else if (prior.hash !== row.contentHash || prior.retiredAt !== null || prior.position !== position || prior.bankId !== bank.id || prior.tenant !== tenant) {
       db.update(questions).set(row).where(eq(questions.id, q.id)).run();
       if (prior.hash !== row.contentHash || prior.retiredAt !== null) counts.changed++;
       else counts.unchanged++;
@@ -94,6 +96,7 @@ function prepareQuestionInsert(db: Db) {
     .values({
       id: p('id'),
       bankId: p('bankId'),
+      tenant: p('tenant'),
       position: p('position'),
       type: p('type'),
       body: p('body'),
@@ -113,12 +116,14 @@ function chunked<T>(list: readonly T[], size = 5000): T[][] {
   return out;
 }
 
-export function upsertBank(db: Db, bank: Bank, origin: 'content' | 'import', now: number): void {
+/** Writes a bank's details; `tenant` owns it (null: every tenant learns from it). */
+export function upsertBank(db: Db, bank: Bank, origin: 'content' | 'import', now: number, tenant: Tenant | null): void {
   const row = {
     id: bank.id,
     title: bank.title,
     description: bank.description ?? null,
     origin,
+    tenant,
     lessonId: bank.lesson ?? null,
     contentHash: hashValue(bank),
     retiredAt: null,
@@ -198,8 +203,8 @@ export function syncContent(db: Db, content: LoadedContent, now = Date.now()): C
     const conflicts = importedConflicts(d, content);
     if (conflicts.length) throw new ContentError(conflicts);
     for (const { bank } of content.banks) {
-      upsertBank(d, bank, 'content', now);
-      writeBankQuestions(d, bank, now, report.questions);
+      upsertBank(d, bank, 'content', now, null);
+      writeBankQuestions(d, bank, now, report.questions, null);
     }
     // Banks whose files were removed: retire them and their questions.
     const bankIds = content.banks.map((b) => b.bank.id);

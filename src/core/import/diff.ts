@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Tenant } from '../tenant.js';
 import type { Db } from '../../db/connection.js';
 import { banks, questions } from '../../db/schema.js';
 import type { SourceIssue } from '../content/issues.js';
@@ -97,20 +98,26 @@ export function adoptStoredIds(db: Db, parsed: ParsedBank): Bank {
  * What stands in the way of writing this bank: a content bank of the same id, question ids that
  * belong to another bank, and sources that cite lessons or sections that do not exist.
  */
-export function findConflicts(db: Db, lessons: LessonLibrary, bank: Bank, file: string, lineOf: (i: number) => number | undefined): SourceIssue[] {
+export function findConflicts(db: Db, lessons: LessonLibrary, bank: Bank, file: string, lineOf: (i: number) => number | undefined, tenant: Tenant | null): SourceIssue[] {
   const issues: SourceIssue[] = [];
-  const owner = db.select({ origin: banks.origin }).from(banks).where(eq(banks.id, bank.id)).get();
+  // What another tenant owns is never named to it: "taken" says enough. The operator (no tenant) is told whose.
+  const foreign = (owner: string | null) => owner !== null && owner !== tenant;
+  const owner = db.select({ origin: banks.origin, tenant: banks.tenant }).from(banks).where(eq(banks.id, bank.id)).get();
   if (owner?.origin === 'content') {
     issues.push({ file, message: `bank '${bank.id}' comes from the content directory and cannot be replaced by an import: choose another bank id` });
+  } else if (owner && owner.tenant !== tenant) {
+    const whose = tenant === null ? ` by ${owner.tenant} (import it with --tenant ${owner.tenant} to change it)` : '';
+    issues.push({ file, message: `bank id '${bank.id}' is taken${whose}: choose another bank id` });
   }
   // One query for every id of the file (a JSON list, so thousands of ids bind as one value).
   const index = new Map(bank.questions.map((q, i) => [q.id, i]));
-  const taken = db.all<{ id: string; bankId: string }>(
-    sql`SELECT id, bank_id AS bankId FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify([...index.keys()])})) AND bank_id <> ${bank.id}`,
+  const taken = db.all<{ id: string; bankId: string; tenant: string | null }>(
+    sql`SELECT id, bank_id AS bankId, tenant FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify([...index.keys()])})) AND bank_id <> ${bank.id}`,
   );
   for (const t of taken) {
     const i = index.get(t.id)!;
-    issues.push({ file, line: lineOf(i), question: i + 1, message: `id '${t.id}' belongs to a question of bank '${t.bankId}': give this question another id` });
+    const whose = tenant !== null && foreign(t.tenant) ? 'another bank' : `bank '${t.bankId}'`;
+    issues.push({ file, line: lineOf(i), question: i + 1, message: `id '${t.id}' belongs to a question of ${whose}: give this question another id` });
   }
   if (bank.lesson && !lessons.get(bank.lesson)) {
     issues.push({ file, message: `lesson '${bank.lesson}' does not exist (lessons: ${lessons.all().map((l) => l.id).join(', ') || 'none'})` });

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import { perServices, type Services } from '../services.js';
-import { isTimeZone, localDay, localParts } from '../util/time.js';
+import { canonicalTimeZone, localDay, localParts } from '../util/time.js';
 import { leaderboardReply } from './leaderboard.js';
 import { quizStore } from './store.js';
 
@@ -107,10 +107,23 @@ export interface ScheduleOptions {
   weekly?: boolean;
 }
 
+/**
+ * The channel a schedule names, as an id of this server's channel: the channel the command came
+ * from, or one named in the option that the platform confirms is in this server (a channel id of
+ * another server is refused, never posted to).
+ */
+async function scheduleChannel(services: Services, actor: Actor, place: Place, named: string | undefined): Promise<string> {
+  if (named === undefined || named === place.channelId) return place.channelId;
+  const typed = named.trim().replace(/^<#([\w-]+)(\|[^>]*)?>$/, '$1').replace(/^#/, '');
+  const id = typed === place.channelId ? typed : await services.outbox.channelOf(actor.platform, place.serverId, typed);
+  if (!id) throw new UserError(`There is no channel "${named}" in this server that the bot can see. Run the command in the channel, or name one of this server's channels.`);
+  return id;
+}
+
 /** /quiz-admin schedule: set, change or turn off the daily post of a channel. */
-export function setSchedule(services: Services, actor: Actor, place: Place, o: ScheduleOptions, now: Date): Reply {
+export async function setSchedule(services: Services, actor: Actor, place: Place, o: ScheduleOptions, now: Date): Promise<Reply> {
   const store = quizStore(services);
-  const channel = (o.channel ?? place.channelId).replace(/^<#(\w+)(\|[^>]*)?>$/, '$1').replace(/^#/, '');
+  const channel = await scheduleChannel(services, actor, place, o.channel);
   const scheduler = dailyScheduler(services);
   if (o.time.trim().toLowerCase() === 'off') {
     const gone = store.q<[string, string, string], { id: number }>('DELETE FROM schedules WHERE platform = ? AND server_id = ? AND channel_id = ? RETURNING id').get(actor.platform, place.serverId, channel);
@@ -119,8 +132,8 @@ export function setSchedule(services: Services, actor: Actor, place: Place, o: S
     return { text: md`The daily quiz in #${channel} is off.`, visibility: 'ephemeral' };
   }
   const { hour, minute } = parseTime(o.time);
-  const timezone = o.timezone ?? services.config.DEFAULT_TIMEZONE;
-  if (!isTimeZone(timezone)) throw new UserError(`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
+  const timezone = canonicalTimeZone(o.timezone ?? services.config.DEFAULT_TIMEZONE);
+  if (!timezone) throw new UserError(`"${o.timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
   const row = store
     .q(

@@ -5,7 +5,7 @@ import { ConfigError } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { PlatformHandle } from '../../main.js';
 import { DiscordInteractions, loggableError, type InteractionOptions } from './interactions.js';
-import { discordPostSender } from './posts.js';
+import { discordChannelCheck, discordPostSender } from './posts.js';
 import { describeDiscordError, registerSlashCommands } from './register.js';
 
 /**
@@ -51,7 +51,7 @@ export async function startDiscord(app: App, logger: Logger, options: Interactio
     }
   }
 
-  app.services.outbox.register('discord', discordPostSender(client.rest, log));
+  app.services.outbox.register('discord', discordPostSender(client.rest, log), discordChannelCheck(client.rest));
   log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord connected');
   return {
     name: 'discord',

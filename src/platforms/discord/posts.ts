@@ -1,6 +1,6 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type REST } from 'discord.js';
 import type { Post } from '../../core/interaction.js';
-import type { PostSender } from '../../core/services.js';
+import type { ChannelCheck, PostSender } from '../../core/services.js';
 import type { Logger } from '../../logger.js';
 import { LruMap } from '../../core/util/lru-map.js';
 import { renderReply, type DiscordMessage } from './message.js';
@@ -31,6 +31,32 @@ function refusal(err: unknown, channelId: string): PostRefusedError | undefined 
       ? 'the channel does not exist or the bot cannot see it'
       : 'the bot lacks permission there (it needs View Channel, Send Messages, Embed Links and Attach Files)';
   return new PostRefusedError(`Cannot post in Discord channel ${channelId}: ${why} (Discord error ${err.code}: ${err.message}).`);
+}
+
+/** A channel id as typed or picked: `123`, `<#123>`. */
+const CHANNEL_ID = /^(?:<#)?(\d{17,20})>?$/;
+
+/**
+ * Whether a channel is in a server, asked of Discord (GET /channels/{id}): its guild_id must be
+ * the server's. A direct-message tenant (`dm-<user>`) owns only DM channels with that user.
+ */
+export function discordChannelCheck(rest: REST): ChannelCheck {
+  return async (serverId, channel) => {
+    const id = CHANNEL_ID.exec(channel.trim())?.[1];
+    if (!id) return undefined;
+    let found: { guild_id?: string; type?: number; recipients?: { id: string }[] };
+    try {
+      found = (await rest.get(Routes.channel(id))) as typeof found;
+    } catch (err) {
+      if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404)) return undefined;
+      throw err;
+    }
+    if (serverId.startsWith('dm-')) {
+      const user = serverId.slice(3);
+      return found.guild_id === undefined && (found.recipients ?? []).some((r) => r.id === user) ? id : undefined;
+    }
+    return found.guild_id === serverId ? id : undefined;
+  };
 }
 
 /**

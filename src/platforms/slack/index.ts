@@ -8,7 +8,7 @@ import { boltLevel, boltLogger } from './bolt-logger.js';
 import { errorInfo } from './errors.js';
 import { downloadFile } from './files.js';
 import { registerListeners } from './listeners.js';
-import { slackPostSender } from './outbox.js';
+import { slackChannelCheck, slackPostSender } from './outbox.js';
 import { SeenDeliveries } from './seen.js';
 import { SlackUsers } from './users.js';
 
@@ -103,7 +103,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
     if (socketMode) throw new ConfigError(`Slack Socket Mode did not connect with SLACK_APP_TOKEN (${info.slackError ?? info.message}).`);
     throw err;
   }
-  app.services.outbox.register('slack', slackPostSender(bolt.client, log));
+  app.services.outbox.register('slack', slackPostSender(bolt.client, log), slackChannelCheck(bolt.client, log));
   log.info({ mode: socketMode ? 'socket' : 'http', ...(socketMode ? {} : { port: config.PORT, path: '/slack/events' }) }, 'slack connected');
 
   return {

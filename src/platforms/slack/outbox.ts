@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Post } from '../../core/interaction.js';
-import type { PostSender } from '../../core/services.js';
+import type { ChannelCheck, PostSender } from '../../core/services.js';
 import type { Logger } from '../../logger.js';
 import { renderMessage } from './blocks.js';
 import { errorInfo, isChannelUnavailable } from './errors.js';
@@ -8,6 +8,40 @@ import { uploadImage } from './files.js';
 import { LruMap } from '../../core/util/lru-map.js';
 
 const REMEMBERED_POSTS = 5_000;
+
+/** A conversation id as typed or picked: `C123`, `<#C123|general>`, `#C123`. */
+const CONVERSATION_ID = /^(?:<#|#)?([A-Za-z0-9]{2,30})(?:\|[^>]*)?>?$/;
+
+/**
+ * Whether a conversation is in a workspace, asked of Slack (conversations.info): it must be the
+ * workspace's own, or shared with it (Slack Connect). A direct message with the bot counts as the
+ * workspace's. Anything Slack will not describe is not the workspace's.
+ */
+export function slackChannelCheck(web: webApi.WebClient, logger: Logger): ChannelCheck {
+  let warned = false;
+  return async (teamId, channel) => {
+    const id = CONVERSATION_ID.exec(channel.trim())?.[1];
+    if (!id) return undefined;
+    let info: { context_team_id?: string; shared_team_ids?: string[]; internal_team_ids?: string[]; is_im?: boolean } | undefined;
+    try {
+      info = (await web.conversations.info({ channel: id })).channel as typeof info;
+    } catch (err) {
+      const code = errorInfo(err).slackError;
+      // An app installed before it asked for channels:read: its token reaches only its own
+      // workspace's conversations anyway, so it keeps posting, and the admin is told once.
+      if (code === 'missing_scope') {
+        if (!warned) logger.warn('slack: add the channels:read, groups:read and im:read scopes (deploy/slack-manifest.yaml) and reinstall, so the bot can check the channels it is asked to post in');
+        warned = true;
+        return id;
+      }
+      if (code) return undefined;
+      throw err;
+    }
+    if (!info) return undefined;
+    const teams = [info.context_team_id, ...(info.shared_team_ids ?? []), ...(info.internal_team_ids ?? [])];
+    return info.is_im || teams.includes(teamId) ? id : undefined;
+  };
+}
 
 /**
  * Sends the messages the core posts by itself (race rounds, daily quizzes, standings) with

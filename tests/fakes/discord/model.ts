@@ -78,6 +78,8 @@ export interface FakeChannel {
   name: string;
   /** The bot may not post here (403 Missing Access). */
   forbidden?: boolean;
+  /** A channel of another server the bot is in: GET /channels/{id} names that guild. */
+  guildId?: string;
 }
 
 export function channelObject(c: FakeChannel, guildId: string, position: number): Json {

@@ -175,7 +175,7 @@ export class FakeRest {
     const channel = s.guild.channels[index];
     if (!channel) throw new HttpError(404, 10003, 'Unknown Channel');
     if (channel.forbidden) throw new HttpError(403, 50001, 'Missing Access');
-    if (!messages && method === 'GET') return { id: channel.id, type: 0, guild_id: s.guild.id, name: channel.name, position: index, permission_overwrites: [], nsfw: false };
+    if (!messages && method === 'GET') return { id: channel.id, type: 0, guild_id: channel.guildId ?? s.guild.id, name: channel.name, position: index, permission_overwrites: [], nsfw: false };
     if (messages && !messageId && method === 'POST') {
       invalid(messageProblems(body, { create: true, fileCount: files.length }));
       return s.createMessage(channelId, { ...body, flags: (body?.flags ?? 0) & 4 }, files);

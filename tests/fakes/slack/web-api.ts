@@ -67,6 +67,8 @@ export class FakeSlackWebApi {
   readonly users = new Map<string, FakeUser>();
   /** Channels the bot may not post in: chat.postMessage answers channel_not_found. */
   readonly missingChannels = new Set<string>();
+  /** Conversations of other workspaces (channel id → team id): conversations.info names their team. */
+  readonly foreignChannels = new Map<string, string>();
   /** Files shared with the bot (files.info, and the download at url_private_download). */
   readonly files = new Map<string, { name: string; content: Buffer; filetype?: string }>();
   readonly botUserId = 'UQUIZBOT';
@@ -191,6 +193,12 @@ export class FakeSlackWebApi {
         const message = { channel: p.channel, ts, text: p.text ?? '', blocks: p.blocks ?? [], history: [{ text: p.text ?? '', blocks: p.blocks ?? [] }] };
         this.messages.set(`${p.channel}/${ts}`, message);
         return { ok: true, channel: p.channel, ts, message: { type: 'message', user: this.botUserId, bot_id: 'BQUIZBOT', text: message.text, blocks: message.blocks, ts } };
+      }
+      case 'conversations.info': {
+        if (!p.channel || this.missingChannels.has(p.channel)) return { ok: false, error: 'channel_not_found' };
+        const team = this.foreignChannels.get(p.channel) ?? this.teamId;
+        const im = String(p.channel).startsWith('D');
+        return { ok: true, channel: { id: p.channel, is_channel: !im, is_im: im, context_team_id: team, shared_team_ids: [team] } };
       }
       case 'chat.postEphemeral':
         if (!p.channel || !p.user) return { ok: false, error: 'invalid_arguments' };
