@@ -1,27 +1,65 @@
 /**
  * Local calendar dates in IANA time zones, for streaks, daily limits and leaderboard periods.
- * Intl formatters are costly to create, so one is kept per zone.
+ * Intl formatters are costly to create (tens of kilobytes each, outside the JS heap), so one is
+ * kept per canonical zone, never per spelling, in bounded caches: a zone name can be spelled in
+ * millions of case variants and aliases, and each must not cost a formatter of its own.
  */
+import { LruMap } from './lru-map.js';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const PARTS: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
+const DISPLAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, f);
+/**
+ * Canonical zones by lower-cased spelling. Zone names match ASCII case-insensitively, so every case
+ * variant shares one key, and only valid names are kept: a few hundred zones and aliases at most.
+ */
+const canonicalNames = new LruMap<string, string>(2048);
+/** A few hundred canonical zones exist; a server uses a handful. */
+const partsFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
+const displayFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
+const ASCII = /^[\x21-\x7e]+$/;
+
+/**
+ * The canonical spelling of a time zone (`america/new_york` and `US/Eastern` are both
+ * `America/New_York`; `utc`, `Etc/UTC` and `GMT` are `UTC`), or undefined when it is not one.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  // Zone names are printable ASCII without spaces; anything else would only cost a failed lookup.
+  if (!tz || tz.length > 64 || !ASCII.test(tz)) return undefined;
+  const key = tz.toLowerCase();
+  let canonical = canonicalNames.get(key);
+  if (canonical === undefined) {
+    let f: Intl.DateTimeFormat;
+    try {
+      f = new Intl.DateTimeFormat('en-CA', { ...PARTS, timeZone: tz });
+    } catch {
+      return undefined;
+    }
+    canonical = f.resolvedOptions().timeZone;
+    canonicalNames.set(key, canonical);
+    if (!partsFormatters.has(canonical)) partsFormatters.set(canonical, f);
   }
-  return f;
+  return canonical;
 }
 
 export function isTimeZone(tz: string): boolean {
-  if (!tz || tz.length > 64) return false;
-  try {
-    formatter(tz);
-    return true;
-  } catch {
-    return false;
+  return canonicalTimeZone(tz) !== undefined;
+}
+
+/** The canonical zone, or the RangeError Intl throws for an unknown one. */
+function zoneOf(timeZone: string): string {
+  const canonical = canonicalTimeZone(timeZone);
+  if (canonical === undefined) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
+  return canonical;
+}
+
+function cached(cache: LruMap<string, Intl.DateTimeFormat>, zone: string, options: Intl.DateTimeFormatOptions, locale: string): Intl.DateTimeFormat {
+  let f = cache.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
+    cache.set(zone, f);
   }
+  return f;
 }
 
 interface LocalParts {
@@ -33,19 +71,19 @@ interface LocalParts {
   second: number;
 }
 
-/** UTC offsets by zone and quarter hour: zone rules change offsets only on such boundaries. */
-const offsets = new Map<string, number>();
+/** UTC offsets by canonical zone and quarter hour: zone rules change offsets only on such boundaries. */
+const offsets = new LruMap<string, number>(50_000);
 const QUARTER_HOUR = 900_000;
 
 function offsetOf(date: Date, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(date.getTime() / QUARTER_HOUR)}`;
+  const zone = zoneOf(timeZone);
+  const key = `${zone}|${Math.floor(date.getTime() / QUARTER_HOUR)}`;
   let offset = offsets.get(key);
   if (offset === undefined) {
     const parts: Record<string, number> = {};
-    for (const p of formatter(timeZone).formatToParts(date)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    for (const p of cached(partsFormatters, zone, PARTS, 'en-CA').formatToParts(date)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
     const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
     offset = asUtc - Math.floor(date.getTime() / 1000) * 1000;
-    if (offsets.size > 50_000) offsets.clear();
     offsets.set(key, offset);
   }
   return offset;
@@ -103,5 +141,5 @@ export function monthKey(date: Date, timeZone: string): string {
 
 /** "Tue 26 Nov, 09:00" in the user's zone. */
 export function formatLocal(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+  return cached(displayFormatters, zoneOf(timeZone), DISPLAY, 'en-GB').format(date);
 }
