@@ -14,6 +14,12 @@ interface Pending {
  * The group first runs as it is. Should one write throw, the whole group is rolled back and run
  * again with each write in its own savepoint, so the failing one rolls back alone; savepoints cost
  * more than the failures they would save, so only the rare failing group pays for them.
+ *
+ * The rule for work given to run(): it may run twice, and its first run may be undone. So it has
+ * no effect outside the transaction (no post, no timer, no message) and returns what the caller
+ * acts on after the commit; and whatever it caches from the rows it writes (a new user's id, a
+ * session, a board, a season) is dropped by `onRollback`, since a rolled-back row's id is handed
+ * out again to the next insert.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
