@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { createApp, type App } from './app.js';
 import { discordConfigured, slackConfigured, type Config } from './config.js';
+import { DatabaseOpenError } from './db/connection.js';
 import { telemetry } from './core/telemetry.js';
 import { createLogger, secretValues, type Logger } from './logger.js';
 import { backupSettings, scheduleBackups, type BackupSchedule } from './ops/backup-schedule.js';
 import type { PlatformState } from './ops/health.js';
 import type { HttpRoute } from './ops/http.js';
-import { acquireLock, type DatabaseLock } from './ops/lock.js';
+import { acquireLock, LockError, type DatabaseLock } from './ops/lock.js';
 import type { OpsHttp } from './ops/runtime.js';
 import { TerminalChat } from './platforms/terminal/chat.js';
 
@@ -76,8 +77,26 @@ function logStrayErrors(logger: Logger): () => void {
 }
 
 /**
- * Composition root: config → database → content → core → platforms. Starts every configured
- * platform; with none configured (or with forceTerminal) the terminal chat runs in the foreground.
+ * Takes the database's lock, held while the bot runs so that a second bot or a restore never
+ * touches the database under it. A `:memory:` database is the process's own: no lock.
+ */
+function lockDatabase(config: Config): DatabaseLock | undefined {
+  if (config.DATABASE_PATH === ':memory:') return undefined;
+  try {
+    return acquireLock(config.DATABASE_PATH, 'bot', { foreignHost: 'stale' });
+  } catch (err) {
+    // The lock lives beside the database: a location that cannot take it cannot take the database.
+    if (err instanceof LockError && err.cannotOpen) {
+      throw new DatabaseOpenError(`Cannot open the database at DATABASE_PATH=${config.DATABASE_PATH}: ${err.cannotOpen}.`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Composition root: config → database lock → database → content → core → platforms. Starts
+ * every configured platform; with none configured (or with forceTerminal) the terminal chat runs
+ * in the foreground.
  * With HTTP_PORT set it serves /healthz and /metrics (in any mode); with BACKUP_DIR and
  * BACKUP_CRON it takes scheduled backups. SIGTERM/SIGINT stop it gracefully: new interactions
  * are refused, those in flight finish (up to DRAIN_MS), then background jobs, platforms, the
@@ -89,17 +108,18 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
   const interactive = terminal && Boolean(process.stdin.isTTY);
   const logger = createLogger(terminal && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL, { prettyOutput: terminal, secrets: secretValues(config) });
   const backups = backupSettings(config);
-  const app = createApp(config, logger);
-  let lock: DatabaseLock | undefined;
-  try {
-    // Held while the bot runs, so that a restore never replaces the database under it.
-    if (config.DATABASE_PATH !== ':memory:') lock = acquireLock(config.DATABASE_PATH, 'bot', { foreignHost: 'stale' });
-  } catch (err) {
-    app.close();
-    throw err;
-  }
+  // Before anything opens, migrates or syncs the database: a refused second bot changes nothing.
+  const lock = lockDatabase(config);
   const releaseLock = () => lock?.release();
   process.once('exit', releaseLock);
+  let app: App;
+  try {
+    app = createApp(config, logger);
+  } catch (err) {
+    releaseLock();
+    process.off('exit', releaseLock);
+    throw err;
+  }
   const stopLoggingStrayErrors = logStrayErrors(logger);
 
   let stopping = false;

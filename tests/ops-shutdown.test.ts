@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../src/core/index.js';
 import { RESTARTING_TEXT, type HandledObserver } from '../src/core/dispatcher.js';
-import { lockPath } from '../src/ops/lock.js';
+import { holderPath, readLock } from '../src/ops/lock.js';
 import { actor, as, makeApp } from './helpers/app.js';
 import { acknowledged, BotChild, burstEnv } from './helpers/ops.js';
 import { tempDir } from './helpers/tmp.js';
@@ -32,7 +32,8 @@ describe('SIGTERM during a burst of answers (terminal chat as a child process, r
     expect(stored).toEqual({ n: acked, lo: 0, hi: acked - 1 });
     expect(db.prepare('SELECT count(*) n FROM reviews').get()).toEqual({ n: acked });
     db.close();
-    expect(existsSync(lockPath(env.DATABASE_PATH))).toBe(false);
+    expect(readLock(env.DATABASE_PATH)).toBeUndefined();
+    expect(existsSync(holderPath(env.DATABASE_PATH))).toBe(false);
   });
 });
 

@@ -47,10 +47,12 @@ export async function restoreDatabase(backupFile: string, databasePath: string, 
     lock = acquireLock(database, 'a restore', { foreignHost: 'alive' });
   } catch (err) {
     if (err instanceof LockError && err.holder) {
+      // Only an older version's lock file outlives its process; the OS drops the lock itself.
+      const stale = err.legacy ? `; if it is not running, delete ${lockPath(database)}` : '';
       throw new LockError(
-        `Refusing to restore: ${describeHolder(err.holder)} is using ${database}. Stop it first (e.g. systemctl stop quizbot, or docker compose stop quizbot); ` +
-          `if it is not running, delete ${lockPath(database)}.`,
+        `Refusing to restore: ${describeHolder(err.holder)} is using ${database}. Stop it first (e.g. systemctl stop quizbot, or docker compose stop quizbot)${stale}.`,
         err.holder,
+        { legacy: err.legacy },
       );
     }
     throw err;
