@@ -50,14 +50,14 @@ export const importBenchmark: Benchmark = {
         const services = freshServices(dir, run);
         try {
           let started = performance.now();
-          const prepared = prepareImport(services, { fileName: 'generated.csv', bytes, actor });
+          const prepared = await prepareImport(services, { fileName: 'generated.csv', bytes, actor });
           if (!prepared.ok || !prepared.draftId) throw new Error(`the generated bank was refused: ${JSON.stringify(prepared.ok || prepared.issues.slice(0, 3))}`);
           const applied = applyImport(services, prepared.draftId, actor);
           first.push(performance.now() - started);
           if (applied.status !== 'applied' || applied.counts.added !== QUESTIONS) throw new Error(`unexpected import result: ${JSON.stringify(applied)}`);
 
           started = performance.now();
-          const noop = prepareImport(services, { fileName: 'generated.csv', bytes, actor });
+          const noop = await prepareImport(services, { fileName: 'generated.csv', bytes, actor });
           again.push(performance.now() - started);
           if (!noop.ok || !noop.diff.noop) throw new Error('re-importing the same file was not a no-op');
         } finally {

@@ -172,9 +172,9 @@ export function buildCli(): Command {
     .addOption(new Option('--format <format>', 'file format (default: from the name and content)').choices(IMPORT_FORMATS))
     .option('--dry-run', 'show what would change and write nothing')
     .action((file: string, opts: ImportCliOptions, cmd: Command) =>
-      withApp((app) => {
+      withApp(async (app) => {
         try {
-          console.log(runImport(app, file, opts).join('\n'));
+          console.log((await runImport(app, file, opts)).join('\n'));
         } catch (err) {
           if (err instanceof CliUsageError) cmd.error(`error: ${err.message}`);
           throw err;

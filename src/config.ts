@@ -41,6 +41,8 @@ export const configSchema = z.object({
   /** Per-user click limit on Discord and Slack: a burst of this many, then RATE_LIMIT_PER_SECOND. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(10_000).default(5),
+  /** Longest an import file may take to read (parse) before it is refused. */
+  IMPORT_PARSE_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
 
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,

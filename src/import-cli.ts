@@ -71,14 +71,15 @@ function readImportFile(path: string): Buffer | SourceIssue {
 }
 
 /** Runs an import; returns the lines to print. Throws ImportRejected or CliUsageError. */
-export function runImport(app: App, path: string, options: ImportCliOptions): string[] {
+export async function runImport(app: App, path: string, options: ImportCliOptions): Promise<string[]> {
   const bytes = readImportFile(path);
   if (!Buffer.isBuffer(bytes)) throw new ImportRejected([bytes]);
   const actor = cliActor();
-  const prepared = prepareImport(app.services, {
+  const prepared = await prepareImport(app.services, {
     fileName: path,
     bytes,
     actor,
+    parseBudgetMs: app.services.config.IMPORT_PARSE_BUDGET_MS,
     keepDraft: !options.dryRun,
     ...(options.format ? { format: options.format } : {}),
     ...(options.bank ? { bankId: options.bank } : {}),

@@ -29,24 +29,24 @@ const ROWS = {
   balance: 'c-balance,Why balance the load?,So experts train evenly,So tokens are shorter,A,An auxiliary loss spreads tokens.',
 };
 
-function prepareAndApply(app: App, fileName: string, text: string, extra: Partial<PrepareInput> = {}) {
-  const prepared = prepareImport(app.services, input(fileName, text, extra));
+async function prepareAndApply(app: App, fileName: string, text: string, extra: Partial<PrepareInput> = {}) {
+  const prepared = await prepareImport(app.services, input(fileName, text, extra));
   if (!prepared.ok) throw new Error(JSON.stringify(prepared.issues));
   const applied = applyImport(app.services, prepared.draftId!, admin);
   return { prepared, applied };
 }
 
 describe('prepare and apply', () => {
-  it('shows a dry run without writing questions, then applies it in one go and records it', () => {
+  it('shows a dry run without writing questions, then applies it in one go and records it', async () => {
     const { app, dbPath } = setup();
     const before = snapshotDb(dbPath);
-    const dry = prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]), { keepDraft: false }));
+    const dry = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]), { keepDraft: false }));
     expect(dry.ok && dry.diff).toMatchObject({ bankId: 'team', bankExists: false, unchanged: 0, noop: false });
     expect(dry.ok && dry.diff.added.map((q) => q.id)).toEqual(['c-router', 'c-sparse', 'c-topk']);
     expect(dry.ok && dry.draftId).toBeUndefined();
     expect(snapshotDb(dbPath)).toEqual(before);
 
-    const { applied } = prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]));
+    const { applied } = await prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]));
     expect(applied).toMatchObject({ status: 'applied', bankId: 'team', counts: { added: 3, changed: 0, retired: 0, unchanged: 0 } });
     const db = new Database(dbPath, { readonly: true });
     expect(db.prepare("SELECT origin, title FROM banks WHERE id = 'team'").get()).toEqual({ origin: 'import', title: 'Team' });
@@ -58,19 +58,19 @@ describe('prepare and apply', () => {
     expect(log[0]!.fileHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('re-importing the same file changes nothing at all', () => {
+  it('re-importing the same file changes nothing at all', async () => {
     const { app, dbPath } = setup();
-    prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse]));
+    await prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse]));
     const before = snapshotDb(dbPath);
-    const again = prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse])));
+    const again = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse])));
     expect(again.ok && again.diff).toMatchObject({ added: [], changed: [], removed: [], unchanged: 2, noop: true });
     expect(again.ok && again.draftId).toBeUndefined();
     expect(snapshotDb(dbPath)).toEqual(before);
   });
 
-  it('updates changed questions, retires removed ones and keeps users progress', () => {
+  it('updates changed questions, retires removed ones and keeps users progress', async () => {
     const { app, sql } = setup();
-    prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]));
+    await prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse, ROWS.topk]));
     const db = sql();
     db.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', 'u1', 'U1')").run();
     const card = db.prepare(
@@ -80,7 +80,7 @@ describe('prepare and apply', () => {
 
     const edited = ROWS.sparse.replace('Only some experts run.', 'Only the chosen experts run.');
     const next = csv([ROWS.router, edited, ROWS.balance]);
-    const prepared = prepareImport(app.services, input('team.csv', next));
+    const prepared = await prepareImport(app.services, input('team.csv', next));
     expect(prepared.ok).toBe(true);
     if (!prepared.ok) return;
     expect(prepared.diff.added.map((q) => q.id)).toEqual(['c-balance']);
@@ -107,31 +107,31 @@ describe('prepare and apply', () => {
     db.close();
   });
 
-  it('applying a draft twice, or a cancelled or expired one, writes nothing more', () => {
+  it('applying a draft twice, or a cancelled or expired one, writes nothing more', async () => {
     const { app, clock, dbPath } = setup();
-    const prepared = prepareImport(app.services, input('team.csv', csv([ROWS.router])));
+    const prepared = await prepareImport(app.services, input('team.csv', csv([ROWS.router])));
     const draftId = prepared.ok ? prepared.draftId! : '';
     expect(applyImport(app.services, draftId, admin).status).toBe('applied');
     const after = snapshotDb(dbPath);
     expect(applyImport(app.services, draftId, admin)).toEqual({ status: 'already-applied', bankId: 'team' });
     expect(snapshotDb(dbPath)).toEqual(after);
 
-    const second = prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse])));
+    const second = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse])));
     const secondId = second.ok ? second.draftId! : '';
     expect(cancelImport(app.services, secondId)).toBe(true);
     expect(applyImport(app.services, secondId, admin)).toEqual({ status: 'missing' });
 
-    const third = prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.topk])));
+    const third = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.topk])));
     clock.advance(25 * 60 * 60 * 1000);
     expect(applyImport(app.services, third.ok ? third.draftId! : '', admin)).toEqual({ status: 'expired' });
     expect(listImports(app.services.db)).toHaveLength(1);
   });
 
-  it('matches id-less questions to stored ones by prompt, so a bank keeps its ids', () => {
+  it('matches id-less questions to stored ones by prompt, so a bank keeps its ids', async () => {
     const { app } = setup();
-    prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse]));
+    await prepareAndApply(app, 'team.csv', csv([ROWS.router, ROWS.sparse]));
     const aiken = 'What picks the experts?\nA. The router\nB. The tokenizer\nANSWER: A\n\nWhich layer is sparse?\nA. Attention\nB. The MoE layer\nANSWER: B\n';
-    const prepared = prepareImport(app.services, input('team.txt', aiken, { bankId: 'team' }));
+    const prepared = await prepareImport(app.services, input('team.txt', aiken, { bankId: 'team' }));
     expect(prepared.ok).toBe(true);
     if (!prepared.ok) return;
     expect(prepared.bank.questions.map((q) => q.id)).toEqual(['c-router', 'c-sparse']);
@@ -140,20 +140,20 @@ describe('prepare and apply', () => {
     expect(prepared.diff.changed.map((q) => q.id)).toEqual(['c-router', 'c-sparse']);
   });
 
-  it('refuses ids of other banks, content bank ids and missing lessons, naming each', () => {
+  it('refuses ids of other banks, content bank ids and missing lessons, naming each', async () => {
     const { app, dbPath } = setup();
-    prepareAndApply(app, 'team.csv', csv([ROWS.router]));
+    await prepareAndApply(app, 'team.csv', csv([ROWS.router]));
     const before = snapshotDb(dbPath);
-    const taken = prepareImport(app.services, input('other.csv', csv([ROWS.sparse, ROWS.router])));
+    const taken = await prepareImport(app.services, input('other.csv', csv([ROWS.sparse, ROWS.router])));
     expect(taken.ok || taken.issues).toEqual([{ file: 'other.csv', line: 3, question: 2, message: "id 'c-router' belongs to a question of bank 'team': give this question another id" }]);
-    const content = prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { bankId: 'moe-tradeoffs' }));
+    const content = await prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { bankId: 'moe-tradeoffs' }));
     expect(content.ok || content.issues[0]!.message).toMatch(/^bank 'moe-tradeoffs' comes from the content directory/);
-    const lesson = prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { lessonId: 'no-such-lesson' }));
+    const lesson = await prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { lessonId: 'no-such-lesson' }));
     expect(lesson.ok || lesson.issues[0]!.message).toMatch(/^lesson 'no-such-lesson' does not exist/);
     expect(snapshotDb(dbPath)).toEqual(before);
   });
 
-  it('re-importing an export of an imported bank is a no-op', () => {
+  it('re-importing an export of an imported bank is a no-op', async () => {
     const { app } = setup();
     const bank: Bank = {
       id: 'roundtrip',
@@ -164,9 +164,9 @@ describe('prepare and apply', () => {
         { id: 'rt-2', type: 'short', prompt: 'What picks experts?', answer: 'router', accepted: ['gate'], explanation: 'The router.', tags: [] },
       ],
     };
-    prepareAndApply(app, 'roundtrip.yaml', serializeBank(bank, 'yaml').text);
+    await prepareAndApply(app, 'roundtrip.yaml', serializeBank(bank, 'yaml').text);
     for (const format of ['yaml', 'json', 'gift'] as const) {
-      const again = prepareImport(app.services, input(`export.${format}`, serializeBank(bank, format).text, { bankId: 'roundtrip', lessonId: 'moe-tradeoffs' }));
+      const again = await prepareImport(app.services, input(`export.${format}`, serializeBank(bank, format).text, { bankId: 'roundtrip', lessonId: 'moe-tradeoffs' }));
       expect(again.ok && again.diff.noop, format).toBe(true);
     }
   });

@@ -41,10 +41,10 @@ describe('the malformed import corpus', () => {
     expect(Object.keys(manifest).sort()).toEqual(files);
   });
 
-  it.each(files)('%s is rejected at the expected line and changes nothing', (file) => {
+  it.each(files)('%s is rejected at the expected line and changes nothing', async (file) => {
     const expected = manifest[file]!;
     const before = snapshotDb(dbPath);
-    const result = prepareImport(app.services, {
+    const result = await prepareImport(app.services, {
       fileName: file,
       bytes: readFileSync(join(dir, file)),
       actor: { platform: 'cli', userId: 'tester', displayName: 'tester' },

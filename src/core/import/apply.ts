@@ -8,7 +8,8 @@ import { upsertBank, writeBankQuestions, type SyncCounts } from '../content/sync
 import type { Services } from '../services.js';
 import { sha256 } from '../util/hash.js';
 import { adoptStoredIds, diffBank, findConflicts, type ImportDiff } from './diff.js';
-import { parseImportFile, type ImportFile } from './parse.js';
+import type { ImportFile } from './parse.js';
+import { parseImportFileOffThread } from './parse-thread.js';
 import type { ImportFormat } from './types.js';
 
 /**
@@ -50,8 +51,8 @@ export function actorLabel(actor: ImportActor): string {
   return actor.displayName && actor.displayName !== actor.userId ? `${actor.displayName} (${actor.userId})` : actor.userId;
 }
 
-export function prepareImport(services: ImportServices, input: PrepareInput): PrepareResult {
-  const { format, result } = parseImportFile(input);
+export async function prepareImport(services: ImportServices, input: PrepareInput): Promise<PrepareResult> {
+  const { format, result } = await parseImportFileOffThread(input);
   if (!result.bank || !format) return { ok: false, format, issues: result.issues ?? [] };
   const { db } = services;
   const bank = adoptStoredIds(db, result.bank);

@@ -111,13 +111,14 @@ interface ImportOptions {
   lesson?: string;
 }
 
-function importCommand({ services, interaction, options }: CommandContext<ImportOptions>): Reply {
+async function importCommand({ services, interaction, options }: CommandContext<ImportOptions>): Promise<Reply> {
   const { file } = options;
   if (!file.content) throw new UserError('The attached file could not be downloaded. Attach it again.');
-  const result = prepareImport(services, {
+  const result = await prepareImport(services, {
     fileName: file.name,
     bytes: file.content,
     actor: importActor(interaction.actor),
+    parseBudgetMs: services.config.IMPORT_PARSE_BUDGET_MS,
     ...(options.format ? { format: options.format } : {}),
     ...(options.bank ? { bankId: options.bank } : {}),
     ...(options.lesson ? { lessonId: options.lesson } : {}),

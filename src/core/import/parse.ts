@@ -6,6 +6,8 @@ import { detectFormat } from './detect.js';
 import { parseGift } from './gift.js';
 import { bankIdFromFileName } from './names.js';
 import { parseNative } from './native.js';
+import type { SourceIssue } from '../content/issues.js';
+import type { Bank } from '../content/schema.js';
 import { limitsOf, type ImportFormat, type ImportLimits, type ParseOptions, type ParseResult, type Parser } from './types.js';
 
 /** One parser per format, each (text, file name, options) → bank or located problems. */
@@ -26,13 +28,20 @@ export interface ImportFile {
   bankId?: string;
   lessonId?: string;
   limits?: Partial<ImportLimits>;
+  /** Longest reading the file may take off the main thread before it is refused (parseImportFileOffThread). */
+  parseBudgetMs?: number;
+}
+
+export interface ParsedFile {
+  format?: ImportFormat;
+  result: ParseResult;
 }
 
 /**
  * Bytes to a validated bank: encoding and size checks, format detection, then the format's
  * parser. Never throws: a parser bug becomes a reported problem rather than a crash.
  */
-export function parseImportFile(input: ImportFile): { format?: ImportFormat; result: ParseResult } {
+export function parseImportFile(input: ImportFile): ParsedFile {
   const file = input.fileName;
   const options: ParseOptions = {
     defaultBankId: bankIdFromFileName(file),
@@ -56,4 +65,21 @@ export function parseImportFile(input: ImportFile): { format?: ImportFormat; res
   } catch (err) {
     return { format, result: { issues: [{ file, message: `the file could not be read as ${format}: ${(err as Error).message}` }] } };
   }
+}
+
+/** A parse result as plain data, to cross a thread boundary: lineOf as the line of each question. */
+export type ParseData =
+  | { format?: ImportFormat; bank: Bank; lines: (number | undefined)[]; derivedIds: boolean[]; issues?: undefined }
+  | { format?: ImportFormat; bank?: undefined; issues: SourceIssue[] };
+
+export function toParseData({ format, result }: ParsedFile): ParseData {
+  if (!result.bank) return { format, issues: result.issues };
+  const { bank, lineOf, derivedIds } = result.bank;
+  return { format, bank, lines: bank.questions.map((_, i) => lineOf(i)), derivedIds };
+}
+
+export function fromParseData(data: ParseData): ParsedFile {
+  if (!data.bank) return { format: data.format, result: { issues: data.issues } };
+  const { format, bank, lines, derivedIds } = data;
+  return { format, result: { bank: { bank, lineOf: (i) => lines[i], derivedIds } } };
 }
