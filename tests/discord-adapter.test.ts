@@ -13,6 +13,7 @@ import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { ManualClock } from '../src/core/services.js';
 import { startDiscord } from '../src/platforms/discord/index.js';
 import type { PlatformHandle } from '../src/main.js';
+import { testActionSpecs } from './helpers/actions.js';
 import { repoRoot } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { CallbackType, FakeDiscord, PERMISSIONS, buttonsOf, isEphemeral, textOf } from './fakes/discord/index.js';
@@ -133,6 +134,7 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     const { fake } = await start(
       {
         commands: { lessons: () => ({ text: 'Page 1', components: [[{ kind: 'button', label: 'Turn', actionId: 'turn:2' }]], visibility: 'public' }) },
+        actionSpecs: testActionSpecs('turn'),
         actions: { turn: slowly(300, { text: 'Page 2', visibility: 'public', replaceOriginal: true }) },
       },
       { ackDeadlineMs: 30 },
@@ -148,6 +150,7 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
   it('turns a select menu into an action with the picked values', async () => {
     const { fake, seen } = await start({
       commands: { lessons: () => ({ text: 'Pick', components: [[{ kind: 'select', placeholder: 'Which?', actionId: 'pick:1', maxValues: 2, options: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] }]], visibility: 'ephemeral' }) },
+      actionSpecs: testActionSpecs('pick'),
       actions: { pick: ({ interaction }) => ({ text: `You picked ${interaction.values?.join('+')}`, visibility: 'ephemeral', replaceOriginal: true }) },
     });
     const user = fake.user('ann');

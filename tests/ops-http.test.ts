@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger.js';
 import { checkHealth, databaseWritable } from '../src/ops/health.js';
 import { opsRoutes, startOpsServer, type OpsServer } from '../src/ops/http.js';
 import { BotMetrics, databaseBytes } from '../src/ops/metrics.js';
+import { testActionSpecs } from './helpers/actions.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
 import { freePort } from './fakes/loopback.js';
 import { BotChild, burstEnv } from './helpers/ops.js';
@@ -149,6 +150,7 @@ describe('metrics recorded in process', () => {
     const { app } = makeApp();
     const dispatcher = createDispatcher(app.services, [
       {
+        actionSpecs: testActionSpecs('boom'),
         actions: {
           boom: () => {
             throw new TypeError('a bug in one handler');

@@ -5,6 +5,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDispatcher } from '../src/core/index.js';
 import { createLogger, secretValues } from '../src/logger.js';
+import { testActionSpecs } from './helpers/actions.js';
 import { actor, as } from './helpers/app.js';
 import { repoRoot, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -93,6 +94,7 @@ describe('every interaction log line carries its request id', () => {
     const app = createApp(config, createLogger('debug', { destination: out.stream }));
     const dispatcher = createDispatcher(app.services, [
       {
+        actionSpecs: testActionSpecs('boom'),
         actions: {
           boom: () => {
             throw new Error('a bug');

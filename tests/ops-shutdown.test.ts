@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../src/core/index.js';
 import { RESTARTING_TEXT, type HandledObserver } from '../src/core/dispatcher.js';
 import { holderPath, readLock } from '../src/ops/lock.js';
+import { testActionSpecs } from './helpers/actions.js';
 import { actor, as, makeApp } from './helpers/app.js';
 import { acknowledged, BotChild, burstEnv } from './helpers/ops.js';
 import { tempDir } from './helpers/tmp.js';
@@ -44,6 +45,7 @@ describe('draining the dispatcher (in process)', () => {
     const gate = new Promise<void>((r) => (release = r));
     const dispatcher = createDispatcher(app.services, [
       {
+        actionSpecs: testActionSpecs('slow', 'boom'),
         actions: {
           slow: async () => {
             await gate;
@@ -89,7 +91,7 @@ describe('draining the dispatcher (in process)', () => {
 
   it('stops waiting after the bound when an interaction never finishes', async () => {
     const { app } = makeApp();
-    const dispatcher = createDispatcher(app.services, [{ actions: { stuck: () => new Promise(() => {}) } }]);
+    const dispatcher = createDispatcher(app.services, [{ actionSpecs: testActionSpecs('stuck'), actions: { stuck: () => new Promise(() => {}) } }]);
     void as({ ...app, dispatcher }, actor('bob')).action('stuck');
     await new Promise((r) => setImmediate(r));
     dispatcher.inflight.close();

@@ -21,6 +21,7 @@ import { SlackDriver } from './fakes/slack/driver.js';
 import { buttonsIn, selectsIn, textOf, viewSubmission } from './fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import { testActionSpecs } from './helpers/actions.js';
 import { demoBank, writeDemoContent } from './helpers/content.js';
 
 /**
@@ -32,6 +33,7 @@ import { demoBank, writeDemoContent } from './helpers/content.js';
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 const testCapability: Capability = {
+  actionSpecs: testActionSpecs('boom', 'refuse', 'picture', 'pick', 'menu'),
   actions: {
     boom: () => {
       throw new Error('kaboom');

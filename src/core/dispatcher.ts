@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import {
+  ACTION_CATALOGUE,
+  INVALID_ACTION_TEXT,
+  UNKNOWN_ACTION_TEXT,
+  userKey,
+  type ActionName,
+  type AnyActionSpec,
+  type ArgsOf,
+  type Press,
+  type ValuesOf,
+} from './action-catalogue.js';
 import { optionsSchema, typedCommand, type CommandSpec } from './catalogue.js';
 import { CATALOGUE, findCommand } from './commands.js';
-import { decodeAction } from './actions.js';
+import { decodeAction, MAX_ACTION_ID } from './actions.js';
 import { UserError } from './errors.js';
 import { InFlight } from './inflight.js';
 import { assertAdmin } from './permissions.js';
@@ -10,6 +21,7 @@ import { InteractionRateLimit, SLOW_DOWN_TEXT } from './rate-limit.js';
 import type { ActionInteraction, CommandInteraction, Interaction, Reply } from './interaction.js';
 import { escapeMarkup, md } from './markup.js';
 import type { Services } from './services.js';
+import { tenantOf } from './tenant.js';
 
 export interface CommandContext<O = Record<string, unknown>> {
   services: Services;
@@ -19,20 +31,30 @@ export interface CommandContext<O = Record<string, unknown>> {
   now: Date;
 }
 
-export interface ActionContext {
+/** What an action handler gets: its spec's checks passed, its args, text and values parsed. */
+export interface ActionContext<A = readonly string[], V = string> {
   services: Services;
   interaction: ActionInteraction;
-  args: string[];
+  args: A;
+  /** The typed text, trimmed (present when the spec requires it). */
+  text?: string;
+  /** The picked values, parsed by the spec (empty when none were picked). */
+  values: V[];
   now: Date;
 }
 
 export type CommandHandler = (ctx: CommandContext<any>) => Reply | Promise<Reply>;
-export type ActionHandler = (ctx: ActionContext) => Reply | Promise<Reply>;
+export type ActionHandler<A = any, V = any> = (ctx: ActionContext<A, V>) => Reply | Promise<Reply>;
+
+/** Handlers of catalogue actions get their args typed by name; other names need a spec of their own. */
+export type ActionHandlers = { [N in ActionName]?: ActionHandler<ArgsOf<N>, ValuesOf<N>> } & { [name: string]: ActionHandler | undefined };
 
 export interface Capability {
   commands?: Record<string, CommandHandler>;
   /** Keyed by action name (the part of the action id before the first ':'). */
-  actions?: Record<string, ActionHandler>;
+  actions?: ActionHandlers;
+  /** Specs of actions outside the catalogue (a plug-in's, a test's), keyed by name like `actions`. */
+  actionSpecs?: Record<string, AnyActionSpec>;
 }
 
 /** Disk full, read-only, locked or failing storage: the write was rolled back as a whole. */
@@ -72,6 +94,7 @@ function optionError(spec: CommandSpec, error: z.ZodError, given: Record<string,
 export class Dispatcher {
   private commands = new Map<string, CommandHandler>();
   private actions = new Map<string, ActionHandler>();
+  private actionSpecs = new Map<string, AnyActionSpec>(ACTION_CATALOGUE);
   private observers: HandledObserver[] = [];
   /** Interactions being handled; closed at shutdown so new ones get RESTARTING_TEXT. */
   readonly inflight = new InFlight();
@@ -86,11 +109,23 @@ export class Dispatcher {
         if (!findCommand(key)) throw new Error(`handler for unknown command "${key}"`);
         this.commands.set(key, h);
       }
-      for (const [name, h] of Object.entries(cap.actions ?? {})) this.actions.set(name, h);
+      for (const [name, spec] of Object.entries(cap.actionSpecs ?? {})) {
+        if (ACTION_CATALOGUE.has(name)) throw new Error(`action "${name}" is declared in the action catalogue already`);
+        this.actionSpecs.set(name, spec);
+      }
+    }
+    for (const cap of capabilities) {
+      for (const [name, h] of Object.entries(cap.actions ?? {})) {
+        if (!h) continue;
+        if (!this.actionSpecs.has(name)) throw new Error(`handler for undeclared action "${name}"`);
+        this.actions.set(name, h);
+      }
     }
     this.rateLimit = new InteractionRateLimit(services.config.RATE_LIMIT_BURST, services.config.RATE_LIMIT_PER_SECOND);
     const missing = CATALOGUE.filter((c) => !this.commands.has(c.key)).map((c) => c.key);
     if (missing.length) throw new Error(`no handler for: ${missing.join(', ')}`);
+    const missingActions = [...this.actionSpecs.keys()].filter((name) => !this.actions.has(name));
+    if (missingActions.length) throw new Error(`no handler for the actions: ${missingActions.join(', ')}`);
   }
 
   observe(observer: HandledObserver): void {
@@ -153,10 +188,48 @@ export class Dispatcher {
     return handler({ services: this.services, interaction: i, spec, options: parsed.data, now: this.services.clock.now() });
   }
 
+  /**
+   * An action runs only when its id parses against its spec, the presser may press it (admin,
+   * owner) from where they are (the tenant of the thing it names), and what it needs was typed
+   * or picked. Each refusal is a short ephemeral reply; the handler never sees the press.
+   */
   private async runAction(i: ActionInteraction): Promise<Reply> {
-    const { name, args } = decodeAction(i.actionId);
+    if (i.actionId.length > MAX_ACTION_ID) return errorReply(INVALID_ACTION_TEXT);
+    const { name, args: rawArgs } = decodeAction(i.actionId);
+    const spec = this.actionSpecs.get(name);
     const handler = this.actions.get(name);
-    if (!handler) return errorReply('This button is no longer available.');
-    return handler({ services: this.services, interaction: i, args, now: this.services.clock.now() });
+    if (!spec || !handler) return errorReply(UNKNOWN_ACTION_TEXT);
+    if (spec.admin) assertAdmin(i.actor, spec.description);
+    const parsed = spec.args.safeParse(rawArgs);
+    if (!parsed.success) return errorReply(INVALID_ACTION_TEXT);
+    const args = parsed.data;
+
+    let text: string | undefined;
+    if (spec.text) {
+      text = i.text?.trim();
+      if (!text) return errorReply(md`${spec.text.missing}`);
+      if (text.length > spec.text.maxLength) return errorReply(md`That is too long: at most ${spec.text.maxLength} characters.`);
+    }
+    let values: unknown[] = i.values ?? [];
+    if (spec.values) {
+      if (values.length === 0) return errorReply(md`${spec.values.missing}`);
+      const picked = z.array(spec.values.item).max(spec.values.max).safeParse(values);
+      if (!picked.success) return errorReply(INVALID_ACTION_TEXT);
+      values = picked.data;
+    }
+
+    const press: Press = { actor: i.actor, place: i.place, tenant: tenantOf(i.actor.platform, i.place) };
+    const gone = (): Reply => (typeof spec.gone === 'object' ? spec.gone : errorReply(md`${spec.gone ?? INVALID_ACTION_TEXT}`));
+    if (spec.tenant) {
+      const tenant = spec.tenant(this.services, args);
+      // Another tenant's thing does not exist from here: the same answer as a missing one.
+      if (tenant === undefined || (tenant !== null && tenant !== press.tenant)) return gone();
+    }
+    if (spec.owner) {
+      const owner = spec.owner(this.services, args, press);
+      if (!owner) return gone();
+      if (owner.key !== userKey(i.actor.platform, i.actor.userId)) return errorReply(md`${owner.refusal()}`);
+    }
+    return handler({ services: this.services, interaction: i, args, ...(text !== undefined ? { text } : {}), values, now: this.services.clock.now() });
   }
 }

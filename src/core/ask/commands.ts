@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { questions } from '../../db/schema.js';
+import type { ArgsOf } from '../action-catalogue.js';
 import { encodeAction } from '../actions.js';
 import { correctAnswers, questionSchema, type Question } from '../content/schema.js';
 import type { ActionHandler, Capability, CommandHandler } from '../dispatcher.js';
@@ -54,8 +55,7 @@ function loadQuestion(services: Services, id: string): { question: Question; sou
 }
 
 /** "Why?" after a wrong answer: the lessons on that question's subject, from its cited section first. */
-const whyAction: ActionHandler = async ({ services, args }) => {
-  const id = args[0] ?? '';
+const whyAction: ActionHandler<ArgsOf<'why'>> = async ({ services, args: [id] }) => {
   const { question, source } = loadQuestion(services, id);
   const answer = await ask(services, whyQuery(question), { prefer: source });
   return askReply(answer, { title: truncate(`Why? ${question.prompt}`, MAX_TITLE), visibility: 'ephemeral' });

@@ -1,10 +1,10 @@
+import type { ArgsOf } from '../action-catalogue.js';
 import { encodeAction } from '../actions.js';
 import { formatIssue, type SourceIssue } from '../content/issues.js';
 import type { ActionContext, Capability, CommandContext } from '../dispatcher.js';
 import { UserError } from '../errors.js';
 import type { Actor, Reply } from '../interaction.js';
 import { md } from '../markup.js';
-import { assertAdmin } from '../permissions.js';
 import { truncate } from '../util/text.js';
 import { applyImport, cancelImport, listImports, prepareImport, type ApplyResult, type ImportActor, type PrepareResult } from './apply.js';
 import type { ImportDiff, QuestionRef } from './diff.js';
@@ -137,14 +137,13 @@ function importsCommand({ services }: CommandContext): Reply {
   return { title: 'Recent imports', text: lines.join('\n'), visibility: 'ephemeral' };
 }
 
-function applyAction({ services, interaction, args }: ActionContext): Reply {
-  assertAdmin(interaction.actor, 'Applying an import');
-  return applyReply(applyImport(services, args[0] ?? '', importActor(interaction.actor)));
+/** Admins only, and only in the tenant the preview was made in: checked before (see action-catalogue.ts). */
+function applyAction({ services, interaction, args: [draftId] }: ActionContext<ArgsOf<'import.apply'>>): Reply {
+  return applyReply(applyImport(services, draftId, importActor(interaction.actor)));
 }
 
-function cancelAction({ services, interaction, args }: ActionContext): Reply {
-  assertAdmin(interaction.actor, 'Cancelling an import');
-  const cancelled = cancelImport(services, args[0] ?? '');
+function cancelAction({ services, args: [draftId] }: ActionContext<ArgsOf<'import.cancel'>>): Reply {
+  const cancelled = cancelImport(services, draftId);
   return {
     title: cancelled ? 'Import cancelled' : 'Import not available',
     text: cancelled ? 'Nothing was changed.' : 'This import was already applied, cancelled or has expired.',

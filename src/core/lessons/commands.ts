@@ -80,7 +80,7 @@ export const lessonsCapability: Capability = {
       lessonSectionReply(services, String(options.id), sectionIndex(services, String(options.id), options.section as number | undefined)),
   },
   actions: {
-    lesson: ({ services, args }) => lessonSectionReply(services, args[0] ?? '', Number(args[1] ?? 0), true),
+    lesson: ({ services, args: [lessonId, index] }) => lessonSectionReply(services, lessonId, index, true),
   },
 };
 

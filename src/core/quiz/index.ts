@@ -1,5 +1,4 @@
 import type { ActionContext, Capability } from '../dispatcher.js';
-import { UserError } from '../errors.js';
 import type { Services } from '../services.js';
 import { endSeason, questionStats, reportQuestion, reportsReply, resolveReport } from './admin.js';
 import { createGroup, joinGroup, leaveGroup, listGroups } from './groups.js';
@@ -9,13 +8,7 @@ import { settingsReply, statsReply } from './profile.js';
 import { answerRace, startRace, tickRaces } from './race.js';
 import { dailyScheduler, setSchedule } from './schedule.js';
 
-function position(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new UserError('This button is not valid any more.');
-  return n;
-}
-
-const actor = (ctx: ActionContext) => ctx.interaction.actor;
+const actor = (ctx: ActionContext<unknown, unknown>) => ctx.interaction.actor;
 
 export const quizCapability: Capability = {
   commands: {
@@ -36,36 +29,20 @@ export const quizCapability: Capability = {
     'quiz-admin end-season': ({ services, interaction, now }) => endSeason(services, interaction.actor, interaction.place, now),
   },
   actions: {
-    // qa:<session>:<position>:<display index | x>
+    // Args, text and values arrive parsed and checked (the owner, the tenant): see action-catalogue.ts.
     qa: (ctx) => {
-      const [sid = '', pos, choice] = ctx.args;
-      const given = choice === 'x' ? ({ kind: 'unknown' } as const) : ({ kind: 'choice', display: position(choice) } as const);
-      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), given, ctx.now);
+      const [sid, pos, choice] = ctx.args;
+      const given = choice === 'x' ? ({ kind: 'unknown' } as const) : ({ kind: 'choice', display: choice } as const);
+      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, pos, given, ctx.now);
     },
-    // qt:<session>:<position>, with the typed text
-    qt: (ctx) => {
-      const [sid = '', pos] = ctx.args;
-      const text = ctx.interaction.text?.trim();
-      if (!text) throw new UserError('Type an answer, or press "I don\'t know".');
-      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), { kind: 'text', text: text.slice(0, 200) }, ctx.now);
-    },
-    // qm:<session>:<position>, with the selected display indexes
-    qm: (ctx) => {
-      const [sid = '', pos] = ctx.args;
-      const values = (ctx.interaction.values ?? []).map(position);
-      if (values.length === 0) throw new UserError('Pick at least one answer.');
-      return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, position(pos), { kind: 'choices', display: values }, ctx.now);
-    },
-    qn: (ctx) => nextQuestion(ctx.services, actor(ctx), ctx.args[0] ?? '', ctx.now),
+    qt: (ctx) => answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, ctx.args[0], ctx.args[1], { kind: 'text', text: ctx.text ?? '' }, ctx.now),
+    qm: (ctx) => answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, ctx.args[0], ctx.args[1], { kind: 'choices', display: ctx.values }, ctx.now),
+    qn: (ctx) => nextQuestion(ctx.services, actor(ctx), ctx.args[0], ctx.now),
     qs: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'daily', undefined, ctx.now),
     qrv: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now),
-    // ra:<race>:<round>:<display index>
-    ra: (ctx) => {
-      const [rid = '', round, choice] = ctx.args;
-      return answerRace(ctx.services, actor(ctx), rid, position(round), position(choice), ctx.now);
-    },
-    qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0] ?? '', ctx.interaction.text, ctx.now),
-    qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, position(ctx.args[0]), ctx.now),
+    ra: (ctx) => answerRace(ctx.services, actor(ctx), ...ctx.args, ctx.now),
+    qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.text, ctx.now),
+    qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.now),
   },
 };
 
