@@ -4,9 +4,11 @@ import { z } from 'zod';
 import type { App } from '../src/app.js';
 import { ACTIONS, INVALID_ACTION_TEXT, UNKNOWN_ACTION_TEXT } from '../src/core/action-catalogue.js';
 import type { Capability } from '../src/core/dispatcher.js';
+import { UserError } from '../src/core/errors.js';
 import { createDispatcher } from '../src/core/index.js';
 import type { Post, Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
+import { SLOW_DOWN_TEXT } from '../src/core/rate-limit.js';
 import { testActionSpecs } from './helpers/actions.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
 
@@ -46,7 +48,7 @@ function withSpies(app: App, ...names: (keyof typeof ACTIONS)[]) {
 }
 
 const csv = 'id,question,choice_a,choice_b,answer,explanation\nteam-router,What picks the experts?,The router,The tokenizer,A,The router scores experts.\n';
-const file = (text: string) => ({ name: 'team.csv', url: 'https://files.example/team.csv', content: Buffer.from(text) });
+const file = (text: string, load = vi.fn(async () => Buffer.from(text))) => ({ name: 'team.csv', url: 'https://files.example/team.csv', load });
 
 describe('admin-only actions', () => {
   it('refuses a member pressing Apply import before any handler runs, and changes nothing', async () => {
@@ -223,5 +225,39 @@ describe('the dispatcher refuses to start with', () => {
     const { app } = setup();
     const loose = { description: 'Answering anything', args: z.array(z.string()), admin: false };
     expect(() => createDispatcher(app.services, [{ actionSpecs: { qa: loose }, actions: { qa: () => ran } }])).toThrow('action "qa" is declared in the action catalogue already');
+  });
+});
+
+describe('attached files are read only once the command may run', () => {
+  it('never loads the file of a member, of a rate-limited user, or of a command with a bad option', async () => {
+    const { app } = setup({ RATE_LIMIT_BURST: '2', RATE_LIMIT_PER_SECOND: '0.001' });
+    const member = file(csv);
+    expect((await as(app, actor('mallory', false, 'slack')).command('quiz-admin import', { file: member })).text).toBe('/quiz-admin import is for admins only.');
+    expect(member.load).not.toHaveBeenCalled();
+
+    const bad = file(csv);
+    expect(plainText((await as(app, actor('boss', true)).command('quiz-admin import', { file: bad, format: 'docx' })).text)).toMatch(/^Option 'format' must be one of/);
+    expect(bad.load).not.toHaveBeenCalled();
+
+    const busy = as(app, actor('busy', true, 'slack'));
+    await busy.command('lessons');
+    await busy.command('lessons');
+    const limited = file(csv);
+    expect((await busy.command('quiz-admin import', { file: limited })).text).toBe(SLOW_DOWN_TEXT);
+    expect(limited.load).not.toHaveBeenCalled();
+
+    const allowed = file(csv);
+    expect((await as(app, actor('boss', true)).command('quiz-admin import', { file: allowed })).title).toBe('Import preview: team.csv');
+    expect(allowed.load).toHaveBeenCalledTimes(1);
+  });
+
+  it("answers with the adapter's words when the file cannot be read, and plainly on an unexpected failure", async () => {
+    const { app } = setup();
+    const boss = as(app, actor('boss', true));
+    const refused = file(csv, vi.fn(async () => Promise.reject(new UserError('The file team.csv is too large (at most 5 MB).'))));
+    expect(plainText((await boss.command('quiz-admin import', { file: refused })).text)).toBe('The file team.csv is too large (at most 5 MB).');
+    const broken = file(csv, vi.fn(async () => Promise.reject(new TypeError('fetch failed'))));
+    expect(plainText((await boss.command('quiz-admin import', { file: broken })).text)).toBe('The attached file team.csv could not be downloaded. Attach it again.');
+    expect((await boss.command('quiz-admin import', { file: { name: 'team.csv' } })).text).toBe('The attached file could not be downloaded. Attach it again.');
   });
 });

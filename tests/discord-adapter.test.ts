@@ -172,13 +172,35 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
   });
 
   it('refuses an oversized attachment without downloading it', async () => {
-    const { fake, seen } = await start();
+    const { fake } = await start();
     const admin = fake.user('ada', { admin: true });
     const file = { ...fake.upload('big_bank.yaml', 'id: x\n'), size: 6 * 1024 * 1024 };
     const outcome = await fake.outcome(fake.slash(admin, 'quiz-admin', {}, { subcommand: 'import', attachments: { file } }));
     expect(outcome.message).toMatchObject({ content: 'The file big\\_bank.yaml is too large \\(6144 KB; at most 5 MB\\).', flags: 64 });
     expect(fake.state.requests.filter((r) => r.path.startsWith('/attachments/'))).toEqual([]);
-    expect(seen).toEqual([]);
+  });
+
+  it('downloads an attachment only once the command may run: not for a member, not past the rate limit', async () => {
+    const { fake, app, seen } = await start();
+    const downloads = () => fake.state.requests.filter((r) => r.path.startsWith('/attachments/')).length;
+    const csv = 'id,question,choice_a,choice_b,answer,explanation\nup-router,What picks the experts?,The router,The tokenizer,A,The router scores experts.\n';
+    const importing = (user: ReturnType<typeof fake.user>) => fake.outcome(fake.slash(user, 'quiz-admin', {}, { subcommand: 'import', attachments: { file: fake.upload('bank.csv', csv) } }));
+
+    const member = fake.user('mo');
+    expect((await importing(member)).message!.content).toBe('/quiz-admin import is for admins only.');
+    // The core saw the file described, not read.
+    expect(seen.at(-1)).toMatchObject({ kind: 'command', command: 'quiz-admin import', options: { file: { name: 'bank.csv', size: csv.length, load: expect.any(Function) } } });
+    expect(downloads()).toBe(0);
+
+    const busy = fake.user('bo', { admin: true });
+    const actor = { platform: 'discord' as const, userId: busy.id, displayName: 'bo', isAdmin: true };
+    for (let i = 0; i < 25; i++) await app.dispatcher.handle({ kind: 'command', id: `drain${i}`, actor, place: { serverId: fake.guildId, channelId: fake.channel().id }, command: 'lessons', options: {} });
+    expect((await importing(busy)).message!.content).toBe('Slow down a little: too many clicks.');
+    expect(downloads()).toBe(0);
+
+    const admin = fake.user('ada', { admin: true });
+    expect((await importing(admin)).message!.embeds[0]!.title).toBe('Import preview: bank.csv');
+    expect(downloads()).toBe(1);
   });
 
   it('answers with a short ephemeral error when Discord refuses the reply', async () => {

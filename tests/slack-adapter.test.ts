@@ -18,7 +18,7 @@ import { startSlack } from '../src/platforms/slack/index.js';
 import { freePort } from './fakes/loopback.js';
 import { sendSigned, SIGNING_SECRET } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
-import { buttonsIn, selectsIn, textOf, viewSubmission } from './fakes/slack/payloads.js';
+import { buttonsIn, eventCallback, fileShareInDm, selectsIn, textOf, viewSubmission } from './fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import { testActionSpecs } from './helpers/actions.js';
@@ -238,6 +238,30 @@ describe('Slack adapter (in-process)', () => {
     expect(all).toContain('files.completeUploadExternal');
     expect(all).not.toContain(slack.token);
     expect(all).not.toContain(SIGNING_SECRET);
+  });
+
+  it('downloads a file shared in a direct message only once the import may run: not for a member, not past the rate limit', async () => {
+    slack.users.set('UFILEADMIN', { id: 'UFILEADMIN', name: 'fay', isAdmin: true });
+    slack.users.set('UFILEBUSY', { id: 'UFILEBUSY', name: 'bo', isAdmin: true });
+    slack.users.set('UFILEMEMBER', { id: 'UFILEMEMBER', name: 'mo' });
+    const csv = 'id,question,choice_a,choice_b,answer,explanation\nshared-router,What picks the experts?,The router,The tokenizer,A,The router scores experts.\n';
+    const share = async (userId: string, channel: string, fileId: string) => {
+      slack.files.set(fileId, { name: 'shared.csv', content: Buffer.from(csv), filetype: 'csv' });
+      const event = eventCallback(fileShareInDm(userId, channel, slack.fileObject(fileId, slack.files.get(fileId)!)));
+      expect((await sendSigned(port, event, { headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      return textOf((await slack.waitFor('chat.postMessage', (c) => c.params.channel === channel)).params.blocks);
+    };
+    expect(await share('UFILEMEMBER', 'D0FILEMEMBER', 'F0MEMBER')).toContain('is for admins only.');
+    expect(slack.downloads).not.toContain('F0MEMBER');
+
+    // An admin who has used up their clicks: refused before the file is fetched.
+    const busy = { platform: 'slack' as const, userId: 'UFILEBUSY', displayName: 'bo', isAdmin: true };
+    for (let i = 0; i < 25; i++) await app.dispatcher.handle({ kind: 'command', id: `drain${i}`, actor: busy, place: { serverId: slack.teamId, channelId: 'D0FILEBUSY' }, command: 'lessons', options: {} });
+    expect(await share('UFILEBUSY', 'D0FILEBUSY', 'F0BUSY')).toContain('Slow down a little');
+    expect(slack.downloads).not.toContain('F0BUSY');
+
+    expect(await share('UFILEADMIN', 'D0FILEADMIN', 'F0ADMIN')).toContain('Import preview: shared.csv');
+    expect(slack.downloads.filter((id) => id === 'F0ADMIN')).toHaveLength(1);
   });
 
   it('downloads shared files with the bot token from Slack only, and not past the size limit', async () => {

@@ -40,6 +40,35 @@ export interface CommandSpec {
 
 export const MAX_STRING_OPTION = 2000;
 
+/**
+ * An attached file as an adapter hands it over: described, not read. `load` downloads it (the
+ * platform's own code, with its own limits and wording); only the dispatcher calls it, after the
+ * admin check, the rate limit and the option checks, so no file is fetched for a refused command.
+ */
+export interface AttachmentInput {
+  name: string;
+  url?: string;
+  /** Bytes, as the platform reports them (before any download). */
+  size?: number;
+  /** Throws a UserError worded for the person who attached the file when it cannot be read. */
+  load?: () => Promise<Buffer>;
+}
+
+/** An attachment as a command handler receives it: read. */
+export interface Attachment {
+  name: string;
+  url?: string;
+  size?: number;
+  content: Buffer;
+}
+
+const attachmentSchema = z.object({
+  name: z.string().min(1).max(255),
+  url: z.string().max(2000).optional(),
+  size: z.number().int().min(0).optional(),
+  load: z.custom<() => Promise<Buffer>>((v) => typeof v === 'function').optional(),
+});
+
 function optionSchema(o: OptionSpec): z.ZodType {
   let s: z.ZodType;
   switch (o.type) {
@@ -69,7 +98,7 @@ function optionSchema(o: OptionSpec): z.ZodType {
       ]);
       break;
     case 'attachment':
-      s = z.object({ name: z.string(), url: z.string().optional(), content: z.instanceof(Buffer).optional() });
+      s = attachmentSchema;
       break;
   }
   return o.required ? s : s.optional();

@@ -11,7 +11,7 @@ import {
   type Press,
   type ValuesOf,
 } from './action-catalogue.js';
-import { optionsSchema, typedCommand, type CommandSpec } from './catalogue.js';
+import { optionsSchema, typedCommand, type Attachment, type AttachmentInput, type CommandSpec } from './catalogue.js';
 import { CATALOGUE, findCommand } from './commands.js';
 import { decodeAction, MAX_ACTION_ID } from './actions.js';
 import { UserError } from './errors.js';
@@ -185,7 +185,32 @@ export class Dispatcher {
     if (spec.admin) assertAdmin(i.actor, `/${spec.key}`);
     const parsed = optionsSchema(spec).safeParse(i.options);
     if (!parsed.success) return errorReply(md`${optionError(spec, parsed.error, i.options)} Try ${help} ${spec.key.split(' ')[0]!}.`);
-    return handler({ services: this.services, interaction: i, spec, options: parsed.data, now: this.services.clock.now() });
+    const options = await this.loadAttachments(i, spec, parsed.data);
+    return handler({ services: this.services, interaction: i, spec, options, now: this.services.clock.now() });
+  }
+
+  /**
+   * Reads the command's attached files, now that the command may run: adapters hand over a loader
+   * and never download before the admin check, the rate limit and the option checks.
+   */
+  private async loadAttachments(i: CommandInteraction, spec: CommandSpec, options: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const files = spec.options.filter((o) => o.type === 'attachment' && options[o.name] !== undefined);
+    if (files.length === 0) return options;
+    const loaded = { ...options };
+    for (const o of files) {
+      const { load, ...file } = options[o.name] as AttachmentInput;
+      if (!load) throw new UserError('The attached file could not be downloaded. Attach it again.');
+      let content: Buffer;
+      try {
+        content = await load();
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        this.services.logger.warn({ err, rid: i.id, command: i.command }, 'attachment download failed');
+        throw new UserError(`The attached file ${file.name} could not be downloaded. Attach it again.`);
+      }
+      loaded[o.name] = { ...file, content } satisfies Attachment;
+    }
+    return loaded;
   }
 
   /**

@@ -115,10 +115,10 @@ export class DiscordInteractions {
     const defer = () => i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     if (spec?.slow) {
       await defer();
-      const reply = await this.app.dispatcher.handle(await commandInteraction(i));
+      const reply = await this.app.dispatcher.handle(commandInteraction(i));
       return this.deliver(i, reply, deferral);
     }
-    const work = commandInteraction(i).then((ci) => this.app.dispatcher.handle(ci));
+    const work = this.app.dispatcher.handle(commandInteraction(i));
     const { reply, ack } = await this.withinDeadline(work, defer, deferral);
     await this.deliver(i, reply, ack);
   }

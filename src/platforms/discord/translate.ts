@@ -6,7 +6,7 @@ import {
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
 } from 'discord.js';
-import { findCommand } from '../../core/commands.js';
+import type { AttachmentInput } from '../../core/catalogue.js';
 import { UserError } from '../../core/errors.js';
 import type { Actor, CommandInteraction, Place } from '../../core/interaction.js';
 import { discordDmServer } from '../../core/tenant.js';
@@ -54,21 +54,20 @@ async function download(name: string, url: string, size: number): Promise<Buffer
 }
 
 /**
- * A slash command as the core's CommandInteraction. Attachments arrive downloaded, unless the
- * command is for admins and the user is not one: the core refuses it without reading the file.
+ * A slash command as the core's CommandInteraction. An attachment is handed over unread, with the
+ * download as its loader: the core reads it only once the command may run (admin right, rate
+ * limit, options), so a refused command never fetches a file.
  */
-export async function commandInteraction(i: ChatInputCommandInteraction): Promise<CommandInteraction> {
+export function commandInteraction(i: ChatInputCommandInteraction): CommandInteraction {
   const { key, options } = commandPath(i);
-  const actor = actorOf(i);
-  const mayRun = !findCommand(key)?.admin || actor.isAdmin;
   const values: Record<string, unknown> = {};
   for (const o of options) {
     if (o.type === ApplicationCommandOptionType.Attachment && o.attachment) {
       const a = o.attachment;
-      values[o.name] = { name: a.name, url: a.url, ...(mayRun ? { content: await download(a.name, a.url, a.size) } : {}) };
+      values[o.name] = { name: a.name, url: a.url, size: a.size, load: () => download(a.name, a.url, a.size) } satisfies AttachmentInput;
     } else {
       values[o.name] = o.value;
     }
   }
-  return { kind: 'command', id: i.id, actor, place: placeOf(i), command: key, options: values };
+  return { kind: 'command', id: i.id, actor: actorOf(i), place: placeOf(i), command: key, options: values };
 }

@@ -1,10 +1,10 @@
 import type { App as BoltApp } from '@slack/bolt';
-import type { CommandSpec, OptionSpec } from '../../core/catalogue.js';
+import type { AttachmentInput, CommandSpec, OptionSpec } from '../../core/catalogue.js';
 import { parseCommandLine } from '../../core/command-line.js';
 import { CATALOGUE } from '../../core/commands.js';
 import { errorReply } from '../../core/dispatcher.js';
+import { UserError } from '../../core/errors.js';
 import type { CommandInteraction, Reply } from '../../core/interaction.js';
-import { md } from '../../core/markup.js';
 import { FILE_BLOCK, FILE_ELEMENT, FILE_MODAL, fileModal, parseFileModalMetadata } from './blocks.js';
 import { deliverReply } from './deliver.js';
 import { handleOnce } from './after-ack.js';
@@ -58,15 +58,31 @@ export async function openFileForm(bridge: SlackBridge, r: FileFormRequest): Pro
   await bridge.web.views.open({ trigger_id: r.triggerId, view });
 }
 
-/** Downloads the file and runs the command with it; a file that cannot be read is the answer. */
-async function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, 'options'>, options: Record<string, unknown>, optionName: string, file: SlackFile): Promise<Reply> {
-  try {
-    const downloaded = await bridge.download(file);
-    return await bridge.dispatcher.handle({ ...base, options: { ...options, [optionName]: downloaded } });
-  } catch (err) {
-    if (err instanceof FileDownloadError) return errorReply(md`${err.message}`);
-    throw err;
-  }
+/**
+ * The file as the command's attachment option, unread: the dispatcher calls `load` only once the
+ * command may run (admin right, rate limit, options). Some events only name the file, so files.info
+ * describes it first, within the same loader.
+ */
+function attachment(bridge: SlackBridge, shared: SlackFile): AttachmentInput {
+  return {
+    name: shared.name || shared.title || shared.id,
+    ...(shared.size !== undefined ? { size: shared.size } : {}),
+    load: async () => {
+      let file = shared;
+      if (!file.url_private_download && !file.url_private) file = ((await bridge.web.files.info({ file: file.id })).file ?? file) as SlackFile;
+      try {
+        return (await bridge.download(file)).content;
+      } catch (err) {
+        // Worded for the person who shared the file: the core answers with it.
+        if (err instanceof FileDownloadError) throw new UserError(err.message);
+        throw err;
+      }
+    },
+  };
+}
+
+function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, 'options'>, options: Record<string, unknown>, optionName: string, file: SlackFile): Promise<Reply> {
+  return bridge.dispatcher.handle({ ...base, options: { ...options, [optionName]: attachment(bridge, file) } });
 }
 
 export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void {
@@ -88,9 +104,7 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
     const log = requestLog(bridge.logger, id);
     await handleOnce(bridge, { key: id, kind: 'event', log, retry: context }, async () => {
       await bridge.ackFirst.turn();
-      let file = event.files![0] as SlackFile;
-      // Some events only name the file; files.info describes it in full.
-      if (!file.url_private_download && !file.url_private) file = ((await web.files.info({ file: file.id })).file ?? file) as SlackFile;
+      const file = event.files![0] as SlackFile;
       // Text sent with the file may carry options (`bank:team lesson:moe-tradeoffs`); other words are ignored.
       const typed = parseCommandLine(`${spec.key} ${event.text ?? ''}`);
       const options = typed.ok ? typed.options : {};

@@ -1,9 +1,12 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '../../app.js';
+import type { AttachmentInput } from '../../core/catalogue.js';
 import { parseCommandLine } from '../../core/command-line.js';
+import { UserError } from '../../core/errors.js';
 import type { Actor, Interaction, Post, Reply } from '../../core/interaction.js';
 import { ManualClock } from '../../core/services.js';
 import { renderReply, type Pressable } from './render.js';
@@ -20,6 +23,25 @@ export interface TerminalChatOptions {
 const SERVER = 'local';
 /** Files larger than the import limit are refused before reading. */
 const MAX_ATTACHMENT_BYTES = 5_000_000;
+
+/** A file named by path, as an attachment the core reads when the command runs. */
+function localFile(path: string): AttachmentInput {
+  return {
+    name: basename(path),
+    load: async () => {
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch {
+        throw new UserError(`Cannot read the file ${path}.`);
+      }
+      if (size > MAX_ATTACHMENT_BYTES) throw new UserError(`${path} is larger than ${MAX_ATTACHMENT_BYTES / 1_000_000} MB.`);
+      return readFile(path).catch(() => {
+        throw new UserError(`Cannot read the file ${path}.`);
+      });
+    },
+  };
+}
 
 /**
  * The embedded chat: every line is a message. Commands start with '/', a number presses a button
@@ -166,16 +188,11 @@ export class TerminalChat {
     if (line.startsWith('/')) {
       const parsed = parseCommandLine(line);
       if (!parsed.ok) return this.write(parsed.error);
-      // Files are attached by path in the terminal: `/quiz-admin import file:./bank.csv`.
+      // Files are attached by path in the terminal: `/quiz-admin import file:./bank.csv`. Like the
+      // chat platforms, the core reads one only once the command may run.
       for (const o of parsed.spec.options) {
         const path = parsed.options[o.name];
-        if (o.type !== 'attachment' || typeof path !== 'string') continue;
-        try {
-          if (statSync(path).size > MAX_ATTACHMENT_BYTES) return this.write(`${path} is larger than ${MAX_ATTACHMENT_BYTES / 1_000_000} MB.`);
-          parsed.options[o.name] = { name: basename(path), content: readFileSync(path) };
-        } catch {
-          return this.write(`Cannot read the file ${path}.`);
-        }
+        if (o.type === 'attachment' && typeof path === 'string') parsed.options[o.name] = localFile(path);
       }
       return this.dispatch({ kind: 'command', command: parsed.spec.key, options: parsed.options });
     }

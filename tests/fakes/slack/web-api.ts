@@ -71,6 +71,8 @@ export class FakeSlackWebApi {
   readonly foreignChannels = new Map<string, string>();
   /** Files shared with the bot (files.info, and the download at url_private_download). */
   readonly files = new Map<string, { name: string; content: Buffer; filetype?: string }>();
+  /** The ids of the files downloaded (requested at their url_private_download), in order. */
+  readonly downloads: string[] = [];
   readonly botUserId = 'UQUIZBOT';
   readonly teamId = 'T0TEAM';
   private server: Server | undefined;
@@ -163,6 +165,7 @@ export class FakeSlackWebApi {
     }
     const download = /^\/files-pri\/(F\w+)\//.exec(url.pathname);
     if (download && req.method === 'GET') {
+      this.downloads.push(download[1]!);
       const file = this.files.get(download[1]!);
       if (!file || req.headers.authorization !== `Bearer ${this.token}`) return send(404, 'not found', 'text/plain');
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
