@@ -54,6 +54,8 @@ export interface Outcome {
 export class FakeDiscord {
   readonly state: DiscordState;
   readonly gateway: FakeGateway;
+  /** Servers besides the test guild that the bot is in, by id (see addGuild). */
+  private readonly otherGuilds = new Map<string, { id: string; name: string; joinedAt: string }>();
   private constructor(
     private readonly server: Server,
     state: DiscordState,
@@ -78,7 +80,8 @@ export class FakeDiscord {
         geo_ordered_rtc_regions: [],
         application: { id: state.applicationId, flags: 0 },
       }),
-      guilds: () => [guildObject(state.guild, state.bot)],
+      // Other guilds' channels (see addGuild) live in the same list but are never this guild's.
+      guilds: () => [guildObject({ ...state.guild, channels: state.guild.channels.filter((c) => !this.otherGuilds.has(c.guildId ?? '')) }, state.bot)],
       onEvent: () => state.changed(),
     });
   }
@@ -122,6 +125,21 @@ export class FakeDiscord {
     const c = this.state.guild.channels.find((ch) => ch.name === name);
     if (!c) throw new Error(`no channel #${name}`);
     return c;
+  }
+
+  /**
+   * Another server the bot is in (a second tenant). Its channels are served like the test guild's
+   * (GET /channels/{id} names this guild), and interactions in them come from this guild. The
+   * gateway does not announce it, so discord.js meets it as an uncached guild, as it would a
+   * server whose GUILD_CREATE has not arrived.
+   */
+  addGuild(name: string, channelNames: string[]): { id: string; channels: FakeChannel[] } {
+    const id = snowflake();
+    this.otherGuilds.set(id, { id, name, joinedAt: new Date().toISOString() });
+    const channels: FakeChannel[] = channelNames.map((n) => ({ id: snowflake(), name: n, guildId: id }));
+    // The REST routes look channels up in this one list.
+    this.state.guild.channels.push(...channels);
+    return { id, channels };
   }
 
   /** The environment that points the bot at this fake. */
@@ -202,15 +220,17 @@ export class FakeDiscord {
     }
     const channel = options.channel ?? this.channel();
     const position = this.state.guild.channels.indexOf(channel);
+    const other = this.otherGuildOf(channel);
+    const guildId = other?.id ?? this.guildId;
     return {
       ...common,
-      guild_id: this.guildId,
-      guild: { id: this.guildId, locale: 'en-US', features: [] },
+      guild_id: guildId,
+      guild: { id: guildId, locale: 'en-US', features: [] },
       guild_locale: 'en-US',
-      channel: channelObject(channel, this.guildId, position),
+      channel: channelObject(channel, guildId, position),
       channel_id: channel.id,
-      member: memberObject(user, this.state.guild.joinedAt),
-      authorizing_integration_owners: { '0': this.guildId },
+      member: memberObject(user, other?.joinedAt ?? this.state.guild.joinedAt),
+      authorizing_integration_owners: { '0': guildId },
       context: 0,
     };
   }
@@ -257,7 +277,8 @@ export class FakeDiscord {
       id: registered?.id ?? snowflake(),
       name: command,
       type: 1,
-      ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
+      // A guild command belongs to its guild; in another server the same name is another command.
+      ...(registered?.guild_id && !this.otherGuildOf(where.channel) ? { guild_id: registered.guild_id } : {}),
       options: where.subcommand ? [{ name: where.subcommand, type: 1, options: list }] : list,
       ...(Object.keys(resolved).length ? { resolved } : {}),
     };
@@ -298,6 +319,11 @@ export class FakeDiscord {
     const source = opened.payload.message as FakeMessage | undefined;
     const payload = this.base(user, InteractionType.MODAL_SUBMIT, { custom_id: modal.custom_id, components }, source ? this.whereOf(source) : {});
     return this.deliver(source ? { ...payload, message: structuredClone(this.state.messages.get(source.id) ?? source) } : payload);
+  }
+
+  /** The server added with addGuild that a channel belongs to, if any. */
+  private otherGuildOf(channel: FakeChannel | undefined): { id: string; joinedAt: string } | undefined {
+    return channel?.guildId === undefined ? undefined : this.otherGuilds.get(channel.guildId);
   }
 
   private whereOf(message: FakeMessage): { channel?: FakeChannel } {
