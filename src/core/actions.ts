@@ -1,6 +1,7 @@
 /**
  * Button and select ids: a short action name plus arguments, `name:arg1:arg2`. Discord caps
- * custom ids at 100 characters and Slack action ids at 255, so ids stay within 100.
+ * custom ids at 100 characters and Slack action ids at 255, so ids stay within 100. Every name is
+ * declared in action-catalogue.ts, which says how its arguments parse and who may press it.
  */
 
 export const MAX_ACTION_ID = 100;
