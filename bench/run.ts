@@ -1,3 +1,4 @@
+import { abuseBenchmark } from './abuse.js';
 import { askBenchmark } from './ask.js';
 import { discordBenchmark } from './discord.js';
 import type { Benchmark, BenchResult } from './harness.js';
@@ -10,7 +11,7 @@ import { startupBenchmark } from './startup.js';
  * `npm run bench` runs every benchmark and prints a table; `-- --json` also prints every figure as
  * one JSON object on the last line; `-- --only name,name` runs a subset.
  */
-const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark, abuseBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
