@@ -8,7 +8,7 @@ import { median, round, type Benchmark } from './harness.js';
 
 const QUESTIONS = 10_000;
 const RUNS = 5;
-const actor = { platform: 'cli', userId: 'bench', displayName: 'bench' };
+const actor = { platform: 'cli', userId: 'bench', displayName: 'bench', tenant: null };
 
 /** A spreadsheet export of 10,000 questions of every type, as an admin would upload it. */
 export function generatedCsv(n = QUESTIONS): Buffer {

@@ -120,7 +120,7 @@ export function buildCli(): Command {
     .action((opts: { json?: boolean }) =>
       withApp((app) => {
         const rows = app.services.db
-          .select({ id: banks.id, title: banks.title, origin: banks.origin, lesson: banks.lessonId, questions: count(questions.id) })
+          .select({ id: banks.id, title: banks.title, origin: banks.origin, tenant: banks.tenant, lesson: banks.lessonId, questions: count(questions.id) })
           .from(banks)
           .leftJoin(questions, and(eq(questions.bankId, banks.id), isNull(questions.retiredAt)))
           .where(isNull(banks.retiredAt))
@@ -128,7 +128,7 @@ export function buildCli(): Command {
           .orderBy(banks.id)
           .all();
         if (opts.json) return printJson(rows);
-        for (const b of rows) console.log(`${b.id}  ${b.title}: ${b.questions} questions (${b.origin})`);
+        for (const b of rows) console.log(`${b.id}  ${b.title}: ${b.questions} questions (${b.origin}${b.tenant ? `, ${b.tenant} only` : ''})`);
       }, { level: 'warn' }),
     );
 
@@ -171,6 +171,7 @@ export function buildCli(): Command {
     .option('--lesson <id>', 'default source lesson of the bank')
     .addOption(new Option('--format <format>', 'file format (default: from the name and content)').choices(IMPORT_FORMATS))
     .option('--dry-run', 'show what would change and write nothing')
+    .option('--tenant <platform:server>', 'the bank belongs to this server or workspace only (default: every one learns from it)')
     .action((file: string, opts: ImportCliOptions, cmd: Command) =>
       withApp(async (app) => {
         try {

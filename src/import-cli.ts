@@ -1,4 +1,5 @@
 import { statSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseTenant, type Tenant } from './core/tenant.js';
 import { userInfo } from 'node:os';
 import type { App } from './app.js';
 import { ContentError, formatIssue, type SourceIssue } from './core/content/issues.js';
@@ -27,14 +28,15 @@ export class ImportRejected extends ContentError {
   }
 }
 
-function cliActor(): ImportActor {
+/** The operator at the command line: their banks are global, unless scoped to one tenant. */
+function cliActor(tenant: Tenant | null): ImportActor {
   let name = 'cli';
   try {
     name = userInfo().username || name;
   } catch {
     // no user database entry (some containers): keep the generic name
   }
-  return { platform: 'cli', userId: name, displayName: name };
+  return { platform: 'cli', userId: name, displayName: name, tenant };
 }
 
 const LISTED = 50;
@@ -50,6 +52,8 @@ export interface ImportCliOptions {
   lesson?: string;
   format?: ImportFormat;
   dryRun?: boolean;
+  /** `<platform>:<server>`: the bank belongs to that tenant alone, as if imported there in chat. */
+  tenant?: string;
 }
 
 function readImportFile(path: string): Buffer | SourceIssue {
@@ -74,7 +78,9 @@ function readImportFile(path: string): Buffer | SourceIssue {
 export async function runImport(app: App, path: string, options: ImportCliOptions): Promise<string[]> {
   const bytes = readImportFile(path);
   if (!Buffer.isBuffer(bytes)) throw new ImportRejected([bytes]);
-  const actor = cliActor();
+  const tenant = options.tenant === undefined ? null : parseTenant(options.tenant);
+  if (tenant === undefined) throw new CliUsageError(`--tenant '${options.tenant}' is not a tenant: use <platform>:<server id>, e.g. discord:123456789012345678 or slack:T0123ABCD`);
+  const actor = cliActor(tenant);
   const prepared = await prepareImport(app.services, {
     fileName: path,
     bytes,

@@ -18,7 +18,7 @@ afterEach(() => {
   while (apps.length) apps.pop()!.close();
 });
 
-const admin = { platform: 'terminal', userId: 'admin', displayName: 'Ada' };
+const admin = { platform: 'terminal', userId: 'admin', displayName: 'Ada', tenant: null };
 const input = (fileName: string, text: string, extra: Partial<PrepareInput> = {}): PrepareInput => ({ fileName, bytes: Buffer.from(text), actor: admin, ...extra });
 
 const csv = (rows: string[]) => ['id,question,choice_a,choice_b,answer,explanation', ...rows].join('\n') + '\n';
@@ -52,7 +52,7 @@ describe('prepare and apply', () => {
     expect(db.prepare("SELECT origin, title FROM banks WHERE id = 'team'").get()).toEqual({ origin: 'import', title: 'Team' });
     expect(db.prepare("SELECT count(*) AS n FROM questions WHERE bank_id = 'team' AND retired_at IS NULL").get()).toEqual({ n: 3 });
     db.close();
-    const log = listImports(app.services.db);
+    const log = listImports(app.services.db, null);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ bankId: 'team', actor: 'Ada (admin)', platform: 'terminal', fileName: 'team.csv', format: 'csv', added: 3, removed: 0 });
     expect(log[0]!.fileHash).toMatch(/^[0-9a-f]{64}$/);
@@ -118,13 +118,13 @@ describe('prepare and apply', () => {
 
     const second = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.sparse])));
     const secondId = second.ok ? second.draftId! : '';
-    expect(cancelImport(app.services, secondId)).toBe(true);
+    expect(cancelImport(app.services, secondId, null)).toBe(true);
     expect(applyImport(app.services, secondId, admin)).toEqual({ status: 'missing' });
 
     const third = await prepareImport(app.services, input('team.csv', csv([ROWS.router, ROWS.topk])));
     clock.advance(25 * 60 * 60 * 1000);
     expect(applyImport(app.services, third.ok ? third.draftId! : '', admin)).toEqual({ status: 'expired' });
-    expect(listImports(app.services.db)).toHaveLength(1);
+    expect(listImports(app.services.db, null)).toHaveLength(1);
   });
 
   it('matches id-less questions to stored ones by prompt, so a bank keeps its ids', async () => {
@@ -173,7 +173,7 @@ describe('prepare and apply', () => {
 });
 
 describe('/quiz-admin import and /quiz-admin imports', () => {
-  const file = (name: string, text: string) => ({ name, url: 'https://files.example/x', content: Buffer.from(text) });
+  const file = (name: string, text: string) => ({ name, url: 'https://files.example/x', load: async () => Buffer.from(text) });
 
   it('previews, asks for confirmation, and applies only for an admin', async () => {
     const { app } = setup();

@@ -47,7 +47,7 @@ describe('the malformed import corpus', () => {
     const result = await prepareImport(app.services, {
       fileName: file,
       bytes: readFileSync(join(dir, file)),
-      actor: { platform: 'cli', userId: 'tester', displayName: 'tester' },
+      actor: { platform: 'cli', userId: 'tester', displayName: 'tester', tenant: null },
     });
     expect(result.ok, `${file} was accepted`).toBe(false);
     if (result.ok) return;

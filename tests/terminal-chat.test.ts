@@ -90,7 +90,7 @@ describe('terminal chat (child process, piped input)', () => {
       expect.objectContaining({ id: 'demo', sections: [{ slug: 'the-premise', title: 'The premise' }, { slug: 'key-terms', title: 'Key terms' }] }),
     ]);
     const banks = JSON.parse((await runCli(['banks', '--json'], { env })).stdout);
-    expect(banks).toEqual([{ id: 'demo', title: 'Demo bank', origin: 'content', lesson: 'demo', questions: 3 }]);
+    expect(banks).toEqual([{ id: 'demo', title: 'Demo bank', origin: 'content', tenant: null, lesson: 'demo', questions: 3 }]);
     const usage = await runCli(['nonsense'], { env });
     expect(usage.code).toBe(2);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Tenant } from '../tenant.js';
 import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/connection.js';
 import { importDrafts, imports } from '../../db/schema.js';
@@ -24,6 +25,11 @@ export interface ImportActor {
   platform: string;
   userId: string;
   displayName: string;
+  /**
+   * The tenant the import is made in, which will own the bank; null for the operator's command
+   * line, whose banks every tenant learns from.
+   */
+  tenant: Tenant | null;
 }
 
 /** How long a dry run can wait for its confirmation button. */
@@ -47,6 +53,9 @@ export type PrepareResult =
       draftId?: string;
     };
 
+/** The command line is the operator's: it may scope any imported bank to a tenant, or make it global. */
+const isOperator = (actor: ImportActor) => actor.platform === 'cli';
+
 export function actorLabel(actor: ImportActor): string {
   return actor.displayName && actor.displayName !== actor.userId ? `${actor.displayName} (${actor.userId})` : actor.userId;
 }
@@ -56,7 +65,7 @@ export async function prepareImport(services: ImportServices, input: PrepareInpu
   if (!result.bank || !format) return { ok: false, format, issues: result.issues ?? [] };
   const { db } = services;
   const bank = adoptStoredIds(db, result.bank);
-  const conflicts = findConflicts(db, services.lessons, bank, input.fileName, result.bank.lineOf);
+  const conflicts = findConflicts(db, services.lessons, bank, input.fileName, result.bank.lineOf, input.actor.tenant, isOperator(input.actor));
   if (conflicts.length) return { ok: false, format, issues: conflicts };
   const diff = diffBank(db, bank);
   const fileHash = sha256(input.bytes);
@@ -69,6 +78,7 @@ export async function prepareImport(services: ImportServices, input: PrepareInpu
     tx.insert(importDrafts)
       .values({
         id: draftId,
+        tenant: input.actor.tenant,
         actor: actorLabel(input.actor),
         platform: input.actor.platform,
         fileName: input.fileName,
@@ -107,21 +117,23 @@ export function applyImport(services: ImportServices, draftId: string, actor: Im
       (tx): ApplyResult => {
         const d = tx as unknown as Db;
         const draft = d.select().from(importDrafts).where(eq(importDrafts.id, draftId)).get();
-        if (!draft) return { status: 'missing' };
+        // A preview made in another tenant is not there for this one.
+        if (!draft || draft.tenant !== actor.tenant) return { status: 'missing' };
         // Written by prepareImport from a validated bank: no need to validate it again.
         const bank = JSON.parse(draft.bank) as Bank;
         if (draft.appliedAt !== null) return { status: 'already-applied', bankId: bank.id };
         if (now - draft.createdAt > DRAFT_TTL_MS) return { status: 'expired' };
         // The database may have moved on since the dry run: check again inside the transaction.
-        const conflicts = findConflicts(d, services.lessons, bank, draft.fileName, () => undefined);
+        const conflicts = findConflicts(d, services.lessons, bank, draft.fileName, () => undefined, actor.tenant, isOperator(actor));
         if (conflicts.length) throw new Rejected(conflicts);
         const counts: SyncCounts = { added: 0, changed: 0, retired: 0, unchanged: 0 };
-        upsertBank(d, bank, 'import', now);
-        writeBankQuestions(d, bank, now, counts);
+        upsertBank(d, bank, 'import', now, actor.tenant);
+        writeBankQuestions(d, bank, now, counts, actor.tenant);
         const logged = d
           .insert(imports)
           .values({
             bankId: bank.id,
+            tenant: actor.tenant,
             actor: actorLabel(actor),
             platform: actor.platform,
             fileName: draft.fileName,
@@ -146,14 +158,22 @@ export function applyImport(services: ImportServices, draftId: string, actor: Im
   }
 }
 
-/** Drops a draft that was not applied; true when there was one. */
-export function cancelImport(services: ImportServices, draftId: string): boolean {
-  return services.db.delete(importDrafts).where(and(eq(importDrafts.id, draftId), isNull(importDrafts.appliedAt))).run().changes > 0;
+/** Drops a draft of this tenant that was not applied; true when there was one. */
+export function cancelImport(services: ImportServices, draftId: string, tenant: Tenant | null): boolean {
+  return services.db.delete(importDrafts).where(and(eq(importDrafts.id, draftId), isNull(importDrafts.appliedAt), ownedBy(importDrafts.tenant, tenant))).run().changes > 0;
 }
+
+/** The tenant an import preview was made in: null for the command line, undefined when there is no such draft. */
+export function draftTenant(db: Db, draftId: string): Tenant | null | undefined {
+  const row = db.select({ tenant: importDrafts.tenant }).from(importDrafts).where(eq(importDrafts.id, draftId)).get();
+  return row ? (row.tenant as Tenant | null) : undefined;
+}
+
+const ownedBy = (column: typeof imports.tenant | typeof importDrafts.tenant, tenant: Tenant | null) => (tenant === null ? isNull(column) : eq(column, tenant));
 
 export type ImportRecord = typeof imports.$inferSelect;
 
-/** The most recent imports, newest first. */
-export function listImports(db: Db, limit = 20): ImportRecord[] {
-  return db.select().from(imports).orderBy(desc(imports.createdAt), desc(imports.id)).limit(limit).all();
+/** The most recent imports made in a tenant (null: the command line's), newest first. */
+export function listImports(db: Db, tenant: Tenant | null, limit = 20): ImportRecord[] {
+  return db.select().from(imports).where(ownedBy(imports.tenant, tenant)).orderBy(desc(imports.createdAt), desc(imports.id)).limit(limit).all();
 }

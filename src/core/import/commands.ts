@@ -3,7 +3,8 @@ import { encodeAction } from '../actions.js';
 import { formatIssue, type SourceIssue } from '../content/issues.js';
 import type { ActionContext, Capability, CommandContext } from '../dispatcher.js';
 import { UserError } from '../errors.js';
-import type { Actor, Reply } from '../interaction.js';
+import type { Actor, Place, Reply } from '../interaction.js';
+import { tenantOf } from '../tenant.js';
 import { md } from '../markup.js';
 import { truncate } from '../util/text.js';
 import { applyImport, cancelImport, listImports, prepareImport, type ApplyResult, type ImportActor, type PrepareResult } from './apply.js';
@@ -19,8 +20,9 @@ import type { ImportFormat } from './types.js';
 const SHOWN_ISSUES = 10;
 const SHOWN_QUESTIONS = 5;
 
-export function importActor(actor: Actor): ImportActor {
-  return { platform: actor.platform, userId: actor.userId, displayName: actor.displayName };
+/** Who imports, and the tenant that will own what they import. */
+export function importActor(actor: Actor, place: Place): ImportActor {
+  return { platform: actor.platform, userId: actor.userId, displayName: actor.displayName, tenant: tenantOf(actor.platform, place) };
 }
 
 function plural(n: number, word: string): string {
@@ -117,7 +119,7 @@ async function importCommand({ services, interaction, options }: CommandContext<
   const result = await prepareImport(services, {
     fileName: file.name,
     bytes: file.content,
-    actor: importActor(interaction.actor),
+    actor: importActor(interaction.actor, interaction.place),
     parseBudgetMs: services.config.IMPORT_PARSE_BUDGET_MS,
     ...(options.format ? { format: options.format } : {}),
     ...(options.bank ? { bankId: options.bank } : {}),
@@ -126,8 +128,9 @@ async function importCommand({ services, interaction, options }: CommandContext<
   return prepareReply(file.name, result);
 }
 
-function importsCommand({ services }: CommandContext): Reply {
-  const rows = listImports(services.db, 15);
+/** This server's imports only: another server's files, names and banks are its own business. */
+function importsCommand({ services, interaction }: CommandContext): Reply {
+  const rows = listImports(services.db, tenantOf(interaction.actor.platform, interaction.place), 15);
   if (rows.length === 0) return { title: 'Imports', text: 'No imports yet. Use /quiz-admin import with a file.', visibility: 'ephemeral' };
   const lines = rows.map(
     (r) =>
@@ -139,11 +142,11 @@ function importsCommand({ services }: CommandContext): Reply {
 
 /** Admins only, and only in the tenant the preview was made in: checked before (see action-catalogue.ts). */
 function applyAction({ services, interaction, args: [draftId] }: ActionContext<ArgsOf<'import.apply'>>): Reply {
-  return applyReply(applyImport(services, draftId, importActor(interaction.actor)));
+  return applyReply(applyImport(services, draftId, importActor(interaction.actor, interaction.place)));
 }
 
-function cancelAction({ services, args: [draftId] }: ActionContext<ArgsOf<'import.cancel'>>): Reply {
-  const cancelled = cancelImport(services, draftId);
+function cancelAction({ services, interaction, args: [draftId] }: ActionContext<ArgsOf<'import.cancel'>>): Reply {
+  const cancelled = cancelImport(services, draftId, tenantOf(interaction.actor.platform, interaction.place));
   return {
     title: cancelled ? 'Import cancelled' : 'Import not available',
     text: cancelled ? 'Nothing was changed.' : 'This import was already applied, cancelled or has expired.',

@@ -98,16 +98,24 @@ export function adoptStoredIds(db: Db, parsed: ParsedBank): Bank {
  * What stands in the way of writing this bank: a content bank of the same id, question ids that
  * belong to another bank, and sources that cite lessons or sections that do not exist.
  */
-export function findConflicts(db: Db, lessons: LessonLibrary, bank: Bank, file: string, lineOf: (i: number) => number | undefined, tenant: Tenant | null): SourceIssue[] {
+export function findConflicts(
+  db: Db,
+  lessons: LessonLibrary,
+  bank: Bank,
+  file: string,
+  lineOf: (i: number) => number | undefined,
+  tenant: Tenant | null,
+  /** The operator at the command line may move an imported bank between tenants (or make it global). */
+  operator = false,
+): SourceIssue[] {
   const issues: SourceIssue[] = [];
-  // What another tenant owns is never named to it: "taken" says enough. The operator (no tenant) is told whose.
+  // What another tenant owns is never named to it: "taken" says enough.
   const foreign = (owner: string | null) => owner !== null && owner !== tenant;
   const owner = db.select({ origin: banks.origin, tenant: banks.tenant }).from(banks).where(eq(banks.id, bank.id)).get();
   if (owner?.origin === 'content') {
     issues.push({ file, message: `bank '${bank.id}' comes from the content directory and cannot be replaced by an import: choose another bank id` });
-  } else if (owner && owner.tenant !== tenant) {
-    const whose = tenant === null ? ` by ${owner.tenant} (import it with --tenant ${owner.tenant} to change it)` : '';
-    issues.push({ file, message: `bank id '${bank.id}' is taken${whose}: choose another bank id` });
+  } else if (owner && owner.tenant !== tenant && !operator) {
+    issues.push({ file, message: `bank id '${bank.id}' is taken: choose another bank id` });
   }
   // One query for every id of the file (a JSON list, so thousands of ids bind as one value).
   const index = new Map(bank.questions.map((q, i) => [q.id, i]));

@@ -12,7 +12,7 @@ import {
   type MessageComponentInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { and, isNull } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import type { App } from '../../app.js';
 import { findCommand } from '../../core/commands.js';
 import { UserError } from '../../core/errors.js';
@@ -20,6 +20,7 @@ import type { ActionInteraction, Reply } from '../../core/interaction.js';
 import { banks } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import { LruMap } from '../../core/util/lru-map.js';
+import { tenantOf, type Tenant } from '../../core/tenant.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
 import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
 import { actorOf, commandInteraction, commandPath, placeOf } from './translate.js';
@@ -208,16 +209,21 @@ export class DiscordInteractions {
     const spec = findCommand(commandPath(i).key);
     const focused = i.options.getFocused(true);
     const source = spec?.options.find((o) => o.name === focused.name)?.autocomplete;
-    await i.respond(source ? this.suggestions(source, String(focused.value)) : []);
+    await i.respond(source ? this.suggestions(source, String(focused.value), tenantOf('discord', placeOf(i))) : []);
   }
 
-  /** Up to 25 ids whose id or title contains what the user typed so far. */
-  private suggestions(source: 'lesson' | 'bank', typed: string): { name: string; value: string }[] {
+  /** Up to 25 ids whose id or title contains what the user typed so far (banks: those this server sees). */
+  private suggestions(source: 'lesson' | 'bank', typed: string, tenant: Tenant): { name: string; value: string }[] {
     const needle = typed.trim().toLowerCase();
     const items =
       source === 'lesson'
         ? this.app.services.lessons.all().map((l) => ({ id: l.id, title: l.title }))
-        : this.app.services.db.select({ id: banks.id, title: banks.title }).from(banks).where(and(isNull(banks.retiredAt))).orderBy(banks.id).all();
+        : this.app.services.db
+            .select({ id: banks.id, title: banks.title })
+            .from(banks)
+            .where(and(isNull(banks.retiredAt), or(isNull(banks.tenant), eq(banks.tenant, tenant))))
+            .orderBy(banks.id)
+            .all();
     return items
       .filter((x) => !needle || x.id.toLowerCase().includes(needle) || x.title.toLowerCase().includes(needle))
       .slice(0, 25)

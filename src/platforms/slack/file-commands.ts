@@ -1,4 +1,5 @@
 import type { App as BoltApp } from '@slack/bolt';
+import { slackServerId } from './tenant.js';
 import type { AttachmentInput, CommandSpec, OptionSpec } from '../../core/catalogue.js';
 import { parseCommandLine } from '../../core/command-line.js';
 import { CATALOGUE } from '../../core/commands.js';
@@ -112,7 +113,7 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
         kind: 'command' as const,
         id,
         actor: await users.actor(event.user),
-        place: { serverId: context.teamId ?? body.team_id ?? '', channelId: event.channel },
+        place: { serverId: slackServerId({ enterprise: context.enterpriseId, team: context.teamId ?? body.team_id, orgInstall: context.isEnterpriseInstall }), channelId: event.channel },
         command: spec.key,
       };
       const reply = await runWithFile(bridge, base, options, option.name, file);

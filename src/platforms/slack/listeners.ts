@@ -1,4 +1,5 @@
 import type { App as BoltApp, BlockAction, BlockElementAction, webApi } from '@slack/bolt';
+import { slackServerId } from './tenant.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { errorReply } from '../../core/dispatcher.js';
 import type { ActionInteraction, Place, Reply } from '../../core/interaction.js';
@@ -55,7 +56,7 @@ function actionValues(action: BlockElementAction): string[] | undefined {
 
 function actionPlace(body: BlockAction): Place {
   const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined) ?? body.user.id;
-  return { serverId: body.team?.id ?? body.user.team_id ?? '', channelId };
+  return { serverId: slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install }), channelId };
 }
 
 export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
@@ -79,7 +80,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
           kind: 'command',
           id: body.trigger_id,
           actor: await actor(),
-          place: { serverId: body.team_id, channelId: body.channel_id },
+          place: { serverId: slackServerId({ enterprise: body.enterprise_id, team: body.team_id, orgInstall: body.is_enterprise_install === 'true' }), channelId: body.channel_id },
           command: parsed.spec.key,
           options: parsed.options,
         });

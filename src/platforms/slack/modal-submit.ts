@@ -1,4 +1,5 @@
 import type { App as BoltApp, ViewOutput } from '@slack/bolt';
+import { slackServerId } from './tenant.js';
 import type { Actor, Place, Reply } from '../../core/interaction.js';
 import { handleOnce } from './after-ack.js';
 import { deliverReply, responseUrlPoster } from './deliver.js';
@@ -44,7 +45,7 @@ export function onModalSubmit<M extends ModalOrigin>(
     await handleOnce(bridge, { key: id, kind: modal.kind, log }, async () => {
       await bridge.ackFirst.turn();
       const actor = await bridge.users.actor(body.user.id, body.user.name);
-      const place = { serverId: body.team?.id ?? body.user.team_id ?? '', channelId: meta.channelId };
+      const place = { serverId: slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install }), channelId: meta.channelId };
       const reply = await run({ id, meta, actor, place, values: view.state.values });
       const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
       await deliverReply(bridge.web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
