@@ -18,12 +18,16 @@ const canonicalNames = new LruMap<string, string>(2048);
 const partsFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
 const displayFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
 const ASCII = /^[\x21-\x7e]+$/;
+/** The last valid name looked up and its zone: one entry, checked before the caches. */
+let last: { name: string; zone: string | undefined } = { name: '', zone: undefined };
 
 /**
  * The canonical spelling of a time zone (`america/new_york` and `US/Eastern` are both
  * `America/New_York`; `utc`, `Etc/UTC` and `GMT` are `UTC`), or undefined when it is not one.
  */
 export function canonicalTimeZone(tz: string): string | undefined {
+  // Most calls name the zone the last one did (the default zone, one user's zone).
+  if (tz === last.name) return last.zone;
   // Zone names are printable ASCII without spaces; anything else would only cost a failed lookup.
   if (!tz || tz.length > 64 || !ASCII.test(tz)) return undefined;
   const key = tz.toLowerCase();
@@ -39,6 +43,7 @@ export function canonicalTimeZone(tz: string): string | undefined {
     canonicalNames.set(key, canonical);
     if (!partsFormatters.has(canonical)) partsFormatters.set(canonical, f);
   }
+  last = { name: tz, zone: canonical };
   return canonical;
 }
 
