@@ -33,6 +33,11 @@ const PHISH_QUESTIONS = 120;
 /** Each of these members sends a burst's worth of spellings: 3,000 in all. */
 const TZ_MEMBERS = 150;
 const TZ_PER_MEMBER = 20;
+/**
+ * B's admins importing the slow file at the same time. Each parse is a thread of its own that
+ * keeps a core busy until the budget: on two cores, two at once slowed A's acks to 2-2.5 s.
+ */
+const SLOW_IMPORTERS = ['adminmallory8'];
 const SOLO_RACES = 12;
 const FLOOD = 1000;
 const DM_FILES = 20;
@@ -107,6 +112,8 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: un
 const sleep = (msecs: number) => new Promise((r) => setTimeout(r, msecs));
 
 interface Row {
+  /** Where the row goes in the report: B's steps finish in no fixed order. */
+  rank: number;
   attempt: string;
   sent: number;
   result: string;
@@ -235,7 +242,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
       await bPressedDraft.promise;
       const draft = await aDraft.promise;
       const applied = await aDiscord.press('adminalice', draft, draft.buttons.find((x) => x.id.startsWith('import.apply:'))!);
-      rows.push({ attempt: "Afterwards, A's admin applies that same preview", sent: 1, result: applied.text.split('\n')[0]!.slice(0, 60) });
+      rows.push({ rank: 7, attempt: "Afterwards, A's admin applies that same preview", sent: 1, result: applied.text.split('\n')[0]!.slice(0, 60) });
       if (!/Import applied/.test(applied.text)) problems.push(`A's draft after B's presses: ${applied.text.slice(0, 200)}`);
       await bImported.promise;
       const list = await aDiscord.command('adminalice', 0, 'quiz-admin imports');
@@ -259,13 +266,13 @@ describe('tenants: a hostile tenant beside a busy one', () => {
         }
         // Live in B: B's own quiz in that lesson starts with it.
         const own = b(await bDiscord.command('mallory-control', 1, 'quiz start', { lesson: LESSON }));
-        rows.push({ attempt: `B imports ${PHISH_QUESTIONS} questions with a phishing prompt into bank \`${PHISH_BANK}\` (lesson ${LESSON})`, sent: 1, result: own.text.includes(PHISH) ? "applied; B's own quiz in that lesson starts with it" : 'applied, but B does not see it' });
+        rows.push({ rank: 2, attempt: `B imports ${PHISH_QUESTIONS} questions with a phishing prompt into bank \`${PHISH_BANK}\` (lesson ${LESSON})`, sent: 1, result: own.text.includes(PHISH) ? "applied; B's own quiz in that lesson starts with it" : 'applied, but B does not see it' });
         if (!own.text.includes(PHISH)) problems.push(`B's own quiz does not show B's bank: ${own.text.slice(0, 200)}`);
       };
 
       const slowImports = async () => {
         await Promise.all(
-          ['adminmallory8', 'adminmallory9'].map(async (admin) => {
+          SLOW_IMPORTERS.map(async (admin) => {
             const from = performance.now();
             const seen = b(await bDiscord.command(admin, 2, 'quiz-admin import', {}, { file: { name: 'notice.gift', content: slowGift() }, waitMs: 30_000 }));
             const to = performance.now();
@@ -276,9 +283,10 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           }),
         );
         rows.push({
-          attempt: 'B imports a 5 MB GIFT file the grammar is slow on, twice at once (parse budget 3 s, the default)',
-          sent: 2,
-          result: `refused in ${figures.slowGiftMs.map((x) => ms(x)).join(' and ')} (${figures.slowGiftWhy.join('; ')}); A's slowest ack meanwhile ${ms(figures.aMaxAckDuringSlow)}`,
+          rank: 11,
+          attempt: `B imports a 5 MB GIFT file the grammar is slow on${SLOW_IMPORTERS.length > 1 ? `, ${SLOW_IMPORTERS.length} at once` : ''} (parse budget 3 s, the default)`,
+          sent: SLOW_IMPORTERS.length,
+          result: `refused in ${figures.slowGiftMs.map((x) => ms(x)).join(' and ')} (${[...new Set(figures.slowGiftWhy)].join('; ')}); A's slowest ack meanwhile ${ms(figures.aMaxAckDuringSlow)}`,
         });
       };
 
@@ -290,7 +298,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
         const refused = [intoA, slackIntoA].filter((s) => /There is no channel/.test(s.text)).length;
         if (refused !== 2) problems.push(`B's schedules into A's channels: ${intoA.text.slice(0, 120)} | ${slackIntoA.text.slice(0, 120)}`);
         for (const s of [own, slackOwn]) if (!/Daily quiz scheduled/.test(s.text)) problems.push(`B's schedule in its own channel: ${s.text.slice(0, 200)}`);
-        rows.push({ attempt: `B schedules the daily post at ${time} UTC into A's channel (Discord, Slack)`, sent: 2, result: `${refused} refused: "There is no channel … in this server that the bot can see"` });
+        rows.push({ rank: 4, attempt: `B schedules the daily post at ${time} UTC into A's channel (Discord, Slack)`, sent: 2, result: `${refused} refused: "There is no channel … in this server that the bot can see"` });
       };
 
       const intoAsBanks = async () => {
@@ -310,7 +318,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
             if (apply) b(await bDiscord.press('adminmallory2', seen, apply));
           }
         }
-        rows.push({ attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id", sent: attempts.length, result: `${refused} refused ("bank id … is taken", "belongs to a question of another bank"), nothing written` });
+        rows.push({ rank: 9, attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id", sent: attempts.length, result: `${refused} refused ("bank id … is taken", "belongs to a question of another bank"), nothing written` });
       };
 
       const aButtons = async () => {
@@ -327,7 +335,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           }
         }
         bPressedDraft.resolve();
-        rows.push({ attempt: "B presses A's import preview buttons (Apply, Cancel) on Discord and Slack", sent, result: `${refused} refused: "Import not available" (the answer for a preview that does not exist)` });
+        rows.push({ rank: 6, attempt: "B presses A's import preview buttons (Apply, Cancel) on Discord and Slack", sent, result: `${refused} refused: "Import not available" (the answer for a preview that does not exist)` });
 
         const posts = await aRacePosts.promise;
         let raceSent = 0;
@@ -343,7 +351,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           else if (!/Slow down/.test(seen.text)) problems.push(`B pressed A's race button: ${seen.text.slice(0, 200)}`);
           await sleep(200);
         });
-        rows.push({ attempt: `B presses every button of A's ${posts.discord.length + posts.slack.length} open race rounds, ${RACE_PRESSES} players each`, sent: raceSent, result: `${raceRefused} refused: "This round is closed." (another tenant's race does not exist)` });
+        rows.push({ rank: 8, attempt: `B presses every button of A's ${posts.discord.length + posts.slack.length} open race rounds, ${RACE_PRESSES} players each`, sent: raceSent, result: `${raceRefused} refused: "This round is closed." (another tenant's race does not exist)` });
       };
 
       const lists = async () => {
@@ -353,7 +361,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
         if (!list.text.includes(PHISH_BANK)) problems.push(`B's import list lacks B's import: ${list.text.slice(0, 200)}`);
         const slackList = b(await bSlack.command(B_SLACK_ADMIN, B_SLACK_CHANNEL, 'quiz-admin imports'));
         bImported.resolve();
-        rows.push({ attempt: '`/quiz-admin imports` in B (Discord, Slack) and in A', sent: 3, result: `B's lists: ${[list, slackList].filter((s) => !/team-a/.test(s.text)).length} of 2 without A's imports; A's list checked below` });
+        rows.push({ rank: 3, attempt: '`/quiz-admin imports` in B (Discord, Slack) and in A', sent: 3, result: `B's lists: ${[list, slackList].filter((s) => !/team-a/.test(s.text)).length} of 2 without A's imports; A's list is among A's texts (row 1)` });
       };
 
       await Promise.all([bankPhish(), slowImports(), schedules(), intoAsBanks(), aButtons(), lists()]);
@@ -371,7 +379,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
             else figures.tz.other.push(seen.text.slice(0, 120));
           }
         });
-        rows.push({ attempt: `B's members set their time zone to ${(TZ_MEMBERS * TZ_PER_MEMBER).toLocaleString('en')} case variants of ${ZONE}`, sent: TZ_MEMBERS * TZ_PER_MEMBER, result: `${figures.tz.ok} set (to the one canonical zone), ${figures.tz.limited} rate-limited, ${figures.tz.other.length} other` });
+        rows.push({ rank: 10, attempt: `B's members set their time zone to ${(TZ_MEMBERS * TZ_PER_MEMBER).toLocaleString('en')} case variants of ${ZONE}`, sent: TZ_MEMBERS * TZ_PER_MEMBER, result: `${figures.tz.ok} set (to the one canonical zone), ${figures.tz.limited} rate-limited, ${figures.tz.other.length} other` });
       };
 
       const soloRaces = async () => {
@@ -402,7 +410,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           }
         });
         figures.flood.seconds = (performance.now() - started) / 1000;
-        rows.push({ attempt: `B's member clicks an answer ${FLOOD.toLocaleString('en')} times, 50 at once`, sent: FLOOD, result: `${figures.flood.limited} answered "Slow down a little" (burst ${BURST}, ${PER_SECOND}/s) in ${figures.flood.seconds.toFixed(1)} s; ${figures.flood.errors} unanswered` });
+        rows.push({ rank: 13, attempt: `B's member clicks an answer ${FLOOD.toLocaleString('en')} times, 50 at once`, sent: FLOOD, result: `${figures.flood.limited} answered "Slow down a little" (burst ${BURST}, ${PER_SECOND}/s) in ${figures.flood.seconds.toFixed(1)} s; ${figures.flood.errors} unanswered` });
       };
 
       const dmFiles = async () => {
@@ -411,7 +419,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
         const replies = platforms.slack.callsTo('chat.postMessage').filter((c) => String(c.params.channel).startsWith('DMALLORY'));
         figures.dmReplies = replies.filter((c) => /is for admins only/.test(JSON.stringify(c.params))).length;
         const described = platforms.slack.callsTo('files.info').filter((c) => String(c.params.file).startsWith('FMALLORY')).length;
-        rows.push({ attempt: "B's members (not admins) share files with the bot in direct messages (Slack)", sent: DM_FILES, result: `${figures.dmReplies} answered "is for admins only"; files looked up or downloaded: ${described}` });
+        rows.push({ rank: 14, attempt: "B's members (not admins) share files with the bot in direct messages (Slack)", sent: DM_FILES, result: `${figures.dmReplies} answered "is for admins only"; files looked up or downloaded: ${described}` });
         return described;
       };
 
@@ -469,20 +477,21 @@ describe('tenants: a hostile tenant beside a busy one', () => {
     const schedulesIntoA = one('SELECT count(*) n FROM schedules WHERE (server_id = ? AND channel_id = ?) OR (server_id = ? AND channel_id = ?)', bGuildId, aChannels[0]!.id, B_TEAM, slackChannelId(0));
     db.close();
 
-    rows.push({ attempt: `B's member starts ${SOLO_RACES} races alone and answers each`, sent: SOLO_RACES * 2, result: `${figures.farmerRight} right answers, ${farmerRaceAnswers} stored; points awarded: ${farmerPoints} (races pay with two players or more)` });
-    rows.unshift({
+    rows.push({ rank: 12, attempt: `B's member starts ${SOLO_RACES} races alone and answers each`, sent: SOLO_RACES * 2, result: `${figures.farmerRight} right answers, ${farmerRaceAnswers} stored; points awarded: ${farmerPoints} (races pay with two players or more)` });
+    rows.push({
+      rank: 1,
       attempt: `A's quizzes (${figures.probeQuizzes}) and races (${figures.probeRaces}) in lesson ${LESSON} once B's bank is live, beside A's load`,
       sent: figures.probeQuizzes + figures.probeRaces,
-      result: `B's prompt shown in A: ${aLeaks.filter((t) => t.includes(PHISH)).length} times; B's names or imports: ${aLeaks.length} texts of ${(aSeeing.shown.length + aTexts.length).toLocaleString('en')} checked`,
+      result: `B's prompt shown in A: ${aLeaks.filter((t) => t.includes(PHISH)).length} times; texts of A with anything of B (prompt, link, bank, names): ${aLeaks.length} of ${(aSeeing.shown.length + aTexts.length).toLocaleString('en')}`,
     });
-    rows.push({ attempt: `Daily posts at ${time} UTC`, sent: 2, result: `B's own channels: Discord ${bDaily ? 1 : 0}, Slack ${bSlackDaily ? 1 : 0}; A's channels: ${dailyInA}` });
+    rows.push({ rank: 5, attempt: `Daily posts at ${time} UTC`, sent: 2, result: `B's own channels: Discord ${bDaily ? 1 : 0}, Slack ${bSlackDaily ? 1 : 0}; A's channels: ${dailyInA}` });
 
     recordSection({
       id: 'tenants',
       title: 'Tenants',
       intro: `Two tenants on one bot. A (a Discord server and a Slack workspace) runs the load harness: ${LOAD.users.toLocaleString('en')} users take their daily quiz while ${LOAD.races} races run. Meanwhile B (another Discord server and another Slack workspace) attacks: its admins import a bank of phishing prompts and try every way into A, its members try the paths that cost the bot memory or time. A's texts are everything the fakes hold for A's channels (messages, edits, ephemeral answers, response_url posts) and everything A's users were shown; they are searched for B's prompt, bank, link and names. Rounds last ${ROUND_SECONDS} s; click limit burst ${BURST}, ${PER_SECOND}/s.`,
       columns: ['Attempt', 'Sent', 'Result'],
-      rows: rows.map((r) => [r.attempt, r.sent, r.result]),
+      rows: [...rows].sort((x, y) => x.rank - y.rank).map((r) => [r.attempt, r.sent, r.result]),
       notes: [
         `A's load: ${load.interactions.toLocaleString('en')} interactions in ${load.seconds.toFixed(1)} s (attack ${attackSeconds.toFixed(1)} s); ack p50 / p99 / max: Discord ${ms(percentile(load.ackMs.discord, 50))} / ${ms(percentile(load.ackMs.discord, 99))} / ${ms(Math.max(...load.ackMs.discord))}, Slack ${ms(percentile(load.ackMs.slack, 50))} / ${ms(percentile(load.ackMs.slack, 99))} / ${ms(Math.max(...load.ackMs.slack))}; **missed 3 s deadlines: ${load.deadlineMisses}**; errors: ${load.errors.length}.`,
         `B's ${bAcks.length.toLocaleString('en')} interactions: ack p99 ${ms(percentile(bAcks, 99))}, over 3 s: ${bAcks.filter((x) => x > ACK_DEADLINE_MS).length}.`,
@@ -511,6 +520,6 @@ describe('tenants: a hostile tenant beside a busy one', () => {
     expect(FLOOD - figures.flood.limited).toBeLessThanOrEqual(BURST + Math.ceil(figures.flood.seconds * PER_SECOND) + 1);
     expect(figures.dmReplies).toBe(DM_FILES);
     expect(described).toBe(0);
-    expect(figures.slowGiftMs).toHaveLength(2);
+    expect(figures.slowGiftMs).toHaveLength(SLOW_IMPORTERS.length);
   });
 });
