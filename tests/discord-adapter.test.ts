@@ -41,7 +41,7 @@ afterEach(async () => {
 
 /** The real core and the real adapter in this process, against a fresh fake Discord; `capability` overrides handlers. */
 async function start(capability: Capability = {}, options: { ackDeadlineMs?: number } = {}): Promise<Harness> {
-  const fake = await FakeDiscord.start({ channels: [{ name: 'locked', forbidden: true }] });
+  const fake = await FakeDiscord.start({ channels: [{ name: 'locked', forbidden: true }, { name: 'later' }] });
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'debug' }, {
     write: (line: string) => {
@@ -85,7 +85,7 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     expect(seen.map((i) => [i.actor, i.place])).toEqual([
       [{ platform: 'discord', userId: admin.id, displayName: 'Ada L.', isAdmin: true }, { serverId: fake.guildId, channelId: fake.channel().id }],
       [{ platform: 'discord', userId: member.id, displayName: 'Bo', isAdmin: false }, { serverId: fake.guildId, channelId: fake.channel().id }],
-      [expect.objectContaining({ userId: member.id, isAdmin: false }), { serverId: 'dm', channelId: expect.any(String) }],
+      [expect.objectContaining({ userId: member.id, isAdmin: false }), { serverId: `dm-${member.id}`, channelId: expect.any(String) }],
     ]);
     expect(seen[0]).toMatchObject({ kind: 'command', command: 'stats', options: {} });
   });
@@ -246,11 +246,16 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     const { fake, app, clock, logs } = await start();
     const admin = fake.user('ada', { admin: true });
     const member = fake.user('bo');
-    const locked = fake.channel('locked');
+    // A channel the bot cannot see is refused when scheduling, with the reason.
+    const hidden = await fake.outcome(fake.slash(admin, 'quiz-admin', { time: '09:30', channel: fake.channel('locked').id }, { subcommand: 'schedule' }));
+    expect(textOf(hidden.message)).toContain('the bot lacks permission there');
+    // One that loses the bot's permission later is logged when its day comes.
+    const locked = fake.channel('later');
     for (const channel of [fake.channel().id, locked.id]) {
       const set = await fake.outcome(fake.slash(admin, 'quiz-admin', { time: '09:30', channel }, { subcommand: 'schedule' }));
       expect(textOf(set.message)).toBe(`Daily quiz scheduled: every day at **09:30** \\(UTC\\) in #${channel}.`);
     }
+    locked.forbidden = true;
     const scheduler = dailyScheduler(app.services);
     const ids = app.services.db.$client.prepare('SELECT id, channel_id channelId FROM schedules ORDER BY id').all() as { id: number; channelId: string }[];
     expect(ids.map((r) => r.channelId)).toEqual([fake.channel().id, locked.id]);

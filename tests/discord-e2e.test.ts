@@ -299,11 +299,12 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const right = q.type === 'true_false' ? (q.answer ? 'True' : 'False') : String(q.answer);
     const wrong = buttonsOf(race).find((b) => b.label !== right)!.label as string;
 
-    const first = await run(fake.press(bob, race, right));
-    const second = await run(fake.press(alice, race, right));
-    const third = await run(fake.press(alice, race, wrong));
+    const first = await run(fake.press(alice, race, right));
+    const second = await run(fake.press(bob, race, right));
+    const third = await run(fake.press(bob, race, wrong));
     expect([first, second, third].map(isEphemeral)).toEqual([true, true, true]);
-    expect(first.content).toBe('✅ Right, and first! +15 points.');
+    // Alone in the race when she answered, alice is paid when the round closes; bob makes two players.
+    expect(first.content).toBe('✅ Right, and first! +15 points when the round closes, if someone else has joined the race by then: races score with two players or more.');
     expect(second.content).toBe('✅ Right! +5 points.');
     expect(third.content).toBe('You already answered this round; your first click counts.');
     // The public race message stays for everyone.

@@ -290,10 +290,11 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
     const wrong = buttons.find((b) => !correctAnswers(q).includes(b.text))!;
     const press = (userId: string, b: typeof right) => driver.pressAndWait({ userId, actionId: b.action_id, value: b.value!, channelId: 'C0RACE', messageTs: raceTs });
 
+    // Alice's wrong click makes two players, so right answers score at once.
+    expect((await press('UALICE', wrong)).text).toContain('Answer locked in.');
     expect(await press('UEVE', right)).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('Right, and first! +15 points.') });
     expect((await press('UBOB', right)).text).toContain('Right! +');
     expect((await press('UEVE', wrong)).text).toContain('You already answered this round');
-    expect((await press('UALICE', wrong)).text).toContain('Answer locked in.');
     const raceAwards = query<{ user: string; points: number }>(
       "SELECT u.external_id user, a.points FROM awards a JOIN users u ON u.id = a.user_id WHERE a.award_key LIKE ? ORDER BY a.points DESC",
       `race:${raceId}:%`,

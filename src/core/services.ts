@@ -47,8 +47,8 @@ export type PostSender = (post: Post) => Promise<void>;
 
 /**
  * Asks the platform whether a channel belongs to a server (Discord: the channel's guild; Slack:
- * the conversation's team). Resolves the channel's id when it does, undefined when it does not or
- * cannot be seen.
+ * the conversation's team). Resolves the channel's id when it does, undefined when it is another
+ * server's; throws, with the platform's reason, when the bot cannot see the channel at all.
  */
 export type ChannelCheck = (serverId: string, channel: string) => Promise<string | undefined>;
 
@@ -81,13 +81,7 @@ export class Outbox {
     const key = `${platform}|${serverId}|${channel}`;
     const known = this.known.get(key);
     if (known) return known;
-    let id: string | undefined;
-    try {
-      id = await check(serverId, channel);
-    } catch (err) {
-      this.logger.warn({ err, platform, channel }, 'could not check which server a channel belongs to');
-      return undefined;
-    }
+    const id = await check(serverId, channel);
     if (id) this.known.set(key, id);
     return id;
   }
@@ -124,11 +118,11 @@ export class Outbox {
       this.logger.warn({ platform: post.platform, channel: post.place.channelId }, 'no connected platform for a post');
       return false;
     }
-    if (!(await this.channelOf(post.platform, post.place.serverId, post.place.channelId))) {
-      this.logger.warn({ platform: post.platform, server: post.place.serverId, channel: post.place.channelId }, 'post refused: the channel is not in its server');
-      return false;
-    }
     try {
+      if (!(await this.channelOf(post.platform, post.place.serverId, post.place.channelId))) {
+        this.logger.warn({ platform: post.platform, server: post.place.serverId, channel: post.place.channelId }, 'post refused: the channel is not in its server');
+        return false;
+      }
       await sender(post);
       return true;
     } catch (err) {

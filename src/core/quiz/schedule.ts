@@ -115,7 +115,13 @@ export interface ScheduleOptions {
 async function scheduleChannel(services: Services, actor: Actor, place: Place, named: string | undefined): Promise<string> {
   if (named === undefined || named === place.channelId) return place.channelId;
   const typed = named.trim().replace(/^<#([\w-]+)(\|[^>]*)?>$/, '$1').replace(/^#/, '');
-  const id = typed === place.channelId ? typed : await services.outbox.channelOf(actor.platform, place.serverId, typed);
+  let id: string | undefined;
+  try {
+    id = typed === place.channelId ? typed : await services.outbox.channelOf(actor.platform, place.serverId, typed);
+  } catch (err) {
+    // The platform would not show the channel to the bot; its reason is written for admins.
+    throw new UserError(`The bot cannot use the channel "${named}". ${(err as Error).message}`);
+  }
   if (!id) throw new UserError(`There is no channel "${named}" in this server that the bot can see. Run the command in the channel, or name one of this server's channels.`);
   return id;
 }

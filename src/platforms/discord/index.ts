@@ -51,7 +51,7 @@ export async function startDiscord(app: App, logger: Logger, options: Interactio
     }
   }
 
-  app.services.outbox.register('discord', discordPostSender(client.rest, log), discordChannelCheck(client.rest));
+  app.services.outbox.register('discord', discordPostSender(client.rest, log), discordChannelCheck(client.rest, log));
   log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord connected');
   return {
     name: 'discord',

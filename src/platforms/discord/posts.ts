@@ -34,13 +34,13 @@ function refusal(err: unknown, channelId: string): PostRefusedError | undefined 
 }
 
 /** A channel id as typed or picked: `123`, `<#123>`. */
-const CHANNEL_ID = /^(?:<#)?(\d{17,20})>?$/;
+const CHANNEL_ID = /^(?:<#)?(\d{1,25})>?$/;
 
 /**
  * Whether a channel is in a server, asked of Discord (GET /channels/{id}): its guild_id must be
  * the server's. A direct-message tenant (`dm-<user>`) owns only DM channels with that user.
  */
-export function discordChannelCheck(rest: REST): ChannelCheck {
+export function discordChannelCheck(rest: REST, logger: Logger): ChannelCheck {
   return async (serverId, channel) => {
     const id = CHANNEL_ID.exec(channel.trim())?.[1];
     if (!id) return undefined;
@@ -48,8 +48,11 @@ export function discordChannelCheck(rest: REST): ChannelCheck {
     try {
       found = (await rest.get(Routes.channel(id))) as typeof found;
     } catch (err) {
-      if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404)) return undefined;
-      throw err;
+      // Not visible to the bot: nothing can be posted there either, and the admin learns why.
+      const refused = refusal(err, id);
+      if (!refused) throw err;
+      logger.warn({ channel: id, status: (err as DiscordAPIError).status, code: (err as DiscordAPIError).code }, 'discord refused a post');
+      throw refused;
     }
     if (serverId.startsWith('dm-')) {
       const user = serverId.slice(3);

@@ -34,6 +34,10 @@ export function slackChannelCheck(web: webApi.WebClient, logger: Logger): Channe
         warned = true;
         return id;
       }
+      if (code === 'channel_not_found') {
+        logger.warn({ channel: id, err: errorInfo(err) }, 'slack: cannot post in this channel (invite the bot, or check the channel id)');
+        throw new Error(`Slack post failed: cannot post in channel ${id}`);
+      }
       if (code) return undefined;
       throw err;
     }
