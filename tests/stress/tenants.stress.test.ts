@@ -181,8 +181,8 @@ describe('tenants: a hostile tenant beside a busy one', () => {
     const bAcks: number[] = [];
     const b = <T extends Seen>(seen: T): T => (bAcks.push(seen.ackMs), seen);
 
-    // The daily post time for both schedules B sets: far enough ahead to be set before it fires.
-    const at = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000);
+    // The daily post time for both schedules B sets: B sets them first, within a few seconds.
+    const at = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
     const time = at.toISOString().slice(11, 16);
 
     const aBank = deferred<void>();
@@ -309,16 +309,20 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           ['a lesson question id', { bank: 'mallory-three' }, csv([HEADER, [CONTENT_QUESTION, `${PHISH} Sign in again.`, 'Yes', 'No', 'Maybe', 'A', 'x']])],
         ];
         let refused = 0;
+        const reasons = new Set<string>();
         for (const [what, options, file] of attempts) {
           const seen = b(await bDiscord.command('adminmallory2', 3, 'quiz-admin import', options, { file: { name: 'update.csv', content: file } }));
           const apply = seen.buttons.find((x) => x.id.startsWith('import.apply:'));
+          // The reason as shown, without the file and line it names.
+          const reason = seen.text.split('\n').find((l) => l.startsWith('•'));
+          if (reason) reasons.add(`"${reason.replace(/^• [^:]+(:\d+)?: (question \d+: )?/, '').replace(/'[^']*'/g, '…')}"`);
           if (/Import refused/.test(seen.text) && !apply) refused++;
           else {
             problems.push(`B's import with ${what} was not refused: ${seen.text.slice(0, 200)}`);
             if (apply) b(await bDiscord.press('adminmallory2', seen, apply));
           }
         }
-        rows.push({ rank: 9, attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id", sent: attempts.length, result: `${refused} refused ("bank id … is taken", "belongs to a question of another bank"), nothing written` });
+        rows.push({ rank: 9, attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id", sent: attempts.length, result: `${refused} refused (${[...reasons].join(', ')}), nothing written` });
       };
 
       const aButtons = async () => {
@@ -432,9 +436,11 @@ describe('tenants: a hostile tenant beside a busy one', () => {
     const attackSeconds = (performance.now() - started) / 1000;
 
     // The daily posts fire at `time`; races close ROUND_SECONDS after they start.
-    await sleep(Math.max(0, at.getTime() + 8000 - Date.now()));
-    const bDaily = await bDiscord.channelPost(0, 'qs', 10_000);
-    const bSlackDaily = await platforms.slack.until(() => [...platforms.slack.messages.values()].find((m) => m.channel === B_SLACK_CHANNEL && buttonsIn(m.blocks).some((x) => x.action_id === 'qs')), "B's Slack daily post", 10_000).catch(() => undefined);
+    await sleep(Math.max(0, at.getTime() - Date.now()));
+    const bDaily = await bDiscord.channelPost(0, 'qs', 15_000);
+    const bSlackDaily = await platforms.slack.until(() => [...platforms.slack.messages.values()].find((m) => m.channel === B_SLACK_CHANNEL && buttonsIn(m.blocks).some((x) => x.action_id === 'qs')), "B's Slack daily post", 15_000).catch(() => undefined);
+    // A post into A's channels would have gone out with B's own.
+    await sleep(1000);
     const open = () => [...platforms.discord.state.messages.values()].filter((m) => buttonsOf(m).some((x) => String(x.custom_id).startsWith('ra:')) && !m.interaction_metadata && m.content !== 'forwarded').length;
     await platforms.discord.waitFor(() => (open() === 0 ? true : undefined), 'every race round to close', (ROUND_SECONDS + 10) * 1000).catch(() => undefined);
     const rssAfterMb = rssMb(bot.pid!);
