@@ -42,7 +42,7 @@ function roundReply(services: Services, race: RaceRow): Reply {
     title: roundTitle(race),
     text:
       questionText(q) +
-      md`\n\n_First right answer wins ${POINTS.raceWinner} points, every other right answer ${POINTS.raceCorrect}. Your first click counts. The answer is revealed in ${seconds} s._`,
+      md`\n\n_First right answer wins ${POINTS.raceWinner} points, every other right answer ${POINTS.raceCorrect}. Races score with two players or more; your first click counts. The answer is revealed in ${seconds} s._`,
     components: answerComponents(q, race.orders[race.round]!, { choice: (display) => encodeAction('ra', race.id, race.round, display) }),
     visibility: 'public',
   };
