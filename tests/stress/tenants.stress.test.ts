@@ -48,9 +48,9 @@ const BURST = 20;
 const PER_SECOND = 5;
 /**
  * The bot starts at 150-200 MB (discord.js, Bolt, SQLite, the lesson index), and A's load alone
- * leaves it at about 250 MB in this harness. 400 MB leaves B room for a burst (two 5 MB files in
- * parser threads), not for anything that grows with B's input: a formatter per time-zone spelling
- * (tens of KB each, outside the JS heap) or a point-sized array per board would pass it.
+ * leaves it at about 250 MB in this harness. 400 MB leaves B room for a burst that passes (a 5 MB
+ * file in a parser thread), not for anything that grows with B's input: a formatter per time-zone
+ * spelling (tens of KB each, outside the JS heap) or a point-sized array per board would pass it.
  */
 const RSS_LIMIT_MB = 400;
 
