@@ -109,6 +109,24 @@ describe('the import parse budget', () => {
     expect(snapshotDb(dbPath)).toEqual(before);
   });
 
+  it('reads one file per server at a time and two in all, so one server cannot keep the cores busy', async () => {
+    const { app } = setup({ IMPORT_PARSE_BUDGET_MS: '800' });
+    const importIn = (server: string, name: string) =>
+      as(app, actor('admin', true, 'discord'), 'general', server).command('quiz-admin import', { file: file(name, slowGift()) });
+    const [first, again, other, third] = await Promise.all([
+      importIn('server-a', 'a1.gift'),
+      importIn('server-a', 'a2.gift'),
+      importIn('server-b', 'b1.gift'),
+      importIn('server-c', 'c1.gift'),
+    ]);
+    expect(plainText(first.text)).toContain('took longer than 800 ms');
+    expect(plainText(again.text)).toContain('another file of this server is being read right now; import one file at a time');
+    expect(plainText(other.text)).toContain('took longer than 800 ms');
+    expect(plainText(third.text)).toContain('the bot is reading other files right now; try again in a moment');
+    // Once they are done, the next file is read.
+    expect(plainText((await importIn('server-a', 'a3.gift')).text)).toContain('took longer than 800 ms');
+  });
+
   it('imports a normal GIFT and CSV file through the worker, in chat', async () => {
     const { app } = setup();
     const boss = as(app, actor('boss', true));

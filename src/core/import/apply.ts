@@ -61,7 +61,7 @@ export function actorLabel(actor: ImportActor): string {
 }
 
 export async function prepareImport(services: ImportServices, input: PrepareInput): Promise<PrepareResult> {
-  const { format, result } = await parseImportFileOffThread(input);
+  const { format, result } = await parseImportFileOffThread(input, input.actor.tenant ?? 'operator');
   if (!result.bank || !format) return { ok: false, format, issues: result.issues ?? [] };
   const { db } = services;
   const bank = adoptStoredIds(db, result.bank);

@@ -20,6 +20,18 @@ function budgetText(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
+/** Heap of a parser thread: a 5 MB file of 20,000 questions needs well under half of it. */
+const PARSER_HEAP_MB = 512;
+
+/**
+ * Files read at once: one per owner (a tenant, or the command line) and two in all, so one
+ * server's admin sending slow files keeps at most one core busy and never starves another's.
+ */
+const MAX_PARSES = 2;
+const parsing = new Set<string>();
+
+const refusedFile = (fileName: string, message: string): ParsedFile => ({ result: { issues: [{ file: fileName, message }] } });
+
 /** How long a parser thread is kept for the next import (an admin who fixes a file imports it again). */
 const IDLE_MS = 60_000;
 
@@ -34,7 +46,8 @@ function takeWorker(): Worker {
     worker.ref();
     return worker;
   }
-  const worker = new Worker(WORKER_URL);
+  // A file that makes the parser balloon ends the thread, not the bot.
+  const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: PARSER_HEAP_MB } });
   // An idle thread that fails is simply not reused; each parse listens for failures itself.
   worker.on('error', () => undefined);
   worker.on('exit', () => {
@@ -65,7 +78,18 @@ function keepWorker(worker: Worker): void {
  * so a run of imports does not pay for starting one and warming its code each time. Rejects only
  * when the thread itself fails.
  */
-export function parseImportFileOffThread(input: ImportFile): Promise<ParsedFile> {
+export async function parseImportFileOffThread(input: ImportFile, owner = 'operator'): Promise<ParsedFile> {
+  if (parsing.has(owner)) return refusedFile(input.fileName, 'another file of this server is being read right now; import one file at a time');
+  if (parsing.size >= MAX_PARSES) return refusedFile(input.fileName, 'the bot is reading other files right now; try again in a moment');
+  parsing.add(owner);
+  try {
+    return await parseOnThread(input);
+  } finally {
+    parsing.delete(owner);
+  }
+}
+
+function parseOnThread(input: ImportFile): Promise<ParsedFile> {
   const { bytes, parseBudgetMs = DEFAULT_PARSE_BUDGET_MS, ...rest } = input;
   // The thread gets a copy: the caller still hashes the bytes, and a small Buffer shares its memory.
   const copy = new Uint8Array(bytes);
@@ -81,7 +105,12 @@ export function parseImportFileOffThread(input: ImportFile): Promise<ParsedFile>
       done(() => resolve(fromParseData(data)));
       keepWorker(worker);
     };
-    const onError = (err: Error) => done(() => reject(err));
+    const onError = (err: Error) =>
+      done(() =>
+        (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? resolve(refusedFile(input.fileName, 'reading the file needed more memory than an import may use, so it was refused; split it into smaller files'))
+          : reject(err),
+      );
     const onExit = (code: number) => done(() => reject(new Error(`the import parser stopped without an answer (exit code ${code})`)));
     const timer = setTimeout(() => {
       done(() =>

@@ -40,6 +40,8 @@ export interface RaceAck {
   raceId: string;
   round: number;
   points: number;
+  /** Promised for the round's close, which pays it only once the race has two players. */
+  pending?: boolean;
 }
 
 export interface LoadResult {
@@ -61,7 +63,9 @@ export interface LoadResult {
 }
 
 const FEEDBACK = /✅ Right!(?: \+(\d+) points)?|❌ Not quite/;
+// "… +15 points when the round closes": paid then only if a second player has joined the race.
 const RACE_FEEDBACK = /Right, and first! \+(\d+) points|Right! \+(\d+) points|Answer locked in/;
+const PENDING = /points when the round closes/;
 
 export async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -164,7 +168,7 @@ export async function runLoad(platforms: Platforms, plan: LoadPlan, onInteractio
       const after = await interact(client, 'ra', () => client.press(name, channel, start, button, plan.waitMs));
       const [, raceId, round] = button.id.split(':');
       const accepted = after && RACE_FEEDBACK.exec(after.text);
-      if (accepted) result.raceAcks.push({ platform, user: idOf(platform, name), raceId: raceId!, round: Number(round), points: Number(accepted[1] ?? accepted[2] ?? 0) });
+      if (accepted) result.raceAcks.push({ platform, user: idOf(platform, name), raceId: raceId!, round: Number(round), points: Number(accepted[1] ?? accepted[2] ?? 0), pending: PENDING.test(after.text) });
       else if (after && /already answered this round/.test(after.text)) result.alreadyAnswered++;
     });
   };
