@@ -368,7 +368,14 @@ describe('tenants: a hostile tenant beside a busy one', () => {
         rows.push({ rank: 3, attempt: '`/quiz-admin imports` in B (Discord, Slack) and in A', sent: 3, result: `B's lists: ${[list, slackList].filter((s) => !/team-a/.test(s.text)).length} of 2 without A's imports; A's list is among A's texts (row 1)` });
       };
 
-      await Promise.all([bankPhish(), slowImports(), schedules(), intoAsBanks(), aButtons(), lists()]);
+      // B's admins import one file after another: the bot reads one file per server at a time (a
+      // second one at once is refused), and the slow file is to meet the time budget, not that rule.
+      const bImports = async () => {
+        await bankPhish();
+        await intoAsBanks();
+        await slowImports();
+      };
+      await Promise.all([bImports(), schedules(), aButtons(), lists()]);
     };
 
     // ---- Tenant B's members: the paths that cost memory or time ----
