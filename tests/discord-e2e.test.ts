@@ -299,12 +299,14 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const right = q.type === 'true_false' ? (q.answer ? 'True' : 'False') : String(q.answer);
     const wrong = buttonsOf(race).find((b) => b.label !== right)!.label as string;
 
+    // A race scores with two players: the admin's wrong click is the first, so right answers score at once.
+    const opening = await run(fake.press(admin, race, wrong));
+    expect(opening.content).toBe('Answer locked in. The right answer is revealed when the round closes.');
     const first = await run(fake.press(alice, race, right));
     const second = await run(fake.press(bob, race, right));
     const third = await run(fake.press(bob, race, wrong));
     expect([first, second, third].map(isEphemeral)).toEqual([true, true, true]);
-    // Alone in the race when she answered, alice is paid when the round closes; bob makes two players.
-    expect(first.content).toBe('✅ Right, and first! +15 points when the round closes, if someone else has joined the race by then: races score with two players or more.');
+    expect(first.content).toBe('✅ Right, and first! +15 points.');
     expect(second.content).toBe('✅ Right! +5 points.');
     expect(third.content).toBe('You already answered this round; your first click counts.');
     // The public race message stays for everyone.

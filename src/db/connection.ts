@@ -18,9 +18,10 @@ export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
 }
 
-function describe(err: unknown): string {
+/** Why a database file (or the lock file beside it) cannot be opened, in words for the operator. */
+export function describeOpenError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_READONLY') {
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' || e.code === 'SQLITE_CANTOPEN' || e.code?.startsWith('SQLITE_READONLY')) {
     return 'permission denied or not writable';
   }
   if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return 'a part of the path is a file, not a directory';
@@ -33,7 +34,7 @@ function describe(err: unknown): string {
  * Creates missing directories one level at a time (Node's recursive mkdir can spin forever on
  * pseudo file systems such as /proc).
  */
-function makeDirectories(dir: string): void {
+export function makeDirectories(dir: string): void {
   if (existsSync(dir)) {
     if (statSync(dir).isDirectory()) return;
     throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
@@ -72,7 +73,7 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
     // Probe writability now, so a read-only location fails at start-up, not at the first answer.
     sqlite.exec('BEGIN IMMEDIATE; COMMIT;');
   } catch (err) {
-    throw new DatabaseOpenError(`Cannot open the database at DATABASE_PATH=${path}: ${describe(err)}.`);
+    throw new DatabaseOpenError(`Cannot open the database at DATABASE_PATH=${path}: ${describeOpenError(err)}.`);
   }
   const db = drizzle(sqlite, { schema }) as Db;
   if (options.migrate !== false) {

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+// The lock is taken before the database is opened, in a directory that may not exist yet.
+import { describeOpenError, makeDirectories } from '../db/connection.js';
 
 /**
  * The running bot (or a restore) holds `<database>.lock` so that a second bot or a restore never
@@ -128,34 +130,8 @@ function describedHolder(databasePath: string): LockHolder | undefined {
   return holder && (holder.host !== hostname() || pidAlive(holder.pid)) ? holder : undefined;
 }
 
-/** Why a location cannot take the lock file, in the words the database's own errors use. */
-function whyNot(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' || e.code === 'SQLITE_CANTOPEN' || e.code?.startsWith('SQLITE_READONLY')) {
-    return 'permission denied or not writable';
-  }
-  if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return 'a part of the path is a file, not a directory';
-  if (e.code === 'ENOENT') return 'the directory cannot be created there';
-  return e.message;
-}
-
-/**
- * Creates missing directories one level at a time, as the database does (Node's recursive mkdir
- * can spin forever on pseudo file systems such as /proc): the lock is taken before the database
- * is opened, in a directory that may not exist yet.
- */
-function makeDirectories(dir: string): void {
-  if (existsSync(dir)) {
-    if (statSync(dir).isDirectory()) return;
-    throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
-  }
-  const parent = dirname(dir);
-  if (parent !== dir) makeDirectories(parent);
-  mkdirSync(dir);
-}
-
 function cannotOpen(path: string, err: unknown): LockError {
-  const reason = whyNot(err);
+  const reason = describeOpenError(err);
   return new LockError(`Cannot open the lock file ${path}: ${reason}.`, undefined, { cannotOpen: reason });
 }
 

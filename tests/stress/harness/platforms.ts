@@ -146,28 +146,10 @@ class DiscordClient implements Client {
     return this.p.discord.channel(n === 0 ? 'general' : `c${n}`);
   }
 
-  private async settle(sent: SentInteraction, waitMs: number): Promise<Seen> {
-    let outcome;
-    try {
-      outcome = await this.p.discord.outcome(sent, { timeoutMs: waitMs });
-      // A public deferral answered privately is first edited to "…", then the answer follows.
-      if (outcome.message?.content === '…' && outcome.followUps.length === 0) outcome = await this.p.discord.outcome(sent, { timeoutMs: waitMs, followUps: 1 });
-    } catch (err) {
-      throw new NoAnswer(`no answer on Discord: ${(err as Error).message.split('\n')[0]}`);
-    }
-    // What the user saw at that moment: the fake updates its stored message in place later.
-    const message = outcome.message && structuredClone(outcome.message);
-    // A late ephemeral answer to a public deferral comes as a follow-up: the user reads both.
-    const shown = [message, ...outcome.followUps.filter((f) => f.id !== message?.id)].filter((m) => m !== undefined);
-    return {
-      ackMs: outcome.callback.at - sent.dispatchedAt,
-      status: 200,
-      text: shown.map((m) => discordText(m)).join('\n').replace(/\\([^\sA-Za-z0-9])/g, '$1'),
-      buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })),
-      message,
-      raw: JSON.stringify(shown),
-    };
+  private settle(sent: SentInteraction, waitMs: number): Promise<Seen> {
+    return settleDiscord(this.p.discord, sent, waitMs);
   }
+
 
   private deliver(send: () => SentInteraction): SentInteraction {
     try {
@@ -287,4 +269,28 @@ class SlackClient implements Client {
       throw new NoAnswer((err as Error).message);
     }
   }
+}
+
+/** What a Discord user saw of an interaction once the bot answered it (or NoAnswer). */
+export async function settleDiscord(fake: FakeDiscord, sent: SentInteraction, waitMs: number): Promise<Seen> {
+  let outcome;
+  try {
+    outcome = await fake.outcome(sent, { timeoutMs: waitMs });
+    // A public deferral answered privately is first edited to "…", then the answer follows.
+    if (outcome.message?.content === '…' && outcome.followUps.length === 0) outcome = await fake.outcome(sent, { timeoutMs: waitMs, followUps: 1 });
+  } catch (err) {
+    throw new NoAnswer(`no answer on Discord: ${(err as Error).message.split('\n')[0]}`);
+  }
+  // What the user saw at that moment: the fake updates its stored message in place later.
+  const message = outcome.message && structuredClone(outcome.message);
+  // A late ephemeral answer to a public deferral comes as a follow-up: the user reads both.
+  const shown = [message, ...outcome.followUps.filter((f) => f.id !== message?.id)].filter((m) => m !== undefined);
+  return {
+    ackMs: outcome.callback.at - sent.dispatchedAt,
+    status: 200,
+    text: shown.map((m) => discordText(m)).join('\n').replace(/\\([^\sA-Za-z0-9])/g, '$1'),
+    buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })),
+    message,
+    raw: JSON.stringify(shown),
+  };
 }

@@ -6,7 +6,7 @@ import type { FakeChannel } from '../../fakes/discord/model.js';
 import { SIGNING_SECRET } from '../../fakes/slack/bot.js';
 import { blockActions, buttonsIn, eventCallback, fileShareInDm, slashCommand, textOf as slackText } from '../../fakes/slack/payloads.js';
 import { signedRequest } from '../../fakes/slack/signing.js';
-import { NoAnswer, postSigned, slackCommandText, type Button, type Client, type Platforms, type Seen } from './platforms.js';
+import { NoAnswer, postSigned, settleDiscord, slackCommandText, type Button, type Client, type Platforms, type Seen } from './platforms.js';
 
 /**
  * Users of more than one tenant against one bot: a client for the users of any Discord server
@@ -158,26 +158,10 @@ export class GuildClient {
   }
 
   private async settle(sent: SentInteraction, waitMs: number): Promise<Seen> {
-    let outcome;
-    try {
-      outcome = await this.fake.outcome(sent, { timeoutMs: waitMs });
-      // A public deferral answered privately is first edited to "…", then the answer follows.
-      if (outcome.message?.content === '…' && outcome.followUps.length === 0) outcome = await this.fake.outcome(sent, { timeoutMs: waitMs, followUps: 1 });
-    } catch (err) {
-      throw new NoAnswer(`no answer on Discord: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const message = outcome.message && structuredClone(outcome.message);
-    const shown = [message, ...outcome.followUps.filter((f) => f.id !== message?.id)].filter((m) => m !== undefined);
-    const seen: Seen = {
-      ackMs: outcome.callback.at - sent.dispatchedAt,
-      status: 200,
-      text: shown.map((m) => discordText(m)).join('\n').replace(/\\([^\sA-Za-z0-9])/g, '$1'),
-      buttons: buttonsOf(message).map((b) => ({ id: b.custom_id, label: b.label ?? '' })),
-      message,
-      raw: JSON.stringify(shown),
-    };
+    const seen = await settleDiscord(this.fake, sent, waitMs);
     return this.seeing ? this.seeing.add(seen) : seen;
   }
+
 
   /** `/quiz-admin import` with a file: `sub` as in the catalogue ('quiz-admin import'). */
   command(user: string, channel: number, sub: string, options: Record<string, string | number | boolean> = {}, extra: { file?: Upload; waitMs?: number } = {}): Promise<Seen> {
