@@ -3,13 +3,14 @@ import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { quizStore, serverKey } from './store.js';
+import type { Tenant } from '../tenant.js';
 
 interface GroupRow {
   id: number;
   name: string;
 }
 
-function groupOf(services: Services, key: string, userId: number): GroupRow | undefined {
+function groupOf(services: Services, key: Tenant, userId: number): GroupRow | undefined {
   return quizStore(services)
     .q<[string, number], GroupRow>('SELECT g.id, g.name FROM group_members m JOIN study_groups g ON g.id = m.group_id WHERE m.server_key = ? AND m.user_id = ?')
     .get(key, userId);

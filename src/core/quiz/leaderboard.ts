@@ -22,7 +22,7 @@ export interface Board {
   me?: Row & { rank: number };
 }
 
-function periodKey(store: QuizStore, key: string, period: Period, season: number | undefined, now: Date): string {
+function periodKey(store: QuizStore, key: Tenant, period: Period, season: number | undefined, now: Date): string {
   if (season !== undefined) return `s${season}`;
   if (period === 'all') return 'all';
   const current = store.currentSeason(key, now.getTime());
@@ -48,13 +48,13 @@ export function readBoard(store: QuizStore, tenant: Tenant, scope: string, perio
   return { top, around, me };
 }
 
-function periodLabel(period: Period, season: number | undefined, now: Date, store: QuizStore, key: string): string {
+function periodLabel(period: Period, season: number | undefined, now: Date, store: QuizStore, key: Tenant): string {
   if (season !== undefined) return `season ${season}`;
   if (period === 'season') return `season ${store.currentSeason(key, now.getTime())}`;
   return { week: 'this week', month: 'this month', all: 'all time' }[period];
 }
 
-function groupBoard(store: QuizStore, key: string, period: string, userId: number): string {
+function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): string {
   const rows = store
     .q(
       `SELECT g.name, count(m.user_id) members, coalesce(sum(s.points), 0) total,

@@ -1,5 +1,6 @@
 import { isoWeek, localDay, monthKey, previousDay } from '../util/time.js';
 import type { QuizStore } from './store.js';
+import { tenantOf } from '../tenant.js';
 
 /** Points, in one place. */
 export const POINTS = {
@@ -42,7 +43,7 @@ const ADD_TO_TOTALS = `INSERT INTO scores (scope, period, user_id, points, reach
  * inside the caller's transaction.
  */
 export function award(store: QuizStore, a: AwardInput): boolean {
-  const server = `${a.platform}:${a.serverId}`;
+  const server = tenantOf(a.platform, a);
   const now = a.now.getTime();
   const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
   if (inserted.changes === 0) return false;

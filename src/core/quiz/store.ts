@@ -331,7 +331,7 @@ export class QuizStore {
   }
 
   /** The season number in progress on a server, starting season 1 on first use. */
-  currentSeason(key: string, now: number): number {
+  currentSeason(key: Tenant, now: number): number {
     const cached = this.seasons.get(key);
     if (cached !== undefined) return cached;
     let row = this.stmt.currentSeason.get(key);
@@ -344,7 +344,7 @@ export class QuizStore {
     return row.number;
   }
 
-  forgetSeason(key: string): void {
+  forgetSeason(key: Tenant): void {
     this.seasons.delete(key);
   }
 }
