@@ -61,7 +61,7 @@ export const questions = sqliteTable(
       .notNull()
       .references(() => banks.id),
     position: integer('position').notNull(),
-    type: text('type', { enum: ['single', 'multiple', 'true_false', 'short'] }).notNull(),
+    type: text('type', { enum: ['single', 'multiple', 'true_false', 'short', 'numeric'] }).notNull(),
     /** The validated question as JSON (the bank schema's shape). */
     body: text('body').notNull(),
     lessonId: text('lesson_id'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatNumericAnswer, MAX_NUMERIC, type NumericAnswer } from './numeric.js';
 
 /**
  * The content formats, declared once. Lessons (Markdown front matter) and question banks (YAML or
@@ -76,9 +77,51 @@ export const shortAnswerSchema = z.strictObject({
   accepted: z.array(text(LIMITS.answerLength)).default([]),
 });
 
+const numberValue = z.number().min(-MAX_NUMERIC).max(MAX_NUMERIC);
+/**
+ * One right answer of a numeric question: `answer` with an optional `tolerance` (either side,
+ * default 0), or a range from `min` to `max`. Which of the two it is, is checked with the question.
+ */
+const numericAnswerFields = {
+  answer: numberValue.optional(),
+  tolerance: z.number().min(0).max(MAX_NUMERIC).optional(),
+  min: numberValue.optional(),
+  max: numberValue.optional(),
+};
+export const numericSchema = z.strictObject({
+  ...common,
+  type: z.literal('numeric'),
+  ...numericAnswerFields,
+  /** Other right answers (GIFT's `{#=3 =4}`), each a value ± tolerance or a range. */
+  accepted: z.array(z.strictObject(numericAnswerFields)).max(20).default([]),
+});
+
+type NumericAnswerDraft = { answer?: number | undefined; tolerance?: number | undefined; min?: number | undefined; max?: number | undefined };
+
+/** What is wrong with one right answer of a numeric question, as a sentence and the field to blame. */
+function numericProblem(a: NumericAnswerDraft): { field: string; message: string } | undefined {
+  const range = a.min !== undefined || a.max !== undefined;
+  if (a.answer !== undefined && range) return { field: 'min', message: 'give either answer (with an optional tolerance) or min and max, not both' };
+  if (a.answer === undefined && !range) return { field: 'answer', message: 'answer is required: a number (or min and max for a range)' };
+  if (range && a.min === undefined) return { field: 'min', message: 'min is required with max' };
+  if (range && a.max === undefined) return { field: 'max', message: 'max is required with min' };
+  if (range && a.tolerance !== undefined) return { field: 'tolerance', message: 'a range (min and max) takes no tolerance' };
+  if (range && a.min! > a.max!) return { field: 'max', message: `min ${a.min} is more than max ${a.max}` };
+  return undefined;
+}
+
 export const questionSchema = z
-  .discriminatedUnion('type', [singleChoiceSchema, multipleChoiceSchema, trueFalseSchema, shortAnswerSchema])
+  .discriminatedUnion('type', [singleChoiceSchema, multipleChoiceSchema, trueFalseSchema, shortAnswerSchema, numericSchema])
   .superRefine((q, ctx) => {
+    if (q.type === 'numeric') {
+      const first = numericProblem(q);
+      if (first) ctx.addIssue({ code: 'custom', path: [first.field], message: first.message });
+      q.accepted.forEach((a, i) => {
+        const problem = numericProblem(a);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['accepted', i, problem.field], message: `accepted answer ${i + 1}: ${problem.message}` });
+      });
+      return;
+    }
     if (q.type !== 'single' && q.type !== 'multiple') return;
     const seen = new Set<string>();
     q.choices.forEach((c, i) => {
@@ -124,7 +167,15 @@ export function correctAnswers(q: Question): string[] {
       return [q.answer ? 'True' : 'False'];
     case 'short':
       return [q.answer, ...q.accepted];
+    case 'numeric':
+      return numericAnswers(q).map((a) => formatNumericAnswer(a));
   }
+}
+
+/** Every right answer of a numeric question, the first one first. */
+export function numericAnswers(q: Extract<Question, { type: 'numeric' }>): NumericAnswer[] {
+  // Raw fields (a default explanation's) may lack `accepted`.
+  return [q, ...(q.accepted ?? [])].map((a): NumericAnswer => (a.min !== undefined && a.max !== undefined ? { min: a.min, max: a.max } : { answer: a.answer ?? NaN, ...(a.tolerance !== undefined ? { tolerance: a.tolerance } : {}) }));
 }
 
 /** The choices a user picks from (true/false questions have two fixed ones). */

@@ -87,7 +87,7 @@ export function isMissing(value: unknown, path: readonly PropertyKey[]): boolean
 function unionAwareMessage(issue: z.core.$ZodIssue, field: string | undefined, missing: boolean): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return `'type' must be one of single, multiple, true_false, short`;
+    return `'type' must be one of single, multiple, true_false, short, numeric`;
   }
   const prefix = field && issue.code !== 'custom' ? `${field}: ` : '';
   if (issue.code === 'invalid_type' && missing) return `${prefix}is required`;

@@ -12,7 +12,7 @@ export type Path = readonly PropertyKey[];
 /** Names a question field as the file's format calls it. */
 export type FieldLabeler = (path: Path) => string;
 
-const QUESTION_FIELDS = ['id', 'type', 'prompt', 'choices', 'answer', 'accepted', 'explanation', 'source', 'tags'];
+const QUESTION_FIELDS = ['id', 'type', 'prompt', 'choices', 'answer', 'tolerance', 'min', 'max', 'accepted', 'explanation', 'source', 'tags'];
 const BANK_FIELDS = ['id', 'title', 'description', 'lesson', 'questions'];
 
 export const letter = (i: number) => String.fromCharCode(65 + i);
@@ -67,7 +67,7 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown, label: Fi
     }
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator === 'type') {
-        return `type ${got === undefined ? 'is required' : `'${String(got)}' is not a question type`}: use single, multiple, true_false or short`;
+        return `type ${got === undefined ? 'is required' : `'${String(got)}' is not a question type`}: use single, multiple, true_false, short or numeric`;
       }
       return `${what} is not valid`;
     case 'too_big':

@@ -1,3 +1,4 @@
+import { numberMatches, parseNumber, type NumericAnswer } from '../content/numeric.js';
 import { editDistance, normalizeText } from '../util/text.js';
 
 /** Typos forgiven: none for short words, one from 5 characters, two from 10. */
@@ -17,4 +18,13 @@ export function matchesShortAnswer(typed: string, accepted: readonly string[]): 
     const target = strip(a);
     return given === target || editDistance(given, target, tolerance(target.length)) <= tolerance(target.length);
   });
+}
+
+/**
+ * A typed number against the right answers of a numeric question: undefined when the text is not
+ * one number (`3 experts`, `three`), so the quiz can ask again instead of counting a miss.
+ */
+export function matchesNumericAnswer(typed: string, answers: readonly NumericAnswer[]): boolean | undefined {
+  const n = parseNumber(typed);
+  return n === undefined ? undefined : numberMatches(n, answers);
 }

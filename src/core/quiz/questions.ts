@@ -1,8 +1,8 @@
-import { choicesOf, correctAnswers, type Question } from '../content/schema.js';
+import { choicesOf, correctAnswers, numericAnswers, type Question } from '../content/schema.js';
 import { findSection } from '../content/load.js';
 import { UserError } from '../errors.js';
 import type { Services } from '../services.js';
-import { matchesShortAnswer } from './matching.js';
+import { matchesNumericAnswer, matchesShortAnswer } from './matching.js';
 import type { QuizStore } from './store.js';
 
 /** Questions as stored, parsed once per version: the short content hash says when to re-read. */
@@ -58,11 +58,17 @@ export function gradeAnswer(q: Question, order: readonly number[], given: GivenA
     case 'unknown':
       return { correct: false, given: "I don't know" };
     case 'text': {
+      if (q.type === 'numeric') {
+        const correct = matchesNumericAnswer(given.text, numericAnswers(q));
+        // Not a number at all: asked again rather than counted as a miss.
+        if (correct === undefined) throw new UserError('Type just a number, such as 3, 2.5 or 2,5 (no units or words).');
+        return { correct, given: given.text.trim() };
+      }
       if (q.type !== 'short') throw new UserError('This question is answered with the buttons.');
       return { correct: matchesShortAnswer(given.text, correctAnswers(q)), given: given.text };
     }
     case 'choice': {
-      if (q.type === 'short' || q.type === 'multiple') throw new UserError('This question is not answered with one button.');
+      if (q.type === 'short' || q.type === 'numeric' || q.type === 'multiple') throw new UserError('This question is not answered with one button.');
       const text = pick(given.display);
       return { correct: correctAnswers(q).includes(text), given: text };
     }

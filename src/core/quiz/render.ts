@@ -15,14 +15,15 @@ function rows<T>(items: T[], size = MAX_BUTTONS_PER_ROW): T[][] {
 
 /**
  * The answer controls of a question: one button per choice (in display order), a select for
- * several answers, a text input for short answers, and always "I don't know".
+ * several answers, a text input for short and numeric answers, and always "I don't know".
  * `action(kind, …)` builds the ids: personal quizzes and races encode them differently.
  */
 export function answerComponents(q: Question, order: readonly number[], ids: { choice(display: number): string; text?: string; multi?: string; unknown?: string }): Component[][] {
   const choices = choicesOf(q);
   const out: Component[][] = [];
-  if (q.type === 'short' && ids.text) {
-    out.push([{ kind: 'button', label: 'Type your answer', actionId: ids.text, style: 'primary', input: { title: 'Your answer', label: 'Answer', placeholder: 'A word or two', maxLength: 200 } }]);
+  if ((q.type === 'short' || q.type === 'numeric') && ids.text) {
+    const placeholder = q.type === 'numeric' ? 'A number, e.g. 3 or 2.5' : 'A word or two';
+    out.push([{ kind: 'button', label: 'Type your answer', actionId: ids.text, style: 'primary', input: { title: 'Your answer', label: 'Answer', placeholder, maxLength: 200 } }]);
   } else if (q.type === 'multiple' && ids.multi) {
     out.push([
       {
@@ -41,16 +42,23 @@ export function answerComponents(q: Question, order: readonly number[], ids: { c
   return out;
 }
 
+const HINTS: Partial<Record<Question['type'], string>> = {
+  multiple: md`\n_(Pick every right answer.)_`,
+  short: md`\n_(Type a word or two.)_`,
+  numeric: md`\n_(Type a number.)_`,
+  true_false: md`\n_(True or false?)_`,
+};
+
 export function questionText(q: Question): string {
-  const hint = q.type === 'multiple' ? md`\n_(Pick every right answer.)_` : q.type === 'short' ? md`\n_(Type a word or two.)_` : q.type === 'true_false' ? md`\n_(True or false?)_` : '';
-  return md`${q.prompt}` + hint;
+  return md`${q.prompt}` + (HINTS[q.type] ?? '');
 }
 
 /** "Right answer: …" for any question type. */
 export function rightAnswerText(q: Question): string {
   const answers = correctAnswers(q);
   if (q.type === 'short') return md`**${answers[0]!}**`;
-  return answers.map((a) => md`**${a}**`).join(', ');
+  // Any one of a numeric question's answers is right: `3 ± 0.5 or 10–20`.
+  return answers.map((a) => md`**${a}**`).join(q.type === 'numeric' ? ' or ' : ', ');
 }
 
 /** Buttons under an answer's feedback: read the cited section, report the question. */
