@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Bank, Question } from '../content/schema.js';
+import { formatNumericAnswer } from '../content/numeric.js';
+import { numericAnswers, type Bank, type Question } from '../content/schema.js';
 import type { ExportResult, SkippedQuestion } from './types.js';
 
 /**
@@ -27,13 +28,19 @@ function answerCell(q: Question & { type: 'single' | 'multiple' }): string | { p
 function row(q: Question): string[] | { problem: string } {
   const choices = q.type === 'single' || q.type === 'multiple' ? q.choices : [];
   let answer: string;
+  let accepted: string[] = [];
   if (q.type === 'single' || q.type === 'multiple') {
     const a = answerCell(q);
     if (typeof a !== 'string') return a;
     answer = a;
   } else if (q.type === 'true_false') answer = q.answer ? 'true' : 'false';
-  else answer = q.answer;
-  const accepted = q.type === 'short' ? q.accepted : [];
+  else if (q.type === 'numeric') {
+    // `3 ± 0.5` and `1..5` rather than GIFT's `3:0.5`, which a spreadsheet reads as a time.
+    [answer = '', ...accepted] = numericAnswers(q).map((a) => formatNumericAnswer(a, 'cell'));
+  } else {
+    answer = q.answer;
+    accepted = q.accepted;
+  }
   if (accepted.some((a) => a.includes('|'))) return { problem: "an accepted answer contains '|', which separates them" };
   if (q.tags.some((t) => /[|,]/.test(t))) return { problem: "a tag contains '|' or ',', which separate tags" };
   return [

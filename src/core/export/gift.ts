@@ -1,4 +1,5 @@
-import type { Bank, Question } from '../content/schema.js';
+import { formatNumber } from '../content/numeric.js';
+import { numericAnswers, type Bank, type Question } from '../content/schema.js';
 import type { ExportResult, SkippedQuestion } from './types.js';
 
 /**
@@ -54,9 +55,17 @@ function question(q: Question): string {
     case 'short':
       for (const a of [q.answer, ...q.accepted]) lines.push(answer('=', a));
       break;
+    case 'numeric':
+      // Moodle's numerical forms: `=3`, `=3:0.5` (± tolerance), `=1..5` (a range).
+      for (const a of numericAnswers(q)) {
+        if ('min' in a) lines.push(`=${formatNumber(a.min)}..${formatNumber(a.max)}`);
+        else lines.push(`=${formatNumber(a.answer)}${a.tolerance !== undefined ? `:${formatNumber(a.tolerance)}` : ''}`);
+      }
+      break;
   }
   lines.push(`####${escapeGift(q.explanation)}`);
-  return [...comments, `::${q.id}::${stem(q.prompt)} {`, ...lines.map((l) => `  ${l}`), '}'].join('\n');
+  const open = q.type === 'numeric' ? '{#' : '{';
+  return [...comments, `::${q.id}::${stem(q.prompt)} ${open}`, ...lines.map((l) => `  ${l}`), '}'].join('\n');
 }
 
 export function toGift(bank: Bank): ExportResult {

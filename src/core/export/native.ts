@@ -7,7 +7,10 @@ import type { ExportResult } from './types.js';
 function orderedQuestion(q: Question): Record<string, unknown> {
   const out: Record<string, unknown> = { id: q.id, type: q.type, prompt: q.prompt };
   if (q.type === 'single' || q.type === 'multiple') out.choices = q.choices;
-  out.answer = q.answer;
+  if (q.type === 'numeric') {
+    for (const key of ['answer', 'tolerance', 'min', 'max'] as const) if (q[key] !== undefined) out[key] = q[key];
+    if (q.accepted.length) out.accepted = q.accepted;
+  } else out.answer = q.answer;
   if (q.type === 'short' && q.accepted.length) out.accepted = q.accepted;
   out.explanation = q.explanation;
   if (q.source) out.source = { lesson: q.source.lesson, section: q.source.section };
