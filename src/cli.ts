@@ -14,7 +14,7 @@ import { LockError } from './ops/lock.js';
 import { startPlatforms } from './main.js';
 import { EXPORT_FORMATS, type ExportFormat } from './core/export/index.js';
 import { IMPORT_FORMATS } from './core/import/types.js';
-import { CliUsageError, runExport, runImport, type ImportCliOptions } from './import-cli.js';
+import { CliUsageError, EXIT_SKIPPED, ImportRejected, runExport, runImport, type ImportCliOptions } from './import-cli.js';
 import { registerMoeCommands } from './moe-cli.js';
 import { UserError } from './core/errors.js';
 
@@ -165,21 +165,29 @@ export function buildCli(): Command {
 
   program
     .command('import')
-    .description('import a question bank from a file (YAML, JSON, CSV/TSV, GIFT, Aiken, Anki text): exit 0 done, 1 problems in the file, 2 usage')
+    .description('import a question bank from a file (YAML, JSON, CSV/TSV, GIFT, Aiken, Anki text, …): exit 0 all imported, 3 some questions skipped (listed) and the rest imported, 1 nothing importable (or --strict and any skipped), 2 usage')
     .argument('<file>', 'the file to import')
     .option('--bank <id>', 'target bank id (default: the file\'s own id, or its name)')
     .option('--lesson <id>', 'default source lesson of the bank')
     .addOption(new Option('--format <format>', 'file format (default: from the name and content)').choices(IMPORT_FORMATS))
     .option('--dry-run', 'show what would change and write nothing')
     .option('--tenant <platform:server>', 'the bank belongs to this server or workspace only (default: every one learns from it)')
-    .action((file: string, opts: ImportCliOptions, cmd: Command) =>
+    .option('--strict', 'refuse the whole file when any question would be skipped (nothing changes)')
+    .option('--json', 'print one JSON object: bank, format, added, changed, unchanged, retired, skipped, applied')
+    .action((file: string, opts: ImportCliOptions & { json?: boolean }, cmd: Command) =>
       withApp(async (app) => {
+        let outcome;
         try {
-          console.log((await runImport(app, file, opts)).join('\n'));
+          outcome = await runImport(app, file, opts);
         } catch (err) {
           if (err instanceof CliUsageError) cmd.error(`error: ${err.message}`);
+          // Scripts read the report on stdout; the problems still go to stderr.
+          if (err instanceof ImportRejected && opts.json && err.report) printJson(err.report);
           throw err;
         }
+        if (opts.json) printJson(outcome.report);
+        else console.log(outcome.lines.join('\n'));
+        if (outcome.report.skipped.length) throw new CliExit(EXIT_SKIPPED);
       }, { level: 'warn' }),
     );
 
@@ -207,11 +215,19 @@ export function buildCli(): Command {
   return program;
 }
 
+/** Ends a command with this exit code after it printed what it had to say. */
+class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildCli().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
+    if (err instanceof CliExit) return err.code;
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (isExpected(err)) {
       console.error(err.message);

@@ -8,11 +8,17 @@ import { applyImport, prepareImport, type ImportActor } from './core/import/appl
 import type { QuestionRef } from './core/import/diff.js';
 import { diffSummary } from './core/import/commands.js';
 import { DEFAULT_IMPORT_LIMITS, type ImportFormat } from './core/import/types.js';
+import { bankSchema } from './core/content/schema.js';
 
 /**
  * `quizbot import` and `quizbot export`: the same prepare/apply functions the chat platforms
- * use, with exit codes for scripts (0 done, 1 the file has problems, 2 usage errors).
+ * use, with exit codes for scripts: 0 everything imported (or would be), 3 some questions skipped
+ * (each listed) and the rest imported, 1 nothing importable or a problem of the file (or, with
+ * --strict, any skipped question), 2 usage errors.
  */
+
+/** Exit code of an import that left some questions out and imported the rest. */
+export const EXIT_SKIPPED = 3;
 
 /** A usage problem (missing file, unknown bank): the CLI exits 2 with this message. */
 export class CliUsageError extends Error {
@@ -22,11 +28,38 @@ export class CliUsageError extends Error {
 /** An import refused for the file's content: its problems, one per line; the CLI exits 1. */
 export class ImportRejected extends ContentError {
   override name = 'ImportRejected';
-  constructor(issues: SourceIssue[]) {
+  constructor(
+    issues: SourceIssue[],
+    /** What `--json` prints for it. */
+    readonly report?: ImportReport,
+  ) {
     super(issues);
     this.message = issues.map(formatIssue).join('\n');
   }
 }
+
+/** What `quizbot import --json` prints: one object, whatever happened. */
+export interface ImportReport {
+  bank: string | null;
+  format: string | null;
+  added: number;
+  changed: number;
+  unchanged: number;
+  retired: number;
+  skipped: { line: number | null; question: number | null; reason: string }[];
+  warnings: string[];
+  applied: boolean;
+  /** Why nothing was imported (exit 1), else empty. */
+  problems: string[];
+}
+
+export interface ImportOutcome {
+  /** The human-readable report, a line each. */
+  lines: string[];
+  report: ImportReport;
+}
+
+const skippedEntry = (i: SourceIssue) => ({ line: i.line ?? null, question: i.question ?? null, reason: i.message });
 
 /** The operator at the command line: their banks are global, unless scoped to one tenant. */
 function cliActor(tenant: Tenant | null): ImportActor {
@@ -54,6 +87,8 @@ export interface ImportCliOptions {
   dryRun?: boolean;
   /** `<platform>:<server>`: the bank belongs to that tenant alone, as if imported there in chat. */
   tenant?: string;
+  /** Refuse the whole file when any question would be skipped. */
+  strict?: boolean;
 }
 
 function readImportFile(path: string): Buffer | SourceIssue {
@@ -74,10 +109,18 @@ function readImportFile(path: string): Buffer | SourceIssue {
   return readFileSync(path);
 }
 
-/** Runs an import; returns the lines to print. Throws ImportRejected or CliUsageError. */
-export async function runImport(app: App, path: string, options: ImportCliOptions): Promise<string[]> {
+/** Runs an import; returns what to print. Throws ImportRejected (exit 1) or CliUsageError (exit 2). */
+export async function runImport(app: App, path: string, options: ImportCliOptions): Promise<ImportOutcome> {
+  if (options.lesson !== undefined && !app.services.lessons.get(options.lesson)) {
+    throw new CliUsageError(`there is no lesson '${options.lesson}' (lessons: ${app.services.lessons.all().map((l) => l.id).join(', ') || 'none'})`);
+  }
+  if (options.bank !== undefined && !bankSchema.shape.id.safeParse(options.bank).success) {
+    throw new CliUsageError(`'${options.bank}' is not a bank id: use lowercase letters, digits and hyphens`);
+  }
   const bytes = readImportFile(path);
-  if (!Buffer.isBuffer(bytes)) throw new ImportRejected([bytes]);
+  const refused = (issues: SourceIssue[], format?: string, bank?: string) =>
+    new ImportRejected(issues, { ...emptyReport(bank, format), problems: issues.map(formatIssue) });
+  if (!Buffer.isBuffer(bytes)) throw refused([bytes]);
   const tenant = options.tenant === undefined ? null : parseTenant(options.tenant);
   if (tenant === undefined) throw new CliUsageError(`--tenant '${options.tenant}' is not a tenant: use <platform>:<server id>, e.g. discord:123456789012345678 or slack:T0123ABCD`);
   const actor = cliActor(tenant);
@@ -87,21 +130,44 @@ export async function runImport(app: App, path: string, options: ImportCliOption
     actor,
     parseBudgetMs: app.services.config.IMPORT_PARSE_BUDGET_MS,
     keepDraft: !options.dryRun,
+    strict: options.strict ?? false,
     ...(options.format ? { format: options.format } : {}),
     ...(options.bank ? { bankId: options.bank } : {}),
     ...(options.lesson ? { lessonId: options.lesson } : {}),
   });
-  if (!prepared.ok) throw new ImportRejected(prepared.issues);
-  const { diff, bank } = prepared;
+  if (!prepared.ok) throw refused(prepared.issues, prepared.format, options.bank);
+  const { diff, bank, skipped, warnings } = prepared;
+  const report: ImportReport = {
+    bank: bank.id,
+    format: prepared.format,
+    added: diff.added.length,
+    changed: diff.changed.length,
+    unchanged: diff.unchanged,
+    retired: diff.removed.length,
+    skipped: skipped.map(skippedEntry),
+    warnings: warnings.map(formatIssue),
+    applied: false,
+    problems: [],
+  };
   const head = `bank ${bank.id} (${diff.bankExists ? 'existing' : 'new'}), ${prepared.format}: ${diffSummary(diff)}`;
-  if (diff.noop) return [head, 'Nothing to change: the bank already matches this file.'];
-  const lines = [head, ...listing('+', diff.added), ...listing('~', diff.changed), ...listing('-', diff.removed)];
-  if (options.dryRun) return [...lines, 'Dry run: nothing was written.'];
+  const notes = [...warnings.map((w) => `note: ${formatIssue(w)}`), ...skipped.map((i) => `skipped: ${formatIssue(i)}`)];
+  if (diff.noop) return { lines: [head, ...notes, 'Nothing to change: the bank already matches this file.'], report };
+  const lines = [head, ...listing('+', diff.added), ...listing('~', diff.changed), ...listing('-', diff.removed), ...notes];
+  if (options.dryRun) return { lines: [...lines, 'Dry run: nothing was written.'], report };
   const applied = applyImport(app.services, prepared.draftId!, actor);
-  if (applied.status === 'rejected') throw new ImportRejected(applied.issues);
+  if (applied.status === 'rejected') throw refused(applied.issues, prepared.format, bank.id);
   if (applied.status !== 'applied') throw new Error(`the import could not be applied (${applied.status})`);
   const c = applied.counts;
-  return [...lines, `Imported: ${c.added} added, ${c.changed} changed, ${c.retired} removed (retired), ${c.unchanged} unchanged (import #${applied.importId}).`];
+  const done = `Imported: ${c.added} added, ${c.changed} changed, ${c.retired} removed (retired), ${c.unchanged} unchanged (import #${applied.importId})`;
+  const left = skipped.length ? `; ${skipped.length} question${skipped.length === 1 ? '' : 's'} skipped (listed above)` : '';
+  return {
+    lines: [...lines, `${done}${left}.`],
+    report: { ...report, added: c.added, changed: c.changed, unchanged: c.unchanged, retired: c.retired, applied: true },
+  };
+}
+
+function emptyReport(bank?: string, format?: string): ImportReport {
+  return { bank: bank ?? null, format: format ?? null, added: 0, changed: 0, unchanged: 0, retired: 0, skipped: [], warnings: [], applied: false, problems: [] };
 }
 
 /** Runs an export; writes the file or returns the text, and the notes for stderr. */

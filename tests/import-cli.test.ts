@@ -33,6 +33,63 @@ describe('quizbot import and export', () => {
     expect(readFileSync(join(dir, 'team.aiken.txt'), 'utf8')).toBe('What picks the experts?\nA. The router\nB. The tokenizer\nANSWER: A\n');
   });
 
+  it('imports the questions that pass and lists the rest: exit 3, a JSON report, and --strict refusing the file', async () => {
+    const dir = tempDir();
+    const csv = 'question,type,answer\nWhat picks the experts?,short,the router\nMoE is sparse.,true_false,maybe\nOnly some experts run per token.,true_false,true\n';
+    writeFiles(dir, { 'mixed.csv': csv });
+    const strict = await cli(dir, ['import', 'mixed.csv', '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe("mixed.csv:3: question 2: answer 'maybe' must be true or false\n");
+    expect(JSON.parse(strict.stdout)).toMatchObject({ applied: false, added: 0, problems: ["mixed.csv:3: question 2: answer 'maybe' must be true or false"] });
+
+    const dry = await cli(dir, ['import', 'mixed.csv', '--dry-run', '--json']);
+    expect(dry.code).toBe(3);
+    expect(JSON.parse(dry.stdout)).toEqual({
+      bank: 'mixed',
+      format: 'csv',
+      added: 2,
+      changed: 0,
+      unchanged: 0,
+      retired: 0,
+      skipped: [{ line: 3, question: 2, reason: "answer 'maybe' must be true or false" }],
+      warnings: [],
+      applied: false,
+      problems: [],
+    });
+    const db = () => new Database(join(dir, 'bot.sqlite'), { readonly: true });
+    const count = () => {
+      const d = db();
+      const n = (d.prepare("SELECT count(*) AS n FROM questions WHERE bank_id = 'mixed' AND retired_at IS NULL").get() as { n: number }).n;
+      d.close();
+      return n;
+    };
+    expect(count()).toBe(0);
+
+    const done = await cli(dir, ['import', 'mixed.csv']);
+    expect(done.code).toBe(3);
+    expect(done.stdout).toContain("skipped: mixed.csv:3: question 2: answer 'maybe' must be true or false");
+    expect(done.stdout).toContain('Imported: 2 added, 0 changed, 0 removed (retired), 0 unchanged');
+    expect(done.stdout).toContain('1 question skipped');
+    expect(count()).toBe(2);
+
+    // The fixed file imports the last one and exits 0.
+    writeFiles(dir, { 'mixed.csv': csv.replace('maybe', 'false') });
+    const fixed = await cli(dir, ['import', 'mixed.csv', '--json']);
+    expect(fixed.code).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ added: 1, unchanged: 2, skipped: [], applied: true });
+  });
+
+  it('exits 2 for an unknown lesson, an invalid bank id and a missing file', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'team.csv': 'question,answer\nWhat picks the experts?,the router\n' });
+    for (const args of [['--lesson', 'nope'], ['--bank', 'Not A Bank!']]) {
+      const r = await cli(dir, ['import', 'team.csv', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    expect((await cli(dir, ['import', 'team.csv', '--lesson', 'nope'])).stderr).toContain("there is no lesson 'nope'");
+    expect((await cli(dir, ['import', 'missing.csv'])).code).toBe(2);
+  });
+
   it('exits 1 with one line per problem for a bad file, and writes nothing', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'bad.csv': 'question,type,answer\nWhat picks the experts?,singel,router\nMoE is sparse.,true_false,maybe\n' });
@@ -40,7 +97,8 @@ describe('quizbot import and export', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "bad.csv:2: question 1: type 'singel' is not a question type: use single, multiple, true_false or short (did you mean 'single'?)\n" +
-        "bad.csv:3: question 2: answer 'maybe' must be true or false\n",
+        "bad.csv:3: question 2: answer 'maybe' must be true or false\n" +
+        'bad.csv: none of the 2 questions could be imported\n',
     );
     const db = new Database(join(dir, 'bot.sqlite'), { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM banks WHERE origin = 'import'").get()).toEqual({ n: 0 });

@@ -13,8 +13,13 @@ export function formatIssue(i: SourceIssue): string {
     .filter(Boolean)
     .join(':');
   const q = i.question !== undefined ? `question ${i.question}: ` : '';
-  return `${where}: ${q}${i.message}`;
+  const line = `${where}: ${q}${i.message}`;
+  // A problem is one readable line, whatever a file put in it (a 50 KB cell, a quoted question).
+  return line.length > MAX_ISSUE_LINE ? `${line.slice(0, MAX_ISSUE_LINE - 1)}…` : line;
 }
+
+/** The longest line a problem is written as. */
+export const MAX_ISSUE_LINE = 300;
 
 export class ContentError extends Error {
   override name = 'ContentError';

@@ -39,6 +39,8 @@ export interface PrepareInput extends ImportFile {
   actor: ImportActor;
   /** Keep the validated bank for a later apply (false for a dry run that will not be applied). */
   keepDraft?: boolean;
+  /** Refuse the whole file when any question would be skipped or any column ignored. */
+  strict?: boolean;
 }
 
 export type PrepareResult =
@@ -51,6 +53,10 @@ export type PrepareResult =
       diff: ImportDiff;
       /** Set when a draft was kept and there is something to apply. */
       draftId?: string;
+      /** Questions of the file that are left out, each with its line and why. */
+      skipped: SourceIssue[];
+      /** Notes about the file that refused nothing (ignored columns, bare quotes). */
+      warnings: SourceIssue[];
     };
 
 /** The command line is the operator's: it may scope any imported bank to a tenant, or make it global. */
@@ -62,14 +68,21 @@ export function actorLabel(actor: ImportActor): string {
 
 export async function prepareImport(services: ImportServices, input: PrepareInput): Promise<PrepareResult> {
   const { format, result } = await parseImportFileOffThread(input, input.actor.tenant ?? 'operator');
-  if (!result.bank || !format) return { ok: false, format, issues: result.issues ?? [] };
+  const warnings = result.warnings ?? [];
+  if (!result.bank || !format) return { ok: false, format, issues: [...(result.issues ?? []), ...(result.skipped ?? []), ...warnings] };
   const { db } = services;
-  const bank = adoptStoredIds(db, result.bank);
-  const conflicts = findConflicts(db, services.lessons, bank, input.fileName, result.bank.lineOf, input.actor.tenant, isOperator(input.actor));
-  if (conflicts.length) return { ok: false, format, issues: conflicts };
+  const adopted = adoptStoredIds(db, result.bank);
+  const conflicts = findConflicts(db, services.lessons, adopted, input.fileName, result.bank.lineOf, input.actor.tenant, isOperator(input.actor));
+  // A problem of one question (a source that does not exist) skips it; one of the bank refuses the file.
+  const fatal = conflicts.filter((c) => c.question === undefined);
+  if (fatal.length) return { ok: false, format, issues: fatal };
+  const { bank, dropped } = withoutQuestions(adopted, conflicts, result.bank.numberOf ?? ((i) => i + 1));
+  const skipped = [...(result.skipped ?? []), ...dropped].sort((a, b) => (a.question ?? 0) - (b.question ?? 0));
+  if (bank.questions.length === 0) return { ok: false, format, issues: [...skipped, { file: input.fileName, message: 'none of the questions could be imported' }] };
+  if (input.strict && (skipped.length || warnings.length)) return { ok: false, format, issues: [...skipped, ...warnings] };
   const diff = diffBank(db, bank);
   const fileHash = sha256(input.bytes);
-  if (diff.noop || input.keepDraft === false) return { ok: true, format, fileHash, bank, diff };
+  if (diff.noop || input.keepDraft === false) return { ok: true, format, fileHash, bank, diff, skipped, warnings };
   const now = services.clock.now().getTime();
   const draftId = randomUUID();
   db.transaction((tx) => {
@@ -89,7 +102,20 @@ export async function prepareImport(services: ImportServices, input: PrepareInpu
       })
       .run();
   });
-  return { ok: true, format, fileHash, bank, diff, draftId };
+  return { ok: true, format, fileHash, bank, diff, draftId, skipped, warnings };
+}
+
+/**
+ * The bank without the questions those problems name (by 1-based position in the bank), and the
+ * problems as skips, numbered as the file numbers its questions.
+ */
+function withoutQuestions(bank: Bank, problems: SourceIssue[], numberOf: (index: number) => number): { bank: Bank; dropped: SourceIssue[] } {
+  const positions = new Set(problems.map((p) => p.question));
+  if (positions.size === 0) return { bank, dropped: [] };
+  return {
+    bank: { ...bank, questions: bank.questions.filter((_, i) => !positions.has(i + 1)) },
+    dropped: problems.map((p) => ({ ...p, question: numberOf(p.question! - 1) })),
+  };
 }
 
 export type ApplyResult =

@@ -4,7 +4,7 @@ import { sha256 } from '../util/hash.js';
 import { normalizeText } from '../util/text.js';
 import { capIssues } from './checks.js';
 import { describeIssue, nativeLabels, type FieldLabeler, type Path } from './describe.js';
-import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
+import { limitsOf, type ParseNotes, type ParseOptions, type ParseResult } from './types.js';
 
 /**
  * The second half of every non-native parser: each format reads its file into candidate
@@ -56,13 +56,17 @@ export interface BuildOptions {
   label?: FieldLabeler;
   /** Line for problems of the bank as a whole (its id or title). */
   headerLine?: number;
+  /** Notes about the file that refuse nothing (ignored columns, bare quotes read as text). */
+  warnings?: SourceIssue[];
 }
 
 export function buildBank(file: string, candidates: Candidate[], header: BankHeader, options: ParseOptions, build: BuildOptions = {}): ParseResult {
   const limits = limitsOf(options);
   const label = build.label ?? nativeLabels;
   const issues: SourceIssue[] = [];
-  if (candidates.length === 0) return { issues: [{ file, message: 'no questions found in the file' }] };
+  const skipped: SourceIssue[] = [];
+  const notes = build.warnings?.length ? { warnings: capIssues(build.warnings, limits.maxIssues, file) } : {};
+  if (candidates.length === 0) return { issues: [{ file, message: 'no questions found in the file' }], ...notes };
   if (candidates.length > limits.maxQuestions) {
     return { issues: [{ file, message: `the file has ${candidates.length} questions; the limit is ${limits.maxQuestions}` }] };
   }
@@ -88,8 +92,9 @@ export function buildBank(file: string, candidates: Candidate[], header: BankHea
   const derivedIds: boolean[] = [];
   candidates.forEach((c, index) => {
     const number = index + 1;
+    // A question that cannot be imported is skipped, with its line and why; the others go on.
     if (c.issues.length) {
-      for (const i of c.issues) issues.push({ file, line: i.line ?? c.line, ...(i.column ? { column: i.column } : {}), question: number, message: i.message });
+      for (const i of c.issues) skipped.push({ file, line: i.line ?? c.line, ...(i.column ? { column: i.column } : {}), question: number, message: i.message });
       return;
     }
     const fields = { ...c.fields };
@@ -106,7 +111,7 @@ export function buildBank(file: string, candidates: Candidate[], header: BankHea
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const at = c.locate?.(issue.path) ?? { line: c.line };
-        issues.push({ file, ...at, question: number, message: describeIssue(issue, fields, label) });
+        skipped.push({ file, ...at, question: number, message: describeIssue(issue, fields, label) });
       }
       return;
     }
@@ -114,18 +119,52 @@ export function buildBank(file: string, candidates: Candidate[], header: BankHea
     questionLines[index] = c.line;
     derivedIds[index] = derived;
   });
-  if (issues.length === 0) issues.push(...findDuplicates(questions, (i) => questionLines[i], file));
-  if (issues.length || !bankHead.success) return { issues: capIssues(issues, limits.maxIssues, file) };
-  const bank: Bank = { ...bankHead.data, questions };
-  return { bank: { bank, lineOf: (i) => questionLines[i], derivedIds } };
+  if (issues.length || !bankHead.success) return { issues: capIssues(issues, limits.maxIssues, file), ...notes };
+  questions.length = candidates.length;
+  return keptQuestions(file, bankHead.data, questions, (i) => questionLines[i], derivedIds, skipped, limits.maxIssues, notes);
+}
+
+/**
+ * The bank of the questions that passed, in file order, without a second one of the same id or
+ * prompt (that one is skipped too). A file where nothing passed is refused, listing why.
+ */
+export function keptQuestions(
+  file: string,
+  header: Omit<Bank, 'questions'>,
+  /** By file position; holes are questions already skipped. */
+  byPosition: (Question | undefined)[],
+  lineAt: (position: number) => number | undefined,
+  derivedAt: boolean[],
+  skipped: SourceIssue[],
+  maxIssues: number,
+  notes: ParseNotes = {},
+): ParseResult {
+  const repeated = new Set<number>();
+  for (const d of findDuplicates(byPosition, lineAt, file)) {
+    repeated.add(d.question! - 1);
+    skipped.push(d);
+  }
+  const kept = byPosition.flatMap((q, p) => (q && !repeated.has(p) ? [p] : []));
+  skipped.sort((a, b) => (a.question ?? 0) - (b.question ?? 0));
+  const capped = capIssues(skipped, maxIssues, file);
+  if (kept.length === 0) {
+    return { issues: [...capped, { file, message: `none of the ${byPosition.length} questions could be imported` }], ...notes };
+  }
+  const bank: Bank = { ...header, questions: kept.map((p) => byPosition[p]!) };
+  return {
+    bank: { bank, lineOf: (i) => lineAt(kept[i]!), numberOf: (i) => kept[i]! + 1, derivedIds: kept.map((p) => derivedAt[p] ?? false) },
+    ...(capped.length ? { skipped: capped } : {}),
+    ...notes,
+  };
 }
 
 /** Two questions of one file with the same id, or the same prompt in other words. */
-export function findDuplicates(questions: readonly Question[], lineOf: (index: number) => number | undefined, file: string): SourceIssue[] {
+export function findDuplicates(questions: readonly (Question | undefined)[], lineOf: (index: number) => number | undefined, file: string): SourceIssue[] {
   const issues: SourceIssue[] = [];
   const ids = new Map<string, number>();
   const prompts = new Map<string, number>();
   questions.forEach((q, index) => {
+    if (!q) return;
     // Lines are looked up only for problems: finding one can cost a pass over the file.
     const at = () => ({ file, line: lineOf(index), question: index + 1 });
     const where = (i: number) => `question ${i + 1}${lineOf(i) !== undefined ? ` (line ${lineOf(i)})` : ''}`;

@@ -47,6 +47,13 @@ function questionList(label: string, refs: QuestionRef[]): string {
   return md`\n**${label}** (${refs.length}):` + lines.join('') + more;
 }
 
+/** The questions a preview leaves out and the notes about the file, for the admin to fix later. */
+function skippedText(skipped: SourceIssue[], warnings: SourceIssue[]): string {
+  const notes = warnings.length ? md`\n` + issuesText(warnings) : '';
+  if (skipped.length === 0) return notes;
+  return md`\n**Skipped** (${skipped.length}, not imported; the rest is):\n` + issuesText(skipped) + notes;
+}
+
 /** The dry run as a reply: what would change, with Apply and Cancel buttons. */
 export function prepareReply(fileName: string, result: PrepareResult): Reply {
   if (!result.ok) {
@@ -60,12 +67,13 @@ export function prepareReply(fileName: string, result: PrepareResult): Reply {
   if (diff.noop || !result.draftId) {
     return {
       title: `Nothing to import: ${truncate(fileName, 80)}`,
-      text: md`Bank \`${bank.id}\` already matches this file (${plural(bank.questions.length, 'question')}); nothing would change.`,
+      text: md`Bank \`${bank.id}\` already matches this file (${plural(bank.questions.length, 'question')}); nothing would change.` + skippedText(result.skipped, result.warnings),
       visibility: 'ephemeral',
     };
   }
   const text =
     md`${diff.bankExists ? 'Update' : 'New'} bank \`${bank.id}\` (${bank.title}) from ${fileName} (${result.format}): **${diffSummary(diff)}**.` +
+    skippedText(result.skipped, result.warnings) +
     questionList('Added', diff.added) +
     questionList('Changed', diff.changed) +
     questionList('Removed', diff.removed) +

@@ -1,7 +1,7 @@
 import type { SourceIssue } from '../content/issues.js';
-import { bankSchema } from '../content/schema.js';
+import { bankSchema, questionSchema } from '../content/schema.js';
 import { parseYamlSource, type YamlSource } from '../content/yaml-source.js';
-import { findDuplicates } from './build.js';
+import { keptQuestions } from './build.js';
 import { capIssues, findHostileKeys } from './checks.js';
 import { describeIssue } from './describe.js';
 import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
@@ -99,21 +99,25 @@ export function parseNative(text: string, file: string, options: ParseOptions, j
     id: options.bankId ?? raw.id ?? options.defaultBankId,
     ...(options.lessonId ? { lesson: options.lessonId } : {}),
   };
-  const result = bankSchema.safeParse(bankValue);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue): SourceIssue => {
-      const [head, index, ...rest] = issue.path;
-      if (head === 'questions' && typeof index === 'number') {
-        const question = (bankValue.questions as unknown[])[index];
-        const message = describeIssue({ ...issue, path: rest } as typeof issue, question);
-        return { file, ...at(issue.path), question: index + 1, message };
-      }
-      return { file, ...at(issue.path), message: describeIssue(issue, bankValue, undefined, 'bank') };
-    });
+  // The bank's own fields must hold; each question is checked alone, and one that fails is skipped.
+  const { questions: list, ...header } = bankValue;
+  const head = bankHeaderSchema.safeParse(header);
+  if (!head.success || !Array.isArray(list) || list.length === 0) {
+    const issues = head.success ? [] : head.error.issues.map((issue): SourceIssue => ({ file, ...at(issue.path), message: describeIssue(issue, bankValue, undefined, 'bank') }));
+    if (!Array.isArray(list) || list.length === 0) issues.push({ file, ...at(['questions']), message: 'the bank needs a list of questions' });
     return { issues: capIssues(issues, limits.maxIssues, file) };
   }
-  const lineOf = (i: number) => read.source()?.locate(['questions', i]).line;
-  const duplicates = findDuplicates(result.data.questions, lineOf, file);
-  if (duplicates.length) return { issues: capIssues(duplicates, limits.maxIssues, file) };
-  return { bank: { bank: result.data, lineOf, derivedIds: result.data.questions.map(() => false) } };
+  const skipped: SourceIssue[] = [];
+  const byPosition = list.map((question, index) => {
+    const parsed = questionSchema.safeParse(question);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      skipped.push({ file, ...at(['questions', index, ...issue.path]), question: index + 1, message: describeIssue(issue, question) });
+    }
+    return undefined;
+  });
+  const lineAt = (i: number) => read.source()?.locate(['questions', i]).line;
+  return keptQuestions(file, head.data, byPosition, lineAt, [], skipped, limits.maxIssues);
 }
+
+const bankHeaderSchema = bankSchema.omit({ questions: true });

@@ -8,7 +8,7 @@ import { bankIdFromFileName } from './names.js';
 import { parseNative } from './native.js';
 import type { SourceIssue } from '../content/issues.js';
 import type { Bank } from '../content/schema.js';
-import { limitsOf, type ImportFormat, type ImportLimits, type ParseOptions, type ParseResult, type Parser } from './types.js';
+import { limitsOf, type ImportFormat, type ImportLimits, type ParseNotes, type ParseOptions, type ParseResult, type Parser } from './types.js';
 
 /** One parser per format, each (text, file name, options) → bank or located problems. */
 export const PARSERS: Record<ImportFormat, Parser> = {
@@ -68,18 +68,22 @@ export function parseImportFile(input: ImportFile): ParsedFile {
 }
 
 /** A parse result as plain data, to cross a thread boundary: lineOf as the line of each question. */
-export type ParseData =
-  | { format?: ImportFormat; bank: Bank; lines: (number | undefined)[]; derivedIds: boolean[]; issues?: undefined }
-  | { format?: ImportFormat; bank?: undefined; issues: SourceIssue[] };
+export type ParseData = (
+  | { format?: ImportFormat; bank: Bank; lines: (number | undefined)[]; numbers: number[]; derivedIds: boolean[]; issues?: undefined }
+  | { format?: ImportFormat; bank?: undefined; issues: SourceIssue[] }
+) &
+  ParseNotes;
+
+const notesOf = (n: ParseNotes): ParseNotes => ({ ...(n.skipped ? { skipped: n.skipped } : {}), ...(n.warnings ? { warnings: n.warnings } : {}) });
 
 export function toParseData({ format, result }: ParsedFile): ParseData {
-  if (!result.bank) return { format, issues: result.issues };
-  const { bank, lineOf, derivedIds } = result.bank;
-  return { format, bank, lines: bank.questions.map((_, i) => lineOf(i)), derivedIds };
+  if (!result.bank) return { format, issues: result.issues, ...notesOf(result) };
+  const { bank, lineOf, numberOf = (i) => i + 1, derivedIds } = result.bank;
+  return { format, bank, lines: bank.questions.map((_, i) => lineOf(i)), numbers: bank.questions.map((_, i) => numberOf(i)), derivedIds, ...notesOf(result) };
 }
 
 export function fromParseData(data: ParseData): ParsedFile {
-  if (!data.bank) return { format: data.format, result: { issues: data.issues } };
-  const { format, bank, lines, derivedIds } = data;
-  return { format, result: { bank: { bank, lineOf: (i) => lines[i], derivedIds } } };
+  if (!data.bank) return { format: data.format, result: { issues: data.issues, ...notesOf(data) } };
+  const { format, bank, lines, numbers, derivedIds } = data;
+  return { format, result: { bank: { bank, lineOf: (i) => lines[i], numberOf: (i) => numbers[i] ?? i + 1, derivedIds }, ...notesOf(data) } };
 }

@@ -36,6 +36,8 @@ export interface ParsedBank {
   bank: Bank;
   /** 1-based line of a question in the file, for messages after parsing. */
   lineOf(index: number): number | undefined;
+  /** Its 1-based number among the file's questions, when some before it were skipped (else index + 1). */
+  numberOf?(index: number): number;
   /**
    * Questions whose id was derived from their prompt because the format carries none: on
    * re-import they are matched to stored questions by prompt.
@@ -43,8 +45,19 @@ export interface ParsedBank {
   derivedIds: boolean[];
 }
 
-/** What every parser returns: a bank, or every problem found. Parsers never throw. */
-export type ParseResult = { bank: ParsedBank; issues?: undefined } | { bank?: undefined; issues: SourceIssue[] };
+/** What a parse says besides its bank: questions it could not import, and notes that refuse nothing. */
+export interface ParseNotes {
+  /** Questions left out, each with its line and why; the rest of the file imports. */
+  skipped?: SourceIssue[];
+  /** Notes about the file as a whole (ignored columns, bare quotes read as text). */
+  warnings?: SourceIssue[];
+}
+
+/**
+ * What every parser returns: a bank of the questions that passed their checks (and the ones it
+ * skipped), or, when the file as a whole cannot be read, every problem found. Parsers never throw.
+ */
+export type ParseResult = ({ bank: ParsedBank; issues?: undefined } | { bank?: undefined; issues: SourceIssue[] }) & ParseNotes;
 
 export type Parser = (text: string, fileName: string, options: ParseOptions) => ParseResult;
 
