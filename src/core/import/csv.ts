@@ -59,22 +59,6 @@ const FIELD_NAMES = new Map<string, Field>([
   ['incorrect_answers', 'wrong_answers'],
   ['wrong_answers', 'wrong_answers'],
 ]);
-/** The columns the CSV exporter writes (the importer reads many more names: see FIELD_NAMES). */
-export const CSV_COLUMNS: readonly string[] = [
-  'question',
-  'id',
-  'type',
-  'choices',
-  'answer',
-  'accepted',
-  'explanation',
-  'lesson',
-  'section',
-  'tags',
-  ...['a', 'b', 'c', 'd', 'e', 'f'].map((l) => `choice_${l}`),
-  ...[1, 2, 3, 4, 5, 6].map((n) => `option_${n}`),
-];
-
 /** Lettered or numbered choice columns: choice_a, option_A, optionA, answer_a, option_1, … */
 const CHOICE_COLUMN = /^(choice|option)_?([a-f]|[1-6])$|^(answer)_([a-f]|[1-6])$/;
 /** A 7th choice column or beyond: ignored, and said so. */
