@@ -145,8 +145,7 @@ Escaped \\: \\{ \\} \\= \\~ \\# and a\\nline break {TRUE}
   it('reports unsupported question types and broken ones, each with its own line, and keeps going', () => {
     const found = issues('gift', `::A:: How many experts? {#2}\n\n::B:: Match. {=a -> b =c -> d}\n\n::C:: Right. {T}\n\n::D:: Two right {=a =b ~c}\n\n::E:: Open {=a ~b\n`);
     expect(found).toEqual([
-      'bank.gift:1: question 1: numerical questions are not supported (multiple choice, true/false and short answer are)',
-      'bank.gift:3: question 2: matching questions are not supported (multiple choice, true/false and short answer are)',
+      'bank.gift:3: question 2: matching questions are not supported (multiple choice, true/false, short answer and numerical are)',
       'bank.gift:7: question 4: has two correct answers (=): a single-choice question has one; for several, give each a weight such as ~%50%',
       "bank.gift:9:12: question 5: the answer block '{' opened here is not closed with '}' before the blank line that ends the question",
     ]);

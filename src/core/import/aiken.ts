@@ -4,12 +4,14 @@ import { titleFromFileName } from './names.js';
 import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
 
 /**
- * Moodle's Aiken format: a question line, options `A.` or `A)` in order, then `ANSWER: X`.
+ * Moodle's Aiken format: a question line, options in order, then `ANSWER: X`. Options are marked
+ * as Moodle reads them: `A.`, `A)` (with or without a space after), `A -`, in either case.
  * Only single-choice questions exist in Aiken. A prompt may run over several lines before its
  * first option (Moodle wants one line; accepting more costs nothing).
  */
 
-const OPTION = /^\s*([A-Za-z])[.)]\s+(.*)$/;
+/** `A. x`, `A.x`, `A) x`, `A)x`, `a) x`, `A - x`, `A- x`; not `X-ray`, whose hyphen has no space. */
+const OPTION = /^\s*([A-Za-z])(?:[.)]\s*|\s+-\s*|-\s+)(\S.*)$/;
 const ANSWER = /^\s*ANSWER\s*:\s*(.*)$/i;
 
 interface Draft {
@@ -84,7 +86,9 @@ export function parseAiken(text: string, file: string, options: ParseOptions): P
     const option = OPTION.exec(raw);
     if (!draft) {
       draft = { line: lineNo, prompt: [line], options: [], issues: [], skipping: false };
-      if (option && option[1] === 'A' && lines[i + 1] !== undefined && OPTION.test(lines[i + 1]!)) {
+      // Option A then option B: the question line is missing ("A.I. is…" then "A. …" is a question).
+      const following = lines[i + 1] !== undefined ? OPTION.exec(lines[i + 1]!) : null;
+      if (option && option[1]!.toUpperCase() === 'A' && following && following[1]!.toUpperCase() === 'B') {
         draft.issues.push({ line: lineNo, message: 'an option line where a question was expected (is the question line missing?)' });
         draft.skipping = true;
       }

@@ -1,15 +1,15 @@
-import gift, { type GIFTQuestion, type SyntaxError as GiftSyntaxError, type TextChoice, type TextFormat } from 'gift-pegjs';
+import gift, { type GIFTQuestion, type SyntaxError as GiftSyntaxError, type NumericalChoice, type NumericalFormat, type TextChoice, type TextFormat } from 'gift-pegjs';
+import { formatNumber, numericFields, type NumericAnswer } from '../content/numeric.js';
 import { buildBank, type Candidate } from './build.js';
 import { htmlToText } from './html.js';
 import { titleFromFileName } from './names.js';
 import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
-import type { SourceIssue } from '../content/issues.js';
 
 /**
  * Moodle GIFT, read with gift-pegjs one question at a time (questions are separated by blank
  * lines), so every question's problems are reported with their own line and one broken
- * question does not hide the others. Multiple choice, true/false and short answer map to our
- * types; numerical, matching, essay and description questions are reported, not dropped.
+ * question does not hide the others. Multiple choice, true/false, short answer and numerical map
+ * to our types; matching, essay and description questions are skipped with their line and why.
  */
 
 interface Block {
@@ -47,12 +47,11 @@ function plain(t: TextFormat | null | undefined): string | undefined {
 }
 
 const UNSUPPORTED = new Map([
-  ['Numerical', 'numerical questions are not supported'],
   ['Matching', 'matching questions are not supported'],
   ['Essay', 'essay questions are not supported'],
   ['Description', 'a description (text without an answer block) is not a question'],
 ]);
-const SUPPORTED_HINT = ' (multiple choice, true/false and short answer are)';
+const SUPPORTED_HINT = ' (multiple choice, true/false, short answer and numerical are)';
 
 /** Our own source markers in comments: `// [lesson:moe-basics] [section:Key terms]`. */
 function commentMarker(comments: string[], name: string): string | undefined {
@@ -63,10 +62,84 @@ function commentMarker(comments: string[], name: string): string | undefined {
   return undefined;
 }
 
+/** A number as the grammar reads it (digits, one optional point, a sign), from one Moodle reads. */
+function grammarNumber(text: string): string {
+  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) && Number.isFinite(Number(text)) ? formatNumber(Number(text)) : text;
+}
+
 /**
- * Moodle reads a lone ':' in text as text; the grammar wants it escaped. Escape it, except in
- * `::title::` markers and numeric answer blocks (`{#3:0.5}`), so hand-written files read as Moodle
- * reads them. Character positions do not move for anything before the first such colon.
+ * One answer of a numerical block (`%50%1822 : 2`, `.5`, `1e3..2e3`, `*`) as the grammar reads
+ * it: Moodle trims around ':' and '..', and takes any number PHP reads and `*` for any answer.
+ */
+function numericAnswerText(segment: string): string {
+  const m = /^(\s*)(%-?[\d.]+%)?\s*(.*?)(\s*)$/s.exec(segment)!;
+  const [, lead, weight = '', core, trail] = m;
+  let value: string;
+  const parts = /^(.+?)\s*(:|\.\.)\s*(.+)$/.exec(core!);
+  if (core === '*') value = ''; // the grammar reads an empty answer as Moodle's '*'
+  else if (parts) value = grammarNumber(parts[1]!) + parts[2] + grammarNumber(parts[3]!);
+  else value = grammarNumber(core!);
+  return lead + weight + value + trail;
+}
+
+/**
+ * The inside of a numerical block `{#…}` as the grammar wants it: answers normalised
+ * (numericAnswerText), ':' in feedback escaped. `put` receives each piece and where it came from.
+ */
+function numericBlock(source: string, from: number, to: number, put: (s: string, at: number) => void): void {
+  let mode: 'answer' | 'feedback' = 'answer';
+  let start = from;
+  let first = true;
+  const flush = (end: number) => {
+    const segment = source.slice(start, end);
+    let normal = numericAnswerText(segment);
+    // Moodle reads a lone answer followed by feedback or more answers (`{#3 # Right}`) as `=3`;
+    // the grammar takes feedback only after '='.
+    const more = end < to && (source[end] !== '#' || !source.startsWith('####', end));
+    if (first && more && segment.trim()) normal = '=' + normal.trimStart();
+    first = false;
+    if (normal === segment) for (let k = start; k < end; k++) put(source[k]!, k);
+    else put(normal, start);
+  };
+  for (let i = from; i < to; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      // An escape is copied whole: with the answer it belongs to, or at once in feedback.
+      if (mode === 'feedback') put(source.slice(i, i + 2), i);
+      i++;
+      continue;
+    }
+    if (mode === 'answer' && (c === '#' || c === '=' || c === '~')) {
+      flush(i);
+      if (c === '#') mode = 'feedback';
+      put(c, i);
+      start = i + 1;
+    } else if (mode === 'feedback') {
+      if (c === '=' || c === '~') {
+        mode = 'answer';
+        put(c, i);
+        start = i + 1;
+      } else put(c === ':' ? '\\:' : c, i);
+    }
+  }
+  if (mode === 'answer') flush(to);
+}
+
+/** Index of the '}' closing the '{' at `open` (skipping escapes), or -1. */
+function closingBrace(source: string, open: number): number {
+  for (let i = open + 1; i < source.length; i++) {
+    if (source[i] === '\\') i++;
+    else if (source[i] === '}') return i;
+    else if (source[i] === '{') return -1;
+  }
+  return -1;
+}
+
+/**
+ * Moodle reads a lone ':' in text as text, and '=', '~', '#' outside answer blocks; the grammar
+ * wants them escaped. Escape them, except in `::title::` markers and the answers of numerical
+ * blocks (`{#3:0.5}`, whose answers are also read as Moodle reads them), so hand-written files
+ * read as Moodle reads them. `origin` maps each character back to where it was written.
  */
 function escapeLoneColons(source: string): { text: string; origin: number[] } {
   let text = '';
@@ -98,6 +171,17 @@ function escapeLoneColons(source: string): { text: string; origin: number[] } {
       depth++;
       const next = source.slice(i + 1, i + 40);
       numeric = /^\s*#/.test(next) && !/^\s*####/.test(next);
+      const close = numeric ? closingBrace(source, i) : -1;
+      if (close > 0) {
+        const hash = source.indexOf('#', i);
+        for (let k = i; k <= hash; k++) put(source[k]!, k);
+        numericBlock(source, hash + 1, close, put);
+        put('}', close);
+        depth--;
+        numeric = false;
+        i = close;
+        continue;
+      }
     } else if (c === '}') {
       depth = Math.max(0, depth - 1);
       numeric = false;
@@ -107,7 +191,9 @@ function escapeLoneColons(source: string): { text: string; origin: number[] } {
       i++;
       continue;
     }
-    put(c === ':' && !(depth > 0 && numeric) ? '\\:' : c, i);
+    // Moodle also reads '=', '~' and '#' outside an answer block as text (its own `1+1=2 {T}`).
+    const literal = (c === ':' && !(depth > 0 && numeric)) || (depth === 0 && (c === '=' || c === '~' || c === '#'));
+    put(literal ? '\\' + c : c, i);
   }
   origin.push(source.length);
   return { text, origin };
@@ -128,6 +214,18 @@ function lastUnclosedBrace(source: string): { line: number; column: number } | u
   return { line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
 }
 
+/** Whether `offset` lies inside a numerical answer block `{#…`. */
+function inNumericBlock(source: string, offset: number): boolean {
+  let open = -1;
+  for (let i = 0; i < offset; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '{') open = i;
+    else if (c === '}') open = -1;
+  }
+  return open >= 0 && /^\s*#(?!###)/.test(source.slice(open + 1, open + 40));
+}
+
 function syntaxIssue(err: GiftSyntaxError, block: Block, source: string, origin: number[]): { line: number; column?: number; message: string } {
   const offset = err.location?.start ? (origin[err.location.start.offset] ?? source.length) : undefined;
   const before = offset === undefined ? '' : source.slice(0, offset);
@@ -143,6 +241,8 @@ function syntaxIssue(err: GiftSyntaxError, block: Block, source: string, origin:
     const open = lastUnclosedBrace(source);
     if (open) return { line: block.line + open.line - 1, column: open.column, message: "the answer block '{' opened here is not closed with '}' before the blank line that ends the question" };
     message = "the answer block '{' is not closed with '}' before the blank line that ends the question";
+  } else if (offset !== undefined && inNumericBlock(source, offset)) {
+    message = `not a numerical answer${found === undefined || found === '#' ? '' : ` at '${found.replace('\n', '\\n')}'`}: write numbers such as {#3}, {#3:0.5} (3 ± 0.5), {#1..5} or {#=3 =4}`;
   } else if (found === '}' && opens < closes) {
     message = "a '}' without its '{' (write \\} for a literal brace)";
   } else if (expectsClose) {
@@ -157,9 +257,45 @@ function hasPositiveWeight(c: TextChoice): boolean {
   return c.weight !== null && c.weight !== undefined && c.weight > 0;
 }
 
+/** A right answer worth full marks: `=` without a weight, or `=%100%`; partial credit is not ours. */
+function fullyRight(c: TextChoice | NumericalChoice): boolean {
+  return c.isCorrect && (c.weight === null || c.weight === undefined || c.weight >= 100);
+}
+
+const isNumber = (t: NumericalFormat | TextFormat): t is NumericalFormat => 'type' in t && (t.type === 'simple' || t.type === 'range' || t.type === 'high-low');
+
+/** One numerical answer as ours, or why it cannot be. */
+function numericAnswer(t: NumericalFormat): NumericAnswer | string {
+  if (t.type === 'high-low') return { min: t.numberLow!, max: t.numberHigh! };
+  if (t.type === 'range') {
+    if (t.range! < 0) return `the tolerance of ${formatNumber(t.number!)}:${formatNumber(t.range!)} is negative`;
+    return { answer: t.number!, tolerance: t.range! };
+  }
+  return { answer: t.number! };
+}
+
+/** A numerical question: its full-marks answers (`{#3}`, `{#3:0.5}`, `{#1..5}`, `{#=3 =%100%4:1}`). */
+function numericalQuestion(q: Extract<GIFTQuestion, { type: 'Numerical' }>, base: Record<string, unknown>, global: string | undefined): { fields: Record<string, unknown> } | { problem: string } {
+  const choices: NumericalChoice[] = Array.isArray(q.choices) ? q.choices : [{ isCorrect: true, weight: null, text: q.choices, feedback: null }];
+  // Wildcard answers (`=*`, a bare `~`) carry feedback for any other number, not a right answer.
+  const right = choices.filter((c) => fullyRight(c) && isNumber(c.text));
+  if (right.length === 0) {
+    const partial = choices.some((c) => c.isCorrect && isNumber(c.text));
+    return { problem: partial ? 'has no answer worth full marks: only partial-credit answers (=%50%…), which are not supported' : 'has no right answer: give one such as {#3}, {#3:0.5} or {#1..5}' };
+  }
+  const answers: NumericAnswer[] = [];
+  for (const c of right) {
+    const a = numericAnswer(c.text as NumericalFormat);
+    if (typeof a === 'string') return { problem: a };
+    answers.push(a);
+  }
+  const explanation = global ?? plain(right[0]!.feedback);
+  return { fields: { ...base, type: 'numeric', ...numericFields(answers), ...(explanation ? { explanation } : {}) } };
+}
+
 /** Our fields for one parsed GIFT question, or the reason it cannot be one of ours. */
 function toFields(q: Exclude<GIFTQuestion, { type: 'Category' }>): { fields: Record<string, unknown> } | { problem: string } {
-  if (q.type !== 'TF' && q.type !== 'Short' && q.type !== 'MC') return { problem: (UNSUPPORTED.get(q.type) ?? `${q.type} questions are not supported`) + SUPPORTED_HINT };
+  if (q.type !== 'TF' && q.type !== 'Short' && q.type !== 'MC' && q.type !== 'Numerical') return { problem: (UNSUPPORTED.get(q.type) ?? `${q.type} questions are not supported`) + SUPPORTED_HINT };
   const prompt = plain(q.stem) ?? '';
   const global = 'globalFeedback' in q ? plain(q.globalFeedback) : undefined;
   const base: Record<string, unknown> = { prompt };
@@ -171,9 +307,14 @@ function toFields(q: Exclude<GIFTQuestion, { type: 'Category' }>): { fields: Rec
       const explanation = global ?? plain(q.falseFeedback) ?? plain(q.trueFeedback);
       return { fields: { ...base, type: 'true_false', answer: q.isTrue, ...(explanation ? { explanation } : {}) } };
     }
+    case 'Numerical':
+      return numericalQuestion(q, base, global);
     case 'Short': {
-      const [first, ...rest] = q.choices.map((c) => plain(c.text) ?? '');
-      const explanation = global ?? plain(q.choices[0]?.feedback);
+      // As for numerical answers, only the full-marks ones count as right.
+      const right = q.choices.filter(fullyRight);
+      if (right.length === 0) return { problem: 'has no answer worth full marks: only partial-credit answers (=%50%…), which are not supported' };
+      const [first, ...rest] = right.map((c) => plain(c.text) ?? '');
+      const explanation = global ?? plain(right[0]?.feedback);
       return { fields: { ...base, type: 'short', answer: first ?? '', accepted: rest, ...(explanation ? { explanation } : {}) } };
     }
     case 'MC': {
@@ -207,7 +348,6 @@ function toFields(q: Exclude<GIFTQuestion, { type: 'Category' }>): { fields: Rec
 export function parseGift(text: string, file: string, options: ParseOptions): ParseResult {
   const limits = limitsOf(options);
   const candidates: Candidate[] = [];
-  const fileIssues: SourceIssue[] = [];
   let title: string | undefined;
   for (const block of splitBlocks(text)) {
     if (candidates.length > limits.maxQuestions) break;
@@ -255,8 +395,11 @@ export function parseGift(text: string, file: string, options: ParseOptions): Pa
       const fields = mapped.fields;
       if (section) {
         const sourceLesson = lesson ?? options.lessonId;
-        if (sourceLesson) fields.source = { lesson: sourceLesson, section };
-        else fileIssues.push({ file, line, message: `section '${section}' needs a lesson: add [lesson:…] or import with --lesson` });
+        if (!sourceLesson) {
+          candidates.push({ line, fields: {}, issues: [{ message: `section '${section}' needs a lesson: add [lesson:…] or import with --lesson` }] });
+          continue;
+        }
+        fields.source = { lesson: sourceLesson, section };
       }
       candidates.push({ line, fields, issues: [] });
     }
@@ -264,7 +407,5 @@ export function parseGift(text: string, file: string, options: ParseOptions): Pa
   if (candidates.length > limits.maxQuestions) {
     return { issues: [{ file, message: `the file has more than ${limits.maxQuestions} questions; the limit is ${limits.maxQuestions}` }] };
   }
-  const built = buildBank(file, candidates, { title: title ?? titleFromFileName(file) }, options, { defaultExplanations: true });
-  if (fileIssues.length) return { issues: [...fileIssues, ...(built.issues ?? [])] };
-  return built;
+  return buildBank(file, candidates, { title: title ?? titleFromFileName(file) }, options, { defaultExplanations: true });
 }
