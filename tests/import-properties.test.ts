@@ -60,6 +60,18 @@ const seeds: Record<ImportFormat, string> = {
   gift: serializeBank(sample, 'gift').text,
   aiken: serializeBank(sample, 'aiken').text,
   anki: '#separator:tab\n#html:true\n#tags column:3\nWhat <b>picks</b> experts?\trouter\tmoe\nName the gate.\tgate\t\n',
+  'red-trivia': 'AUTHOR: Alice\nCONFIG:\n  max_score: 10\n"What is 2+2?":\n- 4\n- four\nWhat picks the experts?:\n- router\n- true\n',
+  opentdb: JSON.stringify(
+    {
+      response_code: 0,
+      results: [
+        { type: 'multiple', difficulty: 'easy', category: 'Science: Computers', question: 'What picks the &quot;experts&quot;?', correct_answer: 'The router', incorrect_answers: ['The tokenizer', 'The optimizer'] },
+        { type: 'boolean', difficulty: 'hard', category: 'General Knowledge', question: 'MoE layers are sparse.', correct_answer: 'True', incorrect_answers: ['False'] },
+      ],
+    },
+    null,
+    2,
+  ),
 };
 
 /** Characters that mean something in at least one format. */

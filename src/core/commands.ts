@@ -1,4 +1,5 @@
 import type { CommandSpec } from './catalogue.js';
+import { IMPORT_FORMATS } from './import/types.js';
 
 /**
  * The one command catalogue. Every platform and /help read it; the dispatcher checks options and
@@ -127,7 +128,7 @@ export const CATALOGUE: readonly CommandSpec[] = [
     description: 'Import a question bank from a file: shows what would change, then asks to apply.',
     options: [
       { name: 'file', description: 'YAML, JSON, CSV/TSV, GIFT, Aiken or Anki text export', type: 'attachment', required: true },
-      { name: 'format', description: 'The file format (default: from its name and content)', type: 'string', choices: ['yaml', 'json', 'csv', 'tsv', 'gift', 'aiken', 'anki'] },
+      { name: 'format', description: 'The file format (default: from its name and content)', type: 'string', choices: IMPORT_FORMATS },
       { name: 'bank', description: 'Target bank id (default: from the file)', type: 'string', autocomplete: 'bank', maxLength: 64 },
       { name: 'lesson', description: 'Default source lesson of the questions', type: 'string', autocomplete: 'lesson', maxLength: 64 },
     ],

@@ -2,10 +2,12 @@ import { parseAiken } from './aiken.js';
 import { parseAnki } from './anki.js';
 import { decodeImportBytes } from './checks.js';
 import { parseCsv } from './csv.js';
-import { detectFormat } from './detect.js';
+import { detectFormat, lookAlike, looksLike } from './detect.js';
 import { parseGift } from './gift.js';
 import { bankIdFromFileName } from './names.js';
 import { parseNative } from './native.js';
+import { parseOpenTdb } from './opentdb.js';
+import { parseRedTrivia } from './red-trivia.js';
 import type { SourceIssue } from '../content/issues.js';
 import type { Bank } from '../content/schema.js';
 import { limitsOf, type ImportFormat, type ImportLimits, type ParseNotes, type ParseOptions, type ParseResult, type Parser } from './types.js';
@@ -19,6 +21,8 @@ export const PARSERS: Record<ImportFormat, Parser> = {
   gift: parseGift,
   aiken: parseAiken,
   anki: parseAnki,
+  'red-trivia': parseRedTrivia,
+  opentdb: parseOpenTdb,
 };
 
 export interface ImportFile {
@@ -52,7 +56,7 @@ export function parseImportFile(input: ImportFile): ParsedFile {
   const limits = limitsOf(options);
   const decoded = decodeImportBytes(input.bytes, file, limits);
   if (decoded.issues) return { result: { issues: decoded.issues } };
-  const format = detectFormat(file, decoded.text, input.format);
+  const format = detectFormat(file, decoded.text, input.format) ?? looksLike(decoded.text, file);
   if (!format) {
     return {
       result: {
@@ -61,7 +65,10 @@ export function parseImportFile(input: ImportFile): ParsedFile {
     };
   }
   try {
-    return { format, result: PARSERS[format](decoded.text, file, options) };
+    const result = PARSERS[format](decoded.text, file, options);
+    // Refused, a file that looks like another format says which, not this format's every complaint.
+    const hint = result.issues ? lookAlike(decoded.text, file, format) : undefined;
+    return { format, result: hint ? { issues: [{ file, message: hint }] } : result };
   } catch (err) {
     return { format, result: { issues: [{ file, message: `the file could not be read as ${format}: ${(err as Error).message}` }] } };
   }

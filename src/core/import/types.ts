@@ -2,7 +2,7 @@ import type { SourceIssue } from '../content/issues.js';
 import type { Bank } from '../content/schema.js';
 
 /** The file formats an admin can import. 'yaml' and 'json' are the native bank format. */
-export const IMPORT_FORMATS = ['yaml', 'json', 'csv', 'tsv', 'gift', 'aiken', 'anki'] as const;
+export const IMPORT_FORMATS = ['yaml', 'json', 'csv', 'tsv', 'gift', 'aiken', 'anki', 'red-trivia', 'opentdb'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportLimits {
