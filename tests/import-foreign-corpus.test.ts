@@ -180,5 +180,5 @@ describe('quizbot import --json on corpus files', () => {
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.stdout)).toMatchObject({ applied: false, added: 0 });
     expect(strict.stderr).toContain('corpus-semicolon.csv:7: question 5:');
-  }, 60_000);
+  }, 120_000);
 });
