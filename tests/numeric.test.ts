@@ -56,6 +56,7 @@ describe('typed numbers', () => {
     expect(formatNumericAnswer({ answer: 3, tolerance: 0.5 })).toBe('3 ± 0.5');
     expect(formatNumericAnswer({ min: 1, max: 5 })).toBe('1–5');
     expect(formatNumericAnswer({ min: -5, max: -1 }, 'cell')).toBe('-5..-1');
+    expect(formatNumericAnswer({ answer: 3, tolerance: 0 }, 'cell')).toBe('3 ± 0');
   });
 
   it('reads the answer cells a table writes', () => {

@@ -26,10 +26,14 @@ export function formatNumber(n: number): string {
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
-/** `3`, `3 ± 0.5` or `1–5`, as feedback shows it; `cell` writes ranges as `1..5` (ASCII, as GIFT does). */
+/**
+ * `3`, `3 ± 0.5` or `1–5`, as feedback shows it. `cell` writes what reads back the same: ranges as
+ * `1..5` (ASCII, as GIFT does) and a tolerance of 0 that was written as `3 ± 0`.
+ */
 export function formatNumericAnswer(a: NumericAnswer, style: 'display' | 'cell' = 'display'): string {
   if ('min' in a) return `${formatNumber(a.min)}${style === 'display' ? '–' : '..'}${formatNumber(a.max)}`;
-  return a.tolerance ? `${formatNumber(a.answer)} ± ${formatNumber(a.tolerance)}` : formatNumber(a.answer);
+  const shown = style === 'cell' ? a.tolerance !== undefined : Boolean(a.tolerance);
+  return shown ? `${formatNumber(a.answer)} ± ${formatNumber(a.tolerance!)}` : formatNumber(a.answer);
 }
 
 /**
