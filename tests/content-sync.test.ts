@@ -76,7 +76,7 @@ describe('start-up content check', () => {
 });
 
 describe('content and imported banks', () => {
-  it('refuses content that would take over an imported question id, naming the line', () => {
+  it('lets content use an imported question\'s id: each bank keeps its own question', () => {
     const dir = tempDir();
     writeDemoContent(dir);
     const db = openDatabase(join(dir, 'db.sqlite'));
@@ -84,8 +84,47 @@ describe('content and imported banks', () => {
     db.$client
       .prepare("INSERT INTO questions (id, bank_id, position, type, body, content_hash, updated_at) VALUES ('demo-few', 'team', 0, 'true_false', '{}', 'h', 0)")
       .run();
-    expect(() => syncContent(db, loadContent(dir), 1000)).toThrow(/demo\.yaml:13: question 2: id "demo-few" belongs to a question of the imported bank "team"/);
-    expect(db.$client.prepare('SELECT count(*) n FROM questions').get()).toEqual({ n: 1 });
+    expect(syncContent(db, loadContent(dir), 1000).questions).toEqual({ added: 3, changed: 0, retired: 0, unchanged: 0 });
+    const rows = () => db.$client.prepare('SELECT id, bank_id bankId, local_id localId, retired_at retiredAt FROM questions ORDER BY bank_id, position').all();
+    const expected = [
+      { id: 'demo-router', bankId: 'demo', localId: 'demo-router', retiredAt: null },
+      // The imported bank had the id first: the content question gets one derived from its bank.
+      { id: 'demo.demo-few', bankId: 'demo', localId: 'demo-few', retiredAt: null },
+      { id: 'demo-term', bankId: 'demo', localId: 'demo-term', retiredAt: null },
+      { id: 'demo-few', bankId: 'team', localId: null, retiredAt: null },
+    ];
+    expect(rows()).toEqual(expected);
+    // Matched by the id in the bank from then on: nothing changes on the next sync.
+    expect(syncContent(db, loadContent(dir), 2000).questions).toEqual({ added: 0, changed: 0, retired: 0, unchanged: 3 });
+    expect(rows()).toEqual(expected);
+    db.$client.close();
+  });
+
+  it('refuses content that would take over an imported bank, naming the file', () => {
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    db.$client.prepare("INSERT INTO banks (id, title, origin, content_hash, updated_at) VALUES ('demo', 'Team bank', 'import', 'h', 0)").run();
+    expect(() => syncContent(db, loadContent(dir), 1000)).toThrow(/demo\.yaml:1: bank id "demo" is already used by an imported bank/);
+    expect(db.$client.prepare('SELECT count(*) n FROM questions').get()).toEqual({ n: 0 });
+    db.$client.close();
+  });
+
+  it('keeps a content question\'s row when it moves to another content file', () => {
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    syncContent(db, loadContent(dir), 1000);
+    const withoutTerm = demoBank.slice(0, demoBank.indexOf('  - id: demo-term'));
+    const term = demoBank.slice(demoBank.indexOf('  - id: demo-term'));
+    writeDemoContent(dir, { 'banks/demo.yaml': withoutTerm, 'banks/more.yaml': `id: more\ntitle: More\nquestions:\n${term}` });
+    const moved = syncContent(db, loadContent(dir), 2000);
+    expect(moved.questions.added).toBe(0);
+    expect(db.$client.prepare("SELECT bank_id bankId, local_id localId, retired_at retiredAt FROM questions WHERE id = 'demo-term'").get()).toEqual({
+      bankId: 'more',
+      localId: 'demo-term',
+      retiredAt: null,
+    });
     db.$client.close();
   });
 });

@@ -140,12 +140,13 @@ describe('prepare and apply', () => {
     expect(prepared.diff.changed.map((q) => q.id)).toEqual(['c-router', 'c-sparse']);
   });
 
-  it('refuses ids of other banks, content bank ids and missing lessons, naming each', async () => {
+  it('refuses content bank ids and missing lessons, naming each; question ids are each bank\'s own', async () => {
     const { app, dbPath } = setup();
     await prepareAndApply(app, 'team.csv', csv([ROWS.router]));
     const before = snapshotDb(dbPath);
-    const taken = await prepareImport(app.services, input('other.csv', csv([ROWS.sparse, ROWS.router])));
-    expect(taken.ok || taken.issues).toEqual([{ file: 'other.csv', line: 3, question: 2, message: "id 'c-router' belongs to a question of bank 'team': give this question another id" }]);
+    const other = await prepareImport(app.services, input('other.csv', csv([ROWS.sparse, ROWS.router]), { keepDraft: false }));
+    expect(other.ok && other.diff.added.map((q) => q.id)).toEqual(['c-sparse', 'c-router']);
+    expect(other.ok && other.diff.duplicates).toEqual([{ id: 'c-router', prompt: 'What picks the experts?', otherBank: 'team', otherId: 'c-router' }]);
     const content = await prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { bankId: 'moe-tradeoffs' }));
     expect(content.ok || content.issues[0]!.message).toMatch(/^bank 'moe-tradeoffs' comes from the content directory/);
     const lesson = await prepareImport(app.services, input('x.csv', csv([ROWS.topk]), { lessonId: 'no-such-lesson' }));

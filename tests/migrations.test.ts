@@ -6,6 +6,10 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connection.js';
 import { migrationsFolder } from '../src/paths.js';
+import { loadContent } from '../src/core/content/load.js';
+import { syncContent } from '../src/core/content/sync.js';
+import { canonicalJson, sha256 } from '../src/core/util/hash.js';
+import { writeDemoContent } from './helpers/content.js';
 import { tempDir } from './helpers/tmp.js';
 
 /** A database as an earlier release left it: only the migrations up to `lastTag` applied. */
@@ -49,5 +53,51 @@ describe('upgrading a database', () => {
     expect(indexes).toEqual(['scores_board']);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
+  });
+
+  it('keeps every question id and card when ids become scoped to their bank, and fills prompt keys on the next sync', () => {
+    const file = databaseAt('0004_tenants');
+    const dir = tempDir();
+    writeDemoContent(dir);
+    const content = loadContent(dir);
+    const old = new Database(file);
+    // The content and an imported bank as the previous release stored them.
+    old.prepare("INSERT INTO banks (id, title, origin, content_hash, updated_at) VALUES ('demo', 'Demo bank', 'content', 'h', 0), ('team', 'Team', 'import', 'h', 0)").run();
+    const insert = old.prepare('INSERT INTO questions (id, bank_id, position, type, body, lesson_id, section_title, content_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)');
+    content.banks[0]!.bank.questions.forEach((q, i) => {
+      const body = canonicalJson(q);
+      insert.run(q.id, 'demo', i, q.type, body, q.source?.lesson ?? null, q.source?.section ?? null, sha256(body));
+    });
+    const team = { id: 'q1', type: 'short', prompt: 'What picks the EXPERTS?', answer: 'router', explanation: 'The router.', tags: [] };
+    insert.run('q1', 'team', 0, 'short', canonicalJson(team), null, null, sha256(canonicalJson(team)));
+    old.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', 'alice', 'alice')").run();
+    const card = old.prepare('INSERT INTO cards (user_id, question_id, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses, state) VALUES (1, ?, 5, 1, 1, 0, 1, 0, 1, 0, 2)');
+    for (const id of ['demo-router', 'q1']) card.run(id);
+    old.prepare("INSERT INTO meta (key, value) VALUES ('content_fingerprint', 'abc')").run();
+    const cardsBefore = old.prepare('SELECT * FROM cards ORDER BY question_id').all();
+    old.close();
+
+    const db = openDatabase(file);
+    const sqlite = db.$client;
+    const questions = () => sqlite.prepare('SELECT id, bank_id bankId, local_id localId, prompt_key promptKey FROM questions ORDER BY bank_id, position').all();
+    expect(questions()).toEqual([
+      { id: 'demo-router', bankId: 'demo', localId: 'demo-router', promptKey: null },
+      { id: 'demo-few', bankId: 'demo', localId: 'demo-few', promptKey: null },
+      { id: 'demo-term', bankId: 'demo', localId: 'demo-term', promptKey: null },
+      { id: 'q1', bankId: 'team', localId: 'q1', promptKey: null },
+    ]);
+    // The next start syncs the content again, which fills every prompt key.
+    expect(sqlite.prepare("SELECT count(*) n FROM meta WHERE key = 'content_fingerprint'").get()).toEqual({ n: 0 });
+    expect(syncContent(db, content, 1000).questions).toEqual({ added: 0, changed: 0, retired: 0, unchanged: 3 });
+    expect(questions()).toEqual([
+      { id: 'demo-router', bankId: 'demo', localId: 'demo-router', promptKey: 'what does the router do' },
+      { id: 'demo-few', bankId: 'demo', localId: 'demo-few', promptKey: 'each token goes to every expert' },
+      { id: 'demo-term', bankId: 'demo', localId: 'demo-term', promptKey: 'which component picks the experts' },
+      { id: 'q1', bankId: 'team', localId: 'q1', promptKey: 'what picks the experts' },
+    ]);
+    expect(sqlite.prepare('SELECT * FROM cards ORDER BY question_id').all()).toEqual(cardsBefore);
+    expect(sqlite.prepare("SELECT name FROM pragma_index_list('questions') WHERE name = 'questions_bank_local'").get()).toEqual({ name: 'questions_bank_local' });
+    expect(db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
+    sqlite.close();
   });
 });

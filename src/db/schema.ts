@@ -56,10 +56,20 @@ export const banks = sqliteTable('banks', {
 export const questions = sqliteTable(
   'questions',
   {
+    /**
+     * The internal key that cards, reviews, sessions, races and reports keep: the question's id
+     * in its bank (local_id), or, for a question added when another bank's question already had
+     * that id, one derived from its bank. Never changes once written.
+     */
     id: text('id').primaryKey(),
     bankId: text('bank_id')
       .notNull()
       .references(() => banks.id),
+    /**
+     * The question's id in its bank: what files and exports carry, unique per bank, so two banks
+     * may both have a question '1'. Null only on rows written by hand in SQL: then it is `id`.
+     */
+    localId: text('local_id'),
     position: integer('position').notNull(),
     type: text('type', { enum: ['single', 'multiple', 'true_false', 'short', 'numeric'] }).notNull(),
     /** The validated question as JSON (the bank schema's shape). */
@@ -68,6 +78,11 @@ export const questions = sqliteTable(
     sectionTitle: text('section_title'),
     /** Its bank's tenant, kept beside the question so every question query filters without a join. */
     tenant: text('tenant'),
+    /**
+     * The normalised prompt (normalizeText): the same question in two banks is found by index, and a
+     * quiz asks it once. Written with the question; null only on rows written before it existed.
+     */
+    promptKey: text('prompt_key'),
     /** sha256 of the canonical body: an edit changes it, a re-sync of the same text does not. */
     contentHash: text('content_hash').notNull(),
     /** Removed questions are retired, not deleted: progress and history keep pointing at them. */
@@ -75,7 +90,13 @@ export const questions = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('questions_bank').on(t.bankId, t.position), index('questions_lesson').on(t.lessonId), index('questions_tenant').on(t.tenant)],
+  (t) => [
+    index('questions_bank').on(t.bankId, t.position),
+    uniqueIndex('questions_bank_local').on(t.bankId, t.localId),
+    index('questions_lesson').on(t.lessonId),
+    index('questions_tenant').on(t.tenant),
+    index('questions_prompt').on(t.promptKey),
+  ],
 );
 
 /**

@@ -12,13 +12,20 @@ import type { ParsedBank } from './types.js';
 
 /**
  * What an import would change, computed without writing: the same classification that
- * writeBankQuestions applies (new id → added; other content or a retired question coming back →
- * changed; stored but not in the file → removed, i.e. retired).
+ * writeBankQuestions applies, by the questions' ids in the bank (new id → added; other content or
+ * a retired question coming back → changed; stored but not in the file → removed, i.e. retired).
  */
 
 export interface QuestionRef {
   id: string;
   prompt: string;
+}
+
+/** A question of the file whose prompt (normalised) another bank the tenant sees already asks. */
+export interface DuplicateRef extends QuestionRef {
+  /** The other bank's id, and the question's id there. */
+  otherBank: string;
+  otherId: string;
 }
 
 export interface ImportDiff {
@@ -29,6 +36,12 @@ export interface ImportDiff {
   changed: QuestionRef[];
   removed: QuestionRef[];
   unchanged: number;
+  /**
+   * Questions of the file (in file order, one entry each) whose prompt another bank visible to the
+   * tenant already has: content, global imports and the tenant's own. Not a conflict: a quiz asks
+   * such a prompt once.
+   */
+  duplicates: DuplicateRef[];
   /** Nothing at all would change: same questions, same order, same title. */
   noop: boolean;
 }
@@ -70,6 +83,9 @@ function promptOf(body: string): string {
   }
 }
 
+/** A question's id in its bank (null local_id: a row written by hand, whose id is its own). */
+const localId = sql<string>`coalesce(${questions.localId}, ${questions.id})`;
+
 /**
  * For questions whose ids were derived from their prompt (formats without ids), reuse the id of
  * the stored question of this bank with the same prompt, so a bank first imported with ids keeps
@@ -78,7 +94,7 @@ function promptOf(body: string): string {
 export function adoptStoredIds(db: Db, parsed: ParsedBank): Bank {
   const { bank, derivedIds } = parsed;
   if (!derivedIds.some(Boolean)) return bank;
-  const stored = db.select({ id: questions.id, body: questions.body }).from(questions).where(eq(questions.bankId, bank.id)).all();
+  const stored = db.select({ id: localId, body: questions.body }).from(questions).where(eq(questions.bankId, bank.id)).all();
   if (stored.length === 0) return bank;
   const byPrompt = new Map(stored.map((r) => [normalizeText(promptOf(r.body)), r.id]));
   const taken = new Set(bank.questions.map((q) => q.id));
@@ -95,8 +111,9 @@ export function adoptStoredIds(db: Db, parsed: ParsedBank): Bank {
 }
 
 /**
- * What stands in the way of writing this bank: a content bank of the same id, question ids that
- * belong to another bank, and sources that cite lessons or sections that do not exist.
+ * What stands in the way of writing this bank: a content bank of the same id, another tenant's
+ * bank of the same id, and sources that cite lessons or sections that do not exist. Question ids
+ * are the bank's own (another bank's question '1' is another question), so they never conflict.
  */
 export function findConflicts(
   db: Db,
@@ -109,23 +126,12 @@ export function findConflicts(
   operator = false,
 ): SourceIssue[] {
   const issues: SourceIssue[] = [];
-  // What another tenant owns is never named to it: "taken" says enough.
-  const foreign = (owner: string | null) => owner !== null && owner !== tenant;
   const owner = db.select({ origin: banks.origin, tenant: banks.tenant }).from(banks).where(eq(banks.id, bank.id)).get();
   if (owner?.origin === 'content') {
     issues.push({ file, message: `bank '${bank.id}' comes from the content directory and cannot be replaced by an import: choose another bank id` });
   } else if (owner && owner.tenant !== tenant && !operator) {
+    // What another tenant owns is never named to it: "taken" says enough.
     issues.push({ file, message: `bank id '${bank.id}' is taken: choose another bank id` });
-  }
-  // One query for every id of the file (a JSON list, so thousands of ids bind as one value).
-  const index = new Map(bank.questions.map((q, i) => [q.id, i]));
-  const taken = db.all<{ id: string; bankId: string; tenant: string | null }>(
-    sql`SELECT id, bank_id AS bankId, tenant FROM questions WHERE id IN (SELECT value FROM json_each(${JSON.stringify([...index.keys()])})) AND bank_id <> ${bank.id}`,
-  );
-  for (const t of taken) {
-    const i = index.get(t.id)!;
-    const whose = tenant !== null && foreign(t.tenant) ? 'another bank' : `bank '${t.bankId}'`;
-    issues.push({ file, line: lineOf(i), question: i + 1, message: `id '${t.id}' belongs to a question of ${whose}: give this question another id` });
   }
   if (bank.lesson && !lessons.get(bank.lesson)) {
     issues.push({ file, message: `lesson '${bank.lesson}' does not exist (lessons: ${lessons.all().map((l) => l.id).join(', ') || 'none'})` });
@@ -142,7 +148,12 @@ export function findConflicts(
   return issues;
 }
 
-export function diffBank(db: Db, bank: Bank): ImportDiff {
+/**
+ * What writing this bank would change, matched by the questions' ids in the bank, and which of its
+ * prompts other banks visible to `tenant` already have (null: the operator's global imports, which
+ * global banks sit beside).
+ */
+export function diffBank(db: Db, bank: Bank, tenant: Tenant | null = null): ImportDiff {
   const storedBank = db
     .select({ title: banks.title, description: banks.description, lessonId: banks.lessonId, retiredAt: banks.retiredAt })
     .from(banks)
@@ -150,13 +161,22 @@ export function diffBank(db: Db, bank: Bank): ImportDiff {
     .get();
   const stored = new Map(
     db
-      .select({ id: questions.id, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position })
+      .select({ id: questions.id, localId, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position })
       .from(questions)
       .where(eq(questions.bankId, bank.id))
       .all()
-      .map((r) => [r.id, r]),
+      .map((r) => [r.localId, r]),
   );
-  const diff: ImportDiff = { bankId: bank.id, bankExists: storedBank !== undefined, added: [], changed: [], removed: [], unchanged: 0, noop: false };
+  const diff: ImportDiff = {
+    bankId: bank.id,
+    bankExists: storedBank !== undefined,
+    added: [],
+    changed: [],
+    removed: [],
+    unchanged: 0,
+    duplicates: findDuplicatePrompts(db, bank, tenant),
+    noop: false,
+  };
   const inFile = new Set<string>();
   let moved = false;
   bank.questions.forEach((q, position) => {
@@ -170,10 +190,10 @@ export function diffBank(db: Db, bank: Bank): ImportDiff {
       if (prior.position !== position) moved = true;
     }
   });
-  const removedIds = [...stored.values()].filter((r) => r.retiredAt === null && !inFile.has(r.id)).map((r) => r.id);
+  const removedIds = [...stored.values()].filter((r) => r.retiredAt === null && !inFile.has(r.localId)).map((r) => r.id);
   for (const ids of chunks(removedIds)) {
-    const rows = db.select({ id: questions.id, body: questions.body }).from(questions).where(and(inArray(questions.id, ids), isNull(questions.retiredAt))).all();
-    for (const r of rows) diff.removed.push({ id: r.id, prompt: promptOf(r.body) });
+    const rows = db.select({ localId, body: questions.body }).from(questions).where(and(inArray(questions.id, ids), isNull(questions.retiredAt))).all();
+    for (const r of rows) diff.removed.push({ id: r.localId, prompt: promptOf(r.body) });
   }
   // Nothing to write: every question as stored, in the same order, under the same bank details.
   diff.noop =
@@ -185,4 +205,26 @@ export function diffBank(db: Db, bank: Bank): ImportDiff {
     storedBank.description === (bank.description ?? null) &&
     storedBank.lessonId === (bank.lesson ?? null);
   return diff;
+}
+
+/**
+ * The bank's questions whose normalised prompt a question of another bank visible to `tenant`
+ * has (not retired), each named once with the first such bank. One indexed query on prompt_key.
+ */
+export function findDuplicatePrompts(db: Db, bank: Bank, tenant: Tenant | null): DuplicateRef[] {
+  const keys = bank.questions.map((q) => normalizeText(q.prompt));
+  const others = new Map<string, { bankId: string; localId: string }>();
+  const rows = db.all<{ key: string; bankId: string; localId: string }>(
+    sql`SELECT q.prompt_key AS key, q.bank_id AS bankId, coalesce(q.local_id, q.id) AS localId FROM questions q
+        WHERE q.prompt_key IN (SELECT value FROM json_each(${JSON.stringify([...new Set(keys)].filter(Boolean))}))
+          AND q.bank_id <> ${bank.id} AND q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ${tenant})
+        ORDER BY q.bank_id, q.position`,
+  );
+  for (const r of rows) if (!others.has(r.key)) others.set(r.key, r);
+  const out: DuplicateRef[] = [];
+  bank.questions.forEach((q, i) => {
+    const other = others.get(keys[i]!);
+    if (other) out.push({ id: q.id, prompt: q.prompt, otherBank: other.bankId, otherId: other.localId });
+  });
+  return out;
 }

@@ -168,8 +168,11 @@ export class QuizStore {
         `SELECT min(c.due) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND ${VISIBLE}`,
       ),
       questionHash: db.prepare<[string], { hash: string }>('SELECT content_hash hash FROM questions WHERE id = ?'),
+      // The body carries the question's id in its bank, as files do; buttons and answers carry the
+      // internal id, so a question whose two differ is read under its internal one.
       question: db.prepare<[string], { body: string; retiredAt: number | null; lessonId: string | null; tenant: string | null }>(
-        'SELECT body, retired_at retiredAt, lesson_id lessonId, tenant FROM questions WHERE id = ?',
+        `SELECT CASE WHEN local_id IS NULL OR local_id = id THEN body ELSE json_set(body, '$.id', id) END body, retired_at retiredAt, lesson_id lessonId, tenant
+         FROM questions WHERE id = ?`,
       ),
       insertReview: db.prepare(
         `INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day)
