@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import type { Actor, Button, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
+import { normalizeText } from '../util/text.js';
 import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
 import type { Question } from '../content/schema.js';
 import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer, type Graded } from './questions.js';
@@ -18,24 +19,61 @@ export type QuizMode = SessionRow['mode'];
 
 const newSessionId = () => randomBytes(6).toString('base64url');
 
+/** A planning query's rows: a question and its prompt key. */
+interface Candidate {
+  id: string;
+  promptKey: string | null;
+}
+
+/**
+ * The first `want` candidates whose prompts are not in `seen`, adding theirs: two banks may hold
+ * the same question, and a quiz asks each prompt once. `rows(limit)` runs the query; it is asked
+ * for a few more than wanted, and for more again only when duplicates ate into them.
+ */
+function distinctPrompts(store: QuizStore, rows: (limit: number) => Candidate[], want: number, seen: Set<string>): string[] {
+  if (want <= 0) return [];
+  for (let limit = want + 5; ; limit *= 4) {
+    const got = rows(limit);
+    const picked: string[] = [];
+    const keys = new Set(seen);
+    for (const r of got) {
+      // Rows written by hand in SQL have no key yet: their prompt says the same.
+      const key = r.promptKey ?? normalizeText(loadQuestion(store, r.id).prompt);
+      if (key && keys.has(key)) continue;
+      if (key) keys.add(key);
+      picked.push(r.id);
+      if (picked.length === want) break;
+    }
+    if (picked.length === want || got.length < limit) {
+      for (const k of keys) seen.add(k);
+      return picked;
+    }
+  }
+}
+
 function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, lessonId: string | undefined, now: Date): string[] {
   const { config } = store.services;
   const max = config.QUIZ_MAX_CARDS;
   const tz = store.timezoneOf(user);
   const dayStart = startOfLocalDay(now, tz);
   const nowMs = now.getTime();
-  if (mode === 'review') return store.stmt.missedSince.all(user.id, dayStart, tenant).slice(0, max).map((r) => r.questionId);
+  const seen = new Set<string>();
+  const pick = (rows: (limit: number) => Candidate[], want: number) => distinctPrompts(store, rows, want, seen);
+  if (mode === 'review') {
+    const missed = store.stmt.missedSince.all(user.id, dayStart, tenant).map((r) => ({ id: r.questionId, promptKey: r.promptKey }));
+    return pick((limit) => missed.slice(0, limit), max);
+  }
   if (mode === 'lesson') {
-    const due = store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, tenant, max).map((r) => r.questionId);
-    const fresh = store.stmt.newQuestionsInLesson.all(lessonId!, user.id, tenant, max - due.length).map((r) => r.id);
+    const due = pick((limit) => store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
+    const fresh = pick((limit) => store.stmt.newQuestionsInLesson.all(lessonId!, user.id, tenant, limit), max - due.length);
     const queue = [...due, ...fresh];
     // Everything in the lesson is scheduled for later: practise it anyway (no points).
-    return queue.length ? queue : store.stmt.lessonQuestions.all(lessonId!, tenant, max).map((r) => r.id);
+    return queue.length ? queue : pick((limit) => store.stmt.lessonQuestions.all(lessonId!, tenant, limit), max);
   }
-  const due = store.stmt.dueCards.all(user.id, nowMs, tenant, max).map((r) => r.questionId);
+  const due = pick((limit) => store.stmt.dueCards.all(user.id, nowMs, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
   const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
   const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
-  const fresh = room ? store.stmt.newQuestions.all(user.id, tenant, room).map((r) => r.id) : [];
+  const fresh = pick((limit) => store.stmt.newQuestions.all(user.id, tenant, limit), room);
   return [...due, ...fresh];
 }
 

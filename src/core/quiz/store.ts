@@ -73,6 +73,8 @@ export function serverKey(platform: string, place: Place): Tenant {
 
 /** Questions a tenant may see: global ones (content, the operator's imports) and its own imports. */
 const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
+/** One group per prompt: its key, or the question itself where it has none (the prefixes keep them apart). */
+const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
 
 export class QuizStore {
   readonly sqlite: Database.Database;
@@ -129,38 +131,41 @@ export class QuizStore {
       ),
       // Every question query takes the tenant: a user's cards follow them between servers, but a
       // bank imported in one server is asked only there.
-      dueCards: db.prepare<[number, number, Tenant, number], { questionId: string }>(
-        `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
+      dueCards: db.prepare<[number, number, Tenant, number], { questionId: string; promptKey: string | null }>(
+        `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
          WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
       ),
-      dueCardsInLesson: db.prepare<[number, number, string, Tenant, number], { questionId: string }>(
-        `SELECT c.question_id questionId FROM cards c JOIN questions q ON q.id = c.question_id
+      dueCardsInLesson: db.prepare<[number, number, string, Tenant, number], { questionId: string; promptKey: string | null }>(
+        `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
          WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
       ),
-      newQuestions: db.prepare<[number, Tenant, number], { id: string }>(
-        `SELECT q.id FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
+      newQuestions: db.prepare<[number, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT q.id, q.prompt_key promptKey FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
          WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
          ORDER BY coalesce(l.position, 1e9), q.bank_id, q.position LIMIT ?`,
       ),
-      newQuestionsInLesson: db.prepare<[string, number, Tenant, number], { id: string }>(
-        `SELECT q.id FROM questions q
+      newQuestionsInLesson: db.prepare<[string, number, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT q.id, q.prompt_key promptKey FROM questions q
          WHERE q.lesson_id = ? AND q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
          ORDER BY q.bank_id, q.position LIMIT ?`,
       ),
-      lessonQuestions: db.prepare<[string, Tenant, number], { id: string }>(
-        `SELECT q.id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY q.bank_id, q.position LIMIT ?`,
+      lessonQuestions: db.prepare<[string, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT q.id, q.prompt_key promptKey FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY q.bank_id, q.position LIMIT ?`,
       ),
+      // A race asks each prompt once: two banks' copies of a question are one group.
       raceQuestions: db.prepare<[Tenant, number], { id: string }>(
-        `SELECT q.id FROM questions q WHERE q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE} ORDER BY random() LIMIT ?`,
+        `SELECT min(q.id) id FROM questions q WHERE q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE}
+         GROUP BY ${PROMPT} ORDER BY random() LIMIT ?`,
       ),
       raceQuestionsInLesson: db.prepare<[string, Tenant, number], { id: string }>(
-        `SELECT q.id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE} ORDER BY random() LIMIT ?`,
+        `SELECT min(q.id) id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE}
+         GROUP BY ${PROMPT} ORDER BY random() LIMIT ?`,
       ),
       introducedSince: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) n FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_new = 1',
       ),
-      missedSince: db.prepare<[number, number, Tenant], { questionId: string }>(
-        `SELECT r.question_id questionId FROM reviews r JOIN questions q ON q.id = r.question_id
+      missedSince: db.prepare<[number, number, Tenant], { questionId: string; promptKey: string | null }>(
+        `SELECT r.question_id questionId, q.prompt_key promptKey FROM reviews r JOIN questions q ON q.id = r.question_id
          WHERE r.user_id = ? AND r.answered_at >= ? AND r.correct = 0 AND ${VISIBLE}
          GROUP BY r.question_id ORDER BY min(r.answered_at)`,
       ),
