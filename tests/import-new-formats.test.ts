@@ -100,6 +100,20 @@ describe('Red-DiscordBot trivia lists', () => {
     ]);
   });
 
+  it('keeps file order and lines for keys YAML reads as numbers, and skips a question asked twice', () => {
+    const text = ['Name the router.:', '- router', '42:', '- the answer', 'Name the router.:', '- gate', 'Aliased: &answers [sparse, dense]', 'Again: *answers', ''].join('\n');
+    const parsed = importText('list.yaml', text, 'red-trivia');
+    const questions = questionsOf(parsed);
+    expect(questions.map((q) => [q.prompt, q.type === 'short' ? [q.answer, ...q.accepted] : []])).toEqual([
+      ['Name the router.', ['router']],
+      ['42', ['the answer']],
+      ['Aliased', ['sparse', 'dense']],
+      ['Again', ['sparse', 'dense']],
+    ]);
+    expect(questions.map((_, i) => parsed.result.bank!.lineOf(i))).toEqual([1, 3, 7, 8]);
+    expect(skippedOf(parsed)).toEqual(['list.yaml:5: question 3: the same prompt as question 1 (line 1)']);
+  });
+
   it('refuses a file that is not a mapping, or that names object internals', () => {
     expect(importText('l.yaml', '- a\n- b\n', 'red-trivia').result.issues?.map(formatIssue)).toEqual([
       'l.yaml:1: a Red-DiscordBot trivia list is a mapping of each question to its list of answers',
