@@ -39,7 +39,7 @@ export interface ImportDiff {
   /**
    * Questions of the file (in file order, one entry each) whose prompt another bank visible to the
    * tenant already has: content, global imports and the tenant's own. Not a conflict: a quiz asks
-   * such a prompt once.
+   * such a prompt once. Empty when nothing would change.
    */
   duplicates: DuplicateRef[];
   /** Nothing at all would change: same questions, same order, same title. */
@@ -174,7 +174,7 @@ export function diffBank(db: Db, bank: Bank, tenant: Tenant | null = null): Impo
     changed: [],
     removed: [],
     unchanged: 0,
-    duplicates: findDuplicatePrompts(db, bank, tenant),
+    duplicates: [],
     noop: false,
   };
   const inFile = new Set<string>();
@@ -204,6 +204,8 @@ export function diffBank(db: Db, bank: Bank, tenant: Tenant | null = null): Impo
     storedBank.title === bank.title &&
     storedBank.description === (bank.description ?? null) &&
     storedBank.lessonId === (bank.lesson ?? null);
+  // A file that changes nothing shows nothing to review: spare a re-import the lookup.
+  if (!diff.noop) diff.duplicates = findDuplicatePrompts(db, bank, tenant);
   return diff;
 }
 
