@@ -2,6 +2,7 @@ import type { QuestionType } from '../content/schema.js';
 import { LIMITS } from '../content/schema.js';
 import type { SourceIssue } from '../content/issues.js';
 import { buildBank, type Candidate } from './build.js';
+import { numericFields, parseNumericAnswers } from '../content/numeric.js';
 import { letter, type FieldLabeler } from './describe.js';
 import { didYouMean } from './suggest.js';
 import { readTable, sniffDelimiter, type Delimiter, type TableRow } from './table.js';
@@ -111,6 +112,9 @@ const TYPE_NAMES = new Map<string, QuestionType>([
   ['tf', 'true_false'],
   ['boolean', 'true_false'],
   ['short', 'short'],
+  ['numeric', 'numeric'],
+  ['numerical', 'numeric'],
+  ['number', 'numeric'],
   ['short_answer', 'short'],
   ['text', 'short'],
 ]);
@@ -334,7 +338,7 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
     type = TYPE_NAMES.get(normalizeName(typeCell));
     if (!type) {
       const hint = didYouMean(normalizeName(typeCell), [...TYPE_NAMES.keys()]);
-      issues.push({ message: `type '${shown(typeCell)}' is not a question type: use single, multiple, true_false or short${hint ? ` (did you mean '${TYPE_NAMES.get(hint)}'?)` : ''}` });
+      issues.push({ message: `type '${shown(typeCell)}' is not a question type: use single, multiple, true_false, short or numeric${hint ? ` (did you mean '${TYPE_NAMES.get(hint)}'?)` : ''}` });
     }
   } else if (booleanPair && /^(true|false)$/i.test(answer)) {
     type = 'true_false';
@@ -365,6 +369,13 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
       }
       fields.answer = type === 'single' ? resolved[0] : resolved;
     }
+  } else if (type === 'numeric') {
+    if (choices.length) issues.push({ message: `a numeric question has no choices (found ${choices.length}); set type to single or multiple` });
+    // The exporter writes the first right answer in `answer` and the others in `accepted`.
+    const cell = [answer, get('accepted')].filter(Boolean).join(' | ');
+    const read = cell ? parseNumericAnswers(cell) : { problem: 'has no answer: a number, such as 3, 3 ± 0.5 or 1..5' };
+    if ('problem' in read) issues.push({ message: read.problem });
+    else Object.assign(fields, numericFields(read.answers));
   } else if (type === 'true_false' || type === 'short') {
     if (choices.length) issues.push({ message: `a ${type} question has no choices (found ${choices.length}); set type to single or multiple` });
     if (type === 'true_false') {
@@ -376,7 +387,7 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
       fields.accepted = splitList(get('accepted'));
     }
   }
-  if (type !== 'short' && get('accepted')) issues.push({ message: `accepted answers are only for short questions, not ${shown(type ?? typeCell)}` });
+  if (type !== 'short' && type !== 'numeric' && get('accepted')) issues.push({ message: `accepted answers are only for short questions, not ${shown(type ?? typeCell)}` });
 
   const explanation = get('explanation');
   if (explanation) fields.explanation = explanation;
