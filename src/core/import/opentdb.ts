@@ -1,17 +1,17 @@
+import { decodeHTML } from 'entities';
 import type { SourceIssue } from '../content/issues.js';
 import { LIMITS } from '../content/schema.js';
 import { slugify } from '../util/text.js';
 import { buildBank, type Candidate } from './build.js';
 import { capIssues, findHostileKeys } from './checks.js';
 import type { FieldLabeler } from './describe.js';
-import { htmlToText } from './html.js';
 import { titleFromFileName } from './names.js';
 import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
 
 /**
  * Open Trivia Database answers (`{ "response_code": 0, "results": [ … ] }`), as its API sends them
  * and people save them: each result a multiple-choice (→ single) or true/false question, its text
- * HTML-encoded (`&quot;`, `&#039;`, `&eacute;`), its category and difficulty made tags.
+ * entity-encoded (`&quot;`, `&#039;`, `&eacute;`), its category and difficulty made tags.
  */
 
 /** What the database's response codes mean, for a file that holds none of its questions. */
@@ -99,7 +99,8 @@ function linesOf(text: string, offsets: number[]): number[] {
 /** The database also sends base64 and URL (RFC 3986) encodings; the type field tells which. */
 type Decoder = (s: string) => string;
 const decoders: Record<string, Decoder> = {
-  html: (s) => htmlToText(s).replace(/\s+/g, ' '),
+  // Entity-encoded text, not HTML: '&lt;em&gt;' is the text '<em>', never a tag.
+  entities: (s) => decodeHTML(s).replace(/\s+/g, ' ').trim(),
   base64: (s) => Buffer.from(s, 'base64').toString('utf8').trim(),
   url3986: (s) => {
     try {
@@ -116,7 +117,7 @@ function encodingOf(results: unknown[]): Decoder {
   if (type === 'bXVsdGlwbGU=' || type === 'Ym9vbGVhbg==') return decoders.base64!;
   const question = typeof first?.question === 'string' ? first.question : '';
   if (/%[0-9A-F]{2}/i.test(question) && !/\s/.test(question)) return decoders.url3986!;
-  return decoders.html!;
+  return decoders.entities!;
 }
 
 function tag(s: string): string | undefined {
