@@ -277,6 +277,14 @@ describe('detecting the new formats', () => {
     ]);
   });
 
+  it('points a headerless table of terms and definitions at the anki format', () => {
+    const text = 'Sparse MoE\ta model where only a few experts run for each token\nGating network\tthe router\n';
+    expect(importText('terms.tsv', text).result.issues?.map((i) => i.message)).toEqual([
+      'this looks like flashcards (an Anki or Quizlet export), not a TSV table: give the format anki (--format anki)',
+    ]);
+    expect(questionsOf(importText('terms.tsv', text, 'anki'))).toHaveLength(2);
+  });
+
   it('knows a trivia list by its structure when its text is written unusually', () => {
     const flow = '{"AUTHOR": "Al", "What is 2+2?": [4, "four"], "Name the router.": ["router"]}';
     expect(looksLike(flow, 'list.yaml')).toBe('red-trivia');

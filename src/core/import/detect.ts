@@ -27,7 +27,7 @@ const NAMES: Record<ImportFormat, string> = {
   tsv: 'a TSV table',
   gift: 'a GIFT file',
   aiken: 'an Aiken file',
-  anki: 'an Anki export',
+  anki: 'flashcards (an Anki or Quizlet export)',
   'red-trivia': 'a Red-DiscordBot trivia list',
   opentdb: 'Open Trivia DB questions',
 };
@@ -76,6 +76,20 @@ export function looksLikeRedTrivia(text: string): boolean {
   return lists > 0 && lists * 2 >= keys && (red || lists >= 2);
 }
 
+/** Flashcards (Anki, Quizlet): every line a front and a back separated by one tab, no header row. */
+export function looksLikeFlashcards(text: string): boolean {
+  const lines = text.slice(0, HEAD).split('\n');
+  // The head may cut its last line short.
+  if (text.length > HEAD) lines.pop();
+  const cards = lines.filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const first = (cards[0] ?? '').toLowerCase().split('\t').map((c) => c.trim());
+  if (cards.length === 0 || first.includes('question') || first.includes('prompt')) return false;
+  return cards.every((l) => {
+    const cells = l.split('\t');
+    return cells.length === 2 && cells.every((c) => c.trim() !== '');
+  });
+}
+
 /** Open Trivia DB's answer: an object with a "results" list and a "response_code", or questions with a "correct_answer". */
 export function looksLikeOpenTdb(text: string): boolean {
   const head = text.slice(0, HEAD);
@@ -119,12 +133,14 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 /**
  * The format a file looks like, from its text and, for YAML and JSON, its structure: one of the
- * foreign formats that are easily taken for a native bank (a Red-DiscordBot list, Open Trivia DB
- * questions), or a native bank. Only for explaining a refusal: it may parse the file again.
+ * foreign formats that are easily taken for another (a Red-DiscordBot list or Open Trivia DB
+ * questions for a native bank, flashcards for a table without a header), or a native bank. Only
+ * for explaining a refusal: it may parse the file again.
  */
 export function looksLike(text: string, fileName: string): ImportFormat | undefined {
   if (looksLikeOpenTdb(text)) return 'opentdb';
   if (looksLikeRedTrivia(text)) return 'red-trivia';
+  if (looksLikeFlashcards(text)) return 'anki';
   const byName = BY_EXTENSION.get(extname(fileName).toLowerCase());
   if ((byName !== undefined && byName !== 'yaml' && byName !== 'json') || text.length > MAX_STRUCTURE_BYTES) return undefined;
   const parsed = parseYamlSource(text, fileName);
