@@ -165,7 +165,7 @@ export function buildCli(): Command {
 
   program
     .command('import')
-    .description('import a question bank from a file (YAML, JSON, CSV/TSV, GIFT, Aiken, Anki text, …): exit 0 all imported, 3 some questions skipped (listed) and the rest imported, 1 nothing importable (or --strict and any skipped), 2 usage')
+    .description('import a question bank from a file (YAML, JSON, CSV/TSV, GIFT, Aiken, Anki text, Red-DiscordBot trivia, Open Trivia DB): exit 0 all imported, 3 some questions skipped (listed) and the rest imported, 1 nothing importable (or --strict and any skipped), 2 usage')
     .argument('<file>', 'the file to import')
     .option('--bank <id>', 'target bank id (default: the file\'s own id, or its name)')
     .option('--lesson <id>', 'default source lesson of the bank')

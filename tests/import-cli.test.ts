@@ -96,7 +96,7 @@ describe('quizbot import and export', () => {
     const r = await cli(dir, ['import', 'bad.csv']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "bad.csv:2: question 1: type 'singel' is not a question type: use single, multiple, true_false or short (did you mean 'single'?)\n" +
+      "bad.csv:2: question 1: type 'singel' is not a question type: use single, multiple, true_false, short or numeric (did you mean 'single'?)\n" +
         "bad.csv:3: question 2: answer 'maybe' must be true or false\n" +
         'bad.csv: none of the 2 questions could be imported\n',
     );

@@ -47,7 +47,7 @@ describe('terminal chat (child process, piped input)', () => {
     expect(r.code).toBe(0);
     const out = r.stdout;
     expect(out).toMatch(/🏁 Race — round 1 of 1\n[^]*\[1\] [^]*🏁 Your race is on: 1 round of 20 s, posted in the channel\./);
-    expect(out).toMatch(/✅ Right, and first! \+15 points\.|Answer locked in\./);
+    expect(out).toMatch(/✅ Right, and first! \+15 points when the round closes|Answer locked in\./);
     expect(out).toMatch(/It is now 2026-11-20T09:00:30\.000Z\.\n🏆 Race over — final standings\n[^]*Right answer: /);
     // A terminal cannot edit what it printed: the closed round is not printed again.
     expect(out).not.toContain('— closed');

@@ -127,7 +127,7 @@ export const CATALOGUE: readonly CommandSpec[] = [
     key: 'quiz-admin import',
     description: 'Import a question bank from a file: shows what would change, then asks to apply.',
     options: [
-      { name: 'file', description: 'YAML, JSON, CSV/TSV, GIFT, Aiken or Anki text export', type: 'attachment', required: true },
+      { name: 'file', description: 'YAML, JSON, CSV/TSV, GIFT, Aiken, Anki, Red trivia or Open Trivia DB file', type: 'attachment', required: true },
       { name: 'format', description: 'The file format (default: from its name and content)', type: 'string', choices: IMPORT_FORMATS },
       { name: 'bank', description: 'Target bank id (default: from the file)', type: 'string', autocomplete: 'bank', maxLength: 64 },
       { name: 'lesson', description: 'Default source lesson of the questions', type: 'string', autocomplete: 'lesson', maxLength: 64 },

@@ -2,8 +2,8 @@ import { isNode, LineCounter, parseDocument, type Document, type YAMLError } fro
 import type { z } from 'zod';
 import type { SourceIssue } from './issues.js';
 
-/** Low alias limit: a few anchors are fine, an alias bomb is refused. */
-const MAX_ALIASES = 100;
+/** Aliases one YAML file may expand: enough for real files, too few for an alias bomb. */
+export const MAX_ALIASES = 100;
 
 export interface YamlSource {
   value: unknown;

@@ -336,6 +336,9 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
   let type: QuestionType | undefined;
   if (typeCell) {
     type = TYPE_NAMES.get(normalizeName(typeCell));
+    // Trivia sources (Open Trivia DB) say "multiple" for multiple choice: one right answer given
+    // beside wrong ones is a single-choice question, not "select all that apply".
+    if (type === 'multiple' && wrongs.length > 0 && rights.length === 1) type = 'single';
     if (!type) {
       const hint = didYouMean(normalizeName(typeCell), [...TYPE_NAMES.keys()]);
       issues.push({ message: `type '${shown(typeCell)}' is not a question type: use single, multiple, true_false, short or numeric${hint ? ` (did you mean '${TYPE_NAMES.get(hint)}'?)` : ''}` });

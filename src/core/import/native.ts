@@ -102,6 +102,11 @@ export function parseNative(text: string, file: string, options: ParseOptions, j
   // The bank's own fields must hold; each question is checked alone, and one that fails is skipped.
   const { questions: list, ...header } = bankValue;
   const head = bankHeaderSchema.safeParse(header);
+  if (!Array.isArray(list) && raw.id === undefined && raw.title === undefined) {
+    // Another tool's file (no id, no title, no questions): one sentence, not a line per field.
+    const keys = Object.keys(raw).slice(0, 6).join(', ');
+    return { issues: [{ file, line: 1, message: `this is not a question bank of this bot: a bank is a mapping with id, title and questions (this file has: ${keys || 'nothing'})` }] };
+  }
   if (!head.success || !Array.isArray(list) || list.length === 0) {
     const issues = head.success ? [] : head.error.issues.map((issue): SourceIssue => ({ file, ...at(issue.path), message: describeIssue(issue, bankValue, undefined, 'bank') }));
     if (!Array.isArray(list) || list.length === 0) issues.push({ file, ...at(['questions']), message: 'the bank needs a list of questions' });

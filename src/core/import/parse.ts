@@ -10,7 +10,7 @@ import { parseOpenTdb } from './opentdb.js';
 import { parseRedTrivia } from './red-trivia.js';
 import type { SourceIssue } from '../content/issues.js';
 import type { Bank } from '../content/schema.js';
-import { limitsOf, type ImportFormat, type ImportLimits, type ParseNotes, type ParseOptions, type ParseResult, type Parser } from './types.js';
+import { IMPORT_FORMATS, limitsOf, type ImportFormat, type ImportLimits, type ParseNotes, type ParseOptions, type ParseResult, type Parser } from './types.js';
 
 /** One parser per format, each (text, file name, options) → bank or located problems. */
 export const PARSERS: Record<ImportFormat, Parser> = {
@@ -58,9 +58,12 @@ export function parseImportFile(input: ImportFile): ParsedFile {
   if (decoded.issues) return { result: { issues: decoded.issues } };
   const format = detectFormat(file, decoded.text, input.format) ?? looksLike(decoded.text, file);
   if (!format) {
+    if (/^\s*(<\?xml[^>]*>\s*)?<quiz[\s>]/.test(decoded.text)) {
+      return { result: { issues: [{ file, message: 'this looks like a Moodle XML export: export the questions from Moodle as GIFT instead, and import that file' }] } };
+    }
     return {
       result: {
-        issues: [{ file, message: 'cannot tell the format from the name or content: use .yaml, .json, .csv, .tsv or .gift, or give the format (gift, aiken, anki, …)' }],
+        issues: [{ file, message: `cannot tell the format from the name or content: use .yaml, .json, .csv, .tsv or .gift, or give the format (${IMPORT_FORMATS.join(', ')})` }],
       },
     };
   }

@@ -1,4 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { MAX_ALIASES } from '../content/yaml-source.js';
 import type { SourceIssue } from '../content/issues.js';
 import { LIMITS } from '../content/schema.js';
 import { parseYamlSource } from '../content/yaml-source.js';
@@ -19,9 +20,6 @@ import { limitsOf, type ParseOptions, type ParseResult } from './types.js';
  * The list is read node by node, in file order, with each node's line: a list holds thousands of
  * questions under one mapping, where looking each one up by its key would take quadratic time.
  */
-
-/** As the content loader's: a few anchors are fine, an alias bomb is refused. */
-const MAX_ALIASES = 100;
 
 /** Keys of a trivia list that are not questions. */
 const NOT_QUESTIONS = new Set(['AUTHOR', 'CONFIG']);
