@@ -48,6 +48,8 @@ export interface ImportReport {
   retired: number;
   skipped: { line: number | null; question: number | null; reason: string }[];
   warnings: string[];
+  /** Questions whose prompt another bank already has (a quiz asks it once). */
+  duplicates: { id: string; otherBank: string; otherId: string }[];
   applied: boolean;
   /** Why nothing was imported (exit 1), else empty. */
   problems: string[];
@@ -146,11 +148,16 @@ export async function runImport(app: App, path: string, options: ImportCliOption
     retired: diff.removed.length,
     skipped: skipped.map(skippedEntry),
     warnings: warnings.map(formatIssue),
+    duplicates: diff.duplicates.map((d) => ({ id: d.id, otherBank: d.otherBank, otherId: d.otherId })),
     applied: false,
     problems: [],
   };
   const head = `bank ${bank.id} (${diff.bankExists ? 'existing' : 'new'}), ${prepared.format}: ${diffSummary(diff)}`;
-  const notes = [...warnings.map((w) => `note: ${formatIssue(w)}`), ...skipped.map((i) => `skipped: ${formatIssue(i)}`)];
+  const notes = [
+    ...warnings.map((w) => `note: ${formatIssue(w)}`),
+    ...diff.duplicates.slice(0, LISTED).map((d) => `note: ${d.id} has the prompt of ${d.otherId} in bank ${d.otherBank} (imported; a quiz asks it once)`),
+    ...skipped.map((i) => `skipped: ${formatIssue(i)}`),
+  ];
   if (diff.noop) return { lines: [head, ...notes, 'Nothing to change: the bank already matches this file.'], report };
   const lines = [head, ...listing('+', diff.added), ...listing('~', diff.changed), ...listing('-', diff.removed), ...notes];
   if (options.dryRun) return { lines: [...lines, 'Dry run: nothing was written.'], report };
@@ -167,7 +174,7 @@ export async function runImport(app: App, path: string, options: ImportCliOption
 }
 
 function emptyReport(bank?: string, format?: string): ImportReport {
-  return { bank: bank ?? null, format: format ?? null, added: 0, changed: 0, unchanged: 0, retired: 0, skipped: [], warnings: [], applied: false, problems: [] };
+  return { bank: bank ?? null, format: format ?? null, added: 0, changed: 0, unchanged: 0, retired: 0, skipped: [], warnings: [], duplicates: [], applied: false, problems: [] };
 }
 
 /** Runs an export; writes the file or returns the text, and the notes for stderr. */

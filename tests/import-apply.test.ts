@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { applyImport, cancelImport, listImports, prepareImport, type PrepareInput } from '../src/core/import/apply.js';
+import { prepareReply } from '../src/core/import/commands.js';
 import { serializeBank } from '../src/core/export/index.js';
 import type { Bank } from '../src/core/content/schema.js';
 import { plainText } from '../src/core/markup.js';
@@ -214,5 +215,24 @@ describe('/quiz-admin import and /quiz-admin imports', () => {
     expect(buttons(reply)).toEqual([]);
     const missing = await boss.command('quiz-admin import', { file: { name: 'x.csv', url: 'https://files.example/x' } });
     expect(missing.text).toBe('The attached file could not be downloaded. Attach it again.');
+  });
+});
+
+describe('the preview', () => {
+  it('lists the questions it skips and the prompts another bank already asks, and Apply imports the rest', async () => {
+    const { app } = setup();
+    const contentPrompt = "In a Mixture-of-Experts (MoE) model, what is the primary function of the 'router' component?";
+    const text = csv([ROWS.router, `c-dup,"${contentPrompt}",Routing,Sorting,A,Same question as the lesson bank.`, 'c-bad,Which is right?,Yes,No,Q,x']);
+    const prepared = await prepareImport(app.services, input('team.csv', text));
+    const reply = prepareReply('team.csv', prepared);
+    const shown = plainText(reply.text);
+    expect(shown).toContain('2 added');
+    expect(shown).toContain('Skipped (1, not imported; the rest is):');
+    expect(shown).toContain("team.csv:4: question 3: answer 'Q' is not a choice letter");
+    expect(shown).toContain('Already in another bank (1; imported too, but a quiz asks each prompt once):');
+    expect(shown).toContain('c-dup');
+    const apply = (reply.components ?? []).flat().find((c) => c.kind === 'button' && c.label === 'Apply import');
+    expect(apply).toBeDefined();
+    expect(applyImport(app.services, prepared.ok ? prepared.draftId! : '', admin)).toMatchObject({ status: 'applied', counts: { added: 2 } });
   });
 });

@@ -53,6 +53,7 @@ describe('quizbot import and export', () => {
       retired: 0,
       skipped: [{ line: 3, question: 2, reason: "answer 'maybe' must be true or false" }],
       warnings: [],
+      duplicates: [],
       applied: false,
       problems: [],
     });

@@ -80,7 +80,7 @@ export async function prepareImport(services: ImportServices, input: PrepareInpu
   const skipped = [...(result.skipped ?? []), ...dropped].sort((a, b) => (a.question ?? 0) - (b.question ?? 0));
   if (bank.questions.length === 0) return { ok: false, format, issues: [...skipped, { file: input.fileName, message: 'none of the questions could be imported' }] };
   if (input.strict && (skipped.length || warnings.length)) return { ok: false, format, issues: [...skipped, ...warnings] };
-  const diff = diffBank(db, bank);
+  const diff = diffBank(db, bank, input.actor.tenant);
   const fileHash = sha256(input.bytes);
   if (diff.noop || input.keepDraft === false) return { ok: true, format, fileHash, bank, diff, skipped, warnings };
   const now = services.clock.now().getTime();

@@ -54,6 +54,14 @@ function skippedText(skipped: SourceIssue[], warnings: SourceIssue[]): string {
   return md`\n**Skipped** (${skipped.length}, not imported; the rest is):\n` + issuesText(skipped) + notes;
 }
 
+/** Questions whose prompt another bank already asks: imported all the same, asked once a quiz. */
+function duplicatesText(duplicates: ImportDiff['duplicates']): string {
+  if (duplicates.length === 0) return '';
+  const lines = duplicates.slice(0, SHOWN_QUESTIONS).map((d) => md`\n  • \`${d.id}\` ${truncate(d.prompt.replace(/\s+/g, ' '), 60)} (also \`${d.otherId}\` in \`${d.otherBank}\`)`);
+  const more = duplicates.length > SHOWN_QUESTIONS ? md`\n  … and ${duplicates.length - SHOWN_QUESTIONS} more` : '';
+  return md`\n**Already in another bank** (${duplicates.length}; imported too, but a quiz asks each prompt once):` + lines.join('') + more;
+}
+
 /** The dry run as a reply: what would change, with Apply and Cancel buttons. */
 export function prepareReply(fileName: string, result: PrepareResult): Reply {
   if (!result.ok) {
@@ -74,6 +82,7 @@ export function prepareReply(fileName: string, result: PrepareResult): Reply {
   const text =
     md`${diff.bankExists ? 'Update' : 'New'} bank \`${bank.id}\` (${bank.title}) from ${fileName} (${result.format}): **${diffSummary(diff)}**.` +
     skippedText(result.skipped, result.warnings) +
+    duplicatesText(diff.duplicates) +
     questionList('Added', diff.added) +
     questionList('Changed', diff.changed) +
     questionList('Removed', diff.removed) +
