@@ -161,7 +161,7 @@ describe('Slack adapter (in-process)', () => {
     const round = await slack.waitFor('chat.postMessage', (c) => c.params.channel === 'C0RACE');
     const message = [...slack.messages.values()].find((m) => m.channel === 'C0RACE')!;
     const right = buttonsIn(round.params.blocks).find((b) => b.text === 'Picks experts for each token' || b.text === 'False')!;
-    const wrong = buttonsIn(round.params.blocks).find((b) => b !== right && b.action_id.startsWith('ra:'))!;
+    const wrong = buttonsIn(round.params.blocks).find((b) => b.action_id !== right.action_id && b.action_id.startsWith('ra:'))!;
     // Races score with two players: mia's wrong click is the second.
     await driver.pressAndWait({ userId: 'UMIA', actionId: wrong.action_id, value: wrong.value!, channelId: 'C0RACE', messageTs: message.ts });
     await driver.pressAndWait({ userId: 'UNOA', actionId: right.action_id, value: right.value!, channelId: 'C0RACE', messageTs: message.ts });
