@@ -9,6 +9,9 @@ import { readBoard } from './leaderboard.js';
 import { quizStore, serverKey } from './store.js';
 import type { Tenant } from '../tenant.js';
 
+/** A question as admins know it: the id its bank's file gives it, with the bank when that id is not unique. */
+const SHOWN_ID = "CASE WHEN q.local_id IS NOT NULL AND q.local_id != q.id THEN q.local_id || ' in ' || q.bank_id ELSE q.id END";
+
 /** Thresholds for flagging questions, with enough attempts to mean something. */
 export const QUESTION_FLAGS = { minAttempts: 5, tooEasy: 0.9, tooHard: 0.35 } as const;
 
@@ -37,7 +40,7 @@ export function questionStats(services: Services, actor: Actor, place: Place): R
   const store = quizStore(services);
   const rows = store
     .q<[Tenant], { id: string; prompt: string; n: number; hits: number }>(
-      `SELECT q.id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
+      `SELECT ${SHOWN_ID} id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
        FROM questions q LEFT JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
        GROUP BY q.id ORDER BY n DESC, q.id LIMIT 200`,
     )
@@ -76,7 +79,7 @@ export function reportsReply(services: Services, actor: Actor, place: Place): Re
   const store = quizStore(services);
   const rows = store
     .q<[string], { id: number; questionId: string; comment: string; name: string; prompt: string | null }>(
-      `SELECT r.id, r.question_id questionId, r.comment, coalesce(m.display_name, 'someone') name, json_extract(q.body, '$.prompt') prompt
+      `SELECT r.id, coalesce(${SHOWN_ID}, r.question_id) questionId, r.comment, coalesce(m.display_name, 'someone') name, json_extract(q.body, '$.prompt') prompt
        FROM question_reports r LEFT JOIN members m ON m.tenant = r.server_key AND m.user_id = r.user_id LEFT JOIN questions q ON q.id = r.question_id
        WHERE r.resolved_at IS NULL AND r.server_key = ? ORDER BY r.created_at LIMIT 10`,
     )
