@@ -121,6 +121,8 @@ export const users = sqliteTable(
     externalId: text('external_id').notNull(),
     displayName: text('display_name').notNull(),
     timezone: text('timezone'),
+    /** The most reviews a day asks of this user; null: MAX_REVIEWS_PER_DAY. */
+    maxReviewsPerDay: integer('max_reviews_per_day'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_platform_external').on(t.platform, t.externalId)],
@@ -361,6 +363,9 @@ export const schedules = sqliteTable(
     createdBy: text('created_by').notNull(),
     updatedAt: integer('updated_at').notNull(),
     lastPostedDay: text('last_posted_day'),
+    /** What the posted quiz asks: one bank or one lesson (null: the daily quiz). */
+    bankId: text('bank_id'),
+    lessonId: text('lesson_id'),
   },
   (t) => [uniqueIndex('schedules_channel').on(t.platform, t.serverId, t.channelId)],
 );
@@ -418,6 +423,22 @@ export const importDrafts = sqliteTable('import_drafts', {
 });
 
 /** Small named values the bot keeps about itself (e.g. the fingerprint of the synced content). */
+/**
+ * A tenant's choice about one bank: whether its daily quizzes, races and schedules draw from it.
+ * A bank without a row here is on (content banks, and banks imported since).
+ */
+export const tenantBanks = sqliteTable(
+  'tenant_banks',
+  {
+    tenant: text('tenant').notNull(),
+    bankId: text('bank_id').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    changedBy: text('changed_by').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.bankId] })],
+);
+
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
