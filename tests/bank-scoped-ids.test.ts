@@ -183,7 +183,7 @@ describe('question ids scoped to their bank', () => {
     expect(asked).toContain(SOUTH[0]![0]);
 
     const store = quizStore(app.services);
-    const raced = store.stmt.raceQuestions.all(tenantOf('terminal', { serverId: 'local' }), 50).map((r) => r.id);
+    const raced = store.stmt.raceQuestions.all(tenantOf('terminal', { serverId: 'local' }), tenantOf('terminal', { serverId: 'local' }), 50).map((r) => r.id);
     const prompts = raced.map((id) => store.stmt.question.get(id)!.body).map((b) => (JSON.parse(b) as { prompt: string }).prompt.toLowerCase());
     expect(new Set(prompts).size).toBe(raced.length);
     expect(raced).toHaveLength(6);

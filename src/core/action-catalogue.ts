@@ -129,6 +129,14 @@ function previewTenant(services: Services, [draftId]: readonly [string]): Tenant
   return draftTenant(services.db, draftId) ?? undefined;
 }
 
+/** A daily post's bank belongs to its tenant (or to all); lessons and the daily quiz are global. */
+function scheduledQuizTenant(services: Services, args: readonly [] | readonly ['b' | 'l', string]): Tenant | null | undefined {
+  if (args.length === 0 || args[0] === 'l') return null;
+  const row = quizStore(services).q<[string], { tenant: string | null }>('SELECT tenant FROM banks WHERE id = ? AND retired_at IS NULL').get(args[1]);
+  if (!row) return undefined;
+  return row.tenant === null ? null : storedTenantKey(row.tenant);
+}
+
 const DRAFT_ID = token(64);
 
 const importGone = (title: string, text: string): Reply => ({ title, text, visibility: 'ephemeral', replaceOriginal: true });
@@ -162,8 +170,15 @@ export const ACTIONS = {
   }),
   // qn:<session>
   qn: action({ description: 'Moving on in a quiz', args: z.tuple([SESSION_ID]), admin: false, owner: sessionOwner, gone: QUIZ_GONE }),
-  // The daily post's Start: everyone starts their own quiz.
-  qs: action({ description: "Starting today's quiz", args: z.tuple([]), admin: false }),
+  // The daily post's Start: everyone starts their own quiz. qs (the daily quiz, as old posts
+  // have it), qs:b:<bank> or qs:l:<lesson> (a schedule that names one).
+  qs: action({
+    description: "Starting today's quiz",
+    args: z.union([z.tuple([]), z.tuple([z.enum(['b', 'l']), idSchema])]),
+    admin: false,
+    tenant: scheduledQuizTenant,
+    gone: 'This quiz is no longer available. Start one with /quiz.',
+  }),
   qrv: action({ description: 'Reviewing your misses', args: z.tuple([]), admin: false }),
   // ra:<race>:<round>:<display index>
   ra: action({

@@ -38,7 +38,10 @@ export const CATALOGUE: readonly CommandSpec[] = [
   {
     key: 'quiz',
     description: "Take today's quiz: your due questions plus a few new ones.",
-    options: [{ name: 'lesson', description: 'Study only this lesson', type: 'string', autocomplete: 'lesson', maxLength: 64 }],
+    options: [
+      { name: 'lesson', description: 'Study only this lesson', type: 'string', autocomplete: 'lesson', maxLength: 64 },
+      { name: 'bank', description: 'Study only this question bank', type: 'string', autocomplete: 'bank', maxLength: 64 },
+    ],
   },
   {
     key: 'quiz review',
@@ -102,6 +105,8 @@ export const CATALOGUE: readonly CommandSpec[] = [
       { name: 'timezone', description: 'IANA time zone (default: the server default)', type: 'string', maxLength: 64 },
       { name: 'channel', description: 'Channel id (default: this channel)', type: 'string', maxLength: 64 },
       { name: 'weekly', description: 'Also post the weekly leaderboard on Mondays', type: 'boolean' },
+      { name: 'bank', description: 'Post a quiz of this bank instead of the daily quiz', type: 'string', autocomplete: 'bank', maxLength: 64 },
+      { name: 'lesson', description: 'Post a quiz of this lesson instead of the daily quiz', type: 'string', autocomplete: 'lesson', maxLength: 64 },
     ],
     admin: true,
   },
@@ -121,6 +126,15 @@ export const CATALOGUE: readonly CommandSpec[] = [
     key: 'quiz-admin end-season',
     description: 'End the current season: archive its standings and start a new one.',
     options: [],
+    admin: true,
+  },
+  {
+    key: 'quiz-admin banks',
+    description: "The banks this server learns from: list them, or turn one on or off for the daily quiz, races and schedules.",
+    options: [
+      { name: 'bank', description: 'A bank to show or change', type: 'string', autocomplete: 'bank', maxLength: 64 },
+      { name: 'state', description: 'on or off', type: 'string', choices: ['on', 'off'] },
+    ],
     admin: true,
   },
   {

@@ -28,9 +28,10 @@ function lessonHash(l: Lesson): string {
 
 /**
  * The stored form of a question: its validated body (answers and all) as the file has it, under
- * its internal id (the id in its bank unless that was taken, see writeBankQuestions).
+ * its internal id (the id in its bank unless that was taken, see writeBankQuestions). Its lesson
+ * is its own source's, else its bank's (an import's --lesson), so `/quiz lesson:<id>` asks it.
  */
-export function questionRow(q: Question, bankId: string, position: number, now: number, tenant: Tenant | null = null, id = q.id) {
+export function questionRow(q: Question, bankId: string, position: number, now: number, tenant: Tenant | null = null, id = q.id, bankLesson: string | null = null) {
   const body = canonicalJson(q);
   return {
     id,
@@ -41,7 +42,7 @@ export function questionRow(q: Question, bankId: string, position: number, now: 
     type: q.type,
     body,
     promptKey: normalizeText(q.prompt),
-    lessonId: q.source?.lesson ?? null,
+    lessonId: q.source?.lesson ?? bankLesson,
     sectionTitle: q.source?.section ?? null,
     // The same as hashValue(q), without serialising the question a second time.
     contentHash: sha256(body),
@@ -62,10 +63,11 @@ interface StoredQuestion {
   bankId: string;
   tenant: string | null;
   promptKey: string | null;
+  lessonId: string | null;
 }
 
 const storedColumns = sql.raw(`q.id, coalesce(q.local_id, q.id) AS localId, q.local_id AS storedLocalId, q.content_hash AS hash, q.retired_at AS retiredAt,
-  q.position, q.bank_id AS bankId, q.tenant, q.prompt_key AS promptKey`);
+  q.position, q.bank_id AS bankId, q.tenant, q.prompt_key AS promptKey, q.lesson_id AS lessonId`);
 
 /** The longest id the bank schema allows: an internal id is put in buttons as one. */
 const MAX_ID_LENGTH = 64;
@@ -122,12 +124,13 @@ export function writeBankQuestions(db: Db, bank: Bank, now: number, counts: Sync
       const id = internalId(q.id);
       chosen.add(id);
       insert ??= prepareQuestionInsert(db);
-      insert.run(questionRow(q, bank.id, position, now, tenant, id));
+      insert.run(questionRow(q, bank.id, position, now, tenant, id, bank.lesson ?? null));
       counts.added++;
       return;
     }
-    const row = questionRow(q, bank.id, position, now, tenant, prior.id);
-    const edited = prior.hash !== row.contentHash || prior.retiredAt !== null;
+    const row = questionRow(q, bank.id, position, now, tenant, prior.id, bank.lesson ?? null);
+    // A new lesson moves the question to it: a change learners see, though its text is the same.
+    const edited = prior.hash !== row.contentHash || prior.retiredAt !== null || prior.lessonId !== row.lessonId;
     if (edited || prior.position !== position || prior.bankId !== bank.id || prior.tenant !== tenant || prior.promptKey !== row.promptKey || prior.storedLocalId !== q.id) {
       db.update(questions).set(row).where(eq(questions.id, prior.id)).run();
     }

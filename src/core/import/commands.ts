@@ -88,6 +88,7 @@ export function prepareReply(fileName: string, result: PrepareResult): Reply {
     questionList('Removed', diff.removed) +
     (diff.removed.length ? md`\nRemoved questions are retired: kept for history, no longer asked.` : '') +
     (diff.added.length + diff.changed.length + diff.removed.length === 0 ? md`\nOnly the bank's title or the order of its questions changes.` : '') +
+    (diff.bankExists ? '' : md`\nIt will be on for this server's daily quiz (see /quiz-admin banks).`) +
     md`\nUsers keep their progress on changed and unchanged questions. Nothing is written until you apply.`;
   return {
     title: `Import preview: ${truncate(fileName, 80)}`,

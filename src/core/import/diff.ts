@@ -161,7 +161,7 @@ export function diffBank(db: Db, bank: Bank, tenant: Tenant | null = null): Impo
     .get();
   const stored = new Map(
     db
-      .select({ id: questions.id, localId, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position })
+      .select({ id: questions.id, localId, hash: questions.contentHash, retiredAt: questions.retiredAt, position: questions.position, lessonId: questions.lessonId })
       .from(questions)
       .where(eq(questions.bankId, bank.id))
       .all()
@@ -184,7 +184,8 @@ export function diffBank(db: Db, bank: Bank, tenant: Tenant | null = null): Impo
     const prior = stored.get(q.id);
     const ref = { id: q.id, prompt: q.prompt };
     if (!prior) diff.added.push(ref);
-    else if (prior.hash !== questionHash(q) || prior.retiredAt !== null) diff.changed.push(ref);
+    // A question moved to another lesson (its own source's, else the bank's) changes too.
+    else if (prior.hash !== questionHash(q) || prior.retiredAt !== null || prior.lessonId !== (q.source?.lesson ?? bank.lesson ?? null)) diff.changed.push(ref);
     else {
       diff.unchanged++;
       if (prior.position !== position) moved = true;

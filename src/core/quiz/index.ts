@@ -4,6 +4,8 @@ import { endSeason, questionStats, reportQuestion, reportsReply, resolveReport }
 import { createGroup, joinGroup, leaveGroup, listGroups } from './groups.js';
 import { leaderboardReply, type Period, type Scope } from './leaderboard.js';
 import { answerQuestion, nextQuestion, startQuiz } from './personal.js';
+import { banksReply } from './banks.js';
+import { UserError } from '../errors.js';
 import { settingsReply, statsReply } from './profile.js';
 import { answerRace, startRace, tickRaces } from './race.js';
 import { dailyScheduler, setSchedule } from './schedule.js';
@@ -12,7 +14,11 @@ const actor = (ctx: ActionContext<unknown, unknown>) => ctx.interaction.actor;
 
 export const quizCapability: Capability = {
   commands: {
-    quiz: ({ services, interaction, options, now }) => startQuiz(services, interaction.actor, interaction.place, options.lesson ? 'lesson' : 'daily', options.lesson, now),
+    quiz: ({ services, interaction, options, now }) => {
+      if (options.lesson && options.bank) throw new UserError('Choose a lesson or a bank, not both.');
+      if (options.bank) return startQuiz(services, interaction.actor, interaction.place, 'bank', options.bank, now);
+      return startQuiz(services, interaction.actor, interaction.place, options.lesson ? 'lesson' : 'daily', options.lesson, now);
+    },
     'quiz review': ({ services, interaction, now }) => startQuiz(services, interaction.actor, interaction.place, 'review', undefined, now),
     'quiz race': ({ services, interaction, options, now }) => startRace(services, interaction.actor, interaction.place, options.rounds ?? 5, options.lesson, now),
     leaderboard: ({ services, interaction, options, now }) =>
@@ -26,6 +32,7 @@ export const quizCapability: Capability = {
     'quiz-admin schedule': ({ services, interaction, options, now }) => setSchedule(services, interaction.actor, interaction.place, options, now),
     'quiz-admin stats': ({ services, interaction }) => questionStats(services, interaction.actor, interaction.place),
     'quiz-admin reports': ({ services, interaction }) => reportsReply(services, interaction.actor, interaction.place),
+    'quiz-admin banks': ({ services, interaction, options, now }) => banksReply(services, interaction.actor, interaction.place, options.bank, options.state, now),
     'quiz-admin end-season': ({ services, interaction, now }) => endSeason(services, interaction.actor, interaction.place, now),
   },
   actions: {
@@ -38,7 +45,12 @@ export const quizCapability: Capability = {
     qt: (ctx) => answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, ctx.args[0], ctx.args[1], { kind: 'text', text: ctx.text ?? '' }, ctx.now),
     qm: (ctx) => answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, ctx.args[0], ctx.args[1], { kind: 'choices', display: ctx.values }, ctx.now),
     qn: (ctx) => nextQuestion(ctx.services, actor(ctx), ctx.args[0], ctx.now),
-    qs: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'daily', undefined, ctx.now),
+    // qs (the daily quiz), qs:b:<bank> or qs:l:<lesson> (a schedule's bank or lesson).
+    qs: (ctx) => {
+      const [kind, id] = ctx.args;
+      const mode = kind === 'b' ? 'bank' : kind === 'l' ? 'lesson' : 'daily';
+      return startQuiz(ctx.services, actor(ctx), ctx.interaction.place, mode, id, ctx.now);
+    },
     qrv: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now),
     ra: (ctx) => answerRace(ctx.services, actor(ctx), ...ctx.args, ctx.now),
     qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.text, ctx.now),

@@ -70,10 +70,18 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
     // Everything in the lesson is scheduled for later: practise it anyway (no points).
     return queue.length ? queue : pick((limit) => store.stmt.lessonQuestions.all(lessonId!, tenant, limit), max);
   }
+  if (mode === 'bank') {
+    // One bank, like a lesson: the session's lessonId holds the bank's id.
+    const bankId = lessonId!;
+    const due = pick((limit) => store.stmt.dueCardsInBank.all(user.id, now.getTime(), bankId, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
+    const fresh = pick((limit) => store.stmt.newQuestionsInBank.all(bankId, user.id, tenant, limit), max - due.length);
+    const queue = [...due, ...fresh];
+    return queue.length ? queue : pick((limit) => store.stmt.bankQuestions.all(bankId, tenant, limit), max);
+  }
   const due = pick((limit) => store.stmt.dueCards.all(user.id, nowMs, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
   const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
   const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
-  const fresh = pick((limit) => store.stmt.newQuestions.all(user.id, tenant, limit), room);
+  const fresh = pick((limit) => store.stmt.newQuestions.all(user.id, tenant, tenant, limit), room);
   return [...due, ...fresh];
 }
 
@@ -101,6 +109,7 @@ function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { sess
 function modeLabel(session: SessionRow, services: Services): string {
   if (session.mode === 'review') return "Today's misses";
   if (session.mode === 'lesson') return services.lessons.get(session.lessonId ?? '')?.title ?? 'Lesson quiz';
+  if (session.mode === 'bank') return visibleBank(quizStore(services), session.lessonId ?? '', null)?.title ?? 'Bank quiz';
   return "Today's quiz";
 }
 
@@ -146,13 +155,26 @@ function caughtUp(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMod
   return { text: md`You're all caught up for today!` + when + md` Come back tomorrow for new questions, or study a lesson with \`/quiz lesson:<id>\`.`, visibility: 'ephemeral' };
 }
 
-/** /quiz, /quiz lesson:<id>, /quiz review: resume today's open quiz of that kind, or plan a new one. */
+/** A bank the tenant sees (global, or its own), not retired; null tenant: any owner (a label). */
+function visibleBank(store: QuizStore, bankId: string, tenant: Tenant | null): { title: string } | undefined {
+  return store
+    .q<[string, Tenant | null, Tenant | null], { title: string }>('SELECT title FROM banks WHERE id = ? AND retired_at IS NULL AND (? IS NULL OR tenant IS NULL OR tenant = ?)')
+    .get(bankId, tenant, tenant);
+}
+
+/**
+ * /quiz, /quiz lesson:<id>, /quiz bank:<id>, /quiz review: resume today's open quiz of that kind,
+ * or plan a new one. `lessonId` is the lesson of a lesson quiz and the bank of a bank quiz.
+ */
 export function startQuiz(services: Services, actor: Actor, place: Place, mode: QuizMode, lessonId: string | undefined, now: Date): Reply {
   const store = quizStore(services);
-  if (lessonId && !services.lessons.get(lessonId)) {
+  const tenant = tenantOf(actor.platform, place);
+  if (mode === 'bank') {
+    // Another server's bank is not named to this one: it does not exist here.
+    if (!lessonId || !visibleBank(store, lessonId, tenant)) throw new UserError(`There is no bank "${lessonId ?? ''}" in this server.`);
+  } else if (lessonId && !services.lessons.get(lessonId)) {
     throw new UserError(`There is no lesson "${lessonId}". Lessons: ${services.lessons.all().map((l) => l.id).join(', ')}.`);
   }
-  const tenant = tenantOf(actor.platform, place);
   const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
   const today = localDay(now, tz);

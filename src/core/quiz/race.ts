@@ -88,7 +88,7 @@ export async function startRace(services: Services, actor: Actor, place: Place, 
     .q("SELECT id FROM races WHERE platform = ? AND server_id = ? AND channel_id = ? AND status = 'running'")
     .get(actor.platform, place.serverId, place.channelId);
   if (running) throw new UserError('A race is already running in this channel. Join it, or wait for it to finish.');
-  const picked = lessonId ? store.stmt.raceQuestionsInLesson.all(lessonId, tenant, rounds) : store.stmt.raceQuestions.all(tenant, rounds);
+  const picked = lessonId ? store.stmt.raceQuestionsInLesson.all(lessonId, tenant, tenant, rounds) : store.stmt.raceQuestions.all(tenant, tenant, rounds);
   const ids = picked.map((r) => r.id);
   if (ids.length === 0) throw new UserError('There are no questions for a race yet.');
   const user = store.user(actor, tenant);

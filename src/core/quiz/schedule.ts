@@ -7,6 +7,7 @@ import { perServices, type Services } from '../services.js';
 import { canonicalTimeZone, localDay, localParts } from '../util/time.js';
 import { leaderboardReply } from './leaderboard.js';
 import { quizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 export interface ScheduleRow {
   id: number;
@@ -17,9 +18,13 @@ export interface ScheduleRow {
   timezone: string;
   weeklyLeaderboard: number;
   lastPostedDay: string | null;
+  /** The bank or lesson the posted quiz asks (null: the daily quiz). */
+  bankId: string | null;
+  lessonId: string | null;
 }
 
-const columns = 'id, platform, server_id serverId, channel_id channelId, time, timezone, weekly_leaderboard weeklyLeaderboard, last_posted_day lastPostedDay';
+const columns =
+  'id, platform, server_id serverId, channel_id channelId, time, timezone, weekly_leaderboard weeklyLeaderboard, last_posted_day lastPostedDay, bank_id bankId, lesson_id lessonId';
 
 export function parseTime(time: string): { hour: number; minute: number } {
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(time.trim());
@@ -27,13 +32,22 @@ export function parseTime(time: string): { hour: number; minute: number } {
   return { hour: Number(m[1]), minute: Number(m[2]) };
 }
 
-export function dailyPost(): Reply {
+/** The daily post: Start opens each person's own quiz, of the schedule's bank or lesson when it names one. */
+export function dailyPost(what: { bankId?: string | null; lessonId?: string | null; title?: string } = {}): Reply {
+  const actionId = what.bankId ? encodeAction('qs', 'b', what.bankId) : what.lessonId ? encodeAction('qs', 'l', what.lessonId) : encodeAction('qs');
   return {
-    title: "📚 Today's quiz is ready",
+    title: what.title ? `📚 Today's quiz is ready: ${what.title}` : "📚 Today's quiz is ready",
     text: md`A few minutes a day keeps MoE fresh. Press **Start** for your personal quiz (only you see it).`,
-    components: [[{ kind: 'button', label: 'Start', actionId: encodeAction('qs'), style: 'primary' }]],
+    components: [[{ kind: 'button', label: 'Start', actionId, style: 'primary' }]],
     visibility: 'public',
   };
+}
+
+/** The title of what a schedule posts: its bank's or lesson's (undefined: the daily quiz). */
+function scheduledTitle(services: Services, row: Pick<ScheduleRow, 'bankId' | 'lessonId'>): string | undefined {
+  if (row.bankId) return quizStore(services).q<[string], { title: string }>('SELECT title FROM banks WHERE id = ?').get(row.bankId)?.title ?? row.bankId;
+  if (row.lessonId) return services.lessons.get(row.lessonId)?.title ?? row.lessonId;
+  return undefined;
 }
 
 /** Daily posts from the schedules table, one node-cron job per schedule, in its time zone. */
@@ -80,7 +94,8 @@ export class DailyScheduler {
     const claimed = store.q('UPDATE schedules SET last_posted_day = ? WHERE id = ? AND (last_posted_day IS NULL OR last_posted_day != ?)').run(day, id, day);
     if (claimed.changes === 0) return false;
     const place = { serverId: row.serverId, channelId: row.channelId };
-    const posted = await this.services.outbox.send({ platform: row.platform, place, reply: dailyPost() });
+    const title = scheduledTitle(this.services, row);
+    const posted = await this.services.outbox.send({ platform: row.platform, place, reply: dailyPost({ bankId: row.bankId, lessonId: row.lessonId, ...(title ? { title } : {}) }) });
     const monday = weekday(now, row.timezone) === 1;
     if (posted && row.weeklyLeaderboard && monday) {
       const bot: Actor = { platform: row.platform, userId: '__scheduler__', displayName: 'Quizbot', isAdmin: false };
@@ -105,6 +120,8 @@ export interface ScheduleOptions {
   timezone?: string;
   channel?: string;
   weekly?: boolean;
+  bank?: string;
+  lesson?: string;
 }
 
 /**
@@ -138,18 +155,28 @@ export async function setSchedule(services: Services, actor: Actor, place: Place
     return { text: md`The daily quiz in #${channel} is off.`, visibility: 'ephemeral' };
   }
   const { hour, minute } = parseTime(o.time);
+  if (o.bank && o.lesson) throw new UserError('A schedule posts a bank or a lesson, not both.');
+  const tenant = tenantOf(actor.platform, place);
+  if (o.bank && !store.q<[string, Tenant]>('SELECT 1 FROM banks WHERE id = ? AND retired_at IS NULL AND (tenant IS NULL OR tenant = ?)').get(o.bank, tenant)) {
+    throw new UserError(`There is no bank "${o.bank}" in this server. See them with /quiz-admin banks.`);
+  }
+  if (o.lesson && !services.lessons.get(o.lesson)) {
+    throw new UserError(`There is no lesson "${o.lesson}". Lessons: ${services.lessons.all().map((l) => l.id).join(', ')}.`);
+  }
   const timezone = canonicalTimeZone(o.timezone ?? services.config.DEFAULT_TIMEZONE);
   if (!timezone) throw new UserError(`"${o.timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
   const row = store
     .q(
-      `INSERT INTO schedules (platform, server_id, channel_id, time, timezone, weekly_leaderboard, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO schedules (platform, server_id, channel_id, time, timezone, weekly_leaderboard, created_by, updated_at, bank_id, lesson_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (platform, server_id, channel_id) DO UPDATE SET time = excluded.time, timezone = excluded.timezone,
-         weekly_leaderboard = excluded.weekly_leaderboard, created_by = excluded.created_by, updated_at = excluded.updated_at
+         weekly_leaderboard = excluded.weekly_leaderboard, created_by = excluded.created_by, updated_at = excluded.updated_at,
+         bank_id = excluded.bank_id, lesson_id = excluded.lesson_id
        RETURNING ${columns}`,
     )
-    .get(actor.platform, place.serverId, channel, time, timezone, o.weekly ? 1 : 0, actor.userId, now.getTime()) as ScheduleRow;
+    .get(actor.platform, place.serverId, channel, time, timezone, o.weekly ? 1 : 0, actor.userId, now.getTime(), o.bank ?? null, o.lesson ?? null) as ScheduleRow;
   scheduler.arm(row);
   const weekly = o.weekly ? ' and the weekly leaderboard on Mondays' : '';
-  return { text: md`Daily quiz scheduled: every day at **${time}** (${timezone}) in #${channel}${weekly}.`, visibility: 'ephemeral' };
+  const what = o.bank ? ` of bank ${o.bank}` : o.lesson ? ` of lesson ${o.lesson}` : '';
+  return { text: md`Daily quiz${what} scheduled: every day at **${time}** (${timezone}) in #${channel}${weekly}.`, visibility: 'ephemeral' };
 }

@@ -40,7 +40,8 @@ export interface SessionRow {
   userId: number;
   serverId: string;
   channelId: string;
-  mode: 'daily' | 'lesson' | 'review';
+  mode: 'daily' | 'lesson' | 'bank' | 'review';
+  /** The lesson of a lesson quiz, or the bank of a bank quiz (one column: what the quiz is about). */
   lessonId: string | null;
   questionIds: string[];
   position: number;
@@ -73,6 +74,8 @@ export function serverKey(platform: string, place: Place): Tenant {
 
 /** Questions a tenant may see: global ones (content, the operator's imports) and its own imports. */
 const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
+/** Banks the tenant turned off (a bank without a row is on); one small list, looked up once per query. */
+const DISABLED = '(SELECT tb.bank_id FROM tenant_banks tb WHERE tb.tenant = ? AND tb.enabled = 0)';
 /** One group per prompt: its key, or the question itself where it has none (the prefixes keep them apart). */
 const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
 
@@ -139,10 +142,17 @@ export class QuizStore {
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
          WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
       ),
-      newQuestions: db.prepare<[number, Tenant, number], { id: string; promptKey: string | null }>(
-        `SELECT q.id, q.prompt_key promptKey FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
-         WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
-         ORDER BY coalesce(l.position, 1e9), q.bank_id, q.position LIMIT ?`,
+      // New questions of the banks the tenant has on, one bank after another in turn (round robin),
+      // each bank's in lesson order, so an imported bank reaches a learner's first quiz. One pass
+      // over the tenant's unseen questions: it runs when a quiz is planned, never per answer.
+      newQuestions: db.prepare<[number, Tenant, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT id, promptKey FROM (
+           SELECT q.id, q.prompt_key promptKey, q.bank_id bankId,
+             row_number() OVER (PARTITION BY q.bank_id ORDER BY coalesce(l.position, 1e9), q.position) turn
+           FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
+           WHERE q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
+             AND q.bank_id NOT IN ${DISABLED})
+         ORDER BY turn, bankId LIMIT ?`,
       ),
       newQuestionsInLesson: db.prepare<[string, number, Tenant, number], { id: string; promptKey: string | null }>(
         `SELECT q.id, q.prompt_key promptKey FROM questions q
@@ -152,13 +162,28 @@ export class QuizStore {
       lessonQuestions: db.prepare<[string, Tenant, number], { id: string; promptKey: string | null }>(
         `SELECT q.id, q.prompt_key promptKey FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY q.bank_id, q.position LIMIT ?`,
       ),
-      // A race asks each prompt once: two banks' copies of a question are one group.
-      raceQuestions: db.prepare<[Tenant, number], { id: string }>(
-        `SELECT min(q.id) id FROM questions q WHERE q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE}
+      // One bank's quiz (/quiz bank:<id>): its due cards, its new questions in lesson order, or all of them to practise.
+      dueCardsInBank: db.prepare<[number, number, string, Tenant, number], { questionId: string; promptKey: string | null }>(
+        `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
+         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.bank_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
+      ),
+      newQuestionsInBank: db.prepare<[string, number, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT q.id, q.prompt_key promptKey FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
+         WHERE q.bank_id = ? AND q.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.user_id = ? AND c.question_id = q.id) AND ${VISIBLE}
+         ORDER BY coalesce(l.position, 1e9), q.position LIMIT ?`,
+      ),
+      bankQuestions: db.prepare<[string, Tenant, number], { id: string; promptKey: string | null }>(
+        `SELECT q.id, q.prompt_key promptKey FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
+         WHERE q.bank_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY coalesce(l.position, 1e9), q.position LIMIT ?`,
+      ),
+      // A race asks each prompt once (two banks' copies of a question are one group), from the banks the tenant has on.
+      raceQuestions: db.prepare<[Tenant, Tenant, number], { id: string }>(
+        `SELECT min(q.id) id FROM questions q WHERE q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE} AND q.bank_id NOT IN ${DISABLED}
          GROUP BY ${PROMPT} ORDER BY random() LIMIT ?`,
       ),
-      raceQuestionsInLesson: db.prepare<[string, Tenant, number], { id: string }>(
+      raceQuestionsInLesson: db.prepare<[string, Tenant, Tenant, number], { id: string }>(
         `SELECT min(q.id) id FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND q.type IN ('single', 'true_false') AND ${VISIBLE}
+           AND q.bank_id NOT IN ${DISABLED}
          GROUP BY ${PROMPT} ORDER BY random() LIMIT ?`,
       ),
       introducedSince: db.prepare<[number, number], { n: number }>(
