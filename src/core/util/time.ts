@@ -124,8 +124,86 @@ export function previousDay(day: string): string {
 /** The instant local midnight began on the local day of `date` (for "since today" queries). */
 export function startOfLocalDay(date: Date, timeZone: string): number {
   const p = localParts(date, timeZone);
-  const sinceMidnight = ((p.hour * 60 + p.minute) * 60 + p.second) * 1000 + date.getUTCMilliseconds();
-  return date.getTime() - sinceMidnight;
+  return localInstant(p.year, p.month, p.day, 0, timeZone);
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The first instant the zone's clocks show `hour`:00 on that date. The local time is tried under
+ * the offsets a day either side (a zone changes offset at most once in two days); of those that
+ * land on that hour, the earlier wins (the repeated hour of a fall back). An hour skipped by a
+ * spring forward begins the day at the jump, where the old offset would have shown it.
+ */
+function localInstant(year: number, month: number, day: number, hour: number, timeZone: string): number {
+  const wall = Date.UTC(year, month - 1, day, hour);
+  let best: number | undefined;
+  let skipped = -Infinity;
+  for (const around of [wall - DAY, wall + DAY]) {
+    const t = wall - offsetOf(new Date(around), timeZone);
+    const p = localParts(new Date(t), timeZone);
+    if (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall) best = best === undefined ? t : Math.min(best, t);
+    else skipped = Math.max(skipped, t);
+  }
+  return best ?? skipped;
+}
+
+export interface LearnerDay {
+  /** The day's date, YYYY-MM-DD: the calendar date on which it began. */
+  key: string;
+  /** Its first instant (epoch ms), and the first instant of the next day. */
+  start: number;
+  end: number;
+}
+
+/** The last day computed per zone and start hour: most calls fall in the same day. */
+const learnerDays = new LruMap<string, LearnerDay>(256);
+
+/**
+ * The learner's day around `date`: from `startHour`:00 local time to `startHour`:00 the next local
+ * day (Anki's rule: with a start hour of 4, study at 01:00 counts for the day before). Days around
+ * daylight-saving changes are 23 or 25 hours long. Streaks, "today", daily allowances and due
+ * cards all go by this one function.
+ */
+export function learnerDay(date: Date, timeZone: string, startHour: number): LearnerDay {
+  const zone = zoneOf(timeZone);
+  const cacheKey = `${zone}|${startHour}`;
+  const t = date.getTime();
+  const hit = learnerDays.get(cacheKey);
+  if (hit && hit.start <= t && t < hit.end) return hit;
+  const p = localParts(date, zone);
+  // Before the start hour, the local date's day has not begun: it is still the day before.
+  const begun = new Date(Date.UTC(p.year, p.month - 1, p.day - (p.hour < startHour ? 1 : 0)));
+  const y = begun.getUTCFullYear();
+  const m = begun.getUTCMonth() + 1;
+  const d = begun.getUTCDate();
+  const day: LearnerDay = {
+    key: `${y}-${pad(m)}-${pad(d)}`,
+    start: localInstant(y, m, d, startHour, zone),
+    end: localInstant(y, m, d + 1, startHour, zone),
+  };
+  // A start hour inside a skipped hour can leave `date` just outside; it is the day all the same.
+  if (day.start <= t && t < day.end) learnerDays.set(cacheKey, day);
+  return day;
+}
+
+/** The day after a YYYY-MM-DD date. */
+export function nextDay(day: string): string {
+  return new Date(Date.parse(day + 'T00:00:00Z') + DAY).toISOString().slice(0, 10);
+}
+
+const DAY_NAME = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+/**
+ * The learner's day of `date` as "today", "tomorrow" or "Wed 25 Nov", seen from `now`: a review
+ * is due for a day, not at a minute.
+ */
+export function formatDay(date: Date, now: Date, timeZone: string, startHour: number): string {
+  const today = learnerDay(now, timeZone, startHour);
+  if (date.getTime() < today.end) return 'today';
+  const { key } = learnerDay(date, timeZone, startHour);
+  if (key === nextDay(today.key)) return 'tomorrow';
+  return DAY_NAME.format(new Date(key + 'T12:00:00Z')).replace(',', '');
 }
 
 /** ISO week key of the local date, e.g. 2026-W48. */
