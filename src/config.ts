@@ -37,6 +37,10 @@ export const configSchema = z.object({
     .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
   NEW_CARDS_PER_DAY: z.coerce.number().int().min(0).max(200).default(5),
   QUIZ_MAX_CARDS: z.coerce.number().int().min(1).max(200).default(20),
+  /** Reviews of due cards a learner gets per day; the rest wait for the following days. */
+  MAX_REVIEWS_PER_DAY: z.coerce.number().int().min(1).max(500).default(50),
+  /** The local hour a learner's day begins (for everyone): study before it counts for the day before. */
+  DAY_STARTS_AT_HOUR: z.coerce.number().int().min(0).max(23).default(4),
   RACE_ROUND_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /** Per-user click limit on Discord and Slack: a burst of this many, then RATE_LIMIT_PER_SECOND. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(20),

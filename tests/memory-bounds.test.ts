@@ -97,7 +97,9 @@ describe('time zone names', () => {
     // Every user, last set to a variant, holds the one canonical spelling.
     const stored = app.services.db.$client.prepare('SELECT DISTINCT timezone FROM users').all() as { timezone: string }[];
     expect(stored.map((r) => r.timezone)).toEqual([expected]);
-    expect(plainText((await users[1]!.command('settings')).text)).toBe(`Your time zone: ${expected}. Change it with /settings timezone:Europe/Berlin.`);
+    expect(plainText((await users[1]!.command('settings')).text)).toBe(
+      `Your time zone: ${expected}. Change it with /settings timezone:Europe/Berlin.\nReviews a day: 50 (the default). Change it with /settings reviews:30 (1 to 500, or default).`,
+    );
     // A formatter per spelling costs tens of kilobytes outside the JS heap: 20,000 of them, over 500 MB.
     expect((after.rss - before.rss) / MB, 'RSS growth, MB').toBeLessThan(64);
     expect((after.heapUsed - before.heapUsed) / MB, 'heap growth, MB').toBeLessThan(32);

@@ -344,7 +344,8 @@ describe('schedules, settings, stats and reports', () => {
     expect(plainText((await dana.command('settings', { timezone: 'Nowhere/City' })).text)).toMatch(/is not a time zone/);
     expect(plainText((await dana.command('settings', { timezone: 'europe/berlin' })).text)).toBe('Your time zone is now Europe/Berlin: streaks and "today" follow it.');
     await takeQuiz(dana, () => true); // 23:30 in Berlin on the 20th
-    clock.advance(60 * 60_000); // 00:30 in Berlin on the 21st: a new day there, still the 20th in UTC
+    // 04:30 in Berlin on the 21st: a new day there (days start at 04:00), still the 20th's day in UTC.
+    clock.advance(5 * 60 * 60_000);
     const second = await takeQuiz(dana, () => true);
     expect(plainText(second.summary.text)).toMatch(/Streak: 2 days/);
     const stats = await dana.command('stats');

@@ -75,7 +75,7 @@ export const CATALOGUE: readonly CommandSpec[] = [
   {
     key: 'settings',
     description: 'Your settings: time zone for streaks and daily quizzes.',
-    options: [{ name: 'timezone', description: 'An IANA time zone, e.g. Europe/Berlin', type: 'string', maxLength: 64 }],
+    options: [{ name: 'timezone', description: 'An IANA time zone, e.g. Europe/Berlin', type: 'string', maxLength: 64 }, { name: 'reviews', description: 'Most reviews a day: 1 to 500, or default', type: 'string', maxLength: 7 }],
   },
   {
     key: 'group create',

@@ -6,11 +6,11 @@ import type { Actor, Button, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { normalizeText } from '../util/text.js';
-import { formatLocal, localDay, startOfLocalDay } from '../util/time.js';
+import { formatDay } from '../util/time.js';
 import type { Question } from '../content/schema.js';
 import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer, type Graded } from './questions.js';
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
-import { award, currentStreak, POINTS, touchStreak } from './scoring.js';
+import { award, currentStreak, learnerToday, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
 import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
@@ -55,8 +55,12 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
   const { config } = store.services;
   const max = config.QUIZ_MAX_CARDS;
   const tz = store.timezoneOf(user);
-  const dayStart = startOfLocalDay(now, tz);
-  const nowMs = now.getTime();
+  const day = learnerToday(store, now, tz);
+  const dayStart = day.start;
+  // A day's reviews stop at the user's cap (or MAX_REVIEWS_PER_DAY); the rest stay due for later days.
+  const reviewsLeft = Math.max(0, (store.stmt.reviewCap.get(user.id)?.cap ?? config.MAX_REVIEWS_PER_DAY) - store.stmt.reviewedSince.get(user.id, dayStart)!.n);
+  const dueWant = Math.min(max, reviewsLeft);
+  const dueQuery = (limit: number) => ({ userId: user.id, dayEnd: day.end, tenant, limit });
   const seen = new Set<string>();
   const pick = (rows: (limit: number) => Candidate[], want: number) => distinctPrompts(store, rows, want, seen);
   if (mode === 'review') {
@@ -64,7 +68,7 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
     return pick((limit) => missed.slice(0, limit), max);
   }
   if (mode === 'lesson') {
-    const due = pick((limit) => store.stmt.dueCardsInLesson.all(user.id, nowMs, lessonId!, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
+    const due = pick((limit) => store.stmt.dueCardsInLesson.all({ ...dueQuery(limit), lessonId: lessonId! }).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
     const fresh = pick((limit) => store.stmt.newQuestionsInLesson.all(lessonId!, user.id, tenant, limit), max - due.length);
     const queue = [...due, ...fresh];
     // Everything in the lesson is scheduled for later: practise it anyway (no points).
@@ -78,7 +82,7 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
     const queue = [...due, ...fresh];
     return queue.length ? queue : pick((limit) => store.stmt.bankQuestions.all(bankId, tenant, limit), max);
   }
-  const due = pick((limit) => store.stmt.dueCards.all(user.id, nowMs, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
+  const due = pick((limit) => store.stmt.dueCards.all(dueQuery(limit)).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
   const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
   const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
   const fresh = pick((limit) => store.stmt.newQuestions.all(user.id, tenant, tenant, limit), room);
@@ -135,12 +139,12 @@ function summaryReply(services: Services, session: SessionRow, user: UserRow, te
   const store = quizStore(services);
   const tz = store.timezoneOf(user);
   const streak = currentStreak(store, user.id, now, tz);
-  const nextDue = store.stmt.nextDue.get(user.id, tenant)?.due;
+  const next = nextReview(store, user, tenant, now);
   const total = session.questionIds.length;
   let text = md`You got **${session.correct} of ${total}** right`;
   text += session.points ? md` and earned **${session.points} points**.` : '.';
   text += md`\n🔥 Streak: ${streak.current} day${streak.current === 1 ? '' : 's'} (best ${streak.best}).`;
-  if (nextDue) text += md`\nNext review: ${nextDue <= now.getTime() ? 'now' : formatLocal(new Date(nextDue), tz)} (${tz}).`;
+  if (next) text += md`\nNext review: ${next} (${tz}).`;
   const buttons: Button[] = [];
   if (session.missed.length && session.mode !== 'review') {
     buttons.push({ kind: 'button', label: `Review my ${session.missed.length} miss${session.missed.length === 1 ? '' : 'es'}`, actionId: encodeAction('qrv'), style: 'primary' });
@@ -148,10 +152,27 @@ function summaryReply(services: Services, session: SessionRow, user: UserRow, te
   return { title: 'Quiz complete', text, components: buttons.length ? [buttons] : [], visibility: 'ephemeral', replaceOriginal: true };
 }
 
-function caughtUp(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode): Reply {
+/**
+ * The day of a user's next review: "today", "tomorrow" or "Wed 25 Nov". Cards due today that the
+ * daily cap holds back come tomorrow.
+ */
+export function nextReview(store: QuizStore, user: UserRow, tenant: Tenant, now: Date): string | undefined {
+  const due = store.stmt.nextDue.get(user.id, tenant)?.due;
+  if (due === undefined || due === null) return undefined;
+  const tz = store.timezoneOf(user);
+  const { config } = store.services;
+  const day = learnerToday(store, now, tz);
+  if (due < day.end) {
+    const cap = store.stmt.reviewCap.get(user.id)?.cap ?? config.MAX_REVIEWS_PER_DAY;
+    if (store.stmt.reviewedSince.get(user.id, day.start)!.n >= cap) return 'tomorrow';
+  }
+  return formatDay(new Date(due), now, tz, config.DAY_STARTS_AT_HOUR);
+}
+
+function caughtUp(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, now: Date): Reply {
   if (mode === 'review') return { text: 'You have no misses to review today. Nice work!', visibility: 'ephemeral' };
-  const nextDue = store.stmt.nextDue.get(user.id, tenant)?.due;
-  const when = nextDue ? md` Your next review is due ${formatLocal(new Date(nextDue), store.timezoneOf(user))}.` : '';
+  const next = nextReview(store, user, tenant, now);
+  const when = next ? md` Your next review is ${next === 'today' || next === 'tomorrow' ? next : `on ${next}`}.` : '';
   return { text: md`You're all caught up for today!` + when + md` Come back tomorrow for new questions, or study a lesson with \`/quiz lesson:<id>\`.`, visibility: 'ephemeral' };
 }
 
@@ -177,7 +198,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   }
   const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
-  const today = localDay(now, tz);
+  const today = learnerToday(store, now, tz).key;
   const open = store.openSession(user.id);
   if (open) {
     // A quiz started in another server stays there: its questions may be that server's own.
@@ -187,7 +208,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     store.closeSession(open.id, now.getTime());
   }
   const queue = plan(store, user, tenant, mode, lessonId, now);
-  if (queue.length === 0) return caughtUp(store, user, tenant, mode);
+  if (queue.length === 0) return caughtUp(store, user, tenant, mode, now);
   const first = loadQuestion(store, queue[0]!);
   const session: SessionRow = {
     id: newSessionId(),
@@ -249,7 +270,9 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     const tz = store.timezoneOf(user);
     const nowMs = now.getTime();
     const card = store.stmt.card.get(user.id, questionId);
-    const wasDue = !card || card.due <= nowMs;
+    const day = learnerToday(store, now, tz);
+    // Due on the learner's day, as the quiz planned it.
+    const wasDue = !card || card.due < day.end;
     let points = 0;
     if (wasDue) {
       store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now).card);
@@ -266,7 +289,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       wasDue: wasDue ? 1 : 0,
       wasNew: card ? 0 : 1,
       answeredAt: nowMs,
-      localDay: localDay(now, tz),
+      localDay: day.key,
     });
     touchStreak(store, user.id, now, tz);
     store.advanceSession(session, {

@@ -2,18 +2,34 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { canonicalTimeZone, formatLocal } from '../util/time.js';
-import { currentStreak } from './scoring.js';
+import { canonicalTimeZone } from '../util/time.js';
+import { nextReview } from './personal.js';
+import { currentStreak, learnerToday } from './scoring.js';
 import { quizStore, serverKey } from './store.js';
 import type { Tenant } from '../tenant.js';
 
 const DAY = 86_400_000;
 
-export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined): Reply {
+export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string): Reply {
   const store = quizStore(services);
   const user = store.user(actor, serverKey(actor.platform, place));
+  const { MAX_REVIEWS_PER_DAY } = services.config;
+  if (reviews !== undefined) {
+    const value = reviews.trim().toLowerCase();
+    const cap = value === 'default' ? null : /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+    if (cap !== null && !(cap >= 1 && cap <= 500)) throw new UserError(`"${reviews}" is not a number of reviews. Use 1 to 500, or default (${MAX_REVIEWS_PER_DAY}).`);
+    store.stmt.setReviewCap.run(cap, user.id);
+    if (timezone === undefined) {
+      return { text: cap === null ? md`You now get up to **${MAX_REVIEWS_PER_DAY}** reviews a day (the default).` : md`You now get up to **${cap}** reviews a day.`, visibility: 'ephemeral' };
+    }
+  }
   if (timezone === undefined) {
-    return { text: md`Your time zone: **${store.timezoneOf(user)}**${user.timezone ? '' : ' (the default)'}. Change it with \`/settings timezone:Europe/Berlin\`.`, visibility: 'ephemeral' };
+    const cap = store.stmt.reviewCap.get(user.id)?.cap ?? null;
+    const perDay = cap === null ? md`**${MAX_REVIEWS_PER_DAY}** (the default)` : md`**${cap}**`;
+    return {
+      text: md`Your time zone: **${store.timezoneOf(user)}**${user.timezone ? '' : ' (the default)'}. Change it with \`/settings timezone:Europe/Berlin\`.\nReviews a day: ` + perDay + md`. Change it with \`/settings reviews:30\` (1 to 500, or default).`,
+      visibility: 'ephemeral',
+    };
   }
   // Stored and shown canonical: one spelling per zone, whatever case or alias was typed.
   const canonical = canonicalTimeZone(timezone);
@@ -29,11 +45,13 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
   const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
   const nowMs = now.getTime();
+  // Due today: everything due before the learner's day ends.
+  const dayEnd = learnerToday(store, now, tz).end;
   const cards = store
     .q<[number, number, Tenant], { total: number; due: number }>(
-      'SELECT count(*) total, coalesce(sum(c.due <= ?), 0) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)',
+      'SELECT count(*) total, coalesce(sum(c.due < ?), 0) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)',
     )
-    .get(nowMs, user.id, tenant)!;
+    .get(dayEnd, user.id, tenant)!;
   const retention = store
     .q<[number, number], { n: number; hits: number }>('SELECT count(*) n, coalesce(sum(correct), 0) hits FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_due = 1 AND was_new = 0')
     .get(user.id, nowMs - 30 * DAY)!;
@@ -44,15 +62,15 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
     .all(user.id, tenant);
   const streak = currentStreak(store, user.id, now, tz);
   const points = store.q<[string, number], { points: number }>("SELECT points FROM scores WHERE scope = ? AND period = 'all' AND user_id = ?").get(serverKey(actor.platform, place), user.id)?.points ?? 0;
-  const nextDue = store.stmt.nextDue.get(user.id, tenant)?.due;
+  const next = nextReview(store, user, tenant, now);
   const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '—');
   const fields = [
-    { name: 'Cards', value: md`${cards.due} due now, ${cards.total} learned or learning`, inline: true },
+    { name: 'Cards', value: md`${cards.due} due today, ${cards.total} learned or learning`, inline: true },
     { name: 'Retention (30 days)', value: retention.n ? md`${pct(retention.hits, retention.n)} of ${retention.n} reviews` : 'No reviews of learned cards yet', inline: true },
     { name: 'Streak', value: md`${streak.current} day${streak.current === 1 ? '' : 's'} (best ${streak.best})`, inline: true },
     { name: 'Points here', value: md`${points}`, inline: true },
   ];
-  if (nextDue) fields.push({ name: 'Next review', value: nextDue <= nowMs ? 'now' : md`${formatLocal(new Date(nextDue), tz)}`, inline: true });
+  if (next) fields.push({ name: 'Next review', value: md`${next}`, inline: true });
   const lessons = byLesson.map((l) => md`• ${services.lessons.get(l.lesson ?? '')?.title ?? l.lesson ?? 'Imported questions'}: ${pct(l.hits, l.n)} of ${l.n}`);
   return {
     title: md`Stats for ${actor.displayName}`,

@@ -1,4 +1,4 @@
-import { isoWeek, localDay, monthKey, previousDay } from '../util/time.js';
+import { isoWeek, learnerDay, monthKey, previousDay, type LearnerDay } from '../util/time.js';
 import type { QuizStore } from './store.js';
 import { tenantOf } from '../tenant.js';
 
@@ -58,9 +58,14 @@ export function award(store: QuizStore, a: AwardInput): boolean {
   return true;
 }
 
-/** Counts today (in the user's zone) towards the streak; returns the current streak. */
+/** The learner's day around `now` in their zone, beginning at DAY_STARTS_AT_HOUR (see learnerDay). */
+export function learnerToday(store: QuizStore, now: Date, timeZone: string): LearnerDay {
+  return learnerDay(now, timeZone, store.services.config.DAY_STARTS_AT_HOUR);
+}
+
+/** Counts today (the learner's day, in their zone) towards the streak; returns the current streak. */
 export function touchStreak(store: QuizStore, userId: number, now: Date, timeZone: string): number {
-  const today = localDay(now, timeZone);
+  const today = learnerToday(store, now, timeZone).key;
   const row = store.stmt.streak.get(userId);
   if (row && row.lastDay === today) return row.current;
   const current = row && row.lastDay === previousDay(today) ? row.current + 1 : 1;
@@ -72,7 +77,7 @@ export function touchStreak(store: QuizStore, userId: number, now: Date, timeZon
 export function currentStreak(store: QuizStore, userId: number, now: Date, timeZone: string): { current: number; best: number } {
   const row = store.stmt.streak.get(userId);
   if (!row) return { current: 0, best: 0 };
-  const today = localDay(now, timeZone);
+  const today = learnerToday(store, now, timeZone).key;
   const alive = row.lastDay === today || row.lastDay === previousDay(today);
   return { current: alive ? row.current : 0, best: row.best };
 }

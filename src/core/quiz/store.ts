@@ -78,6 +78,19 @@ const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
 const DISABLED = '(SELECT tb.bank_id FROM tenant_banks tb WHERE tb.tenant = ? AND tb.enabled = 0)';
 /** One group per prompt: its key, or the question itself where it has none (the prefixes keep them apart). */
 const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
+/** VISIBLE for statements with named parameters. */
+const VISIBLE_AT = '(q.tenant IS NULL OR q.tenant = @tenant)';
+/** Overdue at the day's end in intervals: a week late on a two-day card before a week late on a year's. */
+const MOST_OVERDUE = '(@dayEnd - c.due) * 1.0 / max(c.scheduled_days, 1) DESC, c.due';
+
+/** A user's due cards on their day. */
+export interface DueQuery {
+  userId: number;
+  /** The end of the learner's current day (epoch ms). */
+  dayEnd: number;
+  tenant: Tenant;
+  limit: number;
+}
 
 export class QuizStore {
   readonly sqlite: Database.Database;
@@ -134,13 +147,16 @@ export class QuizStore {
       ),
       // Every question query takes the tenant: a user's cards follow them between servers, but a
       // bank imported in one server is asked only there.
-      dueCards: db.prepare<[number, number, Tenant, number], { questionId: string; promptKey: string | null }>(
+      // Due means due on the learner's day: everything due before the day ends is due now. The most
+      // overdue for its interval comes first, so what a daily cap holds back is what can best wait.
+      dueCards: db.prepare<[DueQuery], { questionId: string; promptKey: string | null }>(
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
+         WHERE c.user_id = @userId AND c.due < @dayEnd AND q.retired_at IS NULL AND ${VISIBLE_AT} ORDER BY ${MOST_OVERDUE} LIMIT @limit`,
       ),
-      dueCardsInLesson: db.prepare<[number, number, string, Tenant, number], { questionId: string; promptKey: string | null }>(
+      dueCardsInLesson: db.prepare<[DueQuery & { lessonId: string }], { questionId: string; promptKey: string | null }>(
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.lesson_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
+         WHERE c.user_id = @userId AND c.due < @dayEnd AND q.retired_at IS NULL AND q.lesson_id = @lessonId AND ${VISIBLE_AT}
+         ORDER BY ${MOST_OVERDUE} LIMIT @limit`,
       ),
       // New questions of the banks the tenant has on, one bank after another in turn (round robin),
       // each bank's in lesson order, so an imported bank reaches a learner's first quiz. One pass
@@ -189,6 +205,12 @@ export class QuizStore {
       introducedSince: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) n FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_new = 1',
       ),
+      // The day's reviews that count against its cap: answers to cards that were due, new ones aside.
+      reviewedSince: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) n FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_due = 1 AND was_new = 0',
+      ),
+      reviewCap: db.prepare<[number], { cap: number | null }>('SELECT max_reviews_per_day cap FROM users WHERE id = ?'),
+      setReviewCap: db.prepare<[number | null, number]>('UPDATE users SET max_reviews_per_day = ? WHERE id = ?'),
       missedSince: db.prepare<[number, number, Tenant], { questionId: string; promptKey: string | null }>(
         `SELECT r.question_id questionId, q.prompt_key promptKey FROM reviews r JOIN questions q ON q.id = r.question_id
          WHERE r.user_id = ? AND r.answered_at >= ? AND r.correct = 0 AND ${VISIBLE}
