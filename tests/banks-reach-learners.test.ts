@@ -97,6 +97,16 @@ describe('banks a server learns from', () => {
     expect(list).toMatch(/off +team Team: 2 questions \(imported here\)/);
     expect(list).toMatch(/on +moe-tradeoffs .*\(content\)/);
     expect((await quizAs(app, 'fay')).queue.filter((id) => TEAM_IDS.includes(id))).toEqual([]);
+    // Cards a learner already has from it wait too: nothing of a bank that is off comes in the daily quiz.
+    const db = app.services.db.$client;
+    const hal = (db.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', 'hal', 'hal') RETURNING id").get() as { id: number }).id;
+    const dueCard = db.prepare(
+      `INSERT INTO cards (user_id, question_id, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses, state, last_review)
+       VALUES (?, ?, 0, 1, 5, 1, 1, 0, 1, 0, 2, 0)`,
+    );
+    for (const q of TEAM_IDS) dueCard.run(hal, q);
+    expect((await quizAs(app, 'hal')).queue.filter((id) => TEAM_IDS.includes(id))).toEqual([]);
+    expect((await quizAs(app, 'hal', { bank: 'team' })).queue).toEqual(TEAM_IDS);
     const raced = () => quizStore(app.services).stmt.raceQuestions.all(TENANT, TENANT, 1000).map((r) => r.id);
     expect(raced().filter((id) => TEAM_IDS.includes(id))).toEqual([]);
     // The bank's own quiz still asks it.

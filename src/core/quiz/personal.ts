@@ -77,7 +77,7 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
   if (mode === 'bank') {
     // One bank, like a lesson: the session's lessonId holds the bank's id.
     const bankId = lessonId!;
-    const due = pick((limit) => store.stmt.dueCardsInBank.all(user.id, now.getTime(), bankId, tenant, limit).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), max);
+    const due = pick((limit) => store.stmt.dueCardsInBank.all({ ...dueQuery(limit), bankId }).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
     const fresh = pick((limit) => store.stmt.newQuestionsInBank.all(bankId, user.id, tenant, limit), max - due.length);
     const queue = [...due, ...fresh];
     return queue.length ? queue : pick((limit) => store.stmt.bankQuestions.all(bankId, tenant, limit), max);

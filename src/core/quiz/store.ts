@@ -151,7 +151,9 @@ export class QuizStore {
       // overdue for its interval comes first, so what a daily cap holds back is what can best wait.
       dueCards: db.prepare<[DueQuery], { questionId: string; promptKey: string | null }>(
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = @userId AND c.due < @dayEnd AND q.retired_at IS NULL AND ${VISIBLE_AT} ORDER BY ${MOST_OVERDUE} LIMIT @limit`,
+         WHERE c.user_id = @userId AND c.due < @dayEnd AND q.retired_at IS NULL AND ${VISIBLE_AT}
+           AND q.bank_id NOT IN (SELECT tb.bank_id FROM tenant_banks tb WHERE tb.tenant = @tenant AND tb.enabled = 0)
+         ORDER BY ${MOST_OVERDUE} LIMIT @limit`,
       ),
       dueCardsInLesson: db.prepare<[DueQuery & { lessonId: string }], { questionId: string; promptKey: string | null }>(
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
@@ -179,9 +181,10 @@ export class QuizStore {
         `SELECT q.id, q.prompt_key promptKey FROM questions q WHERE q.lesson_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY q.bank_id, q.position LIMIT ?`,
       ),
       // One bank's quiz (/quiz bank:<id>): its due cards, its new questions in lesson order, or all of them to practise.
-      dueCardsInBank: db.prepare<[number, number, string, Tenant, number], { questionId: string; promptKey: string | null }>(
+      dueCardsInBank: db.prepare<[DueQuery & { bankId: string }], { questionId: string; promptKey: string | null }>(
         `SELECT c.question_id questionId, q.prompt_key promptKey FROM cards c JOIN questions q ON q.id = c.question_id
-         WHERE c.user_id = ? AND c.due <= ? AND q.retired_at IS NULL AND q.bank_id = ? AND ${VISIBLE} ORDER BY c.due LIMIT ?`,
+         WHERE c.user_id = @userId AND c.due < @dayEnd AND q.retired_at IS NULL AND q.bank_id = @bankId AND ${VISIBLE_AT}
+         ORDER BY ${MOST_OVERDUE} LIMIT @limit`,
       ),
       newQuestionsInBank: db.prepare<[string, number, Tenant, number], { id: string; promptKey: string | null }>(
         `SELECT q.id, q.prompt_key promptKey FROM questions q LEFT JOIN lessons l ON l.id = q.lesson_id
