@@ -308,21 +308,32 @@ describe('tenants: a hostile tenant beside a busy one', () => {
           ["A's question ids", { bank: 'mallory-two' }, victimBank('victim', 2).replaceAll(VICTIM, PHISH)],
           ['a lesson question id', { bank: 'mallory-three' }, csv([HEADER, [CONTENT_QUESTION, `${PHISH} Sign in again.`, 'Yes', 'No', 'Maybe', 'A', 'x']])],
         ];
+        // A's bank id is refused; question ids belong to their bank, so B's file with A's ids makes
+        // B's own bank, applied, and A's questions stay A's (the leak checks read A's texts and banks).
         let refused = 0;
+        let keptApart = 0;
         const reasons = new Set<string>();
         for (const [what, options, file] of attempts) {
           const seen = b(await bDiscord.command('adminmallory2', 3, 'quiz-admin import', options, { file: { name: 'update.csv', content: file } }));
           const apply = seen.buttons.find((x) => x.id.startsWith('import.apply:'));
           // The reason as shown, without the file and line it names.
           const reason = seen.text.split('\n').find((l) => l.startsWith('•'));
-          if (reason) reasons.add(`"${reason.replace(/^• [^:]+(:\d+)?: (question \d+: )?/, '').replace(/'[^']*'/g, '…')}"`);
-          if (/Import refused/.test(seen.text) && !apply) refused++;
-          else {
-            problems.push(`B's import with ${what} was not refused: ${seen.text.slice(0, 200)}`);
-            if (apply) b(await bDiscord.press('adminmallory2', seen, apply));
+          if (what === "A's bank id") {
+            if (reason) reasons.add(`"${reason.replace(/^• [^:]+(:\d+)?: (question \d+: )?/, '').replace(/'[^']*'/g, '…')}"`);
+            if (/Import refused/.test(seen.text) && !apply) refused++;
+            else problems.push(`B's import into ${what} was not refused: ${seen.text.slice(0, 200)}`);
+          } else if (apply && /Import applied/.test(b(await bDiscord.press('adminmallory2', seen, apply)).text)) {
+            keptApart++;
+          } else {
+            problems.push(`B's import with ${what} did not make B's own bank: ${seen.text.slice(0, 200)}`);
           }
         }
-        rows.push({ rank: 9, attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id", sent: attempts.length, result: `${refused} refused (${[...reasons].join(', ')}), nothing written` });
+        rows.push({
+          rank: 9,
+          attempt: "B imports into A's bank id, with A's question ids, with a lesson question's id",
+          sent: attempts.length,
+          result: `A's bank id: ${refused} refused (${[...reasons].join(', ')}); A's and a lesson's question ids: ${keptApart} imported into B's own banks (ids belong to their bank), A's questions unchanged`,
+        });
       };
 
       const aButtons = async () => {
@@ -486,7 +497,8 @@ describe('tenants: a hostile tenant beside a busy one', () => {
     );
     const farmerPoints = one('SELECT coalesce(sum(a.points), 0) n FROM awards a JOIN users u ON u.id = a.user_id WHERE u.platform = ? AND u.external_id = ?', 'discord', bDiscord.idOf('mallory-farmer'));
     const farmerRaceAnswers = one('SELECT count(*) n FROM race_answers ra JOIN users u ON u.id = ra.user_id WHERE u.external_id = ?', bDiscord.idOf('mallory-farmer'));
-    const phishOutsideB = one("SELECT count(*) n FROM questions WHERE body LIKE ? AND bank_id != ?", `%${PHISH}%`, PHISH_BANK);
+    // B's prompt may stand in any of B's own banks, never in a global one or another tenant's.
+    const phishOutsideB = one('SELECT count(*) n FROM questions WHERE body LIKE ? AND (tenant IS NULL OR tenant != ?)', `%${PHISH}%`, `discord:${bGuildId}`);
     const schedulesIntoA = one('SELECT count(*) n FROM schedules WHERE (server_id = ? AND channel_id = ?) OR (server_id = ? AND channel_id = ?)', bGuildId, aChannels[0]!.id, B_TEAM, slackChannelId(0));
     db.close();
 
@@ -508,7 +520,7 @@ describe('tenants: a hostile tenant beside a busy one', () => {
       notes: [
         `A's load: ${load.interactions.toLocaleString('en')} interactions in ${load.seconds.toFixed(1)} s (attack ${attackSeconds.toFixed(1)} s); ack p50 / p99 / max: Discord ${ms(percentile(load.ackMs.discord, 50))} / ${ms(percentile(load.ackMs.discord, 99))} / ${ms(Math.max(...load.ackMs.discord))}, Slack ${ms(percentile(load.ackMs.slack, 50))} / ${ms(percentile(load.ackMs.slack, 99))} / ${ms(Math.max(...load.ackMs.slack))}; **missed 3 s deadlines: ${load.deadlineMisses}**; errors: ${load.errors.length}.`,
         `B's ${bAcks.length.toLocaleString('en')} interactions: ack p99 ${ms(percentile(bAcks, 99))}, over 3 s: ${bAcks.filter((x) => x > ACK_DEADLINE_MS).length}.`,
-        `Leaks: **${aLeaks.length}** texts of A with anything of B; ${bLeaks.length} texts of B with anything of A; B's race answers stored in A's races: ${bAnswersInA}; B's prompt in any bank but B's: ${phishOutsideB}; schedules of B in A's channels: ${schedulesIntoA}.`,
+        `Leaks: **${aLeaks.length}** texts of A with anything of B; ${bLeaks.length} texts of B with anything of A; B's race answers stored in A's races: ${bAnswersInA}; B's prompt in any bank not B's: ${phishOutsideB}; schedules of B in A's channels: ${schedulesIntoA}.`,
         `Bot memory (RSS, /proc): ${Math.round(rssStartMb)} MB at the start, peak ${Math.round(peakMb)} MB (sampled every 250 ms), **${Math.round(rssAfterMb)} MB after the attack** (bound ${RSS_LIMIT_MB} MB; /metrics says ${Math.round(metricsRssMb)} MB).`,
         `Longest event-loop stall: the bot ${ms(botLagMs)}; the harness, which plays every user of both tenants in one process, ${ms(harnessLag.max / 1e6)}.`,
       ],
