@@ -165,7 +165,26 @@ describe('banks in the terminal chat (child process)', () => {
     const env = { CONTENT_DIR: join(dir, 'content'), DATABASE_PATH: join(dir, 'data', 'bot.sqlite') };
     const csv = join(dir, 'team.csv');
     writeFileSync(csv, TEAM);
-    const input = [`/quiz-admin import file:${csv} bank:team lesson:demo`, '1', '/quiz-admin banks', '/quiz-admin banks team off', '/quiz bank:team', ''].join('\n');
+    const input = [
+      `/quiz-admin import file:${csv} bank:team lesson:demo`,
+      '1',
+      '/quiz-admin banks',
+      // A new learner's first daily quiz, and the lesson's quiz, already ask the imported bank.
+      '/as newbie',
+      '/quiz',
+      '/as lessoner',
+      '/quiz lesson:demo',
+      '/as you',
+      '/quiz-admin banks team off',
+      // Off: a later learner's daily quiz and a race leave it out; its own quiz still asks it.
+      '/as later',
+      '/quiz',
+      '/where race-room',
+      '/quiz race 10',
+      '/as you',
+      '/quiz bank:team',
+      '',
+    ].join('\n');
     const r = await runCli(['chat'], { input, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("It will be on for this server's daily quiz");
@@ -175,6 +194,14 @@ describe('banks in the terminal chat (child process)', () => {
     const db = new Database(env.DATABASE_PATH, { readonly: true });
     expect(db.prepare("SELECT DISTINCT lesson_id lesson FROM questions WHERE bank_id = 'team'").all()).toEqual([{ lesson: 'demo' }]);
     expect(db.prepare('SELECT tenant, bank_id bankId, enabled FROM tenant_banks').all()).toEqual([{ tenant: 'terminal:local', bankId: 'team', enabled: 0 }]);
+    const queue = (name: string) =>
+      (db.prepare('SELECT s.question_ids ids FROM quiz_sessions s JOIN users u ON u.id = s.user_id WHERE u.external_id = ? ORDER BY s.started_at').all(name) as { ids: string }[]).flatMap((r) => JSON.parse(r.ids) as string[]);
+    expect(queue('newbie').filter((id) => TEAM_IDS.includes(id)).length).toBeGreaterThan(0);
+    expect(queue('lessoner')).toEqual(expect.arrayContaining(TEAM_IDS));
+    expect(queue('later').filter((id) => TEAM_IDS.includes(id))).toEqual([]);
+    const raced = (db.prepare('SELECT question_ids ids FROM races').all() as { ids: string }[]).flatMap((r) => JSON.parse(r.ids) as string[]);
+    expect(raced.length).toBeGreaterThan(0);
+    expect(raced.filter((id) => TEAM_IDS.includes(id))).toEqual([]);
     db.close();
   });
 });
