@@ -1,30 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { questionShown, rightLabels } from './helpers/answers.js';
-import { ChatDriver, printedButtons } from './helpers/chat-driver.js';
+import { answerOnScreen as answer, ChatDriver, printedButtons } from './helpers/chat-driver.js';
 import { tempDir } from './helpers/tmp.js';
-
-/** The question block printed last: from its title line to the end. */
-function lastQuestion(output: string): string {
-  const titles = [...output.matchAll(/^.*question \d+ of \d+$/gm)];
-  return output.slice(titles.at(-1)!.index);
-}
-
-/** Answers the question on screen, rightly or not; returns the feedback printed. */
-async function answer(chat: ChatDriver, screen: string, right: boolean): Promise<string> {
-  const block = lastQuestion(screen);
-  const prompt = block.split('\n').slice(1).join('\n').replace(/^Picking up where you left off\.\n\n/, '');
-  const q = questionShown(prompt);
-  const buttons = printedButtons(block);
-  if (q.type === 'short') return chat.send(right ? q.answer : 'not a clue');
-  if (q.type === 'multiple') {
-    const numbers = [...buttons].filter(([label]) => rightLabels(q).includes(label) === right && label !== "I don't know").map(([, n]) => n);
-    return chat.send((right ? numbers : numbers.slice(0, 1)).join(','));
-  }
-  const pick = [...buttons].find(([label]) => label !== "I don't know" && rightLabels(q).includes(label) === right)!;
-  return chat.send(String(pick[1]));
-}
 
 /** Takes the whole quiz on screen; returns the summary. */
 async function takeQuiz(chat: ChatDriver, right: boolean): Promise<{ summary: string; answered: number }> {

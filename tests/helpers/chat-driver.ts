@@ -1,3 +1,4 @@
+import { questionShown, rightLabels } from './answers.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cliPath, repoRoot } from './cli.js';
 
@@ -53,4 +54,25 @@ export function printedButtons(output: string): Map<string, number> {
   const map = new Map<string, number>();
   for (const m of output.matchAll(/\[(\d+)\] ((?:(?!\s{2}\[\d+\]).)+)/g)) map.set(m[2]!.trim(), Number(m[1]));
   return map;
+}
+
+/** The question block printed last: from its title line to the end. */
+export function lastQuestion(output: string): string {
+  const titles = [...output.matchAll(/^.*question \d+ of \d+$/gm)];
+  return output.slice(titles.at(-1)!.index);
+}
+
+/** Answers the question on screen in the terminal chat, rightly or not; returns the feedback printed. */
+export async function answerOnScreen(chat: ChatDriver, screen: string, right: boolean): Promise<string> {
+  const block = lastQuestion(screen);
+  const prompt = block.split('\n').slice(1).join('\n').replace(/^Picking up where you left off\.\n\n/, '');
+  const q = questionShown(prompt);
+  const buttons = printedButtons(block);
+  if (q.type === 'short') return chat.send(right ? q.answer : 'not a clue');
+  if (q.type === 'multiple') {
+    const numbers = [...buttons].filter(([label]) => rightLabels(q).includes(label) === right && label !== "I don't know").map(([, n]) => n);
+    return chat.send((right ? numbers : numbers.slice(0, 1)).join(','));
+  }
+  const pick = [...buttons].find(([label]) => label !== "I don't know" && rightLabels(q).includes(label) === right)!;
+  return chat.send(String(pick[1]));
 }
