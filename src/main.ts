@@ -6,24 +6,10 @@ import { telemetry } from './core/telemetry.js';
 import { createLogger, secretValues, type Logger } from './logger.js';
 import { backupSettings, scheduleBackups, type BackupSchedule } from './ops/backup-schedule.js';
 import type { PlatformState } from './ops/health.js';
-import type { HttpRoute } from './ops/http.js';
 import { acquireLock, LockError, type DatabaseLock } from './ops/lock.js';
 import type { OpsHttp } from './ops/runtime.js';
+import type { PlatformExtras, PlatformHandle } from './platforms/platform.js';
 import { TerminalChat } from './platforms/terminal/chat.js';
-
-/** A running platform connection. */
-export interface PlatformHandle {
-  name: string;
-  stop(): Promise<void>;
-  /** Whether the connection is up now (for /healthz); a platform without it counts as connected. */
-  connected?(): boolean;
-}
-
-/** What the composition root hands a platform besides the app. */
-export interface PlatformExtras {
-  /** Routes for the platform's own HTTP server (Slack's HTTP mode, when it shares HTTP_PORT). */
-  routes: HttpRoute[];
-}
 
 type PlatformStarter = (app: App, logger: Logger, extras: PlatformExtras) => Promise<PlatformHandle>;
 

@@ -12,7 +12,7 @@ import type { Interaction, Reply } from '../src/core/interaction.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { ManualClock } from '../src/core/services.js';
 import { startDiscord } from '../src/platforms/discord/index.js';
-import type { PlatformHandle } from '../src/main.js';
+import type { PlatformHandle } from '../src/platforms/platform.js';
 import { testActionSpecs } from './helpers/actions.js';
 import { repoRoot } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';

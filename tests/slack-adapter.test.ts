@@ -11,7 +11,7 @@ import { createDispatcher } from '../src/core/index.js';
 import type { Capability } from '../src/core/dispatcher.js';
 import { md } from '../src/core/markup.js';
 import { ManualClock } from '../src/core/services.js';
-import type { PlatformHandle } from '../src/main.js';
+import type { PlatformHandle } from '../src/platforms/platform.js';
 import { INPUT_MODAL } from '../src/platforms/slack/blocks.js';
 import { downloadFile, FileDownloadError } from '../src/platforms/slack/files.js';
 import { startSlack } from '../src/platforms/slack/index.js';

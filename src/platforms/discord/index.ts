@@ -3,7 +3,7 @@ import { Client, DiscordjsErrorCodes, Events, GatewayIntentBits, Options } from 
 import type { App } from '../../app.js';
 import { ConfigError } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import type { PlatformHandle } from '../../main.js';
+import type { PlatformHandle } from '../platform.js';
 import { DiscordInteractions, loggableError, type InteractionOptions } from './interactions.js';
 import { discordChannelCheck, discordPostSender } from './posts.js';
 import { describeDiscordError, registerSlashCommands } from './register.js';

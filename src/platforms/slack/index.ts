@@ -2,7 +2,7 @@ import { App as BoltApp, HTTPReceiver, type CustomRoute } from '@slack/bolt';
 import type { App } from '../../app.js';
 import { ConfigError } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import type { PlatformHandle } from '../../main.js';
+import type { PlatformHandle } from '../platform.js';
 import { AckFirst } from './ack-first.js';
 import { boltLevel, boltLogger } from './bolt-logger.js';
 import { errorInfo } from './errors.js';
