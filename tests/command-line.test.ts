@@ -54,6 +54,12 @@ describe('command line parser', () => {
     expect(parseCommandLine('/ask what is top-k:2 routing', catalogue)).toMatchObject({ ok: true, options: { question: 'what is top-k:2 routing' } });
   });
 
+  it("takes a boolean option's name alone as yes, or followed by its value", () => {
+    expect(parseCommandLine('/quiz-admin schedule 09:30 Europe/Berlin general weekly')).toMatchObject({ ok: true, options: { time: '09:30', timezone: 'Europe/Berlin', channel: 'general', weekly: true } });
+    expect(parseCommandLine('/quiz-admin schedule 09:30 weekly No bank team')).toMatchObject({ ok: true, options: { time: '09:30', weekly: 'No', bank: 'team' } });
+    expect(parseCommandLine('/quiz-admin schedule 09:30 weekly bank team')).toMatchObject({ ok: true, options: { time: '09:30', weekly: true, bank: 'team' } });
+  });
+
   it('explains unknown commands and extra values', () => {
     expect(parseCommandLine('/nope', catalogue)).toEqual({ ok: false, error: 'Unknown command /nope. Try /help.' });
     expect(parseCommandLine('/quiz race 1 two three', catalogue)).toEqual({ ok: false, error: 'Too many values for /quiz race: "three" is not expected.' });

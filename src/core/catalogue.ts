@@ -69,6 +69,9 @@ const attachmentSchema = z.object({
   load: z.custom<() => Promise<Buffer>>((v) => typeof v === 'function').optional(),
 });
 
+/** The words a typed boolean option takes (case-insensitive); its own name also means yes. */
+export const BOOLEAN_WORDS: { yes: readonly string[]; no: readonly string[] } = { yes: ['yes', 'true', 'on'], no: ['no', 'false', 'off'] };
+
 function optionSchema(o: OptionSpec): z.ZodType {
   let s: z.ZodType;
   switch (o.type) {
@@ -92,10 +95,16 @@ function optionSchema(o: OptionSpec): z.ZodType {
       break;
     }
     case 'boolean':
-      s = z.union([
-        z.boolean(),
-        z.enum(['true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['true', 'yes', 'on'].includes(v)),
-      ]);
+      // Native on Discord; typed as text elsewhere: yes/no, true/false, on/off, or the option's
+      // own name for yes (`weekly`), in any case.
+      s = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+        if (typeof v === 'boolean') return v;
+        const word = v.trim().toLowerCase();
+        if (word === o.name.toLowerCase() || BOOLEAN_WORDS.yes.includes(word)) return true;
+        if (BOOLEAN_WORDS.no.includes(word)) return false;
+        ctx.addIssue({ code: 'custom', message: `must be yes or no (or true/false, on/off), not "${v}"` });
+        return z.NEVER;
+      });
       break;
     case 'attachment':
       s = attachmentSchema;

@@ -1,11 +1,12 @@
-import type { CommandSpec } from './catalogue.js';
+import { BOOLEAN_WORDS, type CommandSpec } from './catalogue.js';
 import { CATALOGUE } from './commands.js';
 
 /**
  * Parses a typed command line against the catalogue, for the platforms where commands arrive as
  * text (Slack's `/quiz <sub> …`, the terminal chat). Options are positional in declared order or
  * named, as `name:value` or as the option's name followed by its value (`/settings timezone
- * Europe/Berlin`); quotes group words; a `rest` option takes the remaining text.
+ * Europe/Berlin`); a boolean option's name alone means yes (`weekly`); quotes group words; a `rest`
+ * option takes the remaining text.
  */
 
 export type ParsedLine =
@@ -61,7 +62,12 @@ export function matchCommand(words: string[], catalogue: readonly CommandSpec[] 
   return best;
 }
 
-export function parseCommandLine(line: string, catalogue: readonly CommandSpec[] = CATALOGUE): ParsedLine {
+/**
+ * `filesByPosition`: a file option takes its place in the order like any other (the terminal
+ * names files by path: `/quiz-admin import ./bank.gift`). Without it a file comes from the
+ * platform (Slack's form or shared file) and typed words skip it.
+ */
+export function parseCommandLine(line: string, catalogue: readonly CommandSpec[] = CATALOGUE, opts: { filesByPosition?: boolean } = {}): ParsedLine {
   const trimmed = line.trim().replace(/^\//, '');
   const tokens = tokenize(trimmed);
   if (tokens.length === 0) return { ok: false, error: 'Type a command, e.g. /help.' };
@@ -72,7 +78,7 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
   if (!match) return { ok: false, error: `Unknown command /${tokens[0]!.text}. Try /help.` };
   const { spec, used } = match;
   const options: Record<string, unknown> = {};
-  const positional = spec.options.filter((o) => o.type !== 'attachment');
+  const positional = spec.options.filter((o) => opts.filesByPosition || o.type !== 'attachment');
   let next = 0;
   for (let t = used; t < tokens.length; t++) {
     const token = tokens[t]!;
@@ -90,6 +96,13 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
     // "timezone Europe/Berlin": an option's name, then its value. Not where free text is expected
     // (`/ask private companies…` asks about private companies).
     const byName = positional[next]?.rest ? undefined : positional.find((x) => !x.rest && x.name === token.text.toLowerCase() && !(x.name in options));
+    // A boolean option's name alone means yes (`weekly`); followed by yes/no/… it takes that.
+    if (byName?.type === 'boolean') {
+      const value = tokens[t + 1]?.text.toLowerCase();
+      const isWord = value !== undefined && [...BOOLEAN_WORDS.yes, ...BOOLEAN_WORDS.no].includes(value);
+      options[byName.name] = isWord ? tokens[++t]!.text : true;
+      continue;
+    }
     if (byName && t + 1 < tokens.length) {
       options[byName.name] = tokens[++t]!.text;
       continue;

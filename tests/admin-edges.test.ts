@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import { parseCommandLine } from '../src/core/command-line.js';
+import type { Post } from '../src/core/interaction.js';
+import { plainText } from '../src/core/markup.js';
+import { actor, as, makeApp } from './helpers/app.js';
+
+const apps: App[] = [];
+function setup(env: Record<string, string> = {}, start?: string) {
+  const made = makeApp(env, start);
+  apps.push(made.app);
+  const posts: Post[] = [];
+  made.app.services.outbox.register('terminal', async (p) => {
+    posts.push(p);
+  });
+  return { ...made, posts };
+}
+afterEach(() => {
+  while (apps.length) apps.pop()!.close();
+});
+
+/** A typed command line (the terminal chat, Slack's `/quiz …`) through the real dispatcher. */
+async function typed(app: App, who: ReturnType<typeof actor>, line: string, channel = 'general') {
+  const parsed = parseCommandLine(line);
+  if (!parsed.ok) return parsed.error;
+  return plainText((await as(app, who, channel).command(parsed.spec.key, parsed.options)).text);
+}
+
+describe('typed boolean options', () => {
+  it("takes the option's name alone as yes, and yes/no, true/false, on/off in any case", async () => {
+    const { app } = setup();
+    const admin = actor('admin', true);
+    expect(await typed(app, admin, '/quiz-admin schedule 09:30 Europe/Berlin general weekly')).toBe(
+      'Daily quiz scheduled: every day at 09:30 (Europe/Berlin) in #general and the weekly leaderboard on Mondays.',
+    );
+    expect(await typed(app, admin, '/quiz-admin schedule 09:30 Europe/Berlin general weekly:NO')).toBe('Daily quiz scheduled: every day at 09:30 (Europe/Berlin) in #general.');
+    expect(await typed(app, admin, '/quiz-admin schedule 10:00 weekly On')).toMatch(/at 10:00 .* and the weekly leaderboard on Mondays\.$/);
+    expect(await typed(app, admin, '/quiz-admin schedule 10:00 weekly off')).toMatch(/at 10:00 \([^)]+\) in #general\.$/);
+    expect(await typed(app, admin, '/quiz-admin schedule 10:00 Europe/Berlin general TRUE')).toMatch(/and the weekly leaderboard on Mondays\.$/);
+    expect(await typed(app, admin, '/quiz-admin schedule 10:00 weekly yes channel:general')).toMatch(/in #general and the weekly leaderboard/);
+    expect(await typed(app, admin, '/quiz-admin schedule 10:00 weekly:maybe')).toMatch(/^Option 'weekly' must be yes or no \(or true\/false, on\/off\), not "maybe"\./);
+    // Native booleans (Discord) are unchanged.
+    expect(plainText((await as(app, admin).command('quiz-admin schedule', { time: '11:00', weekly: true })).text)).toMatch(/weekly leaderboard on Mondays/);
+  });
+});
