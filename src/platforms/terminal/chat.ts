@@ -186,9 +186,10 @@ export class TerminalChat {
       return this.dispatch({ kind: 'action', actionId: p.component.actionId });
     }
     if (line.startsWith('/')) {
-      const parsed = parseCommandLine(line);
+      const parsed = parseCommandLine(line, undefined, { filesByPosition: true });
       if (!parsed.ok) return this.write(parsed.error);
-      // Files are attached by path in the terminal: `/quiz-admin import file:./bank.csv`. Like the
+      // Files are attached by path in the terminal, in order or by name: `/quiz-admin import
+      // ./bank.csv` or `/quiz-admin import file:./bank.csv`. Like the
       // chat platforms, the core reads one only once the command may run.
       for (const o of parsed.spec.options) {
         const path = parsed.options[o.name];
