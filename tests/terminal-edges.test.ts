@@ -31,6 +31,30 @@ afterEach(() => {
 });
 
 describe('terminal chat edges (child process, piped input)', () => {
+  it('takes the line after "Type your answer" as the answer, even a number', async () => {
+    const { env } = setup({ 'banks/demo.yaml': numberBank });
+    chat = new ChatDriver(env);
+    const question = await chat.send('/quiz');
+    const type = printedButtons(question).get('Type your answer')!;
+    expect(type).toBeGreaterThan(0);
+    expect(await chat.send(String(type))).toContain('Answer: type it on the next line.');
+    const feedback = await chat.send('4');
+    expect(feedback).not.toContain('There is no button 4.');
+    expect(feedback).toMatch(/Right/);
+  });
+
+  it("lists the terminal's own commands in /help and explains each", async () => {
+    const { env } = setup();
+    const r = await runCli(['chat'], { input: '/help\n/help as\n/help where\n/help clock\n/help quit\n', env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Terminal chat:\n[^]*\/as <name>[^]*\/where <channel>[^]*\/clock [^]*\/quit/);
+    expect(r.stdout).not.toMatch(/no (such )?command/i);
+    expect(r.stdout).toMatch(/\/as <name> — .*another user/);
+    expect(r.stdout).toMatch(/\/where <channel> — .*channel/);
+    expect(r.stdout).toMatch(/\/clock \+1d \| \+2h \| \+30m \| <ISO time> — .*QUIZBOT_CLOCK/);
+    expect(r.stdout).toMatch(/\/quit — .*[Ee]nds the chat/);
+  });
+
   it('takes the file of /quiz-admin import in order, as /help shows it', async () => {
     const { dir, env } = setup();
     const gift = join(dir, 'x.gift');

@@ -53,6 +53,8 @@ export class TerminalChat {
   private channel = 'general';
   private pressables: Pressable[] = [];
   private pendingInput: { actionId: string; label: string } | undefined;
+  /** Set after "Type your answer" was pressed: the next line is the answer, whatever it looks like. */
+  private awaitingText = false;
   private counter = 0;
   private readonly admins: Set<string>;
   private stopRequested = false;
@@ -95,6 +97,7 @@ export class TerminalChat {
     if (pressables.length) this.pressables = pressables;
     const inputs = pressables.filter((p) => p.kind === 'button' && p.component.input);
     this.pendingInput = undefined;
+    this.awaitingText = false;
     // A single text question can be answered by typing, without pressing its button first.
     if (inputs.length === 1 && inputs[0]!.kind === 'button') {
       this.pendingInput = { actionId: inputs[0]!.component.actionId, label: inputs[0]!.component.input!.label };
@@ -149,6 +152,7 @@ export class TerminalChat {
       this.pressables = [];
     }
     this.pendingInput = undefined;
+    this.awaitingText = false;
     this.write(verb === 'as' ? `You are now ${arg}${this.admins.has(arg) ? ' (admin)' : ''}.` : `You are now in #${arg}.`);
     return true;
   }
@@ -161,6 +165,13 @@ export class TerminalChat {
       // What /clock made due (a race round closing) is printed before the next line is read.
       await this.app.services.outbox.settled();
       return;
+    }
+    if (this.awaitingText && this.pendingInput && !line.startsWith('/')) {
+      // After "Type your answer" the line is the answer: `4` is not button 4.
+      const { actionId } = this.pendingInput;
+      this.pendingInput = undefined;
+      this.awaitingText = false;
+      return this.dispatch({ kind: 'action', actionId, text: line });
     }
     if (/^\d+(\s*,\s*\d+)+$/.test(line) && this.pressables.length) {
       // Several options of one select menu: "1,3".
@@ -181,6 +192,7 @@ export class TerminalChat {
       if (p.kind === 'option') return this.dispatch({ kind: 'action', actionId: p.actionId, values: [p.value] });
       if (p.component.input) {
         this.pendingInput = { actionId: p.component.actionId, label: p.component.input.label };
+        this.awaitingText = true;
         return this.write(`${p.component.input.label}: type it on the next line.`);
       }
       return this.dispatch({ kind: 'action', actionId: p.component.actionId });
