@@ -43,6 +43,30 @@ function localFile(path: string): AttachmentInput {
   };
 }
 
+/** The terminal's own commands, for /help: usage, summary, and what /help <command> adds. */
+const TERMINAL_COMMANDS: Record<string, { usage: string; summary: string; detail: string }> = {
+  as: {
+    usage: '/as <name>',
+    summary: 'Play another user in this chat.',
+    detail: 'Later lines are sent as that user. Users named in TERMINAL_ADMINS (default you,admin) may run admin commands.',
+  },
+  where: {
+    usage: '/where <channel>',
+    summary: 'Move to another channel.',
+    detail: "Later lines are sent in that channel; posts to other channels print with the channel's name.",
+  },
+  clock: {
+    usage: '/clock +1d | +2h | +30m | <ISO time>',
+    summary: 'Move the simulated clock (QUIZBOT_CLOCK) and run what falls due.',
+    detail: 'Daily posts and race rounds in the time it moves over run in order. A simulated clock only moves with /clock.',
+  },
+  quit: {
+    usage: '/quit',
+    summary: 'Ends the chat (also /exit, or the end of piped input).',
+    detail: 'Posts under way are printed first.',
+  },
+};
+
 /**
  * The embedded chat: every line is a message. Commands start with '/', a number presses a button
  * of the last reply, other text answers the pending text question. `/as <name>` and
@@ -196,6 +220,14 @@ export class TerminalChat {
         return this.write(`${p.component.input.label}: type it on the next line.`);
       }
       return this.dispatch({ kind: 'action', actionId: p.component.actionId });
+    }
+    const help = /^\/help(?:\s+\/?(\S+))?$/i.exec(line);
+    const own = help?.[1] ? TERMINAL_COMMANDS[help[1].toLowerCase() === 'exit' ? 'quit' : help[1].toLowerCase()] : undefined;
+    if (own) return this.write(`${own.usage} — ${own.summary}\n${own.detail}\n`);
+    if (help && !help[1]) {
+      // The core's commands, then the terminal's own.
+      await this.dispatch({ kind: 'command', command: 'help', options: {} });
+      return this.write(['Terminal chat:', ...Object.values(TERMINAL_COMMANDS).map((c) => `${c.usage} — ${c.summary}`), ''].join('\n'));
     }
     if (line.startsWith('/')) {
       const parsed = parseCommandLine(line, undefined, { filesByPosition: true });
