@@ -3,7 +3,8 @@ import type { App } from '../src/app.js';
 import { parseCommandLine } from '../src/core/command-line.js';
 import type { Post } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
-import { actor, as, makeApp } from './helpers/app.js';
+import { dailyScheduler } from '../src/core/quiz/schedule.js';
+import { actor, as, buttons, makeApp } from './helpers/app.js';
 
 const apps: App[] = [];
 function setup(env: Record<string, string> = {}, start?: string) {
@@ -41,5 +42,34 @@ describe('typed boolean options', () => {
     expect(await typed(app, admin, '/quiz-admin schedule 10:00 weekly:maybe')).toMatch(/^Option 'weekly' must be yes or no \(or true\/false, on\/off\), not "maybe"\./);
     // Native booleans (Discord) are unchanged.
     expect(plainText((await as(app, admin).command('quiz-admin schedule', { time: '11:00', weekly: true })).text)).toMatch(/weekly leaderboard on Mondays/);
+  });
+});
+
+describe('listing and removing schedules', () => {
+  it("lists this server's schedules and removes one by its button, disarming its job", async () => {
+    const { app } = setup();
+    const admin = as(app, actor('admin', true));
+    expect(plainText((await admin.command('quiz-admin schedules')).text)).toMatch(/^No daily quiz is scheduled in this server/);
+    await admin.command('quiz-admin schedule', { time: '09:30', timezone: 'Europe/Berlin', weekly: true });
+    await as(app, actor('admin', true), 'random').command('quiz-admin schedule', { time: '18:00', timezone: 'UTC', lesson: 'moe-tradeoffs' });
+    await as(app, actor('other', true), 'x', 'another-server').command('quiz-admin schedule', { time: '07:00' });
+    const scheduler = dailyScheduler(app.services);
+    expect(scheduler.jobCount()).toBe(3);
+    const list = await admin.command('quiz-admin schedules');
+    expect(plainText(list.text).split('\n')).toEqual([
+      '1. #general — 09:30 (Europe/Berlin), the daily quiz, weekly leaderboard on Mondays',
+      '2. #random — 18:00 (UTC), lesson moe-tradeoffs',
+    ]);
+    const remove = buttons(list);
+    expect(remove.map((b) => b.label)).toEqual(['Remove 1', 'Remove 2']);
+    // Admins only, and only in this server.
+    expect(plainText((await as(app, actor('pat')).action(remove[1]!.actionId)).text)).toBe('Removing a schedule is for admins only.');
+    expect(plainText((await as(app, actor('other', true), 'x', 'another-server').action(remove[1]!.actionId)).text)).toBe('That schedule was already removed.');
+    const removed = await admin.action(remove[1]!.actionId);
+    expect(removed.replaceOriginal).toBe(true);
+    expect(plainText(removed.text).split('\n')).toEqual(['Removed the daily quiz in #random.', '', '1. #general — 09:30 (Europe/Berlin), the daily quiz, weekly leaderboard on Mondays']);
+    expect(scheduler.jobCount()).toBe(2);
+    expect(plainText((await admin.action(remove[1]!.actionId)).text)).toBe('That schedule was already removed.');
+    expect(scheduler.jobCount()).toBe(2);
   });
 });

@@ -137,6 +137,12 @@ function scheduledQuizTenant(services: Services, args: readonly [] | readonly ['
   return row.tenant === null ? null : storedTenantKey(row.tenant);
 }
 
+/** A schedule posts in one server: its Remove button counts only there. */
+function scheduleTenant(services: Services, [scheduleId]: readonly [number]): Tenant | undefined {
+  const row = quizStore(services).q<[number], { platform: string; serverId: string }>('SELECT platform, server_id serverId FROM schedules WHERE id = ?').get(scheduleId);
+  return row && tenantOf(row.platform, row);
+}
+
 const DRAFT_ID = token(64);
 
 const importGone = (title: string, text: string): Reply => ({ title, text, visibility: 'ephemeral', replaceOriginal: true });
@@ -204,6 +210,14 @@ export const ACTIONS = {
     admin: true,
     tenant: reportTenant,
     gone: 'That report is already resolved.',
+  }),
+  // schedule.remove:<schedule>, from /quiz-admin schedules
+  'schedule.remove': action({
+    description: 'Removing a schedule',
+    args: z.tuple([index(Number.MAX_SAFE_INTEGER)]),
+    admin: true,
+    tenant: scheduleTenant,
+    gone: 'That schedule was already removed.',
   }),
   // import.apply:<draft>
   'import.apply': action({

@@ -156,6 +156,12 @@ export const CATALOGUE: readonly CommandSpec[] = [
     admin: true,
   },
   {
+    key: 'quiz-admin schedules',
+    description: "This server's daily quiz posts, each with a button to remove it.",
+    options: [],
+    admin: true,
+  },
+  {
     key: 'moe route',
     description: 'Send a prompt to a live MoE model and see which experts each token went to.',
     options: [{ name: 'prompt', description: 'The text to route', type: 'string', required: true, maxLength: 2000, rest: true }],

@@ -8,7 +8,7 @@ import { banksReply } from './banks.js';
 import { UserError } from '../errors.js';
 import { settingsReply, statsReply } from './profile.js';
 import { answerRace, startRace, tickRaces } from './race.js';
-import { dailyScheduler, setSchedule } from './schedule.js';
+import { dailyScheduler, listSchedules, removeSchedule, setSchedule } from './schedule.js';
 
 const actor = (ctx: ActionContext<unknown, unknown>) => ctx.interaction.actor;
 
@@ -30,6 +30,7 @@ export const quizCapability: Capability = {
     'group leave': ({ services, interaction }) => leaveGroup(services, interaction.actor, interaction.place),
     'group list': ({ services, interaction }) => listGroups(services, interaction.actor, interaction.place),
     'quiz-admin schedule': ({ services, interaction, options, now }) => setSchedule(services, interaction.actor, interaction.place, options, now),
+    'quiz-admin schedules': ({ services, interaction }) => listSchedules(services, interaction.actor, interaction.place),
     'quiz-admin stats': ({ services, interaction }) => questionStats(services, interaction.actor, interaction.place),
     'quiz-admin reports': ({ services, interaction }) => reportsReply(services, interaction.actor, interaction.place),
     'quiz-admin banks': ({ services, interaction, options, now }) => banksReply(services, interaction.actor, interaction.place, options.bank, options.state, now),
@@ -55,6 +56,7 @@ export const quizCapability: Capability = {
     ra: (ctx) => answerRace(ctx.services, actor(ctx), ...ctx.args, ctx.now),
     qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.text, ctx.now),
     qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.now),
+    'schedule.remove': (ctx) => removeSchedule(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0]),
   },
 };
 

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { encodeAction } from '../actions.js';
 import { UserError } from '../errors.js';
-import type { Actor, Place, Platform, Reply } from '../interaction.js';
+import type { Actor, Button, Place, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import { perServices, type Services } from '../services.js';
 import { canonicalTimeZone, localDay, localParts } from '../util/time.js';
@@ -179,4 +179,39 @@ export async function setSchedule(services: Services, actor: Actor, place: Place
   const weekly = o.weekly ? ' and the weekly leaderboard on Mondays' : '';
   const what = o.bank ? ` of bank ${o.bank}` : o.lesson ? ` of lesson ${o.lesson}` : '';
   return { text: md`Daily quiz${what} scheduled: every day at **${time}** (${timezone}) in #${channel}${weekly}.`, visibility: 'ephemeral' };
+}
+
+/** Discord's 5 rows of 5 buttons: the most schedules one list can offer to remove. */
+const MAX_LISTED_SCHEDULES = 25;
+
+/** /quiz-admin schedules: this server's daily posts, each with a Remove button. */
+export function listSchedules(services: Services, actor: Actor, place: Place): Reply {
+  const rows = quizStore(services)
+    .q<[string, string], ScheduleRow>(`SELECT ${columns} FROM schedules WHERE platform = ? AND server_id = ? ORDER BY channel_id, id`)
+    .all(actor.platform, place.serverId);
+  if (rows.length === 0) {
+    return { title: 'Schedules', text: md`No daily quiz is scheduled in this server. Set one with \`/quiz-admin schedule <HH:MM>\`.`, visibility: 'ephemeral' };
+  }
+  const shown = rows.slice(0, MAX_LISTED_SCHEDULES);
+  const lines = shown.map((r, i) => {
+    const what = r.bankId ? md`bank ${r.bankId}` : r.lessonId ? md`lesson ${r.lessonId}` : md`the daily quiz`;
+    const weekly = r.weeklyLeaderboard ? md`, weekly leaderboard on Mondays` : '';
+    return md`${i + 1}. #${r.channelId} — **${r.time}** (${r.timezone}), ` + what + weekly;
+  });
+  const more = rows.length > shown.length ? md`\n\n${shown.length} of ${rows.length} shown; remove one to see the rest, or turn one off with \`/quiz-admin schedule off channel:<id>\`.` : '';
+  const buttons: Button[] = shown.map((r, i) => ({ kind: 'button', label: `Remove ${i + 1}`, actionId: encodeAction('schedule.remove', r.id), style: 'danger' }));
+  const components: Button[][] = [];
+  for (let i = 0; i < buttons.length; i += 5) components.push(buttons.slice(i, i + 5));
+  return { title: 'Schedules', text: lines.join('\n') + more, components, visibility: 'ephemeral' };
+}
+
+/** The Remove button of /quiz-admin schedules: deletes the schedule, stops its job, shows the list again. */
+export function removeSchedule(services: Services, actor: Actor, place: Place, id: number): Reply {
+  const gone = quizStore(services)
+    .q<[number, string, string], { channelId: string }>('DELETE FROM schedules WHERE id = ? AND platform = ? AND server_id = ? RETURNING channel_id channelId')
+    .get(id, actor.platform, place.serverId);
+  if (!gone) return { text: 'That schedule was already removed.', visibility: 'ephemeral' };
+  dailyScheduler(services).disarm(id);
+  const list = listSchedules(services, actor, place);
+  return { ...list, text: md`Removed the daily quiz in #${gone.channelId}.\n\n` + list.text, replaceOriginal: true };
 }
