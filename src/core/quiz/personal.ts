@@ -234,7 +234,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
 type AnswerOutcome =
   | { kind: 'refused'; message: string }
   | { kind: 'stale'; session: SessionRow; answered: boolean }
-  | { kind: 'graded'; q: Question; correct: boolean; given: string; points: number; last: boolean };
+  | { kind: 'graded'; q: Question; correct: boolean; unknown: boolean; given: string; points: number; last: boolean };
 
 /**
  * Grades one answer of a personal quiz, once. The session is read inside the grouped write, where
@@ -310,7 +310,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
       answeredAt: nowMs,
     });
     if (recorded.changes === 0) throw new Error(`answer ${sessionId}:${position} was already recorded`);
-    return { kind: 'graded', q, correct: graded.correct, given: graded.given, points, last };
+    return { kind: 'graded', q, correct: graded.correct, unknown: graded.unknown === true, given: graded.given, points, last };
   });
 
   if (outcome.kind === 'refused') throw new UserError(outcome.message);
@@ -325,7 +325,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
   const buttons: Button[] = [nextButton(sessionId, outcome.last)];
   if (!correct) buttons.push(whyButton(q.id));
   return {
-    ...feedbackText(services, q, correct, outcome.given, outcome.points),
+    ...feedbackText(services, q, correct, outcome.given, outcome.points, outcome.unknown),
     components: [buttons, feedbackButtons(services, q)],
     visibility: 'ephemeral',
     replaceOriginal: true,

@@ -45,6 +45,8 @@ export interface Graded {
   correct: boolean;
   /** The answer as text, for the feedback and the record. */
   given: string;
+  /** "I don't know": graded as a miss (FSRS Again), answered without a verdict. */
+  unknown?: boolean;
 }
 
 export function gradeAnswer(q: Question, order: readonly number[], given: GivenAnswer): Graded {
@@ -56,7 +58,7 @@ export function gradeAnswer(q: Question, order: readonly number[], given: GivenA
   };
   switch (given.kind) {
     case 'unknown':
-      return { correct: false, given: "I don't know" };
+      return { correct: false, given: "I don't know", unknown: true };
     case 'text': {
       if (q.type === 'numeric') {
         const correct = matchesNumericAnswer(given.text, numericAnswers(q));

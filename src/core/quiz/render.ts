@@ -76,9 +76,10 @@ export function feedbackButtons(services: Services, q: Question): Button[] {
   return buttons;
 }
 
-export function feedbackText(services: Services, q: Question, correct: boolean, given: string, points: number): Pick<Reply, 'title' | 'text'> {
+/** Feedback on an answer; `unknown`: the learner said "I don't know", answered without a verdict. */
+export function feedbackText(services: Services, q: Question, correct: boolean, given: string, points: number, unknown = false): Pick<Reply, 'title' | 'text'> {
   const source = sourceOf(services, q);
-  const title = correct ? `✅ Right!${points ? ` +${points} points` : ''}` : '❌ Not quite';
+  const title = unknown ? "Here's the answer — it'll come back soon." : correct ? `✅ Right!${points ? ` +${points} points` : ''}` : '❌ Not quite';
   let text = md`${q.prompt}\n\nYour answer: ${given}\n`;
   text += md`Right answer: ` + rightAnswerText(q) + '\n\n';
   text += md`${q.explanation}`;

@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import type { Post } from '../src/core/interaction.js';
+import { plainText } from '../src/core/markup.js';
+import { actor, as, buttons, makeApp } from './helpers/app.js';
+import { questionShown } from './helpers/answers.js';
+
+/** A learner's edge cases, through the real dispatcher: the same on Discord, Slack and the terminal chat. */
+
+const apps: App[] = [];
+function setup(env: Record<string, string> = {}, start?: string) {
+  const made = makeApp({ RATE_LIMIT_BURST: '1000', ...env }, start);
+  apps.push(made.app);
+  const posts: Post[] = [];
+  made.app.services.outbox.register('terminal', async (p) => {
+    posts.push(p);
+  });
+  return { ...made, posts, sql: () => new Database(made.dbPath, { readonly: true }) };
+}
+afterEach(() => {
+  while (apps.length) apps.pop()!.close();
+});
+
+describe("I don't know", () => {
+  it('is answered neutrally, with the right answer, and still rated Again', async () => {
+    const { app, sql } = setup();
+    const alice = as(app, actor('alice'));
+    const reply = await alice.command('quiz');
+    const q = questionShown(reply.text);
+    const unknown = buttons(reply).find((b) => b.label === "I don't know")!;
+    const feedback = await alice.action(unknown.actionId);
+    expect(feedback.title).toBe("Here's the answer — it'll come back soon.");
+    expect(plainText(feedback.text)).toContain('Right answer: ');
+    expect(plainText(feedback.text)).not.toMatch(/Not quite/);
+    const db = sql();
+    expect(db.prepare('SELECT rating, correct FROM reviews WHERE question_id = ?').get(q.id)).toEqual({ rating: 1, correct: 0 });
+    db.close();
+  });
+});
