@@ -22,6 +22,8 @@ afterEach(() => {
   while (apps.length) apps.pop()!.close();
 });
 
+const admin = actor('admin', true);
+
 describe("I don't know", () => {
   it('is answered neutrally, with the right answer, and still rated Again', async () => {
     const { app, sql } = setup();
@@ -36,5 +38,23 @@ describe("I don't know", () => {
     const db = sql();
     expect(db.prepare('SELECT rating, correct FROM reviews WHERE question_id = ?').get(q.id)).toEqual({ rating: 1, correct: 0 });
     db.close();
+  });
+});
+
+describe('feedback on an imported question without an explanation', () => {
+  it('does not repeat the right answer as the explanation', async () => {
+    const { app } = setup();
+    const csv = Buffer.from('id,question,choice_a,choice_b,answer\nteam-1,Which team runs the router canary?,Platform,Research,A\n');
+    const preview = await as(app, admin).command('quiz-admin import', { file: { name: 'team.csv', load: async () => csv }, bank: 'team' });
+    const apply = buttons(preview).find((b) => b.label === 'Apply import');
+    expect(apply, plainText(preview.text)).toBeDefined();
+    await as(app, admin).action(apply!.actionId);
+    const alice = as(app, actor('alice'));
+    const reply = await alice.command('quiz', { bank: 'team' });
+    expect(plainText(reply.text)).toContain('Which team runs the router canary?');
+    const platform = buttons(reply).find((b) => b.label === 'Platform')!;
+    const feedback = plainText((await alice.action(platform.actionId)).text);
+    expect(feedback).toContain('Right answer: Platform');
+    expect(feedback).not.toContain('Correct answer');
   });
 });

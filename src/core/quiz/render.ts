@@ -76,13 +76,24 @@ export function feedbackButtons(services: Services, q: Question): Button[] {
   return buttons;
 }
 
+/**
+ * An explanation that only restates the right answer ("Correct answer: X", the fallback written at
+ * import for a question without one): the feedback's "Right answer" line says it already.
+ */
+function restatesAnswer(q: Question): boolean {
+  const norm = (s: string) => s.trim().replace(/\s+/g, ' ').replace(/\.$/, '').toLowerCase();
+  const answers = correctAnswers(q).map((a) => String(a).trim());
+  const said = norm(q.explanation);
+  return [', ', '; '].some((sep) => ['Correct answer', 'Correct answers'].some((lead) => said === norm(`${lead}: ${answers.join(sep)}`)));
+}
+
 /** Feedback on an answer; `unknown`: the learner said "I don't know", answered without a verdict. */
 export function feedbackText(services: Services, q: Question, correct: boolean, given: string, points: number, unknown = false): Pick<Reply, 'title' | 'text'> {
   const source = sourceOf(services, q);
   const title = unknown ? "Here's the answer — it'll come back soon." : correct ? `✅ Right!${points ? ` +${points} points` : ''}` : '❌ Not quite';
   let text = md`${q.prompt}\n\nYour answer: ${given}\n`;
-  text += md`Right answer: ` + rightAnswerText(q) + '\n\n';
-  text += md`${q.explanation}`;
+  text += md`Right answer: ` + rightAnswerText(q);
+  if (!restatesAnswer(q)) text += '\n\n' + md`${q.explanation}`;
   if (source) text += md`\n\n_Source: ${source.label}_`;
   return { title, text };
 }
