@@ -86,7 +86,7 @@ describe('admin-only actions', () => {
 
   it('declares admin on every catalogue action, and nothing but the admin actions needs the right', () => {
     for (const [name, spec] of Object.entries(ACTIONS)) expect(typeof spec.admin, name).toBe('boolean');
-    expect(Object.entries(ACTIONS).filter(([, s]) => s.admin).map(([n]) => n).sort()).toEqual(['import.apply', 'import.cancel', 'qres', 'schedule.remove']);
+    expect(Object.entries(ACTIONS).filter(([, s]) => s.admin).map(([n]) => n).sort()).toEqual(['import.apply', 'import.cancel', 'qres', 'schedule.remove', 'season.end']);
   });
 });
 

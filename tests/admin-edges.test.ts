@@ -73,3 +73,41 @@ describe('listing and removing schedules', () => {
     expect(scheduler.jobCount()).toBe(2);
   });
 });
+
+describe('ending a season', () => {
+  function seed(app: App, users: [string, number][], period: string) {
+    const db = app.services.db.$client;
+    for (const [name, points] of users) {
+      const id = (db.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', ?, ?) ON CONFLICT DO UPDATE SET display_name = excluded.display_name RETURNING id").get(name, name) as { id: number }).id;
+      db.prepare("INSERT OR REPLACE INTO members (tenant, user_id, display_name) VALUES ('terminal:local', ?, ?)").run(id, name);
+      db.prepare("INSERT INTO scores (scope, period, user_id, points, reached_at) VALUES ('terminal:local', ?, ?, ?, 1)").run(period, id, points);
+    }
+  }
+  const season = (app: App) => app.services.db.$client.prepare("SELECT max(number) n FROM seasons WHERE server_key = 'terminal:local' AND ended_at IS NULL").get();
+
+  it('asks for confirmation with a button: admins only, in this server, for ten minutes, and once', async () => {
+    const { app, clock } = setup();
+    const admin = as(app, actor('admin', true));
+    seed(app, [['ann', 40]], 's1');
+    const asked = await admin.command('quiz-admin end-season');
+    expect(asked.title).toBe('End season 1?');
+    expect(season(app)).toEqual({ n: 1 });
+    const [confirm] = buttons(asked);
+    expect(confirm!.label).toBe('End season 1');
+    expect(plainText((await as(app, actor('ann')).action(confirm!.actionId)).text)).toBe('Ending a season is for admins only.');
+    expect(plainText((await as(app, actor('boss', true), 'x', 'another-server').action(confirm!.actionId)).text)).toBe('That season has already ended.');
+    expect(season(app)).toEqual({ n: 1 });
+    const ended = await admin.action(confirm!.actionId);
+    expect(ended.title).toBe('Season 1 is over');
+    expect(plainText(ended.text)).toContain('1. ann — 40');
+    expect(season(app)).toEqual({ n: 2 });
+    // A second press ends nothing more.
+    expect(plainText((await admin.action(confirm!.actionId)).text)).toBe('That season has already ended.');
+    expect(season(app)).toEqual({ n: 2 });
+    // A confirmation left for more than ten minutes has expired.
+    const late = buttons(await admin.command('quiz-admin end-season'))[0]!;
+    clock.advance(11 * 60_000);
+    expect(plainText((await admin.action(late.actionId)).text)).toBe('This confirmation has expired. Run /quiz-admin end-season again.');
+    expect(season(app)).toEqual({ n: 2 });
+  });
+});

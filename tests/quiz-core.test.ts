@@ -292,7 +292,9 @@ describe('leaderboards, seasons and groups', () => {
     await admin.command('leaderboard');
     seed(app, [['ann', 40, 1]], 's1');
     expect((await as(app, actor('ann')).command('quiz-admin end-season')).text).toBe('/quiz-admin end-season is for admins only.');
-    const ended = await admin.command('quiz-admin end-season');
+    const asked = await admin.command('quiz-admin end-season');
+    expect(asked.title).toBe('End season 1?');
+    const ended = await admin.action(buttons(asked)[0]!.actionId);
     expect(ended.title).toBe('Season 1 is over');
     expect(plainText(ended.text)).toContain('1. ann — 40');
     expect(plainText((await admin.command('leaderboard', { season: 1 })).text)).toContain('ann — 40');

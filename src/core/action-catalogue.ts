@@ -143,6 +143,15 @@ function scheduleTenant(services: Services, [scheduleId]: readonly [number]): Te
   return row && tenantOf(row.platform, row);
 }
 
+/**
+ * A season of one server, named by its row and number: its end-season button counts only there,
+ * and only while the season runs.
+ */
+function seasonTenant(services: Services, [rowid, number]: readonly [number, number, number]): Tenant | undefined {
+  const row = quizStore(services).q<[number, number], { serverKey: string }>('SELECT server_key serverKey FROM seasons WHERE rowid = ? AND number = ? AND ended_at IS NULL').get(rowid, number);
+  return row && storedTenantKey(row.serverKey);
+}
+
 const DRAFT_ID = token(64);
 
 const importGone = (title: string, text: string): Reply => ({ title, text, visibility: 'ephemeral', replaceOriginal: true });
@@ -210,6 +219,14 @@ export const ACTIONS = {
     admin: true,
     tenant: reportTenant,
     gone: 'That report is already resolved.',
+  }),
+  // season.end:<season row>:<season number>:<expiry, epoch minutes>, from /quiz-admin end-season
+  'season.end': action({
+    description: 'Ending a season',
+    args: z.tuple([index(999_999_999), index(999_999_999), index(999_999_999)]),
+    admin: true,
+    tenant: seasonTenant,
+    gone: 'That season has already ended.',
   }),
   // schedule.remove:<schedule>, from /quiz-admin schedules
   'schedule.remove': action({

@@ -15,22 +15,50 @@ const SHOWN_ID = "CASE WHEN q.local_id IS NOT NULL AND q.local_id != q.id THEN q
 /** Thresholds for flagging questions, with enough attempts to mean something. */
 export const QUESTION_FLAGS = { minAttempts: 5, tooEasy: 0.9, tooHard: 0.35 } as const;
 
-/** Ends the current season: its standings stay readable as season N, and season N+1 starts. */
-export function endSeason(services: Services, actor: Actor, place: Place, now: Date): Reply {
+/** How long the confirmation button of /quiz-admin end-season works. */
+export const END_SEASON_CONFIRM_MINUTES = 10;
+
+/** /quiz-admin end-season: asks first, with a button that ends the current season for a while. */
+export function confirmEndSeason(services: Services, actor: Actor, place: Place, now: Date): Reply {
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
   const current = store.currentSeason(key, now.getTime());
+  const row = store.q<[string, number], { rowid: number }>('SELECT rowid FROM seasons WHERE server_key = ? AND number = ?').get(key, current)!;
+  // The button names the season's row and number and when it stops working (epoch minutes).
+  const expires = Math.ceil(now.getTime() / 60_000) + END_SEASON_CONFIRM_MINUTES;
+  return {
+    title: `End season ${current}?`,
+    text: md`This archives season ${current}'s standings (readable with \`/leaderboard season:${current}\`) and starts season ${current + 1} for everyone. Press **End season ${current}** within ${END_SEASON_CONFIRM_MINUTES} minutes to confirm.`,
+    components: [[{ kind: 'button', label: `End season ${current}`, actionId: encodeAction('season.end', row.rowid, current, expires), style: 'danger' }]],
+    visibility: 'ephemeral',
+  };
+}
+
+/**
+ * The confirmation button: ends season `season` if it is still the current one and the button has
+ * not expired. Its standings stay readable as season N, and season N+1 starts; a second press
+ * finds the season ended and changes nothing.
+ */
+export function endSeason(services: Services, actor: Actor, place: Place, season: number, expiresMinute: number, now: Date): Reply {
+  if (now.getTime() > expiresMinute * 60_000) {
+    return { text: 'This confirmation has expired. Run /quiz-admin end-season again.', visibility: 'ephemeral', replaceOriginal: true };
+  }
+  const store = quizStore(services);
+  const key = serverKey(actor.platform, place);
   const user = store.user(actor, key);
-  store.sqlite.transaction(() => {
-    store.q('UPDATE seasons SET ended_at = ?, ended_by = ? WHERE server_key = ? AND number = ? AND ended_at IS NULL').run(now.getTime(), actor.userId, key, current);
-    store.q('INSERT INTO seasons (server_key, number, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, current + 1, now.getTime());
+  const ended = store.sqlite.transaction(() => {
+    const done = store.q('UPDATE seasons SET ended_at = ?, ended_by = ? WHERE server_key = ? AND number = ? AND ended_at IS NULL').run(now.getTime(), actor.userId, key, season);
+    if (done.changes === 0) return false;
+    store.q('INSERT INTO seasons (server_key, number, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, season + 1, now.getTime());
+    return true;
   })();
   store.forgetSeason(key);
-  const board = readBoard(store, key, key, `s${current}`, user.id);
+  if (!ended) return { text: md`Season ${season} has already ended.`, visibility: 'ephemeral' };
+  const board = readBoard(store, key, key, `s${season}`, user.id);
   const standings = board.top.length ? board.top.map((r) => md`${r.rank}. ${r.name} — ${r.points}`).join('\n') : md`Nobody scored this season.`;
   return {
-    title: `Season ${current} is over`,
-    text: md`Final standings (see them any time with \`/leaderboard season:${current}\`):\n` + standings + md`\n\nSeason ${current + 1} starts now. Good luck!`,
+    title: `Season ${season} is over`,
+    text: md`Final standings (see them any time with \`/leaderboard season:${season}\`):\n` + standings + md`\n\nSeason ${season + 1} starts now. Good luck!`,
     visibility: 'public',
   };
 }

@@ -1,6 +1,6 @@
 import type { ActionContext, Capability } from '../dispatcher.js';
 import type { Services } from '../services.js';
-import { endSeason, questionStats, reportQuestion, reportsReply, resolveReport } from './admin.js';
+import { confirmEndSeason, endSeason, questionStats, reportQuestion, reportsReply, resolveReport } from './admin.js';
 import { createGroup, joinGroup, leaveGroup, listGroups } from './groups.js';
 import { leaderboardReply, type Period, type Scope } from './leaderboard.js';
 import { answerQuestion, nextQuestion, startQuiz } from './personal.js';
@@ -34,7 +34,7 @@ export const quizCapability: Capability = {
     'quiz-admin stats': ({ services, interaction }) => questionStats(services, interaction.actor, interaction.place),
     'quiz-admin reports': ({ services, interaction }) => reportsReply(services, interaction.actor, interaction.place),
     'quiz-admin banks': ({ services, interaction, options, now }) => banksReply(services, interaction.actor, interaction.place, options.bank, options.state, now),
-    'quiz-admin end-season': ({ services, interaction, now }) => endSeason(services, interaction.actor, interaction.place, now),
+    'quiz-admin end-season': ({ services, interaction, now }) => confirmEndSeason(services, interaction.actor, interaction.place, now),
   },
   actions: {
     // Args, text and values arrive parsed and checked (the owner, the tenant): see action-catalogue.ts.
@@ -56,6 +56,7 @@ export const quizCapability: Capability = {
     ra: (ctx) => answerRace(ctx.services, actor(ctx), ...ctx.args, ctx.now),
     qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.text, ctx.now),
     qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.now),
+    'season.end': (ctx) => endSeason(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[1], ctx.args[2], ctx.now),
     'schedule.remove': (ctx) => removeSchedule(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0]),
   },
 };
