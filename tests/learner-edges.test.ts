@@ -4,7 +4,7 @@ import type { App } from '../src/app.js';
 import type { Post } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
-import { questionShown } from './helpers/answers.js';
+import { questionShown, rightLabels } from './helpers/answers.js';
 
 /** A learner's edge cases, through the real dispatcher: the same on Discord, Slack and the terminal chat. */
 
@@ -56,5 +56,37 @@ describe('feedback on an imported question without an explanation', () => {
     const feedback = plainText((await alice.action(platform.actionId)).text);
     expect(feedback).toContain('Right answer: Platform');
     expect(feedback).not.toContain('Correct answer');
+  });
+});
+
+describe('race standings', () => {
+  it('orders equal points by who reached the score first, not by the first click (a wrong one included)', async () => {
+    const { app, clock, posts } = setup({ RACE_ROUND_SECONDS: '20' });
+    const alice = as(app, actor('alice'), 'study');
+    const bob = as(app, actor('bob'), 'study');
+    await alice.command('quiz race', { rounds: 2 });
+    const close = async () => {
+      clock.advance(21_000);
+      app.runDue();
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    // Round 1: alice clicks a wrong answer first, bob the right one (15 points).
+    const round1 = posts.at(-1)!.reply;
+    const q1 = questionShown(round1.text);
+    await alice.action(buttons(round1).find((b) => !rightLabels(q1).includes(b.label))!.actionId);
+    clock.advance(1000);
+    await bob.action(buttons(round1).find((b) => rightLabels(q1).includes(b.label))!.actionId);
+    await close();
+    // Round 2: the other way round: alice levels at 15, later than bob got there.
+    const round2 = posts.at(-1)!.reply;
+    expect(round2.title).toBe('🏁 Race — round 2 of 2');
+    const q2 = questionShown(round2.text);
+    await bob.action(buttons(round2).find((b) => !rightLabels(q2).includes(b.label))!.actionId);
+    clock.advance(1000);
+    await alice.action(buttons(round2).find((b) => rightLabels(q2).includes(b.label))!.actionId);
+    await close();
+    const final = posts.at(-1)!.reply;
+    expect(final.title).toBe('🏆 Race over — final standings');
+    expect(plainText(final.text).split('Standings\n')[1]).toBe('1. bob — 15\n2. alice — 15');
   });
 });

@@ -174,11 +174,13 @@ export async function answerRace(services: Services, actor: Actor, raceId: strin
   }
 }
 
+/** A race's standings: equal points go to whoever reached the score first (their last scoring answer). */
 function standings(store: QuizStore, race: RaceRow): string {
   const rows = store
     .q(
       `SELECT coalesce(m.display_name, 'someone') name, sum(a.points) points FROM race_answers a LEFT JOIN members m ON m.tenant = ? AND m.user_id = a.user_id
-       WHERE a.race_id = ? GROUP BY a.user_id HAVING sum(a.points) > 0 ORDER BY points DESC, min(a.answered_at) LIMIT 10`,
+       WHERE a.race_id = ? GROUP BY a.user_id HAVING sum(a.points) > 0
+       ORDER BY points DESC, max(CASE WHEN a.points > 0 THEN a.answered_at END), min(CASE WHEN a.points > 0 THEN a.rowid END) LIMIT 10`,
     )
     .all(raceTenant(race), race.id) as { name: string; points: number }[];
   if (rows.length === 0) return md`No points yet.`;
