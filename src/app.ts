@@ -10,6 +10,8 @@ import type { Dispatcher } from './core/dispatcher.js';
 import { LessonLibrary, ManualClock, Outbox, systemClock, type Clock, type Services } from './core/services.js';
 import { startQuizBackground } from './core/quiz/index.js';
 import { tickRaces } from './core/quiz/race.js';
+import { dailyScheduler } from './core/quiz/schedule.js';
+import { quizStore } from './core/quiz/store.js';
 import { telemetry } from './core/telemetry.js';
 import type { Logger } from './logger.js';
 
@@ -22,6 +24,11 @@ export interface App {
   startBackground(): void;
   /** Runs what is due now (after a manual clock moved). */
   runDue(): void;
+  /**
+   * After a manual clock moved forward from `since`: runs, in time order, everything that fell due
+   * in between, each at its own instant (race rounds as they end, daily posts at their minute).
+   */
+  runDueSince(since: Date): Promise<void>;
   close(): void;
 }
 
@@ -38,6 +45,31 @@ function backgroundCheckpoints(db: Db, logger: Logger): Checkpointer {
     if (error.message !== lastFailure) logger.warn({ error }, 'background checkpoint failed');
     lastFailure = error.message;
   });
+}
+
+/** See App.runDueSince. */
+async function runDueBetween(services: Services, from: Date, to: Date): Promise<void> {
+  const scheduler = dailyScheduler(services);
+  const store = quizStore(services);
+  const nextRoundEnd = store.q<[number], { at: number | null }>("SELECT min(round_ends_at) at FROM races WHERE status = 'running' AND round_ends_at > ?");
+  const schedules = scheduler.hasSchedules();
+  const end = to.getTime();
+  let t = from.getTime();
+  tickRaces(services, from);
+  for (;;) {
+    const minute = schedules ? (Math.floor(t / 60_000) + 1) * 60_000 : Infinity;
+    const round = nextRoundEnd.get(t)?.at ?? Infinity;
+    const at = Math.min(minute, round);
+    if (at > end) break;
+    if (services.clock instanceof ManualClock) services.clock.set(new Date(at));
+    if (at === minute) await scheduler.fireDue(new Date(at));
+    tickRaces(services, new Date(at));
+    // What this instant posted is printed before what comes later.
+    await services.outbox.settled();
+    t = at;
+  }
+  if (services.clock instanceof ManualClock) services.clock.set(to);
+  tickRaces(services, to);
 }
 
 /**
@@ -88,6 +120,7 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
       };
     },
     runDue: () => tickRaces(services, services.clock.now()),
+    runDueSince: (since) => runDueBetween(services, since, services.clock.now()),
     close: () => {
       stopBackground?.();
       stopBackground = undefined;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatDriver, printedButtons } from './helpers/chat-driver.js';
 import { runCli } from './helpers/cli.js';
-import { writeDemoContent } from './helpers/content.js';
+import { demoBank, writeDemoContent } from './helpers/content.js';
 import { tempDir } from './helpers/tmp.js';
 
 const numberBank = `id: numbers
@@ -64,5 +64,37 @@ describe('terminal chat edges (child process, piped input)', () => {
     expect(r.stdout).not.toContain("Option 'file' is required");
     expect(r.stdout).toContain('from x.gift (gift)');
     expect(r.stdout).toMatch(/New bank other-bank .*from x\.gift \(gift\)/);
+  });
+
+  it('with a manual clock, /clock fires the daily schedules and race rounds it moves over, once each', async () => {
+    // A third question a race can ask, for three rounds.
+    const extra = `  - id: demo-top
+    type: single
+    prompt: How many experts does a top-2 router pick per token?
+    choices: [Two, All of them, One]
+    answer: Two
+    explanation: Top-2 picks two.
+    source: { lesson: demo, section: Key terms }
+`;
+    const { env } = setup({ 'banks/demo.yaml': demoBank + extra });
+    chat = new ChatDriver({ ...env, QUIZBOT_CLOCK: '2026-11-20T08:00:00Z', DEFAULT_TIMEZONE: 'UTC' });
+    expect(await chat.send('/quiz-admin schedule 09:00')).toContain('Daily quiz scheduled: every day at 09:00 (UTC) in #general.');
+    const moved = await chat.send('/clock +2h', 300);
+    expect(moved).toContain('It is now 2026-11-20T10:00:00.000Z.');
+    expect(moved.match(/📚 Today's quiz is ready/g)).toHaveLength(1);
+    const again = await chat.send('/clock +1h', 300);
+    expect(again).toContain('It is now 2026-11-20T11:00:00.000Z.');
+    expect(again).not.toContain("Today's quiz is ready");
+    // The next day's post comes at the next 09:00.
+    expect((await chat.send('/clock 2026-11-21T09:00:00Z', 300)).match(/📚 Today's quiz is ready/g)).toHaveLength(1);
+
+    expect(await chat.send('/quiz race 3')).toContain('🏁 Race — round 1 of 3');
+    const closed = await chat.send('/clock +25s', 300);
+    expect(closed).toContain('Round 1 of 3 — answer');
+    expect(closed).toContain('🏁 Race — round 2 of 3');
+    expect(closed).not.toContain('Race over');
+    // A longer move closes each round at its own time, in order.
+    const rest = await chat.send('/clock +5m', 300);
+    expect(rest).toMatch(/Round 2 of 3 — answer[^]*🏁 Race — round 3 of 3[^]*🏆 Race over — final standings/);
   });
 });

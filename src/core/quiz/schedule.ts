@@ -85,6 +85,23 @@ export class DailyScheduler {
     this.jobs.delete(id);
   }
 
+  /**
+   * Fires the schedules whose local HH:MM is `at` (a minute boundary): how a clock moved by hand
+   * reaches them, where the jobs above follow real time. Each still posts once per local day.
+   */
+  async fireDue(at: Date): Promise<void> {
+    for (const row of this.rows()) {
+      const { hour, minute } = parseTime(row.time);
+      const local = localParts(at, row.timezone);
+      if (local.hour === hour && local.minute === minute) await this.fire(row.id, at);
+    }
+  }
+
+  /** Whether any schedule exists (one query). */
+  hasSchedules(): boolean {
+    return quizStore(this.services).q('SELECT 1 FROM schedules LIMIT 1').get() !== undefined;
+  }
+
   /** Posts today's quiz (and on Mondays the weekly leaderboard) once per local day. */
   async fire(id: number, now: Date): Promise<boolean> {
     const store = quizStore(this.services);

@@ -143,27 +143,25 @@ export class TerminalChat {
   }
 
   /** /clock +1d | +3h | +30m | <ISO time>: moves a manual clock (QUIZBOT_CLOCK) and runs what is due. */
-  private moveClock(arg: string): void {
+  private async moveClock(arg: string): Promise<void> {
     const clock = this.app.services.clock;
     if (!(clock instanceof ManualClock)) return this.write('The clock is real time. Start with QUIZBOT_CLOCK=<ISO time> to move it.');
+    const since = clock.now();
     const rel = /^\+(\d+)([dhms])$/.exec(arg);
     if (rel) clock.advance(Number(rel[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[rel[2] as 'd' | 'h' | 'm' | 's']);
     else if (arg && !Number.isNaN(Date.parse(arg))) clock.set(new Date(arg));
     else if (arg) return this.write('Usage: /clock +1d | +2h | +30m | 2026-12-01T09:00:00Z');
     this.write(`It is now ${clock.now().toISOString()}.`);
-    this.app.runDue();
+    // Daily posts and race rounds in the time moved over run in order, each at its own time.
+    await this.app.runDueSince(since);
   }
 
   private meta(line: string): boolean {
-    const m = /^\/(as|where|clock|quit|exit)\b\s*(.*)$/i.exec(line);
+    const m = /^\/(as|where|quit|exit)\b\s*(.*)$/i.exec(line);
     if (!m) return false;
     const verb = m[1]!.toLowerCase();
     const arg = m[2]!.trim().replace(/^#/, '');
     if (verb === 'quit' || verb === 'exit') return true;
-    if (verb === 'clock') {
-      this.moveClock(arg);
-      return true;
-    }
     if (!/^[\w.-]{1,40}$/.test(arg)) {
       this.write(`Usage: /${verb} <${verb === 'as' ? 'name' : 'channel'}> (letters, digits, . _ -)`);
       return true;
@@ -185,6 +183,12 @@ export class TerminalChat {
     const line = raw.trim();
     if (!line) return;
     if (/^\/(quit|exit)$/i.test(line)) return 'quit';
+    const clock = /^\/clock\b\s*(.*)$/i.exec(line);
+    if (clock) {
+      await this.moveClock(clock[1]!.trim());
+      await this.app.services.outbox.settled();
+      return;
+    }
     if (this.meta(line)) {
       // What /clock made due (a race round closing) is printed before the next line is read.
       await this.app.services.outbox.settled();
