@@ -112,8 +112,8 @@ export const CATALOGUE: readonly CommandSpec[] = [
   },
   {
     key: 'quiz-admin stats',
-    description: 'Per-question accuracy and attempts, with too easy / too hard flags.',
-    options: [],
+    description: 'Per-question accuracy and attempts, with too easy / too hard flags, 25 a page.',
+    options: [{ name: 'page', description: 'Which page of 25 questions (default 1)', type: 'integer', min: 1, max: 10000 }],
     admin: true,
   },
   {

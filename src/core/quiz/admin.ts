@@ -6,6 +6,7 @@ import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
 import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
+import { REPORT_MAX_LENGTH } from './render.js';
 import { quizStore, serverKey } from './store.js';
 import type { Tenant } from '../tenant.js';
 
@@ -63,28 +64,40 @@ export function endSeason(services: Services, actor: Actor, place: Place, season
   };
 }
 
-/** The questions this tenant learns from (global ones and its own imports), by how often answered. */
-export function questionStats(services: Services, actor: Actor, place: Place): Reply {
+/** Questions per page of /quiz-admin stats. */
+export const STATS_PAGE_SIZE = 25;
+
+/** The questions this tenant learns from (global ones and its own imports), most answered first, a page at a time. */
+export function questionStats(services: Services, actor: Actor, place: Place, page = 1): Reply {
   const store = quizStore(services);
-  const rows = store
+  const answered = store
     .q<[Tenant], { id: string; prompt: string; n: number; hits: number }>(
       `SELECT ${SHOWN_ID} id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
-       FROM questions q LEFT JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
-       GROUP BY q.id ORDER BY n DESC, q.id LIMIT 200`,
+       FROM questions q JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
+       GROUP BY q.id ORDER BY n DESC, q.id`,
     )
     .all(serverKey(actor.platform, place));
-  const answered = rows.filter((r) => r.n > 0);
   if (answered.length === 0) return { text: 'No answers yet.', visibility: 'ephemeral' };
-  const flag = (r: (typeof rows)[number]) => {
+  const pages = Math.ceil(answered.length / STATS_PAGE_SIZE);
+  if (page > pages) throw new UserError(`There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of question stats.`);
+  const flag = (r: (typeof answered)[number]) => {
     if (r.n < QUESTION_FLAGS.minAttempts) return '';
     const rate = r.hits / r.n;
     return rate >= QUESTION_FLAGS.tooEasy ? ' ⚠️ too easy' : rate <= QUESTION_FLAGS.tooHard ? ' ⚠️ too hard' : '';
   };
-  const lines = answered.slice(0, 25).map((r) => md`\`${r.id}\` ${Math.round((100 * r.hits) / r.n)}% of ${r.n}` + flag(r) + md` — ${truncate(r.prompt, 70)}`);
+  const first = (page - 1) * STATS_PAGE_SIZE;
+  const shown = answered.slice(first, first + STATS_PAGE_SIZE);
+  const lines = shown.map((r) => md`\`${r.id}\` ${Math.round((100 * r.hits) / r.n)}% of ${r.n}` + flag(r) + md` — ${truncate(r.prompt, 70)}`);
   const flagged = answered.filter((r) => flag(r)).length;
+  // Never cut short silently: say which part this is and how to see the rest.
+  const part =
+    pages === 1
+      ? ''
+      : md`\n${first + 1}–${first + shown.length} of ${answered.length} shown, most answered first` +
+        (page < pages ? md`; see the next ${Math.min(STATS_PAGE_SIZE, answered.length - first - shown.length)} with \`/quiz-admin stats page:${page + 1}\`.` : md`; this is the last page.`);
   return {
-    title: 'Question stats',
-    text: lines.join('\n') + md`\n\n${answered.length} questions answered, ${flagged} flagged (at least ${QUESTION_FLAGS.minAttempts} attempts and ≥ ${QUESTION_FLAGS.tooEasy * 100}% or ≤ ${QUESTION_FLAGS.tooHard * 100}% right).`,
+    title: pages === 1 ? 'Question stats' : `Question stats — page ${page} of ${pages}`,
+    text: lines.join('\n') + md`\n\n${answered.length} questions answered, ${flagged} flagged (at least ${QUESTION_FLAGS.minAttempts} attempts and ≥ ${QUESTION_FLAGS.tooEasy * 100}% or ≤ ${QUESTION_FLAGS.tooHard * 100}% right).` + part,
     visibility: 'ephemeral',
   };
 }
@@ -99,8 +112,13 @@ export function reportQuestion(services: Services, actor: Actor, place: Place, q
   // Another tenant's question is as good as absent here.
   if (!question || (question.tenant !== null && question.tenant !== tenant)) throw new UserError('This question no longer exists.');
   const user = store.user(actor, tenant);
-  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, tenant, truncate(text, 500), now.getTime());
-  return { text: 'Thanks! An admin will look at this question.', visibility: 'ephemeral' };
+  // The report form takes REPORT_MAX_LENGTH characters; typed text (the terminal) may be longer, and is told what was cut.
+  const kept = text.slice(0, REPORT_MAX_LENGTH).trimEnd();
+  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, tenant, kept, now.getTime());
+  const thanks = 'Thanks! An admin will look at this question.';
+  if (kept.length === text.length) return { text: thanks, visibility: 'ephemeral' };
+  const cut = text.slice(REPORT_MAX_LENGTH).trim();
+  return { text: md`${thanks} Reports keep ${REPORT_MAX_LENGTH} characters, so the end was cut: "${truncate(cut, 120)}"`, visibility: 'ephemeral' };
 }
 
 export function reportsReply(services: Services, actor: Actor, place: Place): Reply {
