@@ -160,7 +160,7 @@ describe('/quiz text → catalogue', () => {
     expect(parsed('admin')).toEqual({ error: expect.stringMatching(/^Admin commands: schedule, stats, reports, end-season/) });
     expect(parsed('admin launch')).toEqual({ error: expect.stringContaining('There is no admin command "launch"') });
     expect(parsed('race 1 moe x')).toEqual({ error: 'Too many values for /quiz race: "x" is not expected.' });
-    expect(parsed('admin stats now')).toEqual({ error: 'Too many values for /quiz admin stats: "now" is not expected.' });
+    expect(parsed('admin reports now')).toEqual({ error: 'Too many values for /quiz admin reports: "now" is not expected.' });
     expect(typedCommand('leaderboard', 'slack')).toBe('/quiz leaderboard');
     expect(typedCommand('quiz race', 'slack')).toBe('/quiz race');
     expect(typedCommand('quiz-admin stats', 'slack')).toBe('/quiz admin stats');
