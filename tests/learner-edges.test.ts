@@ -90,3 +90,20 @@ describe('race standings', () => {
     expect(plainText(final.text).split('Standings\n')[1]).toBe('1. bob — 15\n2. alice — 15');
   });
 });
+
+describe('a long question report', () => {
+  it('the form takes what is kept; typed text past it is refused with the limit, not cut silently', async () => {
+    const { app, sql } = setup();
+    const eve = as(app, actor('eve'));
+    const quiz = await eve.command('quiz');
+    const feedback = await eve.action(buttons(quiz).find((b) => b.label === "I don't know")!.actionId);
+    const report = (feedback.components ?? []).flat().find((c) => c.kind === 'button' && c.label === 'Report question');
+    expect(report).toMatchObject({ input: { maxLength: 500 } });
+    const reportId = buttons(feedback).find((b) => b.label === 'Report question')!.actionId;
+    expect(plainText((await eve.action(reportId, { text: 'a'.repeat(501) })).text)).toBe('That is too long: at most 500 characters.');
+    expect((await eve.action(reportId, { text: 'b'.repeat(500) })).text).toBe('Thanks! An admin will look at this question.');
+    const db = sql();
+    expect(db.prepare('SELECT comment FROM question_reports').all()).toEqual([{ comment: 'b'.repeat(500) }]);
+    db.close();
+  });
+});

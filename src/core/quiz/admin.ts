@@ -6,7 +6,6 @@ import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
 import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
-import { REPORT_MAX_LENGTH } from './render.js';
 import { quizStore, serverKey } from './store.js';
 import type { Tenant } from '../tenant.js';
 
@@ -112,13 +111,8 @@ export function reportQuestion(services: Services, actor: Actor, place: Place, q
   // Another tenant's question is as good as absent here.
   if (!question || (question.tenant !== null && question.tenant !== tenant)) throw new UserError('This question no longer exists.');
   const user = store.user(actor, tenant);
-  // The report form takes REPORT_MAX_LENGTH characters; typed text (the terminal) may be longer, and is told what was cut.
-  const kept = text.slice(0, REPORT_MAX_LENGTH).trimEnd();
-  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, tenant, kept, now.getTime());
-  const thanks = 'Thanks! An admin will look at this question.';
-  if (kept.length === text.length) return { text: thanks, visibility: 'ephemeral' };
-  const cut = text.slice(REPORT_MAX_LENGTH).trim();
-  return { text: md`${thanks} Reports keep ${REPORT_MAX_LENGTH} characters, so the end was cut: "${truncate(cut, 120)}"`, visibility: 'ephemeral' };
+  store.q('INSERT INTO question_reports (question_id, user_id, server_key, comment, created_at) VALUES (?, ?, ?, ?, ?)').run(questionId, user.id, tenant, truncate(text, 500), now.getTime());
+  return { text: 'Thanks! An admin will look at this question.', visibility: 'ephemeral' };
 }
 
 export function reportsReply(services: Services, actor: Actor, place: Place): Reply {
