@@ -107,3 +107,27 @@ describe('a long question report', () => {
     db.close();
   });
 });
+
+describe('time zone abbreviations', () => {
+  it('/settings refuses EST, IST, CET and the like with the zones people usually mean, and keeps UTC, GMT and IANA names', async () => {
+    const { app } = setup();
+    const alice = as(app, actor('alice'));
+    expect(plainText((await alice.command('settings', { timezone: 'EST' })).text)).toBe(
+      '"EST" is an abbreviation, not a time zone: it can name several zones, or an offset without daylight saving. EST usually means America/New_York, America/Toronto. Use an IANA name such as Europe/Berlin or America/New_York.',
+    );
+    expect(plainText((await alice.command('settings', { timezone: 'ist' })).text)).toMatch(/^"ist" is an abbreviation.* IST usually means Asia\/Kolkata, Europe\/Dublin, Asia\/Jerusalem\./);
+    expect(plainText((await alice.command('settings', { timezone: 'CET' })).text)).toMatch(/CET usually means Europe\/Berlin/);
+    expect(plainText((await alice.command('settings', { timezone: 'XYZ' })).text)).toMatch(/^"XYZ" is an abbreviation, not a time zone.* Use an IANA name/);
+    expect(plainText((await alice.command('settings')).text)).toMatch(/^Your time zone: UTC \(the default\)/);
+    for (const [typed, zone] of [['UTC', 'UTC'], ['gmt', 'UTC'], ['America/New_York', 'America/New_York'], ['Japan', 'Asia/Tokyo']]) {
+      expect(plainText((await alice.command('settings', { timezone: typed })).text)).toBe(`Your time zone is now ${zone}: streaks and "today" follow it.`);
+    }
+  });
+
+  it('the schedule command uses the same check', async () => {
+    const { app } = setup();
+    const reply = await as(app, admin).command('quiz-admin schedule', { time: '09:00', timezone: 'PST' });
+    expect(plainText(reply.text)).toMatch(/^"PST" is an abbreviation, not a time zone.* PST usually means America\/Los_Angeles, America\/Vancouver\./);
+    expect(plainText((await as(app, admin).command('quiz-admin schedule', { time: '09:00', timezone: 'Europe/Berlin' })).text)).toMatch(/every day at 09:00 \(Europe\/Berlin\)/);
+  });
+});

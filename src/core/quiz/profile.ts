@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { canonicalTimeZone } from '../util/time.js';
+import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
 import { quizStore, serverKey } from './store.js';
@@ -32,7 +32,7 @@ export function settingsReply(services: Services, actor: Actor, place: Place, ti
     };
   }
   // Stored and shown canonical: one spelling per zone, whatever case or alias was typed.
-  const canonical = canonicalTimeZone(timezone);
+  const canonical = typedTimeZone(timezone);
   if (canonical === undefined) throw new UserError(`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin or America/New_York.`);
   store.setTimezone(user, canonical);
   return { text: md`Your time zone is now **${canonical}**: streaks and "today" follow it.`, visibility: 'ephemeral' };

@@ -5,6 +5,7 @@ import type { Actor, Button, Place, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import { perServices, type Services } from '../services.js';
 import { canonicalTimeZone, localDay, localParts } from '../util/time.js';
+import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { leaderboardReply } from './leaderboard.js';
 import { quizStore } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
@@ -180,7 +181,7 @@ export async function setSchedule(services: Services, actor: Actor, place: Place
   if (o.lesson && !services.lessons.get(o.lesson)) {
     throw new UserError(`There is no lesson "${o.lesson}". Lessons: ${services.lessons.all().map((l) => l.id).join(', ')}.`);
   }
-  const timezone = canonicalTimeZone(o.timezone ?? services.config.DEFAULT_TIMEZONE);
+  const timezone = o.timezone === undefined ? canonicalTimeZone(services.config.DEFAULT_TIMEZONE) : typedTimeZone(o.timezone);
   if (!timezone) throw new UserError(`"${o.timezone}" is not a time zone. Use an IANA name such as Europe/Berlin.`);
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
   const row = store
