@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
+import { parseLesson } from '../src/core/content/load.js';
 import type { Post } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
@@ -129,5 +130,18 @@ describe('time zone abbreviations', () => {
     const reply = await as(app, admin).command('quiz-admin schedule', { time: '09:00', timezone: 'PST' });
     expect(plainText(reply.text)).toMatch(/^"PST" is an abbreviation, not a time zone.* PST usually means America\/Los_Angeles, America\/Vancouver\./);
     expect(plainText((await as(app, admin).command('quiz-admin schedule', { time: '09:00', timezone: 'Europe/Berlin' })).text)).toMatch(/every day at 09:00 \(Europe\/Berlin\)/);
+  });
+});
+
+describe('lesson reading times', () => {
+  it('come from the text, words ÷ 200 rounded up, not from the front matter', async () => {
+    const { app } = setup();
+    const list = plainText((await as(app, actor('alice')).command('lessons')).text);
+    // moe-tradeoffs: about 230 words (its front matter said 15 min); the others 450 and 590.
+    expect(list).toContain('(moe-tradeoffs, 2 min, ');
+    expect(list).toContain('(moe-behave-differently, 3 min, ');
+    expect(list).toContain('(moe-model-families, 3 min, ');
+    const lesson = parseLesson('---\nid: demo\ntitle: Demo\nsummary: A demo.\n---\n\n## One\n\n' + 'word '.repeat(401) + '\n', 'demo.md').lesson!;
+    expect(lesson.minutes).toBe(3);
   });
 });

@@ -13,7 +13,9 @@ export interface LessonSection {
   line: number;
 }
 
-export interface Lesson extends LessonFrontMatter {
+export interface Lesson extends Omit<LessonFrontMatter, 'minutes'> {
+  /** Reading time, from the text: words ÷ READING_WORDS_PER_MINUTE, rounded up. */
+  minutes: number;
   sections: LessonSection[];
   file: string;
 }
@@ -46,6 +48,15 @@ function listFiles(dir: string, extensions: string[]): string[] {
 
 function readText(path: string): string {
   return readFileSync(path, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+
+/** Reading speed behind a lesson's minutes. */
+export const READING_WORDS_PER_MINUTE = 200;
+
+/** A lesson's reading time in whole minutes (at least 1): its section titles and bodies, words ÷ 200. */
+export function readingMinutes(sections: readonly { title: string; body: string }[]): number {
+  const words = sections.reduce((n, s) => n + (s.title + ' ' + s.body).split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length, 0);
+  return Math.max(1, Math.ceil(words / READING_WORDS_PER_MINUTE));
 }
 
 export function parseLesson(text: string, file: string): { lesson?: Lesson; issues: SourceIssue[] } {
@@ -94,7 +105,8 @@ export function parseLesson(text: string, file: string): { lesson?: Lesson; issu
     issues.push({ file, line: parsed.source.locate(['id']).line, message: `id "${front.data.id}" must match the file name` });
   }
   if (issues.length) return { issues };
-  return { lesson: { ...front.data, sections, file }, issues };
+  // The front matter's `minutes` is not trusted: the reading time comes from the text.
+  return { lesson: { ...front.data, minutes: readingMinutes(sections), sections, file }, issues };
 }
 
 export function parseBankText(text: string, file: string): { loaded?: LoadedBank; issues: SourceIssue[] } {

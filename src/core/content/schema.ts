@@ -28,7 +28,8 @@ export const lessonFrontMatterSchema = z.strictObject({
   id: idSchema,
   title: z.string().min(1).max(200),
   summary: z.string().min(1).max(500),
-  minutes: z.number().int().positive().max(600),
+  /** Still accepted, no longer used: a lesson's reading time is computed from its text. */
+  minutes: z.number().int().positive().max(600).optional(),
   tags: z.array(z.string().min(1).max(LIMITS.tagLength)).default([]),
 });
 export type LessonFrontMatter = z.infer<typeof lessonFrontMatterSchema>;
