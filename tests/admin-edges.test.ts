@@ -4,6 +4,8 @@ import { parseCommandLine } from '../src/core/command-line.js';
 import type { Post } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
+import { leaderboardReply } from '../src/core/quiz/leaderboard.js';
+import { periodKeys } from '../src/core/quiz/scoring.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
 
 const apps: App[] = [];
@@ -138,5 +140,51 @@ describe('question stats', () => {
     expect(rest.at(-1)).toBe('26–47 of 47 shown, most answered first; this is the last page.');
     expect(plainText((await admin.command('quiz-admin stats', { page: 3 })).text)).toBe('There are 2 pages of question stats.');
     expect(plainText((await as(app, actor('admin', true)).command('quiz-admin stats', { page: 'two' })).text)).toMatch(/^Option 'page' must be a whole number/);
+  });
+});
+
+describe('leaderboards after a season and in a fresh week', () => {
+  function seed(app: App, users: [string, number][], period: string) {
+    const db = app.services.db.$client;
+    for (const [name, points] of users) {
+      const id = (db.prepare("INSERT INTO users (platform, external_id, display_name) VALUES ('terminal', ?, ?) ON CONFLICT DO UPDATE SET display_name = excluded.display_name RETURNING id").get(name, name) as { id: number }).id;
+      db.prepare("INSERT OR REPLACE INTO members (tenant, user_id, display_name) VALUES ('terminal:local', ?, ?)").run(id, name);
+      db.prepare("INSERT INTO scores (scope, period, user_id, points, reached_at) VALUES ('terminal:local', ?, ?, ?, 1)").run(period, id, points);
+    }
+  }
+
+  it("shows an ended season's final standings without telling the reader to answer to get on them", async () => {
+    const { app } = setup();
+    const admin = as(app, actor('admin', true));
+    seed(app, [['ann', 40], ['ben', 25]], 's1');
+    await admin.action(buttons(await admin.command('quiz-admin end-season'))[0]!.actionId);
+    const board = await as(app, actor('cat')).command('leaderboard', { season: 1 });
+    expect(board.title).toBe('Leaderboard — this server, season 1 (final)');
+    expect(plainText(board.text)).toBe('🥇 ann — 40\n🥈 ben — 25\n\nYou did not score in season 1.');
+    expect(plainText(board.text)).not.toMatch(/answer a due question/);
+    await admin.action(buttons(await admin.command('quiz-admin end-season'))[0]!.actionId);
+    expect(plainText((await as(app, actor('cat')).command('leaderboard', { season: 2 })).text)).toBe('Nobody scored in this server in season 2.');
+    // The running season still invites the reader.
+    seed(app, [['ann', 5]], 's3');
+    expect(plainText((await as(app, actor('cat')).command('leaderboard', { period: 'season' })).text)).toMatch(/answer a due question to get on the board/);
+  });
+
+  it("says plainly that nobody has scored yet this week, with last week's winner", async () => {
+    const { app, clock } = setup();
+    const week = (d: Date) => periodKeys(d, app.services.config.DEFAULT_TIMEZONE, 1).week;
+    const cat = as(app, actor('cat'));
+    // (Boards are read from memory once loaded: the rows go in before the first read.)
+    seed(app, [['ann', 40], ['ben', 55]], week(new Date(clock.now().getTime() - 7 * 86_400_000)));
+    expect(plainText((await as(app, actor('cat'), 'x', 'another-server').command('leaderboard')).text)).toBe(
+      'Nobody has scored yet this week in this server. Take /quiz or start a /quiz race to lead the board!',
+    );
+    const fresh = await cat.command('leaderboard');
+    expect(fresh.title).toBe('Leaderboard — this server, this week');
+    expect(plainText(fresh.text)).toBe("Nobody has scored yet this week in this server. Last week's winner: ben with 55 points. Take /quiz or start a /quiz race to lead the board!");
+    // Last week's board, as the Monday post reads it, is not "this week".
+    const lastWeek = leaderboardReply(app.services, actor('cat'), { serverId: 'local', channelId: 'general' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
+    const emptyLastWeek = leaderboardReply(app.services, actor('cat'), { serverId: 'third', channelId: 'x' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
+    expect(plainText(emptyLastWeek.text)).toBe('No points in this server yet. Take /quiz or start a /quiz race!');
+    expect(plainText(lastWeek.text)).toBe('🥇 ben — 55\n🥈 ann — 40\n\nYou have no points here this week — answer a due question to get on the board.');
   });
 });

@@ -77,6 +77,14 @@ function groupBoard(store: QuizStore, key: Tenant, period: string, userId: numbe
     .join('\n');
 }
 
+/** An empty board this week: said plainly, with last week's winner when there was one. */
+function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: string, userId: number, now: Date): string {
+  const lastWeek = periodKeys(new Date(now.getTime() - 7 * 86_400_000), store.services.config.DEFAULT_TIMEZONE, 0).week;
+  const winner = readBoard(store, key, scopeKey, lastWeek, userId, 1).top[0];
+  const last = winner ? md` Last week's winner: **${winner.name}** with ${winner.points} points.` : '';
+  return md`Nobody has scored yet this week in ${where}.` + last + md` Take \`/quiz\` or start a \`/quiz race\` to lead the board!`;
+}
+
 export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date): Reply {
   const store = quizStore(services);
   const key = serverKey(actor.platform, place);
@@ -90,8 +98,14 @@ export function leaderboardReply(services: Services, actor: Actor, place: Place,
   const scopeKey = scope === 'channel' ? `${key}#${place.channelId}` : key;
   const board = readBoard(store, key, scopeKey, pk, user.id);
   const where = scope === 'channel' ? 'this channel' : 'this server';
+  // A season that has ended: its final standings, with nothing to earn any more.
+  const pastSeason = season !== undefined && season < store.currentSeason(key, now.getTime());
+  const title = `Leaderboard — ${where}, ${label}${pastSeason ? ' (final)' : ''}`;
   if (board.top.length === 0) {
-    return { title: `Leaderboard — ${where}, ${label}`, text: md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`, visibility: 'public' };
+    if (pastSeason) return { title, text: md`Nobody scored in ${where} in season ${season}.`, visibility: 'public' };
+    // Only the week that runs now is "this week" (a post of last week's board asks for an earlier one).
+    if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) return { title, text: freshWeek(store, key, scopeKey, where, user.id, now), visibility: 'public' };
+    return { title, text: md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`, visibility: 'public' };
   }
   const line = (r: Board['top'][number]) => {
     const medal = r.rank === 1 ? '🥇' : r.rank === 2 ? '🥈' : r.rank === 3 ? '🥉' : `${r.rank}.`;
@@ -100,6 +114,7 @@ export function leaderboardReply(services: Services, actor: Actor, place: Place,
   };
   let text = board.top.map(line).join('\n');
   if (board.around.length) text += '\n…\n' + board.around.map(line).join('\n');
+  else if (!board.me && pastSeason) text += md`\n\n_You did not score in season ${season}._`;
   else if (!board.me) text += md`\n\n_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
-  return { title: `Leaderboard — ${where}, ${label}`, text, visibility: 'public' };
+  return { title, text, visibility: 'public' };
 }
