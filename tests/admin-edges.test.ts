@@ -188,3 +188,40 @@ describe('leaderboards after a season and in a fresh week', () => {
     expect(plainText(lastWeek.text)).toBe('🥇 ben — 55\n🥈 ann — 40\n\nYou have no points here this week — answer a due question to get on the board.');
   });
 });
+
+describe('group points follow membership', () => {
+  it("counts only what members earned while in the group, within the period", async () => {
+    const { app, clock } = setup();
+    const db = app.services.db.$client;
+    const userId = (name: string) => (db.prepare("SELECT id FROM users WHERE platform = 'terminal' AND external_id = ?").get(name) as { id: number }).id;
+    let n = 0;
+    const earn = (name: string, points: number, at = clock.now().getTime()) =>
+      db.prepare("INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at) VALUES (?, ?, 'terminal:local', 'general', ?, 'test', ?)").run(`k${++n}`, userId(name), points, at);
+    const [ann, ben] = ['ann', 'ben'].map((x) => as(app, actor(x)));
+    await ann!.command('group create', { name: 'Routers' });
+    await ben!.command('stats');
+    // Ben scores 100 on his own, then joins: those points are not the group's.
+    earn('ben', 100);
+    clock.advance(60_000);
+    await ben!.command('group join', { name: 'Routers' });
+    clock.advance(60_000);
+    earn('ann', 30);
+    earn('ben', 10);
+    // Elsewhere (another server) nothing counts here.
+    db.prepare("INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at) VALUES ('x1', ?, 'terminal:other', 'c', 500, 'test', ?)").run(userId('ben'), clock.now().getTime());
+    const board = async (period: string) => plainText((await ann!.command('leaderboard', { scope: 'groups', period })).text);
+    expect(await board('all')).toBe('1. Routers — 20.0 points per active member (40 points, 2 of 2 active)');
+    expect(await board('week')).toBe('1. Routers — 20.0 points per active member (40 points, 2 of 2 active)');
+    expect(await board('season')).toBe('1. Routers — 20.0 points per active member (40 points, 2 of 2 active)');
+    // Next week the week's board starts from nothing; all time keeps it.
+    clock.advance(8 * 86_400_000);
+    expect(await board('week')).toBe('1. Routers — 0.0 points per active member (0 points, 0 of 2 active)');
+    earn('ann', 10);
+    expect(await board('week')).toBe('1. Routers — 10.0 points per active member (10 points, 1 of 2 active)');
+    expect(await board('all')).toBe('1. Routers — 25.0 points per active member (50 points, 2 of 2 active)');
+    // A member who leaves takes their points along; one who comes back starts again.
+    await ben!.command('group leave');
+    await ben!.command('group join', { name: 'Routers' });
+    expect(await board('all')).toBe('1. Routers — 40.0 points per active member (40 points, 1 of 2 active)');
+  });
+});

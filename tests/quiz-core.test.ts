@@ -303,14 +303,19 @@ describe('leaderboards, seasons and groups', () => {
   });
 
   it('keeps one group per user and ranks groups by points per active member', async () => {
-    const { app } = setup();
+    const { app, clock } = setup();
     const [a, b, c] = ['ann', 'ben', 'cat'].map((n) => as(app, actor(n)));
     expect(plainText((await a!.command('group create', { name: 'Routers' })).text)).toMatch(/^Created the study group Routers/);
     expect(plainText((await b!.command('group create', { name: 'routers' })).text)).toMatch(/exists already/);
     await b!.command('group join', { name: 'ROUTERS' });
     await c!.command('group create', { name: 'Gates' });
     expect(plainText((await c!.command('group join', { name: 'Routers' })).text)).toMatch(/^You are in Gates\. Leave it first/);
-    seed(app, [['ann', 30, 1], ['ben', 10, 2], ['cat', 25, 3]], 'all');
+    // Group boards count the awards earned while in the group.
+    const db = app.services.db.$client;
+    for (const [name, points] of [['ann', 30], ['ben', 10], ['cat', 25]] as const) {
+      const id = (db.prepare("SELECT id FROM users WHERE platform = 'terminal' AND external_id = ?").get(name) as { id: number }).id;
+      db.prepare("INSERT INTO awards (award_key, user_id, server_key, channel_id, points, reason, created_at) VALUES (?, ?, 'terminal:local', 'general', ?, 'test', ?)").run(`k-${name}`, id, points, clock.now().getTime());
+    }
     const board = plainText((await a!.command('leaderboard', { scope: 'groups', period: 'all' })).text).split('\n');
     expect(board).toEqual(['1. Gates — 25.0 points per active member (25 points, 1 of 1 active)', '2. Routers — 20.0 points per active member (40 points, 2 of 2 active)']);
     await c!.command('group leave');

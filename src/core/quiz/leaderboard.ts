@@ -54,17 +54,55 @@ function periodLabel(period: Period, season: number | undefined, now: Date, stor
   return { week: 'this week', month: 'this month', all: 'all time' }[period];
 }
 
+/**
+ * Whether an award made at `at` (epoch ms) counts in a board's period: `all`, a season (from its
+ * start to its end), or the week or month it falls in (in the server's time zone).
+ */
+function inPeriod(store: QuizStore, key: Tenant, period: string): (at: number) => boolean {
+  if (period === 'all') return () => true;
+  if (period.startsWith('s')) {
+    const season = store.q<[string, number], { startedAt: number; endedAt: number | null }>('SELECT started_at startedAt, ended_at endedAt FROM seasons WHERE server_key = ? AND number = ?').get(key, Number(period.slice(1)));
+    if (!season) return () => false;
+    return (at) => at >= season.startedAt && (season.endedAt === null || at < season.endedAt);
+  }
+  const timeZone = store.services.config.DEFAULT_TIMEZONE;
+  const kind = period.startsWith('w') ? 'week' : 'month';
+  return (at) => periodKeys(new Date(at), timeZone, 0)[kind] === period;
+}
+
+/**
+ * Groups ranked by points per active member. A group counts only what its members earned in this
+ * server while in it (since each joined), within the period: points from before joining stay with
+ * the member's own board. Summed from the awards: the group board is read rarely.
+ */
 function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): string {
-  const rows = store
-    .q(
-      `SELECT g.name, count(m.user_id) members, coalesce(sum(s.points), 0) total,
-         sum(CASE WHEN s.points > 0 THEN 1 ELSE 0 END) active,
-         max(CASE WHEN m.user_id = ? THEN 1 ELSE 0 END) mine
-       FROM study_groups g JOIN group_members m ON m.group_id = g.id
-       LEFT JOIN scores s ON s.scope = ? AND s.period = ? AND s.user_id = m.user_id
-       WHERE g.server_key = ? GROUP BY g.id`,
+  const members = store
+    .q<[number, string], { groupId: number; name: string; userId: number; mine: number }>(
+      `SELECT g.id groupId, g.name, m.user_id userId, CASE WHEN m.user_id = ? THEN 1 ELSE 0 END mine
+       FROM study_groups g JOIN group_members m ON m.group_id = g.id WHERE g.server_key = ?`,
     )
-    .all(userId, key, period, key) as { name: string; members: number; total: number; active: number; mine: number }[];
+    .all(userId, key);
+  const earned = store
+    .q<[string], { userId: number; points: number; createdAt: number }>(
+      `SELECT a.user_id userId, a.points, a.created_at createdAt FROM awards a
+       JOIN group_members m ON m.server_key = a.server_key AND m.user_id = a.user_id
+       WHERE a.server_key = ? AND a.created_at >= m.joined_at`,
+    )
+    .all(key);
+  const counts = inPeriod(store, key, period);
+  const byUser = new Map<number, number>();
+  for (const a of earned) if (counts(a.createdAt)) byUser.set(a.userId, (byUser.get(a.userId) ?? 0) + a.points);
+  const groups = new Map<number, { name: string; members: number; total: number; active: number; mine: number }>();
+  for (const m of members) {
+    const g = groups.get(m.groupId) ?? { name: m.name, members: 0, total: 0, active: 0, mine: 0 };
+    const points = byUser.get(m.userId) ?? 0;
+    g.members++;
+    g.total += points;
+    if (points > 0) g.active++;
+    g.mine = Math.max(g.mine, m.mine);
+    groups.set(m.groupId, g);
+  }
+  const rows = [...groups.values()];
   if (rows.length === 0) return md`No study groups yet. Create one with \`/group create <name>\`.`;
   const ranked = rows
     .map((r) => ({ ...r, perMember: r.active ? r.total / r.active : 0 }))
