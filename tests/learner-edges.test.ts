@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { parseLesson } from '../src/core/content/load.js';
-import type { Post } from '../src/core/interaction.js';
+import type { Post, Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
 import { questionShown, rightLabels } from './helpers/answers.js';
@@ -24,6 +24,65 @@ afterEach(() => {
 });
 
 const admin = actor('admin', true);
+
+type Session = ReturnType<typeof as>;
+
+/** Answers the question shown (content questions only), rightly or wrongly. */
+async function answer(user: Session, reply: Reply, right: boolean): Promise<Reply> {
+  const q = questionShown(reply.text);
+  const comps = (reply.components ?? []).flat();
+  if (q.type === 'short' || q.type === 'numeric') {
+    const input = comps.find((c) => c.kind === 'button' && c.input);
+    return user.action((input as { actionId: string }).actionId, { text: right ? String(rightLabels(q)[0]) : 'no idea at all' });
+  }
+  if (q.type === 'multiple') {
+    const select = comps.find((c) => c.kind === 'select') as Extract<(typeof comps)[number], { kind: 'select' }>;
+    const good = select.options.filter((o) => rightLabels(q).includes(o.label)).map((o) => o.value);
+    const values = right ? good : select.options.filter((o) => !good.includes(o.value)).slice(0, 1).map((o) => o.value);
+    return user.action(select.actionId, { values });
+  }
+  const labels = buttons(reply).filter((b) => b.label !== "I don't know");
+  return user.action(labels.find((b) => rightLabels(q).includes(b.label) === right)!.actionId);
+}
+
+const nextOf = (reply: Reply) => buttons(reply).find((b) => b.label === 'Next ▶' || b.label === 'See my results')!.actionId;
+
+/** Takes a quiz to its end, answering every question rightly or wrongly; returns the titles shown. */
+async function takeQuiz(user: Session, options: Record<string, unknown>, right: boolean): Promise<string[]> {
+  let reply = await user.command('quiz', options);
+  const titles: string[] = [];
+  while (reply.title?.includes('question')) {
+    titles.push(reply.title);
+    reply = await user.action(nextOf(await answer(user, reply, right)));
+  }
+  return titles;
+}
+
+describe('a practice round', () => {
+  it('is labelled practice, scores no points and leaves the schedule and the daily review cap alone, even for a card due today', async () => {
+    const { app, clock, sql } = setup({ QUIZ_MAX_CARDS: '50', NEW_CARDS_PER_DAY: '50' });
+    const alice = as(app, actor('alice'));
+    expect(plainText((await alice.command('settings', { reviews: '1' })).text)).toMatch(/1/);
+    const lesson = { lesson: 'moe-tradeoffs' };
+    // Day 1: every question of the lesson, missed: all due tomorrow.
+    const first = await takeQuiz(alice, lesson, false);
+    expect(first[0]).toBe(`Mixture of Experts: Tradeoffs — question 1 of ${first.length}`);
+    clock.advance(24 * 3600_000);
+    // Day 2: the cap of one review a day asks one; the next lesson quiz is practice, with cards due today.
+    expect(await takeQuiz(alice, lesson, true)).toEqual(['Mixture of Experts: Tradeoffs — question 1 of 1']);
+    const db = sql();
+    const points = () => (db.prepare('SELECT coalesce(sum(points), 0) p FROM awards').get() as { p: number }).p;
+    const cards = () => db.prepare('SELECT question_id, due, reps FROM cards ORDER BY question_id').all();
+    const before = { points: points(), cards: cards() };
+    const practice = await takeQuiz(alice, lesson, true);
+    expect(practice[0]).toBe(`Practice — Mixture of Experts: Tradeoffs — question 1 of ${practice.length} (no points)`);
+    expect(practice.length).toBe(first.length);
+    expect(points()).toBe(before.points);
+    expect(cards()).toEqual(before.cards);
+    expect(db.prepare('SELECT count(*) n FROM reviews WHERE was_due = 1 AND was_new = 0').get()).toEqual({ n: 1 });
+    db.close();
+  });
+});
 
 describe("I don't know", () => {
   it('is answered neutrally, with the right answer, and still rated Again', async () => {

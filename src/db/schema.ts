@@ -184,7 +184,7 @@ export const quizSessions = sqliteTable(
       .references(() => users.id),
     serverId: text('server_id').notNull(),
     channelId: text('channel_id').notNull(),
-    mode: text('mode', { enum: ['daily', 'lesson', 'bank', 'review'] }).notNull(),
+    mode: text('mode', { enum: ['daily', 'lesson', 'bank', 'review', 'lesson-practice', 'bank-practice'] }).notNull(),
     lessonId: text('lesson_id'),
     questionIds: text('question_ids', { mode: 'json' }).$type<string[]>().notNull(),
     position: integer('position').notNull().default(0),

@@ -15,7 +15,10 @@ import { grade } from './srs.js';
 import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
 
-export type QuizMode = SessionRow['mode'];
+export type QuizMode = Exclude<SessionRow['mode'], 'lesson-practice' | 'bank-practice'>;
+
+/** A practice round (nothing due in the lesson or bank): asked again for practice, scoring nothing. */
+const isPractice = (mode: SessionRow['mode']) => mode === 'lesson-practice' || mode === 'bank-practice';
 
 const newSessionId = () => randomBytes(6).toString('base64url');
 
@@ -51,7 +54,7 @@ function distinctPrompts(store: QuizStore, rows: (limit: number) => Candidate[],
   }
 }
 
-function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, lessonId: string | undefined, now: Date): string[] {
+function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, lessonId: string | undefined, now: Date): { queue: string[]; practice: boolean } {
   const { config } = store.services;
   const max = config.QUIZ_MAX_CARDS;
   const tz = store.timezoneOf(user);
@@ -65,14 +68,14 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
   const pick = (rows: (limit: number) => Candidate[], want: number) => distinctPrompts(store, rows, want, seen);
   if (mode === 'review') {
     const missed = store.stmt.missedSince.all(user.id, dayStart, tenant).map((r) => ({ id: r.questionId, promptKey: r.promptKey }));
-    return pick((limit) => missed.slice(0, limit), max);
+    return { queue: pick((limit) => missed.slice(0, limit), max), practice: false };
   }
   if (mode === 'lesson') {
     const due = pick((limit) => store.stmt.dueCardsInLesson.all({ ...dueQuery(limit), lessonId: lessonId! }).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
     const fresh = pick((limit) => store.stmt.newQuestionsInLesson.all(lessonId!, user.id, tenant, limit), max - due.length);
     const queue = [...due, ...fresh];
-    // Everything in the lesson is scheduled for later: practise it anyway (no points).
-    return queue.length ? queue : pick((limit) => store.stmt.lessonQuestions.all(lessonId!, tenant, limit), max);
+    // Everything in the lesson is scheduled for later (or today's reviews are used up): practise it anyway (no points).
+    return queue.length ? { queue, practice: false } : { queue: pick((limit) => store.stmt.lessonQuestions.all(lessonId!, tenant, limit), max), practice: true };
   }
   if (mode === 'bank') {
     // One bank, like a lesson: the session's lessonId holds the bank's id.
@@ -80,13 +83,13 @@ function plan(store: QuizStore, user: UserRow, tenant: Tenant, mode: QuizMode, l
     const due = pick((limit) => store.stmt.dueCardsInBank.all({ ...dueQuery(limit), bankId }).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
     const fresh = pick((limit) => store.stmt.newQuestionsInBank.all(bankId, user.id, tenant, limit), max - due.length);
     const queue = [...due, ...fresh];
-    return queue.length ? queue : pick((limit) => store.stmt.bankQuestions.all(bankId, tenant, limit), max);
+    return queue.length ? { queue, practice: false } : { queue: pick((limit) => store.stmt.bankQuestions.all(bankId, tenant, limit), max), practice: true };
   }
   const due = pick((limit) => store.stmt.dueCards.all(dueQuery(limit)).map((r) => ({ id: r.questionId, promptKey: r.promptKey })), dueWant);
   const introduced = store.stmt.introducedSince.get(user.id, dayStart)!.n;
   const room = Math.max(0, Math.min(config.NEW_CARDS_PER_DAY - introduced, max - due.length));
   const fresh = pick((limit) => store.stmt.newQuestions.all(user.id, tenant, tenant, limit), room);
-  return [...due, ...fresh];
+  return { queue: [...due, ...fresh], practice: false };
 }
 
 /** The tenant a quiz session was started in: its questions and points belong there. */
@@ -112,8 +115,8 @@ function ownedSession(store: QuizStore, actor: Actor, sessionId: string): { sess
 
 function modeLabel(session: SessionRow, services: Services): string {
   if (session.mode === 'review') return "Today's misses";
-  if (session.mode === 'lesson') return services.lessons.get(session.lessonId ?? '')?.title ?? 'Lesson quiz';
-  if (session.mode === 'bank') return visibleBank(quizStore(services), session.lessonId ?? '', null)?.title ?? 'Bank quiz';
+  if (session.mode === 'lesson' || session.mode === 'lesson-practice') return services.lessons.get(session.lessonId ?? '')?.title ?? 'Lesson quiz';
+  if (session.mode === 'bank' || session.mode === 'bank-practice') return visibleBank(quizStore(services), session.lessonId ?? '', null)?.title ?? 'Bank quiz';
   return "Today's quiz";
 }
 
@@ -123,7 +126,9 @@ export function questionReply(services: Services, session: SessionRow, note?: st
   const q = loadQuestion(store, session.questionIds[session.position]!);
   const { id, position } = session;
   return {
-    title: `${modeLabel(session, services)} — question ${position + 1} of ${session.questionIds.length}`,
+    title: isPractice(session.mode)
+      ? `Practice — ${modeLabel(session, services)} — question ${position + 1} of ${session.questionIds.length} (no points)`
+      : `${modeLabel(session, services)} — question ${position + 1} of ${session.questionIds.length}`,
     text: (note ? md`_${note}_\n\n` : '') + questionText(q),
     components: answerComponents(q, session.order, {
       choice: (display) => encodeAction('qa', id, position, display),
@@ -202,12 +207,12 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   const open = store.openSession(user.id);
   if (open) {
     // A quiz started in another server stays there: its questions may be that server's own.
-    if (open.mode === mode && open.lessonId === (lessonId ?? null) && open.localDay === today && open.serverId === place.serverId) {
+    if ((open.mode === mode || open.mode === `${mode}-practice`) && open.lessonId === (lessonId ?? null) && open.localDay === today && open.serverId === place.serverId) {
       return questionReply(services, open, 'Picking up where you left off.');
     }
     store.closeSession(open.id, now.getTime());
   }
-  const queue = plan(store, user, tenant, mode, lessonId, now);
+  const { queue, practice } = plan(store, user, tenant, mode, lessonId, now);
   if (queue.length === 0) return caughtUp(store, user, tenant, mode, now);
   const first = loadQuestion(store, queue[0]!);
   const session: SessionRow = {
@@ -215,7 +220,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     userId: user.id,
     serverId: place.serverId,
     channelId: place.channelId,
-    mode,
+    mode: practice && (mode === 'lesson' || mode === 'bank') ? `${mode}-practice` : mode,
     lessonId: lessonId ?? null,
     questionIds: queue,
     position: 0,
@@ -271,8 +276,8 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     const nowMs = now.getTime();
     const card = store.stmt.card.get(user.id, questionId);
     const day = learnerToday(store, now, tz);
-    // Due on the learner's day, as the quiz planned it.
-    const wasDue = !card || card.due < day.end;
+    // Due on the learner's day, as the quiz planned it; a practice round schedules and scores nothing.
+    const wasDue = !isPractice(session.mode) && (!card || card.due < day.end);
     let points = 0;
     if (wasDue) {
       store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now).card);

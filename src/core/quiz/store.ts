@@ -40,7 +40,8 @@ export interface SessionRow {
   userId: number;
   serverId: string;
   channelId: string;
-  mode: 'daily' | 'lesson' | 'bank' | 'review';
+  /** A lesson's or bank's quiz with nothing due falls back to practice: its `-practice` mode scores nothing. */
+  mode: 'daily' | 'lesson' | 'bank' | 'review' | 'lesson-practice' | 'bank-practice';
   /** The lesson of a lesson quiz, or the bank of a bank quiz (one column: what the quiz is about). */
   lessonId: string | null;
   questionIds: string[];
