@@ -19,7 +19,7 @@ describe('terminal chat (child process, piped input)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('No Discord or Slack credentials set');
     expect(r.stdout).toContain('/lesson <id> [section] — Read a lesson, section by section.');
-    expect(r.stdout).toContain('Demo lesson (demo, 5 min, 2 sections)');
+    expect(r.stdout).toContain('Demo lesson (demo, 1 min, 2 sections)');
     expect(existsSync(env.DATABASE_PATH)).toBe(true);
     const db = new Database(env.DATABASE_PATH, { readonly: true });
     expect(db.prepare('select count(*) n from questions').get()).toEqual({ n: 3 });
