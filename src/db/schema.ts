@@ -234,7 +234,8 @@ export const awards = sqliteTable(
     reason: text('reason').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('awards_key').on(t.awardKey)],
+  // The group board sums each member's awards since they joined: one range per member.
+  (t) => [uniqueIndex('awards_key').on(t.awardKey), index('awards_member').on(t.serverKey, t.userId, t.createdAt)],
 );
 
 /**

@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { periodKeys } from './scoring.js';
 import { quizStore, serverKey, type QuizStore } from './store.js';
 import type { Tenant } from '../tenant.js';
+import { localDateStart } from '../util/time.js';
 
 export type Period = 'week' | 'month' | 'season' | 'all';
 export type Scope = 'server' | 'channel' | 'groups';
@@ -58,22 +59,32 @@ function periodLabel(period: Period, season: number | undefined, now: Date, stor
  * Whether an award made at `at` (epoch ms) counts in a board's period: `all`, a season (from its
  * start to its end), or the week or month it falls in (in the server's time zone).
  */
-function inPeriod(store: QuizStore, key: Tenant, period: string): (at: number) => boolean {
-  if (period === 'all') return () => true;
+function periodBounds(store: QuizStore, key: Tenant, period: string): { start: number; end: number } {
+  const none = { start: 0, end: 0 };
+  if (period === 'all') return { start: 0, end: Number.MAX_SAFE_INTEGER };
   if (period.startsWith('s')) {
     const season = store.q<[string, number], { startedAt: number; endedAt: number | null }>('SELECT started_at startedAt, ended_at endedAt FROM seasons WHERE server_key = ? AND number = ?').get(key, Number(period.slice(1)));
-    if (!season) return () => false;
-    return (at) => at >= season.startedAt && (season.endedAt === null || at < season.endedAt);
+    return season ? { start: season.startedAt, end: season.endedAt ?? Number.MAX_SAFE_INTEGER } : none;
   }
   const timeZone = store.services.config.DEFAULT_TIMEZONE;
-  const kind = period.startsWith('w') ? 'week' : 'month';
-  return (at) => periodKeys(new Date(at), timeZone, 0)[kind] === period;
+  const month = /^m(\d{4})-(\d{2})$/.exec(period);
+  if (month) {
+    const [y, m] = [Number(month[1]), Number(month[2])];
+    return { start: localDateStart(y, m, 1, timeZone), end: localDateStart(y, m + 1, 1, timeZone) };
+  }
+  const week = /^w(\d{4})-W(\d{2})$/.exec(period);
+  if (!week) return none;
+  // ISO weeks: week 1 holds January 4th; weeks start on Monday.
+  const [y, w] = [Number(week[1]), Number(week[2])];
+  const jan4 = new Date(Date.UTC(y, 0, 4));
+  const monday = 4 - ((jan4.getUTCDay() + 6) % 7) + 7 * (w - 1);
+  return { start: localDateStart(y, 1, monday, timeZone), end: localDateStart(y, 1, monday + 7, timeZone) };
 }
 
 /**
  * Groups ranked by points per active member. A group counts only what its members earned in this
  * server while in it (since each joined), within the period: points from before joining stay with
- * the member's own board. Summed from the awards: the group board is read rarely.
+ * the member's own board. Summed in SQLite from the awards, one index range (awards_member) per member.
  */
 function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): string {
   const members = store
@@ -82,16 +93,17 @@ function groupBoard(store: QuizStore, key: Tenant, period: string, userId: numbe
        FROM study_groups g JOIN group_members m ON m.group_id = g.id WHERE g.server_key = ?`,
     )
     .all(userId, key);
+  // Each member's awards in this server since they joined, within the period: one index range each.
+  const { start, end } = periodBounds(store, key, period);
   const earned = store
-    .q<[string], { userId: number; points: number; createdAt: number }>(
-      `SELECT a.user_id userId, a.points, a.created_at createdAt FROM awards a
-       JOIN group_members m ON m.server_key = a.server_key AND m.user_id = a.user_id
-       WHERE a.server_key = ? AND a.created_at >= m.joined_at`,
+    .q<[{ key: string; start: number; end: number }], { userId: number; points: number }>(
+      `SELECT m.user_id userId,
+         (SELECT coalesce(sum(a.points), 0) FROM awards a
+          WHERE a.server_key = m.server_key AND a.user_id = m.user_id AND a.created_at >= max(m.joined_at, @start) AND a.created_at < @end) points
+       FROM group_members m WHERE m.server_key = @key`,
     )
-    .all(key);
-  const counts = inPeriod(store, key, period);
-  const byUser = new Map<number, number>();
-  for (const a of earned) if (counts(a.createdAt)) byUser.set(a.userId, (byUser.get(a.userId) ?? 0) + a.points);
+    .all({ key, start, end });
+  const byUser = new Map(earned.map((e) => [e.userId, e.points]));
   const groups = new Map<number, { name: string; members: number; total: number; active: number; mine: number }>();
   for (const m of members) {
     const g = groups.get(m.groupId) ?? { name: m.name, members: 0, total: 0, active: 0, mine: 0 };

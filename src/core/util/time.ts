@@ -148,6 +148,11 @@ function localInstant(year: number, month: number, day: number, hour: number, ti
   return best ?? skipped;
 }
 
+/** The first instant of a local calendar date (month and day may run over: 13 is next January). */
+export function localDateStart(year: number, month: number, day: number, timeZone: string): number {
+  return localInstant(year, month, day, 0, zoneOf(timeZone));
+}
+
 export interface LearnerDay {
   /** The day's date, YYYY-MM-DD: the calendar date on which it began. */
   key: string;

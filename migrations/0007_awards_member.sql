@@ -1,0 +1,1 @@
+CREATE INDEX `awards_member` ON `awards` (`server_key`,`user_id`,`created_at`);
