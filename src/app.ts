@@ -29,7 +29,14 @@ export interface App {
    * in between, each at its own instant (race rounds as they end, daily posts at their minute).
    */
   runDueSince(since: Date): Promise<void>;
+  /** Adds work that falls due on minute boundaries (scheduled backups) to what runDueSince runs. */
+  addMinuteTimer(timer: MinuteTimer): void;
   close(): void;
+}
+
+/** Work a simulated clock runs at each minute it moves over. */
+export interface MinuteTimer {
+  runDue(at: Date): Promise<unknown>;
 }
 
 /**
@@ -48,11 +55,11 @@ function backgroundCheckpoints(db: Db, logger: Logger): Checkpointer {
 }
 
 /** See App.runDueSince. */
-async function runDueBetween(services: Services, from: Date, to: Date): Promise<void> {
+async function runDueBetween(services: Services, from: Date, to: Date, timers: readonly MinuteTimer[] = []): Promise<void> {
   const scheduler = dailyScheduler(services);
   const store = quizStore(services);
   const nextRoundEnd = store.q<[number], { at: number | null }>("SELECT min(round_ends_at) at FROM races WHERE status = 'running' AND round_ends_at > ?");
-  const schedules = scheduler.hasSchedules();
+  const schedules = scheduler.hasSchedules() || timers.length > 0;
   const end = to.getTime();
   let t = from.getTime();
   tickRaces(services, from);
@@ -62,7 +69,10 @@ async function runDueBetween(services: Services, from: Date, to: Date): Promise<
     const at = Math.min(minute, round);
     if (at > end) break;
     if (services.clock instanceof ManualClock) services.clock.set(new Date(at));
-    if (at === minute) await scheduler.fireDue(new Date(at));
+    if (at === minute) {
+      await scheduler.fireDue(new Date(at));
+      for (const timer of timers) await timer.runDue(new Date(at));
+    }
     tickRaces(services, new Date(at));
     // What this instant posted is printed before what comes later.
     await services.outbox.settled();
@@ -105,6 +115,7 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
   };
   logger.debug({ content: contentReport ?? 'unchanged' }, 'content synced');
   const dispatcher = createDispatcher(services);
+  const minuteTimers: MinuteTimer[] = [];
   let stopBackground: (() => void) | undefined;
   return {
     services,
@@ -120,7 +131,8 @@ export function createApp(config: Config, logger: Logger, options: { clock?: Clo
       };
     },
     runDue: () => tickRaces(services, services.clock.now()),
-    runDueSince: (since) => runDueBetween(services, since, services.clock.now()),
+    runDueSince: (since) => runDueBetween(services, since, services.clock.now(), minuteTimers),
+    addMinuteTimer: (timer) => void minuteTimers.push(timer),
     close: () => {
       stopBackground?.();
       stopBackground = undefined;

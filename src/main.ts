@@ -141,7 +141,11 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
       handles.push(handle);
       states.set(p.name, () => ((handle.connected?.() ?? true) ? 'connected' : 'disconnected'));
     }
-    if (backups) backupJob = scheduleBackups(app.services.db.$client, { ...backups, timezone: config.DEFAULT_TIMEZONE }, logger);
+    if (backups) {
+      backupJob = scheduleBackups(app.services.db.$client, { ...backups, timezone: config.DEFAULT_TIMEZONE }, logger);
+      // A simulated clock (QUIZBOT_CLOCK) takes the backups its /clock moves over.
+      if (config.QUIZBOT_CLOCK) app.addMinuteTimer(backupJob);
+    }
   } catch (err) {
     await close();
     throw err;

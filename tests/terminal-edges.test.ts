@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatDriver, printedButtons } from './helpers/chat-driver.js';
 import { runCli } from './helpers/cli.js';
 import { demoBank, writeDemoContent } from './helpers/content.js';
@@ -64,6 +64,17 @@ describe('terminal chat edges (child process, piped input)', () => {
     expect(r.stdout).not.toContain("Option 'file' is required");
     expect(r.stdout).toContain('from x.gift (gift)');
     expect(r.stdout).toMatch(/New bank other-bank .*from x\.gift \(gift\)/);
+  });
+
+  it('with a manual clock, /clock takes the scheduled backups it moves over', async () => {
+    const { env } = setup();
+    const backups = join(tempDir(), 'backups');
+    chat = new ChatDriver({ ...env, QUIZBOT_CLOCK: '2026-11-20T01:00:00Z', DEFAULT_TIMEZONE: 'UTC', BACKUP_DIR: backups, BACKUP_CRON: '0 3 * * *' });
+    await chat.send('/clock +1h', 300);
+    expect(existsSync(backups) ? readdirSync(backups) : []).toEqual([]);
+    await chat.send('/clock +2d', 300);
+    // 03:00 on the 20th and on the 21st (the clock moved from 02:00 on the 20th to 02:00 on the 22nd).
+    await vi.waitFor(() => expect(readdirSync(backups).filter((f) => f.endsWith('.sqlite')).length).toBe(2), { timeout: 5000 });
   });
 
   it('with a manual clock, /clock fires the daily schedules and race rounds it moves over, once each', async () => {

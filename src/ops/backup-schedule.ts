@@ -8,6 +8,8 @@ import { backupToDirectory, type BackupResult } from './backup.js';
 export interface BackupSchedule {
   /** Takes one backup now (also what each cron tick runs); skipped while one is running. */
   runNow(at?: Date): Promise<(BackupResult & { removed: string[] }) | undefined>;
+  /** Takes the backup the schedule has at this minute, if any (a simulated clock moving over it). */
+  runDue(at: Date): Promise<unknown>;
   stop(): void;
 }
 
@@ -49,6 +51,7 @@ export function scheduleBackups(db: Database.Database, settings: { dir: string; 
   logger.info({ dir: settings.dir, cron: settings.cron, keep: settings.keep }, 'scheduled backups on');
   return {
     runNow,
+    runDue: async (at) => (task.match(at) ? runNow(at) : undefined),
     stop: () => void task.stop(),
   };
 }
