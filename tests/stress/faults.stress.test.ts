@@ -15,7 +15,7 @@ import { recordSection } from './harness/report.js';
  * nothing is half-written, and the same press works once the fault is gone.
  */
 
-const GRADED = /✅ Right!(?: \+(\d+) points)?|❌ Not quite/;
+const GRADED = /✅ Right!(?: \+(\d+) points)?|❌ Not quite|Here's the answer — it'll come back soon/;
 const PLATFORMS: PlatformName[] = ['discord', 'slack'];
 /** Far longer than the bot's 1 s busy timeout: both users' writes give up while it is held. */
 const LOCK_MS = 12_000;

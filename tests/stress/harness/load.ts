@@ -62,7 +62,7 @@ export interface LoadResult {
   userNames: Record<PlatformName, string[]>;
 }
 
-const FEEDBACK = /✅ Right!(?: \+(\d+) points)?|❌ Not quite/;
+const FEEDBACK = /✅ Right!(?: \+(\d+) points)?|❌ Not quite|Here's the answer — it'll come back soon/;
 // "… +15 points when the round closes": paid then only if a second player has joined the race.
 const RACE_FEEDBACK = /Right, and first! \+(\d+) points|Right! \+(\d+) points|Answer locked in/;
 const PENDING = /points when the round closes/;
