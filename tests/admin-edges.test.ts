@@ -1,26 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { parseCommandLine } from '../src/core/command-line.js';
-import type { Post } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { leaderboardReply } from '../src/core/quiz/leaderboard.js';
 import { periodKeys } from '../src/core/quiz/scoring.js';
-import { actor, as, buttons, makeApp } from './helpers/app.js';
+import { actor, as, buttons, appsWithPosts } from './helpers/app.js';
 
-const apps: App[] = [];
-function setup(env: Record<string, string> = {}, start?: string) {
-  const made = makeApp(env, start);
-  apps.push(made.app);
-  const posts: Post[] = [];
-  made.app.services.outbox.register('terminal', async (p) => {
-    posts.push(p);
-  });
-  return { ...made, posts };
-}
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
+const setup = appsWithPosts();
 
 /** A typed command line (the terminal chat, Slack's `/quiz …`) through the real dispatcher. */
 async function typed(app: App, who: ReturnType<typeof actor>, line: string, channel = 'general') {

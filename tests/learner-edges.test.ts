@@ -1,27 +1,15 @@
-import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import { describe, expect, it } from 'vitest';
+
 import { parseLesson } from '../src/core/content/load.js';
-import type { Post, Reply } from '../src/core/interaction.js';
+import type { Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
-import { actor, as, buttons, makeApp } from './helpers/app.js';
+import { actor, as, buttons, appsWithPosts } from './helpers/app.js';
 import { questionShown, rightLabels } from './helpers/answers.js';
 
 /** A learner's edge cases, through the real dispatcher: the same on Discord, Slack and the terminal chat. */
 
-const apps: App[] = [];
-function setup(env: Record<string, string> = {}, start?: string) {
-  const made = makeApp({ RATE_LIMIT_BURST: '1000', ...env }, start);
-  apps.push(made.app);
-  const posts: Post[] = [];
-  made.app.services.outbox.register('terminal', async (p) => {
-    posts.push(p);
-  });
-  return { ...made, posts, sql: () => new Database(made.dbPath, { readonly: true }) };
-}
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
+const makeSetup = appsWithPosts();
+const setup = (env: Record<string, string> = {}, start?: string) => makeSetup({ RATE_LIMIT_BURST: '1000', ...env }, start);
 
 const admin = actor('admin', true);
 

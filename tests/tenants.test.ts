@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import type { Actor, Post, Reply } from '../src/core/interaction.js';
 import { plainText } from '../src/core/markup.js';
@@ -7,7 +7,7 @@ import { DUE_ROUNDS_SQL, tickRaces } from '../src/core/quiz/race.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { tenantOf } from '../src/core/tenant.js';
 import { placeOf } from '../src/platforms/discord/translate.js';
-import { as, buttons, makeApp } from './helpers/app.js';
+import { as, buttons, appsWithPosts } from './helpers/app.js';
 import { questionShown, rightLabels } from './helpers/answers.js';
 
 /**
@@ -15,19 +15,9 @@ import { questionShown, rightLabels } from './helpers/answers.js';
  * change nothing that another server's members see.
  */
 
-const apps: App[] = [];
-function setup(env: Record<string, string> = {}) {
-  const made = makeApp({ NEW_CARDS_PER_DAY: '200', QUIZ_MAX_CARDS: '200', RACE_ROUND_SECONDS: '20', RATE_LIMIT_BURST: '1000', ...env });
-  apps.push(made.app);
-  const posts: Post[] = [];
-  made.app.services.outbox.register('discord', async (p) => {
-    posts.push(p);
-  });
-  return { ...made, posts };
-}
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
+const makeSetup = appsWithPosts('discord');
+const setup = (env: Record<string, string> = {}) =>
+  makeSetup({ NEW_CARDS_PER_DAY: '200', QUIZ_MAX_CARDS: '200', RACE_ROUND_SECONDS: '20', RATE_LIMIT_BURST: '1000', ...env });
 
 const member = (id: string, name = id, isAdmin = false): Actor => ({ platform: 'discord', userId: id, displayName: name, isAdmin });
 const PHISH = 'ACME staff: re-enter your SSO password at evil.example before answering';
@@ -78,7 +68,7 @@ describe('banks imported in chat belong to their server', () => {
     for (let i = 0; i < 20; i++) {
       await as(app, member('100', 'alice'), `race-${i}`, 'victim-server').command('quiz race', { rounds: 10 });
     }
-    const raceRows = new Database(apps.at(-1)!.services.config.DATABASE_PATH, { readonly: true })
+    const raceRows = new Database(app.services.config.DATABASE_PATH, { readonly: true })
       .prepare("SELECT question_ids ids FROM races WHERE server_id = 'victim-server'")
       .all() as { ids: string }[];
     expect(raceRows).toHaveLength(20);

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { ActionInteraction, Actor, Interaction, Reply } from '../../src/core/interaction.js';
+import type { ActionInteraction, Actor, Interaction, Platform, Post, Reply } from '../../src/core/interaction.js';
 import { ManualClock } from '../../src/core/services.js';
 import { createLogger } from '../../src/logger.js';
 import { repoRoot } from './cli.js';
@@ -17,6 +19,26 @@ export function makeApp(env: Record<string, string> = {}, start = '2026-11-20T09
   const clock = new ManualClock(new Date(start));
   const app = createApp(config, createLogger('silent'), { clock });
   return { app, clock, dbPath };
+}
+
+/**
+ * For a test file: makes apps (makeApp) whose own posts on `platform` are collected, and closes
+ * every one after each test.
+ */
+export function appsWithPosts(platform: Platform = 'terminal') {
+  const apps: App[] = [];
+  afterEach(() => {
+    while (apps.length) apps.pop()!.close();
+  });
+  return (env: Record<string, string> = {}, start?: string) => {
+    const made = makeApp(env, start);
+    apps.push(made.app);
+    const posts: Post[] = [];
+    made.app.services.outbox.register(platform, async (p) => {
+      posts.push(p);
+    });
+    return { ...made, posts, sql: () => new Database(made.dbPath, { readonly: true }) };
+  };
 }
 
 export function actor(name: string, isAdmin = false, platform: Actor['platform'] = 'terminal'): Actor {
