@@ -6,8 +6,8 @@ import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
 import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
-import { quizStore, serverKey } from './store.js';
-import type { Tenant } from '../tenant.js';
+import { quizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 /** A question as admins know it: the id its bank's file gives it, with the bank when that id is not unique. */
 const SHOWN_ID = "CASE WHEN q.local_id IS NOT NULL AND q.local_id != q.id THEN q.local_id || ' in ' || q.bank_id ELSE q.id END";
@@ -21,7 +21,7 @@ export const END_SEASON_CONFIRM_MINUTES = 10;
 /** /quiz-admin end-season: asks first, with a button that ends the current season for a while. */
 export function confirmEndSeason(services: Services, actor: Actor, place: Place, now: Date): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const current = store.currentSeason(key, now.getTime());
   const row = store.q<[string, number], { rowid: number }>('SELECT rowid FROM seasons WHERE server_key = ? AND number = ?').get(key, current)!;
   // The button names the season's row and number and when it stops working (epoch minutes).
@@ -44,7 +44,7 @@ export function endSeason(services: Services, actor: Actor, place: Place, season
     return { text: 'This confirmation has expired. Run /quiz-admin end-season again.', visibility: 'ephemeral', replaceOriginal: true };
   }
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const user = store.user(actor, key);
   const ended = store.sqlite.transaction(() => {
     const done = store.q('UPDATE seasons SET ended_at = ?, ended_by = ? WHERE server_key = ? AND number = ? AND ended_at IS NULL').run(now.getTime(), actor.userId, key, season);
@@ -75,7 +75,7 @@ export function questionStats(services: Services, actor: Actor, place: Place, pa
        FROM questions q JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
        GROUP BY q.id ORDER BY n DESC, q.id`,
     )
-    .all(serverKey(actor.platform, place));
+    .all(tenantOf(actor.platform, place));
   if (answered.length === 0) return { text: 'No answers yet.', visibility: 'ephemeral' };
   const pages = Math.ceil(answered.length / STATS_PAGE_SIZE);
   if (page > pages) throw new UserError(`There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of question stats.`);
@@ -106,7 +106,7 @@ export function reportQuestion(services: Services, actor: Actor, place: Place, q
   const store = quizStore(services);
   const text = (comment ?? '').trim();
   if (!text) throw new UserError('Please say what is wrong with the question.');
-  const tenant = serverKey(actor.platform, place);
+  const tenant = tenantOf(actor.platform, place);
   const question = store.stmt.question.get(questionId);
   // Another tenant's question is as good as absent here.
   if (!question || (question.tenant !== null && question.tenant !== tenant)) throw new UserError('This question no longer exists.');
@@ -123,7 +123,7 @@ export function reportsReply(services: Services, actor: Actor, place: Place): Re
        FROM question_reports r LEFT JOIN members m ON m.tenant = r.server_key AND m.user_id = r.user_id LEFT JOIN questions q ON q.id = r.question_id
        WHERE r.resolved_at IS NULL AND r.server_key = ? ORDER BY r.created_at LIMIT 10`,
     )
-    .all(serverKey(actor.platform, place));
+    .all(tenantOf(actor.platform, place));
   if (rows.length === 0) return { text: 'No open reports.', visibility: 'ephemeral' };
   const text = rows.map((r, i) => md`${i + 1}. \`${r.questionId}\` ${truncate(r.prompt ?? '', 80)}\n   ${r.name}: "${r.comment}"`).join('\n');
   const buttons: Button[] = rows.map((r, i) => ({ kind: 'button', label: `Resolve ${i + 1}`, actionId: encodeAction('qres', r.id), style: 'secondary' }));
@@ -135,7 +135,7 @@ export function reportsReply(services: Services, actor: Actor, place: Place): Re
 export function resolveReport(services: Services, actor: Actor, place: Place, reportId: number, now: Date): Reply {
   assertAdmin(actor, 'Resolving reports');
   const store = quizStore(services);
-  const done = store.q('UPDATE question_reports SET resolved_at = ? WHERE id = ? AND server_key = ? AND resolved_at IS NULL').run(now.getTime(), reportId, serverKey(actor.platform, place));
+  const done = store.q('UPDATE question_reports SET resolved_at = ? WHERE id = ? AND server_key = ? AND resolved_at IS NULL').run(now.getTime(), reportId, tenantOf(actor.platform, place));
   if (done.changes === 0) return { text: 'That report is already resolved.', visibility: 'ephemeral' };
   return { ...reportsReply(services, actor, place), replaceOriginal: true };
 }

@@ -2,8 +2,8 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { quizStore, serverKey } from './store.js';
-import type { Tenant } from '../tenant.js';
+import { quizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 interface GroupRow {
   id: number;
@@ -26,7 +26,7 @@ function cleanName(name: string): string {
 
 export function createGroup(services: Services, actor: Actor, place: Place, rawName: string, now: Date): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const user = store.user(actor, key);
   const name = cleanName(rawName);
   const current = groupOf(services, key, user.id);
@@ -43,7 +43,7 @@ export function createGroup(services: Services, actor: Actor, place: Place, rawN
 
 export function joinGroup(services: Services, actor: Actor, place: Place, rawName: string, now: Date): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const user = store.user(actor, key);
   const name = cleanName(rawName);
   const group = store.q<[string, string], GroupRow>('SELECT id, name FROM study_groups WHERE server_key = ? AND name_key = ?').get(key, name.toLowerCase());
@@ -57,7 +57,7 @@ export function joinGroup(services: Services, actor: Actor, place: Place, rawNam
 
 export function leaveGroup(services: Services, actor: Actor, place: Place): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const user = store.user(actor, key);
   const group = groupOf(services, key, user.id);
   if (!group) throw new UserError('You are not in a study group.');
@@ -71,7 +71,7 @@ export function leaveGroup(services: Services, actor: Actor, place: Place): Repl
 
 export function listGroups(services: Services, actor: Actor, place: Place): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   const rows = store
     .q<[string], { name: string; members: number }>(
       'SELECT g.name, count(m.user_id) members FROM study_groups g LEFT JOIN group_members m ON m.group_id = g.id WHERE g.server_key = ? GROUP BY g.id ORDER BY members DESC, g.name',

@@ -3,8 +3,8 @@ import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { periodKeys } from './scoring.js';
-import { quizStore, serverKey, type QuizStore } from './store.js';
-import type { Tenant } from '../tenant.js';
+import { quizStore, type QuizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 import { localDateStart } from '../util/time.js';
 
 export type Period = 'week' | 'month' | 'season' | 'all';
@@ -137,7 +137,7 @@ function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: strin
 
 export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date): Reply {
   const store = quizStore(services);
-  const key = serverKey(actor.platform, place);
+  const key = tenantOf(actor.platform, place);
   if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
   const user = store.user(actor, key);
   const pk = periodKey(store, key, period, season, now);

@@ -5,14 +5,14 @@ import type { Services } from '../services.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
-import { quizStore, serverKey } from './store.js';
-import type { Tenant } from '../tenant.js';
+import { quizStore } from './store.js';
+import { tenantOf, type Tenant } from '../tenant.js';
 
 const DAY = 86_400_000;
 
 export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string): Reply {
   const store = quizStore(services);
-  const user = store.user(actor, serverKey(actor.platform, place));
+  const user = store.user(actor, tenantOf(actor.platform, place));
   const { MAX_REVIEWS_PER_DAY } = services.config;
   if (reviews !== undefined) {
     const value = reviews.trim().toLowerCase();
@@ -41,7 +41,7 @@ export function settingsReply(services: Services, actor: Actor, place: Place, ti
 /** /stats: cards due, retention over 30 days, accuracy by lesson, streak, points here. */
 export function statsReply(services: Services, actor: Actor, place: Place, now: Date): Reply {
   const store = quizStore(services);
-  const tenant = serverKey(actor.platform, place);
+  const tenant = tenantOf(actor.platform, place);
   const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
   const nowMs = now.getTime();
@@ -61,7 +61,7 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
     )
     .all(user.id, tenant);
   const streak = currentStreak(store, user.id, now, tz);
-  const points = store.q<[string, number], { points: number }>("SELECT points FROM scores WHERE scope = ? AND period = 'all' AND user_id = ?").get(serverKey(actor.platform, place), user.id)?.points ?? 0;
+  const points = store.q<[string, number], { points: number }>("SELECT points FROM scores WHERE scope = ? AND period = 'all' AND user_id = ?").get(tenantOf(actor.platform, place), user.id)?.points ?? 0;
   const next = nextReview(store, user, tenant, now);
   const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '—');
   const fields = [

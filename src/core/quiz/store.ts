@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import { GroupCommit } from '../../db/group-commit.js';
 import { BoardIndex, type Standing } from './board-index.js';
 import { LruMap } from '../util/lru-map.js';
-import type { Actor, Place } from '../interaction.js';
+import type { Actor } from '../interaction.js';
 import { perServices, type Services } from '../services.js';
-import { tenantOf, type Tenant } from '../tenant.js';
+import type { Tenant } from '../tenant.js';
 
 /**
  * Prepared statements for the quiz's hot paths (answering, picking due cards, leaderboards). They
@@ -67,11 +67,6 @@ const sessionColumns = `id, user_id userId, server_id serverId, channel_id chann
 
 const cardColumns = `user_id userId, question_id questionId, due, stability, difficulty, elapsed_days elapsedDays,
   scheduled_days scheduledDays, learning_steps learningSteps, reps, lapses, state, last_review lastReview`;
-
-/** The tenant of a place: boards, seasons, groups and reports are keyed by it. */
-export function serverKey(platform: string, place: Place): Tenant {
-  return tenantOf(platform, place);
-}
 
 /** Questions a tenant may see: global ones (content, the operator's imports) and its own imports. */
 const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
