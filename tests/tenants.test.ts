@@ -6,6 +6,7 @@ import { plainText } from '../src/core/markup.js';
 import { DUE_ROUNDS_SQL, tickRaces } from '../src/core/quiz/race.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { tenantOf } from '../src/core/tenant.js';
+import { bankChoices } from '../src/core/quiz/banks.js';
 import { placeOf } from '../src/platforms/discord/translate.js';
 import { as, buttons, appsWithPosts } from './helpers/app.js';
 import { questionShown, rightLabels } from './helpers/answers.js';
@@ -87,6 +88,10 @@ describe('banks imported in chat belong to their server', () => {
     expect(takeover.apply).toBeUndefined();
     expect(plainText(takeover.preview.text)).toContain("bank id 'acme-security' is taken: choose another bank id");
     expect(plainText(takeover.preview.text)).not.toContain('evil-server');
+
+    // Option suggestions (Discord's autocomplete) name only the banks a server sees.
+    expect(bankChoices(app.services, tenantOf('discord', { serverId: 'victim-server' })).map((b) => b.id)).not.toContain('acme-security');
+    expect(bankChoices(app.services, tenantOf('discord', { serverId: 'evil-server' })).map((b) => b.id)).toContain('acme-security');
 
     // A report about another server's question is refused as if it did not exist.
     expect(plainText((await victim.action('qrep:acme-sso', { text: 'phishing!' })).text)).toBe('This question no longer exists.');

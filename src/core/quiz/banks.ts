@@ -33,6 +33,11 @@ function visibleBanks(store: QuizStore, tenant: Tenant, bankId?: string): BankLi
     .all(tenant, tenant, bankId ?? null, bankId ?? null);
 }
 
+/** The banks a tenant sees, for option suggestions (Discord's autocomplete). */
+export function bankChoices(services: Services, tenant: Tenant): { id: string; title: string }[] {
+  return visibleBanks(quizStore(services), tenant).map(({ id, title }) => ({ id, title }));
+}
+
 function line(b: BankLine): string {
   const owner = b.origin === 'content' ? 'content' : b.tenant === null ? 'global import' : 'imported here';
   return md`${b.enabled ? '🟢 on ' : '⚪ off'} \`${b.id}\` ${b.title}: ${b.questions} question${b.questions === 1 ? '' : 's'} (${owner})`;

@@ -12,12 +12,11 @@ import {
   type MessageComponentInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { and, eq, isNull, or } from 'drizzle-orm';
 import type { App } from '../../app.js';
 import { findCommand } from '../../core/commands.js';
 import { UserError } from '../../core/errors.js';
 import type { ActionInteraction, Reply } from '../../core/interaction.js';
-import { banks } from '../../db/schema.js';
+import { bankChoices } from '../../core/quiz/banks.js';
 import type { Logger } from '../../logger.js';
 import { LruMap } from '../../core/util/lru-map.js';
 import { tenantOf, type Tenant } from '../../core/tenant.js';
@@ -218,12 +217,7 @@ export class DiscordInteractions {
     const items =
       source === 'lesson'
         ? this.app.services.lessons.all().map((l) => ({ id: l.id, title: l.title }))
-        : this.app.services.db
-            .select({ id: banks.id, title: banks.title })
-            .from(banks)
-            .where(and(isNull(banks.retiredAt), or(isNull(banks.tenant), eq(banks.tenant, tenant))))
-            .orderBy(banks.id)
-            .all();
+        : bankChoices(this.app.services, tenant);
     return items
       .filter((x) => !needle || x.id.toLowerCase().includes(needle) || x.title.toLowerCase().includes(needle))
       .slice(0, 25)
