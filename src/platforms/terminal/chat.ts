@@ -58,7 +58,7 @@ const TERMINAL_COMMANDS: Record<string, { usage: string; summary: string; detail
   clock: {
     usage: '/clock +1d | +2h | +30m | <ISO time>',
     summary: 'Move the simulated clock (QUIZBOT_CLOCK) and run what falls due.',
-    detail: 'Daily posts and race rounds in the time it moves over run in order. A simulated clock only moves with /clock.',
+    detail: 'Daily posts, race rounds and scheduled backups in the time it moves over run in order. A simulated clock only moves with /clock.',
   },
   quit: {
     usage: '/quit',
