@@ -54,6 +54,9 @@ export interface AskAnswer {
  */
 export const ABSTAIN = { minCoverage: 0.5, minScore: 0 } as const;
 
+/** Switches for the answer's checks (each can be turned off to measure what it buys). */
+export interface AnswerOptions {}
+
 export type AbstainThresholds = { minCoverage: number; minScore: number };
 
 export function shouldAbstain(r: Retrieval, t: AbstainThresholds = ABSTAIN): boolean {
@@ -149,7 +152,7 @@ export function answerText(parts: AnswerPart[]): string {
 }
 
 /** The extractive answer to a retrieval (or the abstention, when it falls below the thresholds). */
-export function extractiveAnswer(index: AskIndex, r: Retrieval, thresholds: AbstainThresholds = ABSTAIN): AskAnswer {
+export function extractiveAnswer(index: AskIndex, r: Retrieval, thresholds: AbstainThresholds = ABSTAIN, _options: AnswerOptions = {}): AskAnswer {
   if (shouldAbstain(r, thresholds)) return abstention(r);
   const chosen = chooseSentences(index, r);
   // A section with nothing quotable (a body of only rules or symbols) is no answer.
