@@ -5,12 +5,83 @@ import { ContentError, type SourceIssue } from './issues.js';
 import { bankSchema, lessonFrontMatterSchema, type Bank, type LessonFrontMatter } from './schema.js';
 import { parseYamlSource, zodIssuesAt } from './yaml-source.js';
 
+/**
+ * A section's live demo, declared in the lesson by two lines that are not part of its text:
+ * `Try it live: route "<prompt>"` (or `compare "<a>" | "<b>"`) and `Expect: <what it shows and why>`.
+ * The expectation is what the demo's button answers when no MoE endpoint is configured.
+ */
+export type LessonDemo = { kind: 'route'; prompt: string; expect: string } | { kind: 'compare'; a: string; b: string; expect: string };
+
+/** The longest demo prompt: the same limit as the prompt of /moe route and /moe compare. */
+export const DEMO_PROMPT_MAX = 2000;
+/** The longest expectation of a demo. */
+export const DEMO_EXPECT_MAX = 1000;
+
 export interface LessonSection {
   slug: string;
   title: string;
+  /** The section's text, without its demo declaration. */
   body: string;
   /** 1-based line of the `## ` heading in the lesson file. */
   line: number;
+  demo?: LessonDemo;
+}
+
+const DEMO_LINE = /^try it live\s*:(.*)$/i;
+const EXPECT_LINE = /^expect\s*:(.*)$/i;
+const QUOTED = '"([^"]*)"';
+const ROUTE_DEMO = new RegExp(`^route\\s+${QUOTED}$`);
+const COMPARE_DEMO = new RegExp(`^compare\\s+${QUOTED}\\s*\\|\\s*${QUOTED}$`);
+
+/**
+ * Takes a section's demo declaration out of its body lines. `firstLine` is the file line of
+ * `lines[0]`; problems name the section and the line.
+ */
+export function parseDemo(
+  lines: readonly string[],
+  firstLine: number,
+  section: string,
+  file: string,
+): { body: string[]; demo?: LessonDemo; issues: SourceIssue[] } {
+  const issues: SourceIssue[] = [];
+  const problem = (index: number, message: string) => issues.push({ file, line: firstLine + index, message: `section "${section}": ${message}` });
+  const body: string[] = [];
+  let declared: { index: number; spec: string } | undefined;
+  let expect: { index: number; text: string } | undefined;
+  lines.forEach((line, index) => {
+    const demo = DEMO_LINE.exec(line.trim());
+    const expected = EXPECT_LINE.exec(line.trim());
+    if (demo) {
+      if (declared) problem(index, 'a section has at most one "Try it live:" line');
+      else declared = { index, spec: demo[1]!.trim() };
+    } else if (expected) {
+      if (expect) problem(index, 'a section has at most one "Expect:" line');
+      else expect = { index, text: expected[1]!.trim() };
+    } else {
+      body.push(line);
+    }
+  });
+  if (!declared) {
+    if (expect) problem(expect.index, 'an "Expect:" line belongs under a "Try it live:" line');
+    return { body, issues };
+  }
+  const usage = 'write Try it live: route "<prompt>" or Try it live: compare "<first>" | "<second>"';
+  const route = ROUTE_DEMO.exec(declared.spec);
+  const compare = COMPARE_DEMO.exec(declared.spec);
+  const prompts = route ? [route[1]!] : compare ? [compare[1]!, compare[2]!] : undefined;
+  if (!prompts) problem(declared.index, `the "Try it live:" line cannot be read: ${usage}`);
+  for (const p of prompts ?? []) {
+    if (!p.trim()) problem(declared.index, 'a "Try it live:" prompt is empty');
+    else if (p.length > DEMO_PROMPT_MAX) problem(declared.index, `a "Try it live:" prompt is longer than ${DEMO_PROMPT_MAX} characters`);
+  }
+  if (!expect || !expect.text) problem(declared.index, 'a "Try it live:" line needs an "Expect:" line saying what the demo shows and why');
+  else if (expect.text.length > DEMO_EXPECT_MAX) problem(expect.index, `the "Expect:" line is longer than ${DEMO_EXPECT_MAX} characters`);
+  else if (expect.index < declared.index) problem(expect.index, 'the "Expect:" line comes after the "Try it live:" line');
+  if (issues.length || !prompts || !expect) return { body, issues };
+  const demo: LessonDemo = route
+    ? { kind: 'route', prompt: prompts[0]!.trim(), expect: expect.text }
+    : { kind: 'compare', a: prompts[0]!.trim(), b: prompts[1]!.trim(), expect: expect.text };
+  return { body, demo, issues };
 }
 
 export interface Lesson extends Omit<LessonFrontMatter, 'minutes'> {
@@ -78,13 +149,15 @@ export function parseLesson(text: string, file: string): { lesson?: Lesson; issu
   let strayText = false;
   const finish = () => {
     if (!current) return;
-    const body = current.body.join('\n').trim();
+    const parsedDemo = parseDemo(current.body, current.line + 1, current.title, file);
+    issues.push(...parsedDemo.issues);
+    const body = parsedDemo.body.join('\n').trim();
     if (!body) issues.push({ file, line: current.line, message: `section "${current.title}" is empty` });
     const slug = slugify(current.title);
     if (sections.some((s) => s.slug === slug)) {
       issues.push({ file, line: current.line, message: `two sections are titled "${current.title}": section titles must be unique` });
     }
-    sections.push({ slug, title: current.title, body, line: current.line });
+    sections.push({ slug, title: current.title, body, line: current.line, ...(parsedDemo.demo ? { demo: parsedDemo.demo } : {}) });
   };
   for (let i = close + 1; i < lines.length; i++) {
     const line = lines[i]!;
