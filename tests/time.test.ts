@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoWeek, localDay, localParts, startOfLocalDay } from '../src/core/util/time.js';
+import { isoWeek, learnerDay, localDateStart, localDay, localParts } from '../src/core/util/time.js';
 
 describe('local time', () => {
   it('matches Intl in zones with DST and odd offsets, across a year', () => {
@@ -20,6 +20,20 @@ describe('local time', () => {
     expect(localDay(late, 'Europe/Berlin')).toBe('2026-11-21');
     expect(isoWeek(new Date('2026-01-01T12:00:00Z'), 'UTC')).toBe('2026-W01');
     expect(isoWeek(new Date('2027-01-01T12:00:00Z'), 'UTC')).toBe('2026-W53');
-    expect(new Date(startOfLocalDay(late, 'Europe/Berlin')).toISOString()).toBe('2026-11-20T23:00:00.000Z');
+    expect(new Date(learnerDay(late, 'Europe/Berlin', 0).start).toISOString()).toBe('2026-11-20T23:00:00.000Z');
+  });
+
+  it('starts a local day at its midnight on daylight-saving days', () => {
+    const start = (at: string, tz: string) => new Date(learnerDay(new Date(at), tz, 0).start).toISOString();
+    // Berlin springs forward on 2026-03-29 (midnight is still CET, +01:00) and falls back on 2026-10-25 (midnight is CEST, +02:00).
+    expect(start('2026-03-29T12:00:00Z', 'Europe/Berlin')).toBe('2026-03-28T23:00:00.000Z');
+    expect(start('2026-10-25T12:00:00Z', 'Europe/Berlin')).toBe('2026-10-24T22:00:00.000Z');
+    // New York falls back on 2026-11-01: midnight is still EDT, -04:00.
+    expect(start('2026-11-01T12:00:00Z', 'America/New_York')).toBe('2026-11-01T04:00:00.000Z');
+    expect(start('2026-11-01T23:30:00Z', 'America/New_York')).toBe('2026-11-01T04:00:00.000Z');
+    // The same starts from the date alone.
+    expect(new Date(localDateStart(2026, 3, 29, 'Europe/Berlin')).toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(new Date(localDateStart(2026, 10, 25, 'Europe/Berlin')).toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(new Date(localDateStart(2026, 11, 1, 'America/New_York')).toISOString()).toBe('2026-11-01T04:00:00.000Z');
   });
 });

@@ -1,12 +1,17 @@
 /**
- * Local calendar dates in IANA time zones, for streaks, daily limits and leaderboard periods.
- * Intl formatters are costly to create (tens of kilobytes each, outside the JS heap), so one is
- * kept per canonical zone, never per spelling, in bounded caches: a zone name can be spelled in
- * millions of case variants and aliases, and each must not cost a formatter of its own.
+ * Every calendar computation of the bot, in IANA time zones: local days and learner days, ISO
+ * weeks, months, the day before and after, weekdays and local times for schedules, and the spans
+ * of leaderboard and stats periods. The arithmetic is Luxon's (its zone rules come from the
+ * runtime's Intl); no other module adds days to dates or works out weeks by hand.
+ *
+ * Zone names come from users. Intl formatters and Luxon zones are costly to create, so one is kept
+ * per canonical zone, never per spelling, in bounded caches: a zone name can be spelled in millions
+ * of case variants and aliases, and each must not cost anything of its own. Only canonical names
+ * ever reach Luxon.
  */
+import { DateTime, IANAZone } from 'luxon';
 import { LruMap } from './lru-map.js';
 
-const PARTS: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
 const DISPLAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 
 /**
@@ -15,7 +20,7 @@ const DISPLAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', 
  */
 const canonicalNames = new LruMap<string, string>(2048);
 /** A few hundred canonical zones exist; a server uses a handful. */
-const partsFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
+const zones = new LruMap<string, IANAZone>(128);
 const displayFormatters = new LruMap<string, Intl.DateTimeFormat>(128);
 const ASCII = /^[\x21-\x7e]+$/;
 /** The last valid name looked up and its zone: one entry, checked before the caches. */
@@ -33,15 +38,12 @@ export function canonicalTimeZone(tz: string): string | undefined {
   const key = tz.toLowerCase();
   let canonical = canonicalNames.get(key);
   if (canonical === undefined) {
-    let f: Intl.DateTimeFormat;
     try {
-      f = new Intl.DateTimeFormat('en-CA', { ...PARTS, timeZone: tz });
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
     } catch {
       return undefined;
     }
-    canonical = f.resolvedOptions().timeZone;
     canonicalNames.set(key, canonical);
-    if (!partsFormatters.has(canonical)) partsFormatters.set(canonical, f);
   }
   last = { name: tz, zone: canonical };
   return canonical;
@@ -58,16 +60,29 @@ function zoneOf(timeZone: string): string {
   return canonical;
 }
 
-function cached(cache: LruMap<string, Intl.DateTimeFormat>, zone: string, options: Intl.DateTimeFormatOptions, locale: string): Intl.DateTimeFormat {
-  let f = cache.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
-    cache.set(zone, f);
+/** Luxon's zone for a canonical name, one per zone. */
+function luxonZone(canonical: string): IANAZone {
+  let zone = zones.get(canonical);
+  if (!zone) {
+    zone = IANAZone.create(canonical);
+    zones.set(canonical, zone);
   }
-  return f;
+  return zone;
 }
 
-interface LocalParts {
+/** `date` on the zone's clocks. */
+function local(date: Date | number, timeZone: string): DateTime {
+  return DateTime.fromMillis(typeof date === 'number' ? date : date.getTime(), { zone: luxonZone(zoneOf(timeZone)) });
+}
+
+/** A calendar date, YYYY-MM-DD, as a zone-free DateTime (for stepping days, weeks and months). */
+function calendarDate(day: string): DateTime {
+  const d = DateTime.fromISO(day, { zone: 'utc' });
+  if (!d.isValid) throw new RangeError(`Not a date: ${day}`);
+  return d;
+}
+
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -76,81 +91,32 @@ interface LocalParts {
   second: number;
 }
 
-/** UTC offsets by canonical zone and quarter hour: zone rules change offsets only on such boundaries. */
-const offsets = new LruMap<string, number>(50_000);
-const QUARTER_HOUR = 900_000;
-
-function offsetOf(date: Date, timeZone: string): number {
-  const zone = zoneOf(timeZone);
-  const key = `${zone}|${Math.floor(date.getTime() / QUARTER_HOUR)}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    const parts: Record<string, number> = {};
-    for (const p of cached(partsFormatters, zone, PARTS, 'en-CA').formatToParts(date)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-    offset = asUtc - Math.floor(date.getTime() / 1000) * 1000;
-    offsets.set(key, offset);
-  }
-  return offset;
-}
-
 export function localParts(date: Date, timeZone: string): LocalParts {
-  const local = new Date(date.getTime() + offsetOf(date, timeZone));
-  return {
-    year: local.getUTCFullYear(),
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
-  };
+  const d = local(date, timeZone);
+  return { year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second };
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** The local date as YYYY-MM-DD. */
-export function localDay(date: Date, timeZone: string): string {
-  const p = localParts(date, timeZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+/** The weekday of `date` in the zone, ISO-numbered: 1 is Monday, 7 is Sunday. */
+export function localWeekday(date: Date, timeZone: string): number {
+  return local(date, timeZone).weekday;
 }
-
-/** The calendar day before a YYYY-MM-DD date. */
-export function previousDay(day: string): string {
-  const d = new Date(day + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
-}
-
-/** The instant local midnight began on the local day of `date` (for "since today" queries). */
-export function startOfLocalDay(date: Date, timeZone: string): number {
-  const p = localParts(date, timeZone);
-  return localInstant(p.year, p.month, p.day, 0, timeZone);
-}
-
-const DAY = 86_400_000;
 
 /**
- * The first instant the zone's clocks show `hour`:00 on that date. The local time is tried under
- * the offsets a day either side (a zone changes offset at most once in two days); of those that
- * land on that hour, the earlier wins (the repeated hour of a fall back). An hour skipped by a
- * spring forward begins the day at the jump, where the old offset would have shown it.
+ * The first instant the zone's clocks show `hour`:00 on that date. Of a repeated hour (a fall
+ * back) the earlier occurrence wins; an hour skipped by a spring forward begins at the jump.
  */
-function localInstant(year: number, month: number, day: number, hour: number, timeZone: string): number {
-  const wall = Date.UTC(year, month - 1, day, hour);
-  let best: number | undefined;
-  let skipped = -Infinity;
-  for (const around of [wall - DAY, wall + DAY]) {
-    const t = wall - offsetOf(new Date(around), timeZone);
-    const p = localParts(new Date(t), timeZone);
-    if (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall) best = best === undefined ? t : Math.min(best, t);
-    else skipped = Math.max(skipped, t);
-  }
-  return best ?? skipped;
+function localInstant(date: DateTime, hour: number, zone: IANAZone): number {
+  const wall = DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour }, { zone });
+  return Math.min(...wall.getPossibleOffsets().map((d) => d.toMillis()), wall.toMillis());
 }
 
-/** The first instant of a local calendar date (month and day may run over: 13 is next January). */
+/**
+ * The first instant of a local calendar date; month and day may run over (month 13 is next
+ * January, day 0 the last of the month before), as in a date's arithmetic.
+ */
 export function localDateStart(year: number, month: number, day: number, timeZone: string): number {
-  return localInstant(year, month, day, 0, zoneOf(timeZone));
+  const date = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: 'utc' }).plus({ months: month - 1, days: day - 1 });
+  return localInstant(date, 0, luxonZone(zoneOf(timeZone)));
 }
 
 export interface LearnerDay {
@@ -164,11 +130,21 @@ export interface LearnerDay {
 /** The last day computed per zone and start hour: most calls fall in the same day. */
 const learnerDays = new LruMap<string, LearnerDay>(256);
 
+function computeDay(t: number, zone: string, startHour: number): LearnerDay {
+  const z = luxonZone(zone);
+  const now = DateTime.fromMillis(t, { zone: z });
+  // Before the start hour, the local date's day has not begun: it is still the day before.
+  const begun = DateTime.fromObject({ year: now.year, month: now.month, day: now.day }, { zone: 'utc' }).minus({ days: now.hour < startHour ? 1 : 0 });
+  return { key: begun.toISODate()!, start: localInstant(begun, startHour, z), end: localInstant(begun.plus({ days: 1 }), startHour, z) };
+}
+
 /**
  * The learner's day around `date`: from `startHour`:00 local time to `startHour`:00 the next local
  * day (Anki's rule: with a start hour of 4, study at 01:00 counts for the day before). Days around
- * daylight-saving changes are 23 or 25 hours long. Streaks, "today", daily allowances and due
- * cards all go by this one function.
+ * daylight-saving changes are 23 or 25 hours long (23.5 or 24.5 where a zone shifts by half an
+ * hour, as Lord Howe Island does). Streaks, "today", daily allowances and due cards all go by this
+ * one function. It is on every answer's path: the last day of each zone and start hour is kept, so
+ * most calls compare two numbers.
  */
 export function learnerDay(date: Date, timeZone: string, startHour: number): LearnerDay {
   const zone = zoneOf(timeZone);
@@ -176,28 +152,97 @@ export function learnerDay(date: Date, timeZone: string, startHour: number): Lea
   const t = date.getTime();
   const hit = learnerDays.get(cacheKey);
   if (hit && hit.start <= t && t < hit.end) return hit;
-  const p = localParts(date, zone);
-  // Before the start hour, the local date's day has not begun: it is still the day before.
-  const begun = new Date(Date.UTC(p.year, p.month - 1, p.day - (p.hour < startHour ? 1 : 0)));
-  const y = begun.getUTCFullYear();
-  const m = begun.getUTCMonth() + 1;
-  const d = begun.getUTCDate();
-  const day: LearnerDay = {
-    key: `${y}-${pad(m)}-${pad(d)}`,
-    start: localInstant(y, m, d, startHour, zone),
-    end: localInstant(y, m, d + 1, startHour, zone),
-  };
+  const day = computeDay(t, zone, startHour);
   // A start hour inside a skipped hour can leave `date` just outside; it is the day all the same.
   if (day.start <= t && t < day.end) learnerDays.set(cacheKey, day);
   return day;
 }
 
-/** The day after a YYYY-MM-DD date. */
-export function nextDay(day: string): string {
-  return new Date(Date.parse(day + 'T00:00:00Z') + DAY).toISOString().slice(0, 10);
+interface CalendarDay extends LearnerDay {
+  /** ISO week (2026-W48) and month (2026-11) of the day. */
+  week: string;
+  month: string;
 }
 
-const DAY_NAME = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+/** The last local calendar day per zone, with its week and month: awards name them on every answer. */
+const calendarDays = new LruMap<string, CalendarDay>(256);
+
+function calendarDay(date: Date, timeZone: string): CalendarDay {
+  const zone = zoneOf(timeZone);
+  const t = date.getTime();
+  const hit = calendarDays.get(zone);
+  if (hit && hit.start <= t && t < hit.end) return hit;
+  const day = computeDay(t, zone, 0);
+  const d = calendarDate(day.key);
+  const found = { ...day, week: `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`, month: d.toFormat('yyyy-MM') };
+  if (day.start <= t && t < day.end) calendarDays.set(zone, found);
+  return found;
+}
+
+/** The local date as YYYY-MM-DD. */
+export function localDay(date: Date, timeZone: string): string {
+  return calendarDay(date, timeZone).key;
+}
+
+/** ISO week key of the local date, e.g. 2026-W48 (weeks start on Monday; week 1 holds 4 January). */
+export function isoWeek(date: Date, timeZone: string): string {
+  return calendarDay(date, timeZone).week;
+}
+
+/** The local month as YYYY-MM. */
+export function monthKey(date: Date, timeZone: string): string {
+  return calendarDay(date, timeZone).month;
+}
+
+const WEEK_KEY = /^(\d{4})-W(\d{2})$/;
+
+/** The Monday of an ISO week key, or undefined when the key names no week. */
+function weekMonday(week: string): DateTime | undefined {
+  const m = WEEK_KEY.exec(week);
+  if (!m) return undefined;
+  const d = DateTime.fromObject({ weekYear: Number(m[1]), weekNumber: Number(m[2]), weekday: 1 }, { zone: 'utc' });
+  return d.isValid && d.weekYear === Number(m[1]) && d.weekNumber === Number(m[2]) ? d : undefined;
+}
+
+/** The ISO week before a week key: 2026-W01 → 2025-W52 (or W53 in a year that has one). */
+export function previousIsoWeek(week: string): string {
+  const monday = weekMonday(week);
+  if (!monday) throw new RangeError(`Not an ISO week: ${week}`);
+  const before = monday.minus({ weeks: 1 });
+  return `${before.weekYear}-W${String(before.weekNumber).padStart(2, '0')}`;
+}
+
+/** The first instant of an ISO week in the zone and of the week after it; undefined for a malformed key. */
+export function weekSpan(week: string, timeZone: string): { start: number; end: number } | undefined {
+  const monday = weekMonday(week);
+  if (!monday) return undefined;
+  const zone = luxonZone(zoneOf(timeZone));
+  return { start: localInstant(monday, 0, zone), end: localInstant(monday.plus({ weeks: 1 }), 0, zone) };
+}
+
+/** The first instant of a month (YYYY-MM) in the zone and of the month after it; undefined for a malformed key. */
+export function monthSpan(month: string, timeZone: string): { start: number; end: number } | undefined {
+  if (!/^\d{4}-\d{2}$/.test(month)) return undefined;
+  const first = DateTime.fromISO(`${month}-01`, { zone: 'utc' });
+  if (!first.isValid) return undefined;
+  const zone = luxonZone(zoneOf(timeZone));
+  return { start: localInstant(first, 0, zone), end: localInstant(first.plus({ months: 1 }), 0, zone) };
+}
+
+/** The calendar day before a YYYY-MM-DD date. */
+export function previousDay(day: string): string {
+  return calendarDate(day).minus({ days: 1 }).toISODate()!;
+}
+
+/** The day after a YYYY-MM-DD date. */
+export function nextDay(day: string): string {
+  return calendarDate(day).plus({ days: 1 }).toISODate()!;
+}
+
+/** The same local time `days` calendar days before `date` in the zone (for "the last 30 days"). */
+export function daysBefore(date: Date, timeZone: string, days: number): number {
+  return local(date, timeZone).minus({ days }).toMillis();
+}
 
 /**
  * The learner's day of `date` as "today", "tomorrow" or "Wed 25 Nov", seen from `now`: a review
@@ -208,26 +253,16 @@ export function formatDay(date: Date, now: Date, timeZone: string, startHour: nu
   if (date.getTime() < today.end) return 'today';
   const { key } = learnerDay(date, timeZone, startHour);
   if (key === nextDay(today.key)) return 'tomorrow';
-  return DAY_NAME.format(new Date(key + 'T12:00:00Z')).replace(',', '');
-}
-
-/** ISO week key of the local date, e.g. 2026-W48. */
-export function isoWeek(date: Date, timeZone: string): string {
-  const p = localParts(date, timeZone);
-  const d = new Date(Date.UTC(p.year, p.month - 1, p.day));
-  const weekday = d.getUTCDay() || 7;
-  d.setUTCDate(d.getUTCDate() + 4 - weekday);
-  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${d.getUTCFullYear()}-W${pad(week)}`;
-}
-
-export function monthKey(date: Date, timeZone: string): string {
-  const p = localParts(date, timeZone);
-  return `${p.year}-${pad(p.month)}`;
+  return calendarDate(key).setLocale('en-GB').toFormat('ccc d LLL');
 }
 
 /** "Tue 26 Nov, 09:00" in the user's zone. */
 export function formatLocal(date: Date, timeZone: string): string {
-  return cached(displayFormatters, zoneOf(timeZone), DISPLAY, 'en-GB').format(date);
+  const zone = zoneOf(timeZone);
+  let f = displayFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { ...DISPLAY, timeZone: zone });
+    displayFormatters.set(zone, f);
+  }
+  return f.format(date);
 }
