@@ -113,8 +113,8 @@ const UNASKED_SECTIONS = new Set(['Sources']);
 const MIN_PER_LESSON = 30;
 const MIN_PER_SECTION = 3;
 
-/** Negation prefixes: "unbalanced" is the opposite of "balanced". */
-const NEGATIONS = ['un', 'in', 'im', 'non', 'dis', 'de'];
+/** Negation prefixes: "unbalanced" is the opposite of "balanced", "asymmetric" of "symmetric". */
+const NEGATIONS = ['non', 'un', 'in', 'im', 'il', 'ir', 'dis', 'a'];
 /** The opposites of an answer made by adding or dropping a negation prefix on one of its words. */
 function opposites(answer: string): string[] {
   const words = normalizeText(answer).split(' ');
