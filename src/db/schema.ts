@@ -190,6 +190,8 @@ export const quizSessions = sqliteTable(
     position: integer('position').notNull().default(0),
     /** Shuffled choice order of the current question (indexes into its choices). */
     order: text('choice_order', { mode: 'json' }).$type<number[]>().notNull(),
+    /** The graded version of the current question that `order` was drawn for (null: sessions from before versions). */
+    choiceVersion: text('choice_version'),
     correct: integer('correct').notNull().default(0),
     points: integer('points').notNull().default(0),
     /** Questions answered wrong in this session (for /quiz review). */
@@ -322,6 +324,8 @@ export const races = sqliteTable(
   questionIds: text('question_ids', { mode: 'json' }).$type<string[]>().notNull(),
   /** Shuffled choice order per round. */
   orders: text('orders', { mode: 'json' }).$type<number[][]>().notNull(),
+  /** The graded version of each round's question when the race began (null: races from before versions). */
+  versions: text('round_versions', { mode: 'json' }).$type<string[]>(),
   round: integer('round').notNull(),
   roundEndsAt: integer('round_ends_at').notNull(),
   status: text('status', { enum: ['running', 'finished'] }).notNull(),

@@ -39,8 +39,8 @@ export const quizCapability: Capability = {
   actions: {
     // Args, text and values arrive parsed and checked (the owner, the tenant): see action-catalogue.ts.
     qa: (ctx) => {
-      const [sid, pos, choice] = ctx.args;
-      const given = choice === 'x' ? ({ kind: 'unknown' } as const) : ({ kind: 'choice', display: choice } as const);
+      const [sid, pos, choice, key] = ctx.args;
+      const given = choice === 'x' ? ({ kind: 'unknown' } as const) : ({ kind: 'choice', display: choice, ...(key ? { key } : {}) } as const);
       return answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, sid, pos, given, ctx.now);
     },
     qt: (ctx) => answerQuestion(ctx.services, actor(ctx), ctx.interaction.id, ctx.args[0], ctx.args[1], { kind: 'text', text: ctx.text ?? '' }, ctx.now),
@@ -53,7 +53,10 @@ export const quizCapability: Capability = {
       return startQuiz(ctx.services, actor(ctx), ctx.interaction.place, mode, id, ctx.now);
     },
     qrv: (ctx) => startQuiz(ctx.services, actor(ctx), ctx.interaction.place, 'review', undefined, ctx.now),
-    ra: (ctx) => answerRace(ctx.services, actor(ctx), ...ctx.args, ctx.now),
+    ra: (ctx) => {
+      const [raceId, round, display, key] = ctx.args;
+      return answerRace(ctx.services, actor(ctx), raceId, round, { kind: 'choice', display, ...(key ? { key } : {}) }, ctx.now);
+    },
     qrep: (ctx) => reportQuestion(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.text, ctx.now),
     qres: (ctx) => resolveReport(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[0], ctx.now),
     'season.end': (ctx) => endSeason(ctx.services, actor(ctx), ctx.interaction.place, ctx.args[1], ctx.args[2], ctx.now),

@@ -7,8 +7,8 @@ import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { normalizeText } from '../util/text.js';
 import { formatDay } from '../util/time.js';
-import type { Question } from '../content/schema.js';
-import { choiceOrder, gradeAnswer, loadQuestion, type GivenAnswer, type Graded } from './questions.js';
+import { choicesOf, type Question } from '../content/schema.js';
+import { choiceOrder, gradeAnswer, loadQuestion, loadQuestionVersion, QuestionChanged, type GivenAnswer, type Graded } from './questions.js';
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
 import { award, currentStreak, learnerToday, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
@@ -120,10 +120,21 @@ function modeLabel(session: SessionRow, services: Services): string {
   return "Today's quiz";
 }
 
+/**
+ * The session as it shows its current question now: when the question was edited since its choice
+ * order was drawn (or, for a session from before versions, its choices no longer fit), a new order
+ * for the new version, so what is shown and what a click is graded against are the same.
+ */
+function shownAsNow(store: QuizStore, session: SessionRow): { session: SessionRow; q: Question } {
+  const { question: q, version } = loadQuestionVersion(store, session.questionIds[session.position]!);
+  if (session.finishedAt !== null || session.version === version) return { session, q };
+  if (session.version === null && session.order.length === choicesOf(q).length) return { session, q };
+  return { session: store.reshowSession(session, choiceOrder(q), version), q };
+}
+
 /** The question at the session's position, with its answer controls. */
-export function questionReply(services: Services, session: SessionRow, note?: string): Reply {
-  const store = quizStore(services);
-  const q = loadQuestion(store, session.questionIds[session.position]!);
+export function questionReply(services: Services, shown: SessionRow, note?: string): Reply {
+  const { session, q } = shownAsNow(quizStore(services), shown);
   const { id, position } = session;
   return {
     title: isPractice(session.mode)
@@ -131,7 +142,7 @@ export function questionReply(services: Services, session: SessionRow, note?: st
       : `${modeLabel(session, services)} — question ${position + 1} of ${session.questionIds.length}`,
     text: (note ? md`_${note}_\n\n` : '') + questionText(q),
     components: answerComponents(q, session.order, {
-      choice: (display) => encodeAction('qa', id, position, display),
+      choice: (display, key) => encodeAction('qa', id, position, display, key),
       text: encodeAction('qt', id, position),
       multi: encodeAction('qm', id, position),
       unknown: encodeAction('qa', id, position, 'x'),
@@ -214,7 +225,7 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   }
   const { queue, practice } = plan(store, user, tenant, mode, lessonId, now);
   if (queue.length === 0) return caughtUp(store, user, tenant, mode, now);
-  const first = loadQuestion(store, queue[0]!);
+  const first = loadQuestionVersion(store, queue[0]!);
   const session: SessionRow = {
     id: newSessionId(),
     userId: user.id,
@@ -224,7 +235,8 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
     lessonId: lessonId ?? null,
     questionIds: queue,
     position: 0,
-    order: choiceOrder(first),
+    order: choiceOrder(first.question),
+    version: first.version,
     correct: 0,
     points: 0,
     missed: [],
@@ -236,9 +248,13 @@ export function startQuiz(services: Services, actor: Actor, place: Place, mode: 
   return questionReply(services, session);
 }
 
+/** Said when an answer meant a version of the question that has since been edited. */
+export const QUESTION_CHANGED = 'This question was updated after it was shown to you, so that answer was not counted. Here it is as it is now.';
+
 type AnswerOutcome =
   | { kind: 'refused'; message: string }
   | { kind: 'stale'; session: SessionRow; answered: boolean }
+  | { kind: 'changed'; session: SessionRow }
   | { kind: 'graded'; q: Question; correct: boolean; unknown: boolean; given: string; points: number; last: boolean };
 
 /**
@@ -263,11 +279,22 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     const questionId = session.questionIds[position]!;
     const nextPosition = position + 1;
     const last = nextPosition >= session.questionIds.length;
-    let q: Question, graded: Graded, nextOrder: number[];
+    let q: Question, graded: Graded, next: { order: number[]; version: string | null };
     try {
-      q = loadQuestion(store, questionId);
-      graded = gradeAnswer(q, session.order, given);
-      nextOrder = last ? [] : choiceOrder(loadQuestion(store, session.questionIds[nextPosition]!));
+      const current = loadQuestionVersion(store, questionId);
+      q = current.question;
+      // Edited since it was shown: the answer meant the old version. Not graded; the new one is shown.
+      if (session.version !== null && session.version !== current.version) {
+        return { kind: 'changed', session: store.reshowSession(session, choiceOrder(q), current.version) };
+      }
+      try {
+        graded = gradeAnswer(q, session.order, given);
+      } catch (err) {
+        if (!(err instanceof QuestionChanged)) throw err;
+        return { kind: 'changed', session: store.reshowSession(session, choiceOrder(q), current.version) };
+      }
+      const following = last ? undefined : loadQuestionVersion(store, session.questionIds[nextPosition]!);
+      next = following ? { order: choiceOrder(following.question), version: following.version } : { order: [], version: null };
     } catch (err) {
       if (err instanceof UserError) return { kind: 'refused', message: err.message };
       throw err;
@@ -298,7 +325,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     });
     touchStreak(store, user.id, now, tz);
     store.advanceSession(session, {
-      order: nextOrder,
+      ...next,
       correct: graded.correct,
       points,
       missed: graded.correct ? session.missed : [...session.missed, questionId],
@@ -319,6 +346,9 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
   });
 
   if (outcome.kind === 'refused') throw new UserError(outcome.message);
+  if (outcome.kind === 'changed') {
+    return { ...questionReply(services, outcome.session, QUESTION_CHANGED), replaceOriginal: true };
+  }
   if (outcome.kind === 'stale') {
     if (outcome.answered) {
       return { text: 'You already answered that question; your first answer counts.', visibility: 'ephemeral', components: [[nextButton(sessionId)]] };

@@ -5,7 +5,7 @@ import type { Actor, Place, Platform, Post, Reply } from '../interaction.js';
 import type { Question } from '../content/schema.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { choiceOrder, gradeAnswer, loadQuestion } from './questions.js';
+import { choiceOrder, gradeAnswer, loadQuestion, loadQuestionVersion, QuestionChanged, type GivenAnswer } from './questions.js';
 import { answerComponents, questionText, rightAnswerText } from './render.js';
 import { award, POINTS } from './scoring.js';
 import { quizStore, type QuizStore } from './store.js';
@@ -18,32 +18,49 @@ interface RaceRow {
   channelId: string;
   questionIds: string[];
   orders: number[][];
+  /** The graded version each round's order was drawn for (null: a race from before versions). */
+  versions: (string | null)[];
   round: number;
   roundEndsAt: number;
   status: 'running' | 'finished';
 }
 
-const raceColumns = `id, platform, server_id serverId, channel_id channelId, question_ids questionIds, orders, round,
-  round_ends_at roundEndsAt, status`;
+const raceColumns = `id, platform, server_id serverId, channel_id channelId, question_ids questionIds, orders, round_versions versions,
+  round, round_ends_at roundEndsAt, status`;
 
 function parse(raw: Record<string, unknown> | undefined): RaceRow | undefined {
   if (!raw) return undefined;
-  return { ...(raw as unknown as RaceRow), questionIds: JSON.parse(raw.questionIds as string), orders: JSON.parse(raw.orders as string) };
+  const questionIds = JSON.parse(raw.questionIds as string) as string[];
+  const versions = raw.versions === null ? questionIds.map(() => null) : (JSON.parse(raw.versions as string) as string[]);
+  return { ...(raw as unknown as RaceRow), questionIds, orders: JSON.parse(raw.orders as string), versions };
 }
 
 function getRace(store: QuizStore, id: string): RaceRow | undefined {
   return parse(store.q(`SELECT ${raceColumns} FROM races WHERE id = ?`).get(id) as Record<string, unknown> | undefined);
 }
 
+/**
+ * The round's question as it is now: when it was edited after the race began, the round gets a new
+ * choice order for the new version, so the buttons posted and the grading agree.
+ */
+function roundAsNow(store: QuizStore, race: RaceRow): Question {
+  const { question: q, version } = loadQuestionVersion(store, race.questionIds[race.round]!);
+  if (race.versions[race.round] === version) return q;
+  race.orders[race.round] = choiceOrder(q);
+  race.versions[race.round] = version;
+  store.q('UPDATE races SET orders = ?, round_versions = ? WHERE id = ?').run(JSON.stringify(race.orders), JSON.stringify(race.versions), race.id);
+  return q;
+}
+
 function roundReply(services: Services, race: RaceRow): Reply {
-  const q = loadQuestion(quizStore(services), race.questionIds[race.round]!);
+  const q = roundAsNow(quizStore(services), race);
   const seconds = services.config.RACE_ROUND_SECONDS;
   return {
     title: roundTitle(race),
     text:
       questionText(q) +
       md`\n\n_First right answer wins ${POINTS.raceWinner} points, every other right answer ${POINTS.raceCorrect}. Races score with two players or more; your first click counts. The answer is revealed in ${seconds} s._`,
-    components: answerComponents(q, race.orders[race.round]!, { choice: (display) => encodeAction('ra', race.id, race.round, display) }),
+    components: answerComponents(q, race.orders[race.round]!, { choice: (display, key) => encodeAction('ra', race.id, race.round, display, key) }),
     visibility: 'public',
   };
 }
@@ -92,23 +109,25 @@ export async function startRace(services: Services, actor: Actor, place: Place, 
   const ids = picked.map((r) => r.id);
   if (ids.length === 0) throw new UserError('There are no questions for a race yet.');
   const user = store.user(actor, tenant);
+  const loaded = ids.map((id) => loadQuestionVersion(store, id));
   const race: RaceRow = {
     id: randomBytes(6).toString('base64url'),
     platform: actor.platform,
     serverId: place.serverId,
     channelId: place.channelId,
     questionIds: ids,
-    orders: ids.map((id) => choiceOrder(loadQuestion(store, id))),
+    orders: loaded.map((l) => choiceOrder(l.question)),
+    versions: loaded.map((l) => l.version),
     round: 0,
     roundEndsAt: now.getTime() + services.config.RACE_ROUND_SECONDS * 1000,
     status: 'running',
   };
   store
     .q(
-      `INSERT INTO races (id, platform, server_id, channel_id, lesson_id, question_ids, orders, round, round_ends_at, status, started_by, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'running', ?, ?)`,
+      `INSERT INTO races (id, platform, server_id, channel_id, lesson_id, question_ids, orders, round_versions, round, round_ends_at, status, started_by, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'running', ?, ?)`,
     )
-    .run(race.id, race.platform, race.serverId, race.channelId, lessonId ?? null, JSON.stringify(ids), JSON.stringify(race.orders), race.roundEndsAt, user.id, now.getTime());
+    .run(race.id, race.platform, race.serverId, race.channelId, lessonId ?? null, JSON.stringify(ids), JSON.stringify(race.orders), JSON.stringify(race.versions), race.roundEndsAt, user.id, now.getTime());
   if (!(await services.outbox.send(roundPost(services, race)))) {
     store.q("UPDATE races SET status = 'finished' WHERE id = ?").run(race.id);
     throw new UserError('The race could not be posted in this channel. Invite the bot here, or start the race in a channel where it can post.');
@@ -129,6 +148,9 @@ function payRaceAnswer(store: QuizStore, race: RaceRow, round: number, userId: n
   return awarded;
 }
 
+/** Said to a click on a round whose question was edited while it ran: nothing is recorded. */
+const RACE_QUESTION_CHANGED = 'This question was updated while the round ran, so clicks on it no longer count. The right answer is revealed when the round closes.';
+
 type RaceClick = { kind: 'repeat' } | { kind: 'wrong' } | { kind: 'paid'; points: number } | { kind: 'pending'; points: number };
 
 /**
@@ -136,14 +158,23 @@ type RaceClick = { kind: 'repeat' } | { kind: 'wrong' } | { kind: 'paid'; points
  * once when someone else plays in the race too; alone, it waits for the round's close, which pays
  * it if a second player has come by then (a solo race earns nothing, so points cannot be farmed).
  */
-export async function answerRace(services: Services, actor: Actor, raceId: string, round: number, display: number, now: Date): Promise<Reply> {
+export async function answerRace(services: Services, actor: Actor, raceId: string, round: number, given: GivenAnswer & { kind: 'choice' }, now: Date): Promise<Reply> {
   const store = quizStore(services);
   const race = getRace(store, raceId);
   if (!race || race.status !== 'running' || race.round !== round || now.getTime() > race.roundEndsAt) {
     throw new UserError('This round is closed.');
   }
-  const q = loadQuestion(store, race.questionIds[round]!);
-  const graded = gradeAnswer(q, race.orders[round]!, { kind: 'choice', display });
+  const { question: q, version } = loadQuestionVersion(store, race.questionIds[round]!);
+  const shownVersion = race.versions[round];
+  let graded;
+  try {
+    if (shownVersion !== null && shownVersion !== undefined && shownVersion !== version) throw new QuestionChanged();
+    graded = gradeAnswer(q, race.orders[round]!, given);
+  } catch (err) {
+    if (!(err instanceof QuestionChanged)) throw err;
+    return { text: RACE_QUESTION_CHANGED, visibility: 'ephemeral' };
+  }
+  const display = given.display;
   const user = store.user(actor, raceTenant(race));
   const click = await store.writes.run((): RaceClick => {
     const inserted = store

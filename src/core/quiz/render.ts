@@ -3,7 +3,7 @@ import { choicesOf, correctAnswers, type Question } from '../content/schema.js';
 import type { Button, Component, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { sourceOf } from './questions.js';
+import { choiceKey, sourceOf } from './questions.js';
 
 const MAX_BUTTONS_PER_ROW = 5;
 
@@ -18,7 +18,7 @@ function rows<T>(items: T[], size = MAX_BUTTONS_PER_ROW): T[][] {
  * several answers, a text input for short and numeric answers, and always "I don't know".
  * `action(kind, …)` builds the ids: personal quizzes and races encode them differently.
  */
-export function answerComponents(q: Question, order: readonly number[], ids: { choice(display: number): string; text?: string; multi?: string; unknown?: string }): Component[][] {
+export function answerComponents(q: Question, order: readonly number[], ids: { choice(display: number, key: string): string; text?: string; multi?: string; unknown?: string }): Component[][] {
   const choices = choicesOf(q);
   const out: Component[][] = [];
   if ((q.type === 'short' || q.type === 'numeric') && ids.text) {
@@ -35,7 +35,7 @@ export function answerComponents(q: Question, order: readonly number[], ids: { c
       },
     ]);
   } else {
-    const buttons: Button[] = order.map((index, display) => ({ kind: 'button', label: choices[index]!, actionId: ids.choice(display), style: 'primary' }));
+    const buttons: Button[] = order.map((index, display) => ({ kind: 'button', label: choices[index]!, actionId: ids.choice(display, choiceKey(choices[index]!)), style: 'primary' }));
     out.push(...rows(buttons));
   }
   if (ids.unknown) out.push([{ kind: 'button', label: "I don't know", actionId: ids.unknown, style: 'secondary' }]);

@@ -47,6 +47,8 @@ export interface SessionRow {
   questionIds: string[];
   position: number;
   order: number[];
+  /** The graded version of the current question that `order` was drawn for (null: a session from before versions). */
+  version: string | null;
   correct: number;
   points: number;
   missed: string[];
@@ -62,7 +64,7 @@ interface RawSession extends Omit<SessionRow, 'questionIds' | 'order' | 'missed'
 }
 
 const sessionColumns = `id, user_id userId, server_id serverId, channel_id channelId, mode, lesson_id lessonId,
-  question_ids questionIds, position, choice_order "order", correct, points, missed, started_at startedAt,
+  question_ids questionIds, position, choice_order "order", choice_version version, correct, points, missed, started_at startedAt,
   finished_at finishedAt, local_day localDay`;
 
 const cardColumns = `user_id userId, question_id questionId, due, stability, difficulty, elapsed_days elapsedDays,
@@ -108,14 +110,15 @@ export class QuizStore {
     // Writes to quiz_sessions stay private: they go through the methods that keep the cache.
     this.sessionWrites = {
       insert: db.prepare(
-        `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, correct, points, missed, started_at, local_day)
-         VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, 0, 0, '[]', @startedAt, @localDay)`,
+        `INSERT INTO quiz_sessions (id, user_id, server_id, channel_id, mode, lesson_id, question_ids, position, choice_order, choice_version, correct, points, missed, started_at, local_day)
+         VALUES (@id, @userId, @serverId, @channelId, @mode, @lessonId, @questionIds, 0, @order, @version, 0, 0, '[]', @startedAt, @localDay)`,
       ),
       advance: db.prepare(
-        `UPDATE quiz_sessions SET position = @position, choice_order = @order, correct = correct + @correct,
+        `UPDATE quiz_sessions SET position = @position, choice_order = @order, choice_version = @version, correct = correct + @correct,
            points = points + @points, missed = @missed, finished_at = @finishedAt WHERE id = @id AND position = @from`,
       ),
       close: db.prepare<[number, string]>('UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL'),
+      reshow: db.prepare<[string, string, string, number]>('UPDATE quiz_sessions SET choice_order = ?, choice_version = ? WHERE id = ? AND position = ?'),
     };
     this.stmt = {
       upsertUser: db.prepare<[string, string, string], UserRow>(
@@ -353,13 +356,14 @@ export class QuizStore {
   }
 
   /** Moves a session past its current question (the caller checked it is still there). */
-  advanceSession(session: SessionRow, next: { order: number[]; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
+  advanceSession(session: SessionRow, next: { order: number[]; version: string | null; correct: boolean; points: number; missed: string[]; finishedAt: number | null }): void {
     const position = session.position + 1;
     const moved = this.sessionWrites.advance.run({
       id: session.id,
       from: session.position,
       position,
       order: JSON.stringify(next.order),
+      version: next.version,
       correct: next.correct ? 1 : 0,
       points: next.points,
       missed: JSON.stringify(next.missed),
@@ -372,11 +376,24 @@ export class QuizStore {
       ...session,
       position,
       order: next.order,
+      version: next.version,
       correct: session.correct + (next.correct ? 1 : 0),
       points: session.points + next.points,
       missed: next.missed,
       finishedAt: next.finishedAt,
     });
+  }
+
+  /**
+   * Shows the current question again as it is now: a new choice order for its new version. The
+   * position is the gate, as for advancing: a session that moved on is left alone.
+   */
+  reshowSession(session: SessionRow, order: number[], version: string): SessionRow {
+    const moved = this.sessionWrites.reshow.run(JSON.stringify(order), version, session.id, session.position);
+    if (moved.changes === 0) throw new Error(`quiz session ${session.id} is not at position ${session.position}`);
+    const next = { ...session, order, version };
+    this.sessions.set(session.id, next);
+    return next;
   }
 
   openSession(userId: number): SessionRow | undefined {
