@@ -76,6 +76,8 @@ export const shortAnswerSchema = z.strictObject({
   answer: text(LIMITS.answerLength),
   /** Other answers that count as right (synonyms, abbreviations). */
   accepted: z.array(text(LIMITS.answerLength)).default([]),
+  /** Only the exact answer counts (case, accents, punctuation and articles aside): no typo forgiven. */
+  exact: z.boolean().optional(),
 });
 
 const numberValue = z.number().min(-MAX_NUMERIC).max(MAX_NUMERIC);

@@ -9,7 +9,7 @@ import type { ExportResult, SkippedQuestion } from './types.js';
  */
 
 const LETTERS = ['a', 'b', 'c', 'd', 'e', 'f'];
-const HEADER = ['id', 'type', 'question', ...LETTERS.map((l) => `choice_${l}`), 'answer', 'accepted', 'explanation', 'lesson', 'section', 'tags'];
+const HEADER = ['id', 'type', 'question', ...LETTERS.map((l) => `choice_${l}`), 'answer', 'accepted', 'exact', 'explanation', 'lesson', 'section', 'tags'];
 
 /** Neutralises formula injection: `=`, `+`, `-`, `@` (and tab or CR) start a formula in Excel and co. */
 export function protectCell(cell: string): string {
@@ -50,6 +50,7 @@ function row(q: Question): string[] | { problem: string } {
     ...LETTERS.map((_, i) => choices[i] ?? ''),
     answer,
     accepted.join('|'),
+    q.type === 'short' && q.exact ? 'true' : '',
     q.explanation,
     q.source?.lesson ?? '',
     q.source?.section ?? '',

@@ -12,6 +12,7 @@ function orderedQuestion(q: Question): Record<string, unknown> {
     if (q.accepted.length) out.accepted = q.accepted;
   } else out.answer = q.answer;
   if (q.type === 'short' && q.accepted.length) out.accepted = q.accepted;
+  if (q.type === 'short' && q.exact) out.exact = true;
   out.explanation = q.explanation;
   if (q.source) out.source = { lesson: q.source.lesson, section: q.source.section };
   if (q.tags.length) out.tags = q.tags;

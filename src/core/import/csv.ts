@@ -24,6 +24,7 @@ type Field =
   | 'choices'
   | 'answer'
   | 'accepted'
+  | 'exact'
   | 'explanation'
   | 'lesson'
   | 'section'
@@ -49,6 +50,7 @@ const FIELD_NAMES = new Map<string, Field>([
   ['correct_answers', 'answer'],
   ['right_answer', 'answer'],
   ['accepted', 'accepted'],
+  ['exact', 'exact'],
   ['explanation', 'explanation'],
   ['feedback', 'explanation'],
   ['lesson', 'lesson'],
@@ -391,6 +393,13 @@ function rowToCandidate(row: TableRow, columns: Columns, options: ParseOptions):
     }
   }
   if (type !== 'short' && type !== 'numeric' && get('accepted')) issues.push({ message: `accepted answers are only for short questions, not ${shown(type ?? typeCell)}` });
+  const exact = get('exact');
+  if (exact) {
+    const value = truth(exact);
+    if (value === undefined) issues.push({ message: `exact '${shown(exact)}' must be true or false` });
+    else if (value && type !== 'short') issues.push({ message: `exact is only for short questions, not ${shown(type ?? typeCell)}` });
+    else if (value) fields.exact = true;
+  }
 
   const explanation = get('explanation');
   if (explanation) fields.explanation = explanation;
