@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import type { Button, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
+import { tryLiveButton, tryLiveReply } from './try-live.js';
 
 function helpReply(platform: Platform, command?: string): Reply {
   if (command) {
@@ -52,6 +53,8 @@ export function lessonSectionReply(services: Services, lessonId: string, index: 
   if (i < count - 1) {
     buttons.push({ kind: 'button', label: `Next: ${lesson.sections[i + 1]!.title}`.slice(0, 75), actionId: encodeAction('lesson', lesson.id, i + 1), style: 'primary' });
   }
+  const demo = tryLiveButton(lesson.id, i, section);
+  if (demo) buttons.push(demo);
   return {
     title: `${lesson.title} — ${i + 1}/${count}`,
     // Lesson files are trusted content written in the same light Markdown the core uses.
@@ -81,6 +84,7 @@ export const lessonsCapability: Capability = {
   },
   actions: {
     lesson: ({ services, args: [lessonId, index] }) => lessonSectionReply(services, lessonId, index, true),
+    'lesson.try': ({ services, interaction, args: [lessonId, index] }) => tryLiveReply(services, interaction.actor, lessonId, index),
   },
 };
 

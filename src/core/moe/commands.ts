@@ -97,22 +97,31 @@ export function modelReply(m: ModelResponse): Reply {
   return { title: 'The live MoE model', text: bullets(lines), visibility: 'ephemeral' };
 }
 
-/** Runs a demo; the endpoint's failures become a short ephemeral reply in plain words. */
-function demo(run: (moe: MoeService, ctx: CommandContext) => Promise<Reply>): CommandHandler {
-  return async (ctx) => {
-    const moe = moeServiceFor(ctx.services.config);
-    if (!moe) return notConfigured();
-    try {
-      return await run(moe, ctx);
-    } catch (err) {
-      // Messages name settings such as MOE_API_TOKEN: escape them rather than pass them as markup.
-      if (err instanceof MoeEndpointError) return { text: md`${err.message}`, visibility: 'ephemeral' };
-      throw err;
-    }
-  };
+/**
+ * Runs a demo against the configured endpoint (one service per configuration: one rate limit,
+ * breaker and cache for the commands and the lessons' Try it live buttons); the endpoint's
+ * failures become a short ephemeral reply in plain words. `unconfigured` answers when no endpoint
+ * is set.
+ */
+export async function runDemo(services: Services, run: (moe: MoeService) => Promise<Reply>, unconfigured: () => Reply = notConfigured): Promise<Reply> {
+  const moe = moeServiceFor(services.config);
+  if (!moe) return unconfigured();
+  try {
+    return await run(moe);
+  } catch (err) {
+    // Messages name settings such as MOE_API_TOKEN: escape them rather than pass them as markup.
+    if (err instanceof MoeEndpointError) return { text: md`${err.message}`, visibility: 'ephemeral' };
+    throw err;
+  }
 }
 
-const userKey = (ctx: CommandContext) => `${ctx.interaction.actor.platform}:${ctx.interaction.actor.userId}`;
+function demo(run: (moe: MoeService, ctx: CommandContext) => Promise<Reply>): CommandHandler {
+  return (ctx) => runDemo(ctx.services, (moe) => run(moe, ctx));
+}
+
+/** Whose rate-limit slots a demo uses: the person who asked, on their platform. */
+export const demoUser = (actor: { platform: string; userId: string }) => `${actor.platform}:${actor.userId}`;
+const userKey = (ctx: CommandContext) => demoUser(ctx.interaction.actor);
 
 export const moeCapability: Capability = {
   commands: {
