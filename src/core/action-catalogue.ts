@@ -80,6 +80,8 @@ const MAX_POSITION = 10_000;
 /** Discord's selects hold 25 options; no question has more choices. */
 const MAX_CHOICES = 25;
 const SESSION_ID = token(32);
+/** A choice's key (see choiceKey): which choice a button meant. Old buttons carry none. */
+const CHOICE_KEY = z.string().regex(/^[\w-]{5}$/).optional();
 
 /** A personal quiz belongs to the person who started it. */
 function sessionOwner(services: Services, [sessionId]: readonly [string, ...unknown[]]): ActionOwner | undefined {
@@ -157,10 +159,10 @@ const DRAFT_ID = token(64);
 const importGone = (title: string, text: string): Reply => ({ title, text, visibility: 'ephemeral', replaceOriginal: true });
 
 export const ACTIONS = {
-  // qa:<session>:<position>:<display index | x (I don't know)>
+  // qa:<session>:<position>:<display index | x (I don't know)>[:<choice key>]
   qa: action({
     description: 'Answering a quiz question',
-    args: z.tuple([SESSION_ID, index(MAX_POSITION), z.union([z.literal('x'), index(MAX_CHOICES)])]),
+    args: z.tuple([SESSION_ID, index(MAX_POSITION), z.union([z.literal('x'), index(MAX_CHOICES)]), CHOICE_KEY]),
     admin: false,
     owner: sessionOwner,
     gone: QUIZ_GONE,
@@ -195,10 +197,10 @@ export const ACTIONS = {
     gone: 'This quiz is no longer available. Start one with /quiz.',
   }),
   qrv: action({ description: 'Reviewing your misses', args: z.tuple([]), admin: false }),
-  // ra:<race>:<round>:<display index>
+  // ra:<race>:<round>:<display index>[:<choice key>]
   ra: action({
     description: 'Answering a race',
-    args: z.tuple([token(32), index(MAX_POSITION), index(MAX_CHOICES)]),
+    args: z.tuple([token(32), index(MAX_POSITION), index(MAX_CHOICES), CHOICE_KEY]),
     admin: false,
     tenant: raceTenant,
     gone: 'This round is closed.',
