@@ -144,3 +144,16 @@ describe('the fast question hash of a re-import', () => {
     for (const [, bank] of banks) for (const q of bank.questions) expect(questionHash(q)).toBe(hashValue(q));
   });
 });
+
+describe('a short answer that must be typed exactly', () => {
+  const exactBank: Bank = {
+    id: 'exact',
+    title: 'Exact answers',
+    questions: [
+      { id: 'exact-gate', type: 'short', prompt: 'Which activation does DeepSeek-V3 use for its affinity scores?', answer: 'sigmoid', accepted: [], exact: true, explanation: 'Sigmoid, not softmax.', tags: [] },
+    ],
+  };
+  it.each(['yaml', 'json', 'csv'] as const)('keeps its exact flag through %s', (format) => {
+    expect(reimport(exactBank, format).questions).toEqual(exactBank.questions);
+  });
+});
