@@ -123,6 +123,8 @@ export const users = sqliteTable(
     timezone: text('timezone'),
     /** The most reviews a day asks of this user; null: MAX_REVIEWS_PER_DAY. */
     maxReviewsPerDay: integer('max_reviews_per_day'),
+    /** The chance of recall the scheduler aims for at each review (0.70–0.97); null: 0.90. */
+    desiredRetention: real('desired_retention'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_platform_external').on(t.platform, t.externalId)],
@@ -151,6 +153,34 @@ export const cards = sqliteTable(
     lastReview: integer('last_review'),
   },
   (t) => [primaryKey({ columns: [t.userId, t.questionId] }), index('cards_user_due').on(t.userId, t.due)],
+);
+
+/**
+ * Every fit of FSRS parameters to a review history: a learner's own (scope 'user', key the user
+ * id) or a server's (scope 'tenant', key the tenant). The newest kept row of a scope is what its
+ * scheduling uses; rows not kept record why the parameters in use stayed.
+ */
+export const srsFits = sqliteTable(
+  'srs_fits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    scope: text('scope', { enum: ['user', 'tenant'] }).notNull(),
+    key: text('key').notNull(),
+    /** The fitted FSRS-6 parameters (21 numbers) as JSON. */
+    parameters: text('parameters', { mode: 'json' }).$type<number[]>().notNull(),
+    /** Reviews the fit used: the next fit waits until the history has grown by half. */
+    reviews: integer('reviews').notNull(),
+    /** Log loss and RMSE (bins) of the parameters in use before the fit, then of the fitted ones. */
+    logLossBefore: real('log_loss_before').notNull(),
+    rmseBefore: real('rmse_before').notNull(),
+    logLossAfter: real('log_loss_after').notNull(),
+    rmseAfter: real('rmse_after').notNull(),
+    kept: integer('kept', { mode: 'boolean' }).notNull(),
+    /** Why the fitted parameters were not kept, when they were not. */
+    reason: text('reason'),
+    fittedAt: integer('fitted_at').notNull(),
+  },
+  (t) => [index('srs_fits_scope').on(t.scope, t.key, t.fittedAt)],
 );
 
 /** Every graded answer: the history behind stats and retention. */
