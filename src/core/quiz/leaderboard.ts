@@ -2,10 +2,10 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { periodKeys } from './scoring.js';
+import { boardZone, periodKeys } from './scoring.js';
 import { quizStore, type QuizStore } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
-import { localDateStart } from '../util/time.js';
+import { isoWeek, monthSpan, previousIsoWeek, weekSpan } from '../util/time.js';
 
 export type Period = 'week' | 'month' | 'season' | 'all';
 export type Scope = 'server' | 'channel' | 'groups';
@@ -27,7 +27,7 @@ function periodKey(store: QuizStore, key: Tenant, period: Period, season: number
   if (season !== undefined) return `s${season}`;
   if (period === 'all') return 'all';
   const current = store.currentSeason(key, now.getTime());
-  const keys = periodKeys(now, store.services.config.DEFAULT_TIMEZONE, current);
+  const keys = periodKeys(now, boardZone(store, key), current);
   return keys[period];
 }
 
@@ -66,19 +66,11 @@ function periodBounds(store: QuizStore, key: Tenant, period: string): { start: n
     const season = store.q<[string, number], { startedAt: number; endedAt: number | null }>('SELECT started_at startedAt, ended_at endedAt FROM seasons WHERE server_key = ? AND number = ?').get(key, Number(period.slice(1)));
     return season ? { start: season.startedAt, end: season.endedAt ?? Number.MAX_SAFE_INTEGER } : none;
   }
-  const timeZone = store.services.config.DEFAULT_TIMEZONE;
-  const month = /^m(\d{4})-(\d{2})$/.exec(period);
-  if (month) {
-    const [y, m] = [Number(month[1]), Number(month[2])];
-    return { start: localDateStart(y, m, 1, timeZone), end: localDateStart(y, m + 1, 1, timeZone) };
-  }
-  const week = /^w(\d{4})-W(\d{2})$/.exec(period);
-  if (!week) return none;
-  // ISO weeks: week 1 holds January 4th; weeks start on Monday.
-  const [y, w] = [Number(week[1]), Number(week[2])];
-  const jan4 = new Date(Date.UTC(y, 0, 4));
-  const monday = 4 - ((jan4.getUTCDay() + 6) % 7) + 7 * (w - 1);
-  return { start: localDateStart(y, 1, monday, timeZone), end: localDateStart(y, 1, monday + 7, timeZone) };
+  // In the zone the server's points are written in (see boardZone).
+  const timeZone = boardZone(store, key);
+  if (period.startsWith('m')) return monthSpan(period.slice(1), timeZone) ?? none;
+  if (period.startsWith('w')) return weekSpan(period.slice(1), timeZone) ?? none;
+  return none;
 }
 
 /**
@@ -129,18 +121,22 @@ function groupBoard(store: QuizStore, key: Tenant, period: string, userId: numbe
 
 /** An empty board this week: said plainly, with last week's winner when there was one. */
 function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: string, userId: number, now: Date): string {
-  const lastWeek = periodKeys(new Date(now.getTime() - 7 * 86_400_000), store.services.config.DEFAULT_TIMEZONE, 0).week;
+  const lastWeek = 'w' + previousIsoWeek(isoWeek(now, boardZone(store, key)));
   const winner = readBoard(store, key, scopeKey, lastWeek, userId, 1).top[0];
   const last = winner ? md` Last week's winner: **${winner.name}** with ${winner.points} points.` : '';
   return md`Nobody has scored yet this week in ${where}.` + last + md` Take \`/quiz\` or start a \`/quiz race\` to lead the board!`;
 }
 
-export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date): Reply {
+/**
+ * A board as `/leaderboard` shows it at `now`; `week` names another ISO week to read (2026-W49),
+ * as the Monday post does for last week.
+ */
+export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string): Reply {
   const store = quizStore(services);
   const key = tenantOf(actor.platform, place);
   if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
   const user = store.user(actor, key);
-  const pk = periodKey(store, key, period, season, now);
+  const pk = period === 'week' && season === undefined && week !== undefined ? `w${week}` : periodKey(store, key, period, season, now);
   const label = periodLabel(period, season, now, store, key);
   if (scope === 'groups') {
     return { title: `Study groups — ${label}`, text: groupBoard(store, key, pk, user.id), visibility: 'public' };

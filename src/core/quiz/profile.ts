@@ -2,13 +2,12 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
+import { daysBefore } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
 import { quizStore } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
-
-const DAY = 86_400_000;
 
 export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string): Reply {
   const store = quizStore(services);
@@ -44,7 +43,6 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
   const tenant = tenantOf(actor.platform, place);
   const user = store.user(actor, tenant);
   const tz = store.timezoneOf(user);
-  const nowMs = now.getTime();
   // Due today: everything due before the learner's day ends.
   const dayEnd = learnerToday(store, now, tz).end;
   const cards = store
@@ -54,7 +52,7 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
     .get(dayEnd, user.id, tenant)!;
   const retention = store
     .q<[number, number], { n: number; hits: number }>('SELECT count(*) n, coalesce(sum(correct), 0) hits FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_due = 1 AND was_new = 0')
-    .get(user.id, nowMs - 30 * DAY)!;
+    .get(user.id, daysBefore(now, tz, 30))!;
   const byLesson = store
     .q<[number, Tenant], { lesson: string | null; n: number; hits: number }>(
       'SELECT q.lesson_id lesson, count(*) n, sum(r.correct) hits FROM reviews r JOIN questions q ON q.id = r.question_id WHERE r.user_id = ? AND (q.tenant IS NULL OR q.tenant = ?) GROUP BY q.lesson_id ORDER BY n DESC',

@@ -4,9 +4,10 @@ import { UserError } from '../errors.js';
 import type { Actor, Button, Place, Platform, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import { perServices, type Services } from '../services.js';
-import { canonicalTimeZone, localDay, localParts } from '../util/time.js';
+import { canonicalTimeZone, isoWeek, localDay, localParts, localWeekday, previousIsoWeek } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { leaderboardReply } from './leaderboard.js';
+import { forgetBoardZone } from './scoring.js';
 import { quizStore } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
 
@@ -114,21 +115,17 @@ export class DailyScheduler {
     const place = { serverId: row.serverId, channelId: row.channelId };
     const title = scheduledTitle(this.services, row);
     const posted = await this.services.outbox.send({ platform: row.platform, place, reply: dailyPost({ bankId: row.bankId, lessonId: row.lessonId, ...(title ? { title } : {}) }) });
-    const monday = weekday(now, row.timezone) === 1;
+    const monday = localWeekday(now, row.timezone) === 1;
     if (posted && row.weeklyLeaderboard && monday) {
       const bot: Actor = { platform: row.platform, userId: '__scheduler__', displayName: 'Quizbot', isAdmin: false };
-      const lastWeek = new Date(now.getTime() - 86_400_000);
-      const board = leaderboardReply(this.services, bot, place, 'week', 'server', undefined, lastWeek);
+      // Last week: the ISO week before the one that began this Monday in the schedule's zone.
+      const lastWeek = previousIsoWeek(isoWeek(now, row.timezone));
+      const board = leaderboardReply(this.services, bot, place, 'week', 'server', undefined, now, lastWeek);
       await this.services.outbox.send({ platform: row.platform, place, reply: { ...board, title: `Last week's leaderboard` } });
     }
     if (!posted) this.services.logger.warn({ schedule: id, platform: row.platform, channel: row.channelId }, 'daily post could not be delivered; admins can check the channel and the bot permissions');
     return posted;
   }
-}
-
-function weekday(date: Date, timeZone: string): number {
-  const p = localParts(date, timeZone);
-  return new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
 }
 
 export const dailyScheduler = perServices((services) => new DailyScheduler(services));
@@ -170,6 +167,7 @@ export async function setSchedule(services: Services, actor: Actor, place: Place
     const gone = store.q<[string, string, string], { id: number }>('DELETE FROM schedules WHERE platform = ? AND server_id = ? AND channel_id = ? RETURNING id').get(actor.platform, place.serverId, channel);
     if (!gone) return { text: md`There is no daily quiz in that channel.`, visibility: 'ephemeral' };
     scheduler.disarm(gone.id);
+    forgetBoardZone(store, tenantOf(actor.platform, place));
     return { text: md`The daily quiz in #${channel} is off.`, visibility: 'ephemeral' };
   }
   const { hour, minute } = parseTime(o.time);
@@ -194,6 +192,7 @@ export async function setSchedule(services: Services, actor: Actor, place: Place
     )
     .get(actor.platform, place.serverId, channel, time, timezone, o.weekly ? 1 : 0, actor.userId, now.getTime(), o.bank ?? null, o.lesson ?? null) as ScheduleRow;
   scheduler.arm(row);
+  forgetBoardZone(store, tenant);
   const weekly = o.weekly ? ' and the weekly leaderboard on Mondays' : '';
   const what = o.bank ? ` of bank ${o.bank}` : o.lesson ? ` of lesson ${o.lesson}` : '';
   return { text: md`Daily quiz${what} scheduled: every day at **${time}** (${timezone}) in #${channel}${weekly}.`, visibility: 'ephemeral' };
@@ -230,6 +229,7 @@ export function removeSchedule(services: Services, actor: Actor, place: Place, i
     .get(id, actor.platform, place.serverId);
   if (!gone) return { text: 'That schedule was already removed.', visibility: 'ephemeral' };
   dailyScheduler(services).disarm(id);
+  forgetBoardZone(quizStore(services), tenantOf(actor.platform, place));
   const list = listSchedules(services, actor, place);
   return { ...list, text: md`Removed the daily quiz in #${gone.channelId}.\n\n` + list.text, replaceOriginal: true };
 }

@@ -1,6 +1,7 @@
 import { isoWeek, learnerDay, monthKey, previousDay, type LearnerDay } from '../util/time.js';
+import { LruMap } from '../util/lru-map.js';
 import type { QuizStore } from './store.js';
-import { tenantOf } from '../tenant.js';
+import { tenantOf, tenantPlatform, type Tenant } from '../tenant.js';
 
 /** Points, in one place. */
 export const POINTS = {
@@ -24,7 +25,35 @@ export interface AwardInput {
   now: Date;
 }
 
-/** The period keys an award counts towards, in the server's time zone. */
+/** Each store's servers and their board zones (a server's zone is looked up once, then kept). */
+const boardZones = new WeakMap<QuizStore, LruMap<Tenant, string>>();
+
+/**
+ * The time zone a server's weeks and months run in, for the points written and the boards read:
+ * that of its daily post (the one with the weekly leaderboard first), else DEFAULT_TIMEZONE. So
+ * the Monday post's "last week" has ended where it is posted, and is not the board of this week.
+ */
+export function boardZone(store: QuizStore, tenant: Tenant): string {
+  let known = boardZones.get(store);
+  if (!known) boardZones.set(store, (known = new LruMap(4096)));
+  let zone = known.get(tenant);
+  if (zone === undefined) {
+    const platform = tenantPlatform(tenant);
+    zone =
+      store
+        .q<[string, string], { timezone: string }>('SELECT timezone FROM schedules WHERE platform = ? AND server_id = ? ORDER BY weekly_leaderboard DESC, id LIMIT 1')
+        .get(platform, tenant.slice(platform.length + 1))?.timezone ?? store.services.config.DEFAULT_TIMEZONE;
+    known.set(tenant, zone);
+  }
+  return zone;
+}
+
+/** Forgets a server's board zone when its schedules change. */
+export function forgetBoardZone(store: QuizStore, tenant: Tenant): void {
+  boardZones.get(store)?.delete(tenant);
+}
+
+/** The period keys an award counts towards, in the server's board zone (see boardZone). */
 export function periodKeys(now: Date, timeZone: string, season: number): { week: string; month: string; season: string } {
   return { week: `w${isoWeek(now, timeZone)}`, month: `m${monthKey(now, timeZone)}`, season: `s${season}` };
 }
@@ -47,7 +76,7 @@ export function award(store: QuizStore, a: AwardInput): boolean {
   const now = a.now.getTime();
   const inserted = store.stmt.insertAward.run({ key: a.key, userId: a.userId, serverKey: server, channelId: a.channelId, points: a.points, reason: a.reason, now });
   if (inserted.changes === 0) return false;
-  const keys = periodKeys(a.now, store.services.config.DEFAULT_TIMEZONE, store.currentSeason(server, now));
+  const keys = periodKeys(a.now, boardZone(store, server), store.currentSeason(server, now));
   const periods = PERIODS.map((p) => (p === 'all' ? 'all' : keys[p]));
   const boards = [server, `${server}#${a.channelId}`].flatMap((scope) => periods.map((period) => [scope, period] as const));
   store.q(ADD_TO_TOTALS).run(boards.flatMap(([scope, period]) => [scope, period, a.userId, a.points, now]));
