@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { settingsReply, statsReply } from './profile.js';
 import { answerRace, startRace, tickRaces } from './race.js';
 import { dailyScheduler, listSchedules, removeSchedule, setSchedule } from './schedule.js';
+import { startFitSchedule } from '../srs/schedule.js';
 
 const actor = (ctx: ActionContext<unknown, unknown>) => ctx.interaction.actor;
 
@@ -76,8 +77,10 @@ export function startQuizBackground(services: Services): () => void {
   timer.unref();
   const scheduler = dailyScheduler(services);
   scheduler.start();
+  const stopFits = startFitSchedule(services);
   return () => {
     clearInterval(timer);
     scheduler.stop();
+    stopFits();
   };
 }

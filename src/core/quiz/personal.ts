@@ -12,6 +12,7 @@ import { choiceOrder, gradeAnswer, loadQuestion, loadQuestionVersion, QuestionCh
 import { answerComponents, feedbackButtons, feedbackText, questionText } from './render.js';
 import { award, currentStreak, learnerToday, POINTS, touchStreak } from './scoring.js';
 import { grade } from './srs.js';
+import { learnerScheduling } from '../srs/parameters.js';
 import { quizStore, type QuizStore, type SessionRow, type UserRow } from './store.js';
 import { tenantOf, type Tenant } from '../tenant.js';
 
@@ -307,7 +308,7 @@ export async function answerQuestion(services: Services, actor: Actor, interacti
     const wasDue = !isPractice(session.mode) && (!card || card.due < day.end);
     let points = 0;
     if (wasDue) {
-      store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now).card);
+      store.stmt.upsertCard.run(grade(card, user.id, questionId, graded.correct, now, learnerScheduling(store, user.id, sessionTenant(actor, session))).card);
       const key = `card:${user.id}:${questionId}:${card ? card.due : 'new'}`;
       if (graded.correct && award(store, { key, userId: user.id, platform: actor.platform, serverId: session.serverId, channelId: session.channelId, points: POINTS.dueCard, reason: 'quiz', now })) {
         points = POINTS.dueCard;

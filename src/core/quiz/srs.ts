@@ -1,4 +1,5 @@
-import { createEmptyCard, fsrs, generatorParameters, Rating, StrategyMode, type Card } from 'ts-fsrs';
+import { createEmptyCard, default_w, fsrs, generatorParameters, Rating, StrategyMode, type Card, type FSRS } from 'ts-fsrs';
+import { LruMap } from '../util/lru-map.js';
 import type { CardRow } from './store.js';
 
 /**
@@ -8,11 +9,46 @@ import type { CardRow } from './store.js';
  * days, so cards learned together do not all fall due on the same day. Its seed is the card
  * (user and question), its repetition and the review time: the same answer always gets the same
  * interval, and cards answered in the same instant still spread.
+ *
+ * Each learner may have their own parameters (fitted to their reviews, or to their server's) and
+ * their own desired retention: see src/core/srs/.
  */
 type SeededCard = Card & { seed: string };
-const scheduler = fsrs(generatorParameters({ enable_fuzz: true, enable_short_term: false })).useStrategy(StrategyMode.SEED, function () {
-  return `${(this.current as SeededCard).seed}:${this.current.reps}:${this.review_time.getTime()}`;
-});
+
+/** FSRS-6 has 21 parameters: ts-fsrs's defaults and fsrs-rs's both. */
+export const FSRS6_PARAMETER_COUNT = 21;
+export const DEFAULT_PARAMETERS: readonly number[] = default_w;
+export const DEFAULT_RETENTION = 0.9;
+
+/** What a learner's cards are scheduled with; left out: FSRS-6's defaults at 90% retention. */
+export interface Scheduling {
+  parameters?: readonly number[];
+  retention?: number;
+}
+
+function makeScheduler(w: readonly number[], retention: number): FSRS {
+  return fsrs(generatorParameters({ w: [...w], request_retention: retention, enable_fuzz: true, enable_short_term: false })).useStrategy(StrategyMode.SEED, function () {
+    return `${(this.current as SeededCard).seed}:${this.current.reps}:${this.review_time.getTime()}`;
+  });
+}
+
+const defaultScheduler = makeScheduler(DEFAULT_PARAMETERS, DEFAULT_RETENTION);
+/** A scheduler per parameter set and retention in use: learners who share them share one. */
+const schedulers = new LruMap<string, FSRS>(2_000);
+
+function schedulerFor(scheduling: Scheduling | undefined): FSRS {
+  const w = scheduling?.parameters ?? DEFAULT_PARAMETERS;
+  const retention = scheduling?.retention ?? DEFAULT_RETENTION;
+  if (w === DEFAULT_PARAMETERS && retention === DEFAULT_RETENTION) return defaultScheduler;
+  if (w.length !== FSRS6_PARAMETER_COUNT) throw new Error(`FSRS-6 takes ${FSRS6_PARAMETER_COUNT} parameters, not ${w.length}`);
+  const key = `${retention}|${w.join(',')}`;
+  let s = schedulers.get(key);
+  if (!s) {
+    s = makeScheduler(w, retention);
+    schedulers.set(key, s);
+  }
+  return s;
+}
 
 export { Rating };
 
@@ -32,11 +68,14 @@ function toCard(row: CardRow): SeededCard {
   };
 }
 
-/** The card after grading an answer given at `now` (a new card when `row` is undefined). */
-export function grade(row: CardRow | undefined, userId: number, questionId: string, correct: boolean, now: Date): { card: CardRow; rating: Rating } {
+/**
+ * The card after grading an answer given at `now` (a new card when `row` is undefined), scheduled
+ * with the learner's parameters and desired retention.
+ */
+export function grade(row: CardRow | undefined, userId: number, questionId: string, correct: boolean, now: Date, scheduling?: Scheduling): { card: CardRow; rating: Rating } {
   const rating = correct ? Rating.Good : Rating.Again;
   const before: SeededCard = row ? toCard(row) : { ...createEmptyCard(now), seed: `${userId}:${questionId}` };
-  const { card } = scheduler.next(before, now, rating);
+  const { card } = schedulerFor(scheduling).next(before, now, rating);
   return {
     rating,
     card: {

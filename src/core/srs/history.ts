@@ -1,0 +1,61 @@
+/**
+ * Review histories as FSRS sees them. Each card's reviews, oldest first, become one training item
+ * per review after the first: the rating (right → Good 3, wrong or "I don't know" → Again 1) and
+ * the whole learner days since the card's previous review (0 for its first review). Only reviews
+ * that moved the card's schedule (was_due) count, as the scheduler saw them.
+ */
+
+/** One review: its rating and the learner day it was given on (days since 1970-01-01). */
+export interface DayReview {
+  rating: number;
+  day: number;
+}
+
+/** A card's reviews, oldest first. */
+export type CardHistory = DayReview[];
+
+/** [rating, deltaT] pairs of one training item, the last one being the review predicted. */
+export type ItemReviews = [rating: number, deltaT: number][];
+
+/** The day number of a learner day key (YYYY-MM-DD). */
+export function dayNumber(localDay: string): number {
+  const [y, m, d] = localDay.split('-').map(Number) as [number, number, number];
+  return Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
+}
+
+/** Groups review rows (sorted by card, then time) into card histories. */
+export function cardHistories(rows: Iterable<{ questionId: string; rating: number; localDay: string }>): CardHistory[] {
+  const out: CardHistory[] = [];
+  let card: string | undefined;
+  let current: CardHistory = [];
+  for (const r of rows) {
+    if (r.questionId !== card) {
+      if (current.length) out.push(current);
+      current = [];
+      card = r.questionId;
+    }
+    current.push({ rating: r.rating === 1 ? 1 : 3, day: dayNumber(r.localDay) });
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/**
+ * The training items of some histories: one per review that came a day or more after the card's
+ * previous one (a same-day repeat says nothing a day-based model can predict), and only those whose
+ * review fell on a day in [fromDay, toDay). Each item holds the card's reviews up to that one.
+ */
+export function trainingItems(histories: readonly CardHistory[], fromDay = -Infinity, toDay = Infinity): ItemReviews[] {
+  const items: ItemReviews[] = [];
+  for (const h of histories) {
+    const pairs: ItemReviews = h.map((r, i) => [r.rating, i === 0 ? 0 : r.day - h[i - 1]!.day]);
+    for (let i = 1; i < h.length; i++) {
+      const day = h[i]!.day;
+      if (pairs[i]![1] > 0 && day >= fromDay && day < toDay) items.push(pairs.slice(0, i + 1));
+    }
+  }
+  return items;
+}
+
+/** Reviews in some histories. */
+export const reviewCount = (histories: readonly CardHistory[]) => histories.reduce((n, h) => n + h.length, 0);
