@@ -24,7 +24,12 @@ afterEach(() => {
 });
 
 function open(dbPath: string, clock: ManualClock): { app: App; posts: Post[] } {
-  const config = loadConfig({ CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: dbPath, RATE_LIMIT_BURST: '1000' }, '/nonexistent/.env');
+  // A lesson quiz holds a whole lesson (30 and more questions), imported ones included, and a day's
+  // new questions come one from each bank in turn: one for each of the five content banks, then the team's.
+  const config = loadConfig(
+    { CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: dbPath, RATE_LIMIT_BURST: '1000', QUIZ_MAX_CARDS: '60', NEW_CARDS_PER_DAY: '6' },
+    '/nonexistent/.env',
+  );
   const app = createApp(config, createLogger('silent'), { clock });
   apps.push(app);
   const posts: Post[] = [];

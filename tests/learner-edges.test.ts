@@ -21,7 +21,7 @@ async function answer(user: Session, reply: Reply, right: boolean): Promise<Repl
   const comps = (reply.components ?? []).flat();
   if (q.type === 'short' || q.type === 'numeric') {
     const input = comps.find((c) => c.kind === 'button' && c.input);
-    return user.action((input as { actionId: string }).actionId, { text: right ? String(rightLabels(q)[0]) : q.type === 'numeric' ? '-999999' : 'no idea at all' });
+    return user.action((input as { actionId: string }).actionId, { text: right ? (q.type === 'numeric' ? String(q.answer ?? q.min) : q.answer) : q.type === 'numeric' ? '-999999' : 'no idea at all' });
   }
   if (q.type === 'multiple') {
     const select = comps.find((c) => c.kind === 'select') as Extract<(typeof comps)[number], { kind: 'select' }>;

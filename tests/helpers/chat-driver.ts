@@ -69,6 +69,8 @@ export async function answerOnScreen(chat: ChatDriver, screen: string, right: bo
   const q = questionShown(prompt);
   const buttons = printedButtons(block);
   if (q.type === 'short') return chat.send(right ? q.answer : 'not a clue');
+  // A numeric answer is typed as a number, a wrong one too (words are only asked for again).
+  if (q.type === 'numeric') return chat.send(String(right ? (q.answer ?? q.min) : -999999));
   if (q.type === 'multiple') {
     const numbers = [...buttons].filter(([label]) => rightLabels(q).includes(label) === right && label !== "I don't know").map(([, n]) => n);
     return chat.send((right ? numbers : numbers.slice(0, 1)).join(','));
