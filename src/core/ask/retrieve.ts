@@ -28,8 +28,12 @@ export interface SectionHit {
 }
 
 export interface Retrieval {
+  /** The question as asked. */
+  question: string;
   /** The question's own content terms (stems). */
   terms: string[];
+  /** Its search terms: its own, then the concepts of its synonym phrases. */
+  query: QueryTerm[];
   /** The best sections, best first. */
   hits: SectionHit[];
   /** The section the caller asked to prefer, when it exists (it leads `hits`). */
@@ -47,6 +51,13 @@ export interface RetrieveOptions {
  * calibration part of the evaluation set (recall@1, MRR).
  */
 export const RANK = { section: 0.3, coverage: 0.5 };
+
+/**
+ * A lesson's list of sources names every model and figure again: it ranks lower than the sections
+ * that teach them, so an answer quotes the lesson before its bibliography.
+ */
+const BIBLIOGRAPHY = /^(sources|references|bibliography|further reading)$/i;
+const BIBLIOGRAPHY_WEIGHT = 0.5;
 
 /** How many of the best sections (by their own score) are re-ranked with their sentences. */
 export const CANDIDATE_SECTIONS = 24;
@@ -143,15 +154,17 @@ function sentenceScore(index: AskIndex, sentence: IndexedSentence, terms: Expand
  */
 function informative(index: AskIndex, all: QueryTerm[]): QueryTerm[] {
   const df = (t: QueryTerm) => index.sectionFrequency.get(t.term) ?? 0;
-  const useful = all.filter((t) => df(t) <= SEARCH_DF_CUTOFF * index.sections.length);
-  return useful.length ? useful : [...all].sort((a, b) => df(a) - df(b)).slice(0, COMMON_TERMS_SEARCHED);
+  // Words the lessons never use find nothing; a question of such words and common ones searches with the common ones.
+  const known = all.filter((t) => df(t) > 0 || (usesPrefix(t) && index.vocabulary.atPrefix(t.term).size > 0));
+  const useful = known.filter((t) => df(t) <= SEARCH_DF_CUTOFF * index.sections.length);
+  return useful.length ? useful : [...known].sort((a, b) => df(a) - df(b)).slice(0, COMMON_TERMS_SEARCHED);
 }
 
 export function retrieve(index: AskIndex, question: string, options: RetrieveOptions = {}): Retrieval {
-  const { own, all } = queryTerms(question, index.speller);
+  const { own, all } = queryTerms(question, index.speller, index.synonyms, index.everyday);
   const preferredId = preferredSection(index, options);
   const terms = own.map((t) => t.term);
-  if (own.length === 0 && preferredId === undefined) return { terms, hits: [] };
+  if (own.length === 0 && preferredId === undefined) return { question, terms, query: all, hits: [] };
 
   const searched = own.length ? informative(index, all) : [];
   const results = searched.length ? index.sectionSearch.search(searched.map((t) => t.term).join(' '), searchOptions(searched)) : [];
@@ -188,11 +201,12 @@ export function retrieve(index: AskIndex, question: string, options: RetrieveOpt
       (RANK.section * (maxSection ? h.sectionScore / maxSection : 0) + (1 - RANK.section) * (maxSentence ? h.sentenceScore / maxSentence : 0)) *
       (1 - RANK.coverage + RANK.coverage * h.coverage),
   }));
+  for (const h of hits) if (BIBLIOGRAPHY.test(h.section.title)) h.rank *= BIBLIOGRAPHY_WEIGHT;
   hits.sort((a, b) => b.rank - a.rank || a.section.id - b.section.id);
 
   const preferred = hits.find((h) => h.section.id === preferredId);
-  if (!preferred) return { terms, hits };
-  return { terms, hits: [preferred, ...hits.filter((h) => h !== preferred)], preferred };
+  if (!preferred) return { question, terms, query: all, hits };
+  return { question, terms, query: all, hits: [preferred, ...hits.filter((h) => h !== preferred)], preferred };
 }
 
 function preferredSection(index: AskIndex, options: RetrieveOptions): number | undefined {

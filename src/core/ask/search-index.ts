@@ -3,8 +3,9 @@ import SearchableMap from 'minisearch/SearchableMap';
 import type { Lesson } from '../content/load.js';
 import { plainText } from '../markup.js';
 import { Speller } from './spelling.js';
-import { indexTerms, SYNONYM_GROUPS } from './synonyms.js';
-import { sentences as splitSentences, tokens } from './text.js';
+import { BASE_SYNONYMS, FULL_SYNONYMS, indexTerms, PARAPHRASE_GROUPS, SYNONYM_GROUPS, type SynonymTable } from './synonyms.js';
+import { definedTerms, namesIn, type DefinedTerm } from './question.js';
+import { lessonSentences, tokens } from './text.js';
 
 /**
  * The /ask search index: every lesson section in MiniSearch (BM25+, field boosts, prefix search),
@@ -36,6 +37,10 @@ export interface IndexedSentence {
   /** Its searchable terms (see synonyms.ts indexTerms), and how often each occurs. */
   terms: string[];
   termCounts: Map<string, number>;
+  /** Whether it is an item of a list (a list question quotes the list). */
+  listItem: boolean;
+  /** The terms it defines (a "what is" question is answered by a sentence that defines its term). */
+  defines: DefinedTerm[];
 }
 
 /** A section as MiniSearch sees it: each field already analysed into space-separated terms. */
@@ -57,10 +62,28 @@ export interface AskIndex {
   averageSentenceLength: number;
   /** The terms of each section (title, body, lesson title and tags), by section id. */
   sectionTerms: Set<string>[];
+  /** The terms of each section's title, by section id. */
+  sectionTitleTerms: Set<string>[];
   /** Every term of the lessons, for finding the longer terms a question term starts. */
   vocabulary: SearchableMap<true>;
   /** Repairs typos in questions against the lessons' own words. */
   speller: Speller;
+  /** The synonym phrases both the lessons and the questions are read with. */
+  synonyms: SynonymTable;
+  /** Whether everyday English words the lessons never use weigh less in coverage. */
+  everyday: boolean;
+  /** Proper names in the lessons ("mixtral", "deepseek", "v3"): a question naming one asks about that thing. */
+  names: Set<string>;
+}
+
+/** Switches for what the index adds to BM25 (each can be turned off to measure what it buys). */
+export interface IndexOptions {
+  /** Learners' paraphrases (synonyms.ts PARAPHRASE_GROUPS) indexed with each sentence; default on. */
+  paraphrases?: boolean;
+  /** Typo repair by sound as well as by spelling; default on. */
+  phonetic?: boolean;
+  /** Everyday English words the lessons never use weigh less in coverage (everyday.ts); default on. */
+  everyday?: boolean;
 }
 
 /** Field weights of a section: its title says most about it, its lesson's title and tags least. */
@@ -79,39 +102,47 @@ function count(map: Map<string, number>, terms: Iterable<string>): void {
   for (const t of terms) map.set(t, (map.get(t) ?? 0) + 1);
 }
 
-export function buildAskIndex(lessons: readonly Lesson[]): AskIndex {
+export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions = {}): AskIndex {
+  const paraphrases = options.paraphrases !== false;
+  const synonyms = paraphrases ? FULL_SYNONYMS : BASE_SYNONYMS;
   const sections: IndexedSection[] = [];
   const sentences: IndexedSentence[] = [];
   const sectionDocs: SectionDoc[] = [];
   const sectionFrequency = new Map<string, number>();
   const sentenceFrequency = new Map<string, number>();
   const sectionTerms: Set<string>[] = [];
+  const sectionTitleTerms: Set<string>[] = [];
   let sentenceTermCount = 0;
-  const speller = new Speller();
-  for (const group of SYNONYM_GROUPS) for (const phrase of group) speller.add(tokens(phrase));
+  const capitalised = new Map<string, number>();
+  const lowercase = new Map<string, number>();
+  const speller = new Speller({ phonetic: options.phonetic });
+  for (const group of paraphrases ? [...SYNONYM_GROUPS, ...PARAPHRASE_GROUPS] : SYNONYM_GROUPS) for (const phrase of group) speller.add(tokens(phrase));
 
   lessons.forEach((lesson, lessonIndex) => {
     const ownTitle = titlePattern(lesson.title);
     const lessonContext = `${lesson.title} ${lesson.tags.join(' ')}`;
-    const lessonTerms = indexTerms(lessonContext);
+    const lessonTerms = indexTerms(lessonContext, synonyms);
     speller.add(tokens(lessonContext));
     lesson.sections.forEach((s, sectionIndex) => {
       const id = sections.length;
       const sentenceIds: number[] = [];
       const bodyTerms: string[] = [];
-      splitSentences(s.body).forEach((text, index) => {
-        const terms = indexTerms(text.replace(ownTitle, ' '));
+      lessonSentences(s.body).forEach(({ text, listItem }, index) => {
+        const terms = indexTerms(text.replace(ownTitle, ' '), synonyms);
         sentenceIds.push(sentences.length);
         const termCounts = new Map<string, number>();
         count(termCounts, terms);
-        sentences.push({ id: sentences.length, sectionId: id, index, text, terms, termCounts });
+        sentences.push({ id: sentences.length, sectionId: id, index, text, terms, termCounts, listItem, defines: definedTerms(text) });
         count(sentenceFrequency, termCounts.keys());
         sentenceTermCount += terms.length;
         bodyTerms.push(...terms);
         speller.add(tokens(text));
+        count(capitalised, namesIn(text));
+        count(lowercase, text.match(/(?<![\p{L}\p{N}])\p{Ll}[\p{Ll}\p{N}]*/gu) ?? []);
       });
       const title = plainText(s.title);
-      const titleTerms = indexTerms(title);
+      const titleTerms = indexTerms(title, synonyms);
+      sectionTitleTerms.push(new Set(titleTerms));
       speller.add(tokens(title));
       sections.push({ id, lessonId: lesson.id, lessonTitle: lesson.title, lessonIndex, sectionIndex, title, slug: s.slug, text: plainText(s.body), sentenceIds });
       sectionDocs.push({ id, title: titleTerms.join(' '), body: bodyTerms.join(' '), lesson: lessonTerms.join(' ') });
@@ -138,8 +169,13 @@ export function buildAskIndex(lessons: readonly Lesson[]): AskIndex {
     sentenceFrequency,
     averageSentenceLength: sentences.length ? sentenceTermCount / sentences.length : 0,
     sectionTerms,
+    sectionTitleTerms,
     vocabulary,
     speller,
+    synonyms,
+    everyday: options.everyday !== false,
+    // A word the lessons write in lowercase at least as often ("The", "Try") is no name.
+    names: new Set([...capitalised].filter(([n, k]) => /\d/.test(n) || k > (lowercase.get(n) ?? 0)).map(([n]) => n)),
   };
 }
 

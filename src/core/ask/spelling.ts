@@ -1,3 +1,4 @@
+import { doubleMetaphone } from 'double-metaphone';
 import SearchableMap from 'minisearch/SearchableMap';
 import { editDistance } from '../util/text.js';
 import type { Token } from './text.js';
@@ -6,19 +7,34 @@ import type { Token } from './text.js';
  * Typo repair for questions: a word the lessons never use is replaced by the closest word they do
  * use ("paramters" → "parameters", "activaton" → "activation") before stemming decides anything,
  * and a short unknown word one letter away from a function word ("wht") is treated as one.
+ * Phonetic misspellings, written as the word sounds ("activashun", "ekspert", "lode balansing"),
+ * are repaired by their Double Metaphone code: a lesson word that sounds the same wins.
  */
 export class Speller {
   private vocabulary = new SearchableMap<{ stem: string; count: number }>();
   private stems = new Set<string>();
+  /** Lesson words by their Double Metaphone codes. */
+  private bySound = new Map<string, string[]>();
+
+  constructor(private readonly options: { phonetic?: boolean } = {}) {}
 
   add(tokens: readonly Token[]): void {
     for (const t of tokens) {
       if (t.stop || !/^\p{L}+$/u.test(t.word)) continue;
       const entry = this.vocabulary.get(t.word);
-      if (entry) entry.count++;
-      else this.vocabulary.set(t.word, { stem: t.stem, count: 1 });
+      if (entry) {
+        entry.count++;
+        continue;
+      }
+      this.vocabulary.set(t.word, { stem: t.stem, count: 1 });
       this.stems.add(t.stem);
+      if (t.word.length >= 3) for (const code of new Set(doubleMetaphone(t.word))) this.bySound.set(code, [...(this.bySound.get(code) ?? []), t.word]);
     }
+  }
+
+  /** Whether the lessons use a word with this stem. */
+  knows(stem: string): boolean {
+    return this.stems.has(stem);
   }
 
   /** The token as the lessons would spell it; unknown words stay as they are. */
@@ -35,7 +51,33 @@ export class Speller {
       if (best) return { word: best.word, stem: best.stem, stop: false };
     }
     if (n <= 4 && nearStopword(token.word)) return { ...token, stop: true };
+    if (this.options.phonetic !== false && n >= 3) {
+      const sounds = this.soundsLike(token.word);
+      if (sounds) return { word: sounds, stem: this.vocabulary.get(sounds)!.stem, stop: false };
+    }
     return token;
+  }
+
+  /**
+   * The lesson word that sounds like `word`: the same Double Metaphone code, the same first letter
+   * for short words, and spelt within a third of its length; the nearest spelling, then the most used.
+   */
+  private soundsLike(word: string): string | undefined {
+    const maxDistance = Math.max(1, Math.floor(word.length / 3));
+    const own = new Set(doubleMetaphone(word));
+    // Longer words may also sound one consonant apart ("mixchur", "mixture").
+    const codes = word.length >= 6 ? [...this.bySound.keys()].filter((c) => [...own].some((o) => editDistance(o, c, 1) <= 1)) : [...own];
+    let best: { word: string; distance: number; count: number } | undefined;
+    for (const code of codes) {
+      for (const candidate of this.bySound.get(code) ?? []) {
+        if (candidate[0] !== word[0]) continue;
+        const distance = editDistance(word, candidate, maxDistance);
+        if (distance > maxDistance) continue;
+        const count = this.vocabulary.get(candidate)!.count;
+        if (!best || distance < best.distance || (distance === best.distance && count > best.count)) best = { word: candidate, distance, count };
+      }
+    }
+    return best?.word;
   }
 }
 

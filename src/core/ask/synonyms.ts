@@ -1,5 +1,6 @@
+import { isEverydayWord } from './everyday.js';
 import type { Speller } from './spelling.js';
-import { isGeneralWord, tokens, type Token } from './text.js';
+import { isGeneralWord, stem, tokens, type Token } from './text.js';
 
 /**
  * Phrases that mean the same thing in this domain. Each group is one concept: a lesson text that
@@ -17,9 +18,9 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['total parameters', 'parameter count', 'model size', 'full footprint', 'apparent parameter count'],
   ['load balancing', 'load-balancing loss', 'auxiliary loss', 'aux loss', 'expert utilization', 'expert load'],
   ['latency', 'speed', 'slow', 'fast', 'response time', 'throughput'],
-  ['cost', 'price', 'cheap', 'expensive', 'bill', 'economics', 'money'],
+  ['cost', 'price', 'cheap', 'expensive', 'bill', 'economics', 'money', 'invoice', 'spend'],
   ['memory', 'vram', 'gpu memory', 'ram', 'hbm'],
-  ['gpu', 'accelerator', 'hardware'],
+  ['gpu', 'accelerator', 'hardware', 'graphics card', 'video card'],
   ['eval', 'evaluation', 'benchmark', 'benchmarking'],
   [
     'variance', 'vary', 'variation', 'inconsistent', 'inconsistency', 'flaky', 'flakiness', 'nondeterministic',
@@ -35,6 +36,56 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['gpt-4', 'gpt4'],
 ];
 
+/**
+ * Learners' words for what the lessons say in their own words, found by asking the lessons'
+ * questions the way a newcomer would ("cost less per token" for "lower per-token cost", "reword" for
+ * "rephrase", "niche subjects" for "rare topics", "specialist" for "expert"). Like the groups above,
+ * a lesson sentence is indexed with the concept of every phrase it contains when the index is built,
+ * so a question in other words meets it; `paraphrases: false` leaves these groups out.
+ */
+export const PARAPHRASE_GROUPS: readonly (readonly string[])[] = [
+  ['token', 'word', 'words', 'piece of text'],
+  ['rephrase', 'reword', 'paraphrase', 'phrasing', 'wording', 'worded differently', 'ask differently', 'rewrite the prompt'],
+  ['rare topics', 'rare topic', 'niche', 'obscure', 'unusual', 'uncommon', 'edge cases', 'long tail', 'specialised subjects', 'oddball', 'weird', 'strange', 'exotic', 'rarely'],
+  ['uneven', 'uniform', 'patchy', 'hit and miss', 'fall apart', 'inconsistent quality'],
+  ['adversarial', 'attack', 'attacks', 'jailbreak', 'robustness', 'robust', 'tougher', 'manipulation', 'hostile', 'malicious', 'hold up against'],
+  [
+    'lower per-token cost', 'cost per token', 'per-token cost', 'per token cost', 'cheaper per token', 'cost less per token',
+    'cheap per token', 'price per token', 'cheaply', 'cheaper', 'cost less', 'cheap to serve', 'cheap to run', 'lower price',
+    'less expensive', 'savings',
+  ],
+  ['scale parameter count', 'more parameters', 'high parameter count', 'huge', 'giant', 'bigger', 'big model', 'many parameters', 'scale capacity'],
+  ['picker', 'chooser', 'selector', 'chooses which expert', 'picks the experts'],
+  ['fallback', 'fall back', 'backup', 'plan b', 'safety net'],
+  ['deployment', 'production', 'prod', 'putting into production', 'go live', 'rollout', 'ship', 'shipping'],
+  ['marketing', 'ads', 'advertising', 'advertise', 'hype', 'headline number'],
+  ['benchmark', 'leaderboard', 'leaderboards', 'scoreboard'],
+  ['on-prem', 'own servers', 'own hardware', 'our servers', 'locally', 'in-house', 'self-host', 'data centre', 'data center', 'own gpus', 'our gpus', 'host'],
+  ['open-source', 'open source', 'open weights', 'open-weight', 'open models'],
+  ['load balancing', 'busy evenly', 'spread evenly', 'all the work', 'even load', 'evenly', 'balanced', 'balance'],
+  ['memory-constrained', 'memory limited', 'memory-limited', 'small gpu', 'laptop', 'consumer gpu', 'limited memory', 'low memory', 'little memory'],
+  ['variance', 'jump around', 'swing', 'swings', 'fluctuate', 'fluctuation', 'all over the place', 'sometimes slow', 'slow sometimes', 'change run to run', 'vary run to run'],
+  ['active parameters', 'weights used', 'part of the network', 'part of the model', 'parameters used', 'weights one token uses'],
+  ['total parameters', 'number of weights', 'all the weights', 'all its weights', 'whole model'],
+  ['dense model', 'regular model', 'normal model', 'dense net', 'dense network', 'non-sparse model', 'dense ones'],
+  ['which expert fired', 'which expert handled', 'which experts fire', 'which experts activate', 'which specialist', 'which experts get picked', 'which experts light up'],
+  ['activate', 'light up', 'kick in', 'switch on', 'fire'],
+  ['ai', 'chatbot', 'assistant', 'chatgpt', 'language model'],
+  ['reasoning', 'logic', 'puzzles', 'maths problems', 'think through'],
+  ['diverse tasks', 'different tasks', 'many tasks', 'different jobs', 'variety of tasks', 'multitask', 'lots of tasks', 'many kinds of tasks'],
+  ['topic', 'subject', 'domain', 'field'],
+  ['release', 'come out', 'came out', 'launch', 'launched', 'published'],
+  ['context length', 'context window', 'context', 'how long a prompt', 'prompt length', 'longest input', 'max tokens'],
+  ['router', 'decides where each token goes', 'decides which expert', 'which bit decides', 'what decides'],
+  ['quality', 'performance', 'accuracy', 'answer quality'],
+  ['cannot', 'have trouble', 'trouble with', 'problems with', 'cons', 'negatives', 'weak spots', 'weak points'],
+  ['tradeoff', 'trade-off', 'trade off', 'catch', 'trade memory for compute'],
+  ['do well', 'pros', 'positives', 'strengths', 'strong points', 'good for'],
+  ['sub-network', 'specialist', 'specialists', 'expert network'],
+  ['deployment plan', 'budget for', 'production checklist', 'plan for deploying'],
+  ['debug', 'troubleshoot', 'painful to debug', 'hard to inspect', 'inspect'],
+];
+
 interface Phrase {
   stems: string[];
   concept: string;
@@ -45,13 +96,43 @@ function conceptOf(group: readonly string[]): string {
   return '~' + group[0]!.replace(/[^a-z0-9]+/g, '-');
 }
 
-/** Every phrase of every group as word stems (stopwords included, so "mixture of experts" stays a phrase). */
-const PHRASES: Phrase[] = SYNONYM_GROUPS.flatMap((group) =>
-  group.map((p) => ({ stems: tokens(p).map((t) => t.stem), concept: conceptOf(group) })),
-);
-/** The phrases by their first stem: most words start none, and are passed over at once. */
-const PHRASES_BY_FIRST = new Map<string, Phrase[]>();
-for (const p of PHRASES) PHRASES_BY_FIRST.set(p.stems[0]!, [...(PHRASES_BY_FIRST.get(p.stems[0]!) ?? []), p]);
+/** A synonym table: its phrases as word stems (stopwords included, so "mixture of experts" stays a phrase), by their first stem. */
+export class SynonymTable {
+  private byFirst = new Map<string, Phrase[]>();
+
+  constructor(groups: readonly (readonly string[])[]) {
+    for (const group of groups) {
+      for (const p of group) {
+        const phrase = { stems: tokens(p).map((t) => t.stem), concept: conceptOf(group) };
+        // Most words start no phrase, and are passed over at once.
+        this.byFirst.set(phrase.stems[0]!, [...(this.byFirst.get(phrase.stems[0]!) ?? []), phrase]);
+      }
+    }
+  }
+
+  /** The synonym phrases found in a token sequence. */
+  findConcepts(toks: readonly Token[]): ConceptMatch[] {
+    const found: ConceptMatch[] = [];
+    for (let start = 0; start < toks.length; start++) {
+      const candidates = this.byFirst.get(toks[start]!.stem);
+      if (!candidates) continue;
+      const here = new Set<string>();
+      for (const phrase of candidates) {
+        const n = phrase.stems.length;
+        if (start + n > toks.length || here.has(phrase.concept)) continue;
+        if (!phrase.stems.every((s, k) => toks[start + k]!.stem === s)) continue;
+        // Two spellings of one phrase ("mixture-of-experts", "mixture of experts") count once.
+        here.add(phrase.concept);
+        found.push({ concept: phrase.concept, start, end: start + n });
+      }
+    }
+    return found;
+  }
+}
+
+/** The domain synonyms, and the domain synonyms with the learners' paraphrases. */
+export const BASE_SYNONYMS = new SynonymTable(SYNONYM_GROUPS);
+export const FULL_SYNONYMS = new SynonymTable([...SYNONYM_GROUPS, ...PARAPHRASE_GROUPS]);
 
 export interface ConceptMatch {
   concept: string;
@@ -60,30 +141,16 @@ export interface ConceptMatch {
   end: number;
 }
 
-/** The synonym phrases found in a token sequence. */
-export function findConcepts(toks: readonly Token[]): ConceptMatch[] {
-  const found: ConceptMatch[] = [];
-  for (let start = 0; start < toks.length; start++) {
-    const candidates = PHRASES_BY_FIRST.get(toks[start]!.stem);
-    if (!candidates) continue;
-    const here = new Set<string>();
-    for (const phrase of candidates) {
-      const n = phrase.stems.length;
-      if (start + n > toks.length || here.has(phrase.concept)) continue;
-      if (!phrase.stems.every((s, k) => toks[start + k]!.stem === s)) continue;
-      // Two spellings of one phrase ("mixture-of-experts", "mixture of experts") count once.
-      here.add(phrase.concept);
-      found.push({ concept: phrase.concept, start, end: start + n });
-    }
-  }
-  return found;
-}
-
 /** A text's searchable terms: stems of its content words, then the concept of each synonym phrase in it. */
-export function indexTerms(text: string): string[] {
+export function indexTerms(text: string, synonyms: SynonymTable = FULL_SYNONYMS): string[] {
   const toks = tokens(text);
   const out = toks.filter((t) => !t.stop).map((t) => t.stem);
-  for (const c of findConcepts(toks)) out.push(c.concept);
+  // A model name written with its version ("Qwen3", "GPT4") is found by the name alone too.
+  for (const t of toks) {
+    const name = /^(\p{L}{2,})\d[\p{L}\p{N}]*$/u.exec(t.word);
+    if (name && !t.stop) out.push(stem(name[1]!));
+  }
+  for (const c of synonyms.findConcepts(toks)) out.push(c.concept);
   return out;
 }
 
@@ -112,7 +179,13 @@ export const CONCEPT_WEIGHT = 0.6;
  * The question's content terms, then the concept of each synonym phrase it contains. A concept
  * records which of the question's terms it stands for: finding it covers those terms.
  */
-export function queryTerms(question: string, speller?: Speller): { own: QueryTerm[]; all: QueryTerm[] } {
+export function queryTerms(
+  question: string,
+  speller?: Speller,
+  synonyms: SynonymTable = FULL_SYNONYMS,
+  /** Whether an everyday English word the lessons never use weighs as an everyday word (see everyday.ts). */
+  everyday = false,
+): { own: QueryTerm[]; all: QueryTerm[] } {
   const toks: Token[] = speller ? tokens(question).map((t) => speller.correct(t)) : tokens(question);
   const own: QueryTerm[] = [];
   const ownIndexAt = new Map<number, number>();
@@ -126,11 +199,11 @@ export function queryTerms(question: string, speller?: Speller): { own: QueryTer
     }
     seen.set(t.stem, own.length);
     ownIndexAt.set(i, own.length);
-    const general = isGeneralWord(t.word);
+    const general = isGeneralWord(t.word) || (everyday && !speller?.knows(t.stem) && isEverydayWord(t.word));
     own.push({ term: t.stem, weight: general ? GENERAL_WORD_WEIGHT : 1, loose: true, covers: [own.length], general });
   });
   const concepts = new Map<string, QueryTerm>();
-  for (const c of findConcepts(toks)) {
+  for (const c of synonyms.findConcepts(toks)) {
     const covers: number[] = [];
     for (let i = c.start; i < c.end; i++) {
       const j = ownIndexAt.get(i);

@@ -15,7 +15,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   can could would should will shall may might must
   just also very really quite please tell tells told explain explains explained explaining mean means meant meaning kind sort
   not no nor any some all every each other such own same too only
-  vs versus like one ok okay thing things stuff way ways lot lots much many
+  vs versus per like one ok okay thing things stuff way ways lot lots much many
   s t d ll re ve m`.split(/\s+/),
 );
 
@@ -76,7 +76,10 @@ export function words(text: string): string[] {
     .replace(/[\u2018\u2019\u02bc`]/g, "'")
     .replace(/\bcan't\b|\bcannot\b/g, ' cannot ')
     .replace(/\bwon't\b/g, ' will not ')
-    .replace(/n't\b/g, ' not ');
+    .replace(/n't\b/g, ' not ')
+    // Contractions typed without the apostrophe.
+    .replace(/\bcant\b/g, ' cannot ')
+    .replace(/\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|shouldnt|wouldnt|couldnt)\b/g, (w) => `${w.slice(0, -2)} not`);
   return normalized.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1 || /\d/.test(w));
 }
 
@@ -91,22 +94,34 @@ export function terms(text: string): string[] {
   return out;
 }
 
+/** A sentence of a lesson, and whether it is (part of) a list item. */
+export interface LessonSentence {
+  text: string;
+  listItem: boolean;
+}
+
 /**
  * Lesson markup → sentences of plain text. List items and lines are sentences of their own;
  * within a line, a sentence ends at . ! or ? followed by a space and a capital, digit or quote.
  */
-export function sentences(markup: string): string[] {
-  const out: string[] = [];
+export function lessonSentences(markup: string): LessonSentence[] {
+  const out: LessonSentence[] = [];
   for (const rawLine of markup.split('\n')) {
-    const line = plainText(rawLine)
+    const plain = plainText(rawLine);
+    const listItem = /^\s*(?:[-*+]|\d+[.)])\s+/.test(plain);
+    const line = plain
       .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
       .replace(/^#+\s+/, '')
       .trim();
     if (!line) continue;
     for (const part of line.split(/(?<=[.!?]["”’)]?)\s+(?=["“‘(]?[\p{Lu}\p{N}])/u)) {
       const s = part.trim();
-      if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
+      if (/[\p{L}\p{N}]/u.test(s)) out.push({ text: s, listItem });
     }
   }
   return out;
+}
+
+export function sentences(markup: string): string[] {
+  return lessonSentences(markup).map((s) => s.text);
 }

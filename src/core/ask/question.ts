@@ -1,0 +1,219 @@
+import type { Speller } from './spelling.js';
+import { isGeneralWord, stem, tokens, type Token } from './text.js';
+
+/**
+ * What kind of answer a question asks for. A number or a name needs a sentence that carries one;
+ * a definition needs a sentence that says what the thing is; a list is answered with the list.
+ */
+
+export type QuestionKind = 'number' | 'name' | 'definition' | 'term' | 'list' | 'comparison' | 'reason' | 'yesno' | 'other';
+
+export interface QuestionShape {
+  kind: QuestionKind;
+  /** For definitions: the stems of the thing to define, without words that only place it ("in MoE"). */
+  subject: string[];
+  /** Named things in the question (model names, names with digits), as word sequences that must appear together. */
+  entities: string[][];
+  /** For "how many X": the stem of X. */
+  counted?: string;
+  /** Words of the question (lowercase, as corrected), for excluding its own numbers from an answer. */
+  words: string[];
+  /** Stems of the attributes a figure question asks for ("context", "coefficient"): the answer must name one. */
+  measures: string[];
+  /** Stems of the words that only ask for a figure ("size", "count", "top"): an answer need not repeat them. */
+  figureTerms: string[];
+  /** Whether the question is about what AI tools can do (then "AI can …" sentences answer it as they are). */
+  aboutAi: boolean;
+}
+
+/** Words that name an attribute with a value: a question for one of these asks for a figure. */
+const MEASURES = new Set(['context', 'coefficient', 'batch', 'bandwidth', 'window', 'license', 'price', 'cost', 'costs', 'score', 'rate', 'factor', 'layers', 'dimension', 'vocabulary', 'tokenizer', 'gigabytes', 'gb', 'hidden']);
+/** Words that ask for a figure without naming an attribute the answer has to repeat ("size", "count"). */
+const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'length', 'year', 'date', 'top', 'topk']);
+/** Words that ask for a list. */
+const LIST_WORDS = new Set(['list', 'limitations', 'strengths', 'weaknesses', 'downsides', 'upsides', 'advantages', 'disadvantages', 'benefits', 'drawbacks', 'pros', 'cons', 'kinds', 'types', 'examples', 'steps', 'things', 'ways', 'components', 'parts', 'factors']);
+/** Words after "what is the …" that ask why or how rather than what a thing is. */
+const NOT_A_TERM = new Set(['point', 'purpose', 'job', 'role', 'use', 'catch', 'difference', 'tradeoff', 'deal', 'problem', 'idea', 'reason', 'risk', 'benefit', 'advantage', 'effect', 'impact', 'relationship', 'link', 'best', 'right', 'way']);
+/** Words that only place a term ("in MoE", "for mixture of experts models") or fill a definition question. */
+export const PLACE_WORDS = new Set(['moe', 'mixture', 'experts', 'model', 'models', 'exactly', 'here', 'llm', 'llms', 'lesson', 'lessons', 'context']);
+const AI_WORDS = /\b(ai|assistant|chatgpt|chatbot|llm|copilot|claude|gemini)\b/;
+
+/** Proper names the lessons use (capitalised inside a sentence, or letters and digits together): "mixtral", "deepseek", "v3". */
+export function namesIn(sentence: string): Set<string> {
+  const out = new Set<string>();
+  const ws = [...sentence.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => m[0]);
+  ws.forEach((w, i) => {
+    const lower = w.toLowerCase();
+    if (/\p{L}/u.test(w) && /\p{N}/u.test(w)) out.add(lower);
+    else if (i > 0 && /^\p{Lu}/u.test(w) && !/^(AI|I|MoE)$/.test(w)) out.add(lower);
+  });
+  return out;
+}
+
+const NUMBER_WORDS = new Set(['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'single', 'half', 'dozen', 'hundred', 'thousand', 'million', 'billion']);
+/** Quantities without a number, enough for a question about MoE in general ("only a few experts"). */
+const QUANTITY_WORDS = new Set(['few', 'fraction', 'subset', 'several', 'all', 'every', 'most']);
+
+function isNumberWord(w: string, vague: boolean): boolean {
+  // A figure starts with a digit ("128", "128k", "2024"); "V3" is a name.
+  return /^\d/.test(w) || NUMBER_WORDS.has(w) || (vague && QUANTITY_WORDS.has(w));
+}
+
+export function classify(question: string, speller: Speller | undefined, names: ReadonlySet<string>): QuestionShape {
+  const text = question.toLowerCase().replace(/[\u2018\u2019]/g, "'");
+  const toks: Token[] = speller ? tokens(question).map((t) => speller.correct(t)) : tokens(question);
+  const words = toks.map((t) => t.word);
+  const aboutAi = AI_WORDS.test(text);
+
+  // Named things: runs of words the lessons use as names, or that carry digits ("deepseek v3", "mixtral 8x7b", "llama 3 70b").
+  const entities: string[][] = [];
+  let run: string[] = [];
+  const rawWords = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  for (const w of [...rawWords, '']) {
+    const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0));
+    if (isName && !/^(moe|ai|top|k)$/.test(w)) run.push(w);
+    else {
+      if (run.length) entities.push(run);
+      run = [];
+    }
+  }
+
+  const measures = words.filter((w) => MEASURES.has(w)).map((w) => stem(w));
+  const figureTerms = words.filter((w) => FIGURE_WORDS.has(w)).map((w) => stem(w));
+  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, figureTerms, aboutAi, ...extra });
+
+  const howMany = /\bhow (many|much|big|large|long|fast|often|old)\b(?:\s+(\S+))?/.exec(text);
+  if (howMany) {
+    const next = howMany[2] && /^[a-z-]+$/.test(howMany[2]) ? stem(howMany[2].replace(/-/g, '')) : undefined;
+    return shape('number', { counted: howMany[1] === 'many' ? next : undefined });
+  }
+  if (/^\s*when\b/.test(text) || /\bwhat (year|date|size|percentage|fraction|number|amount)\b/.test(text)) return shape('number');
+  const topK = /\btop-?k\b|\btop-?\d\b/.test(text);
+  const hasMeasure = words.some((w) => MEASURES.has(w) || FIGURE_WORDS.has(w)) || topK;
+  // "What top-k does DeepSeek-V3 use?" asks how many experts.
+  if (entities.length && hasMeasure && /^\s*(what|which|whats|what's)\b/.test(text)) return shape('number', topK ? { counted: 'expert' } : {});
+  if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family)\b/.test(text)) {
+    if (words.some((w) => LIST_WORDS.has(w))) return shape('list');
+    return shape('name');
+  }
+  if (words.some((w) => LIST_WORDS.has(w)) || /\bwhat goes in\b|\bwhat should .* (include|cover)\b|\bpros and cons\b/.test(text)) return shape('list');
+  if (/\b(vs|versus|compare|compared|comparison|than|difference between)\b/.test(text)) return shape('comparison');
+
+  const definition =
+    /^\s*(?:so\s+)?(?:what|whats|what's|wat|wht|wats)\s*(?:'s|is|are|r|s)?\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(text) ??
+    /^\s*define\s+(.+?)\s*\??\s*$/.exec(text) ??
+    /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(text) ??
+    /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(text);
+  if (definition) {
+    const phrase = definition[1]!.replace(/\s+(?:in|for|of|with)\s+(?:an?\s+|the\s+)?(?:moe|mixture.of.experts?|mixture-of-experts|sparse models?)(?:\s+models?)?\s*$/, '');
+    const subjectToks = tokens(phrase).map((t) => (speller ? speller.correct(t) : t));
+    const content = subjectToks.filter((t) => !t.stop && !isGeneralWord(t.word));
+    // "what are MoE models good at" asks what they do, not what they are.
+    const asksWhatItDoes = subjectToks.some((t) => !t.stop && isGeneralWord(t.word)) || /\b(at|for|like|with)\s*$/.test(phrase);
+    // "what is a mixture of experts model": when only placing words are left, they are the subject.
+    const placed = content.filter((t) => !PLACE_WORDS.has(t.word));
+    const subject = (placed.length ? placed : content.filter((t) => !/^models?$/.test(t.word))).map((t) => t.stem);
+    const firstWords = phrase.split(/\s+/);
+    const isTerm =
+      subject.length > 0 &&
+      subject.length <= 4 &&
+      !asksWhatItDoes &&
+      !/^(does|do|did|can|could|should|would|will|is|are|was|were|happens?|goes)\b/.test(phrase) &&
+      !firstWords.some((w) => NOT_A_TERM.has(w)) &&
+      !/\b(do|does|did|can|should|would|will|happens?|goes|make|makes|keep|keeps|shape|shapes|depend|depends|trade|focus|include)\b/.test(phrase);
+    if (isTerm) return shape('definition', { subject });
+  }
+  if (/^\s*(why|how come|how)\b/.test(text)) return shape('reason');
+  // A bare term ("lode balansing", "moe?"): a definition is the likeliest answer, but not the only one.
+  const bare = toks.filter((t) => !t.stop);
+  if (bare.length && bare.length <= 3 && toks.length <= 4 && !/^\s*(is|are|do|does|can|could|will|would|should)\b/.test(text)) {
+    const placed = bare.filter((t) => !PLACE_WORDS.has(t.word));
+    return shape('term', { subject: (placed.length ? placed : bare).map((t) => t.stem) });
+  }
+  if (/^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text)) return shape('yesno');
+  return shape('other');
+}
+
+/** Lowercase words of a sentence with where each ends, for checks on the text around them. */
+function wordsWithEnds(text: string): { word: string; stem: string; start: number; end: number }[] {
+  return [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ word: m[0].toLowerCase(), stem: stem(m[0].toLowerCase()), start: m.index!, end: m.index! + m[0].length }));
+}
+
+/** Whether the words of each entity occur next to each other in the sentence ("DeepSeek-V3", not "GPT-OSS … 4"). */
+export function hasEntities(text: string, entities: string[][]): boolean {
+  const flat = wordsWithEnds(text).map((w) => w.word).join(' ');
+  return entities.every((e) => {
+    const parts = e.flatMap((w) => w.split(/[^\p{L}\p{N}]+/u).flatMap((x) => x.split(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u))).filter(Boolean);
+    const pattern = new RegExp(`(?:^| )${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(' ?')}(?: |$)`);
+    return pattern.test(flat.replace(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu, ' '));
+  });
+}
+
+/** Whether a sentence carries a number (a figure the question did not give) near what is counted, and names what is measured. */
+export function carriesNumber(text: string, shape: QuestionShape): boolean {
+  const ws = wordsWithEnds(text);
+  if (shape.measures.length && !ws.some((w) => shape.measures.includes(w.stem))) return false;
+  const own = new Set(shape.words);
+  const vague = shape.entities.length === 0;
+  const numberAt = ws.map((w) => isNumberWord(w.word, vague) && !own.has(w.word));
+  if (!numberAt.some(Boolean)) return false;
+  if (!shape.counted) return true;
+  // "how many experts": a number at most three words before "experts" ("8 routed experts"); "params" counts "parameters".
+  const counted = shape.counted;
+  const isCounted = (s: string) => s === counted || (counted.length >= 4 && (s.startsWith(counted) || counted.startsWith(s)));
+  return ws.some((w, i) => isCounted(w.stem) && numberAt.slice(Math.max(0, i - 3), i).some(Boolean));
+}
+
+/** Whether a sentence names something (a proper name) the question did not. */
+export function carriesName(text: string, shape: QuestionShape, names: ReadonlySet<string>): boolean {
+  const own = new Set(shape.words);
+  return wordsWithEnds(text).some((w) => names.has(w.word) && !own.has(w.word));
+}
+
+const COPULA = new Set(['is', 'are', 'means', 'mean', 'refers', 'describes']);
+/** Longest term a sentence can define, in words. */
+const MAX_TERM_WORDS = 7;
+
+/** A term a lesson sentence defines: its stems, and how surely the sentence defines it. */
+export interface DefinedTerm {
+  stems: string[];
+  /** 2: "X is / means …", "called X", "X, which …"; 1: the sentence opens with X ("Load balancing uses …"). */
+  strength: 1 | 2;
+}
+
+/**
+ * The terms a sentence defines, found when the index is built: the words before its first
+ * "is/are/means", the words after "called" / "known as", the words before an apposition
+ * (", which", ":", "("), and, more weakly, its opening words.
+ */
+export function definedTerms(text: string): DefinedTerm[] {
+  const ws = wordsWithEnds(text);
+  const out: DefinedTerm[] = [];
+  const content = (from: number, to: number) => ws.slice(from, to).map((w) => w.word).filter((w) => !STOP_FOR_TERMS.has(w)).map((w) => stem(w));
+  const copula = ws.findIndex((w) => COPULA.has(w.word));
+  if (copula > 0 && copula <= MAX_TERM_WORDS) out.push({ stems: content(0, copula), strength: 2 });
+  const stemsOf = (phrase: string) => (phrase.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP_FOR_TERMS.has(w)).map((w) => stem(w));
+  // "… specialized sub-networks called experts", "Total parameters, also called the apparent parameter count, …"
+  for (const m of text.matchAll(/\b(?:called|known as)\s+(?:the\s+|an?\s+)?([^,.;:()]+)/gi)) {
+    const words = stemsOf(m[1]!);
+    if (words.length <= MAX_TERM_WORDS) out.push({ stems: words, strength: 2 });
+  }
+  // "… auxiliary-loss-free load balancing: a per-expert bias …", "noisy top-k gating, which adds …"
+  for (const m of text.matchAll(/([\p{L}\p{N}][\p{L}\p{N} -]*?)\s*(?::|,\s*which\b|\()/gu)) {
+    const words = stemsOf(m[1]!).slice(-4);
+    if (words.length) out.push({ stems: words, strength: 2 });
+  }
+  out.push({ stems: content(0, Math.min(ws.length, 3)), strength: 1 });
+  return out.filter((d) => d.stems.length > 0);
+}
+
+const STOP_FOR_TERMS = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'and', 'or', 'its', 'their', 'this', 'that', 'these', 'those', 'also', 'therefore']);
+
+/**
+ * Whether a defined term is the subject asked about: every subject word is in it (or a synonym of
+ * it is) and it has at most three words more.
+ */
+export function termMatches(term: DefinedTerm, subject: string[], conceptOf: (stem: string) => string[]): boolean {
+  const have = new Set(term.stems.flatMap((s) => [s, ...conceptOf(s)]));
+  return subject.every((s) => have.has(s) || conceptOf(s).some((c) => have.has(c))) && term.stems.length <= subject.length + 3;
+}
