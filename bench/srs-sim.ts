@@ -24,7 +24,8 @@ import { createLogger } from '../src/logger.js';
  * clock), as a person in the terminal chat would.
  */
 
-const contentDir = fileURLToPath(new URL('../../content/', import.meta.url));
+// Compiled, this module runs from dist/bench; under vitest, from its source in bench/.
+const contentDir = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../content/' : '../../content/', import.meta.url));
 const DAY = 86_400_000;
 const START = Date.parse('2026-01-05T09:00:00Z');
 
@@ -45,10 +46,10 @@ function forgetter(name: string, initial: number, growth: number, decay = defaul
 
 /** Two slower and two faster forgetters than the defaults assume. */
 export const LEARNERS: SimLearner[] = [
-  forgetter('slow-a', 4, 1.6),
-  forgetter('slow-b', 3, 1.3, 0.3),
-  forgetter('fast-a', 0.4, 0.55),
-  forgetter('fast-b', 0.5, 0.7, 0.45),
+  forgetter('slow-a', 5, 2.2),
+  forgetter('slow-b', 4, 1.8, 0.3),
+  forgetter('fast-a', 0.5, 0.7),
+  forgetter('fast-b', 0.4, 0.55, 0.45),
 ];
 
 /** A small deterministic random source (mulberry32). */

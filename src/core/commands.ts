@@ -74,8 +74,8 @@ export const CATALOGUE: readonly CommandSpec[] = [
   },
   {
     key: 'settings',
-    description: 'Your settings: time zone for streaks and daily quizzes.',
-    options: [{ name: 'timezone', description: 'An IANA time zone, e.g. Europe/Berlin', type: 'string', maxLength: 64 }, { name: 'reviews', description: 'Most reviews a day: 1 to 500, or default', type: 'string', maxLength: 7 }],
+    description: 'Your settings: time zone, reviews a day and desired retention.',
+    options: [{ name: 'timezone', description: 'An IANA time zone, e.g. Europe/Berlin', type: 'string', maxLength: 64 }, { name: 'reviews', description: 'Most reviews a day: 1 to 500, or default', type: 'string', maxLength: 7 }, { name: 'retention', description: 'Desired recall at each review: 0.70 to 0.97, or default', type: 'string', maxLength: 8 }],
   },
   {
     key: 'group create',

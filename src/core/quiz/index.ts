@@ -25,7 +25,7 @@ export const quizCapability: Capability = {
     leaderboard: ({ services, interaction, options, now }) =>
       leaderboardReply(services, interaction.actor, interaction.place, (options.period ?? (options.season ? 'season' : 'week')) as Period, (options.scope ?? 'server') as Scope, options.season, now),
     stats: ({ services, interaction, now }) => statsReply(services, interaction.actor, interaction.place, now),
-    settings: ({ services, interaction, options }) => settingsReply(services, interaction.actor, interaction.place, options.timezone, options.reviews),
+    settings: ({ services, interaction, options }) => settingsReply(services, interaction.actor, interaction.place, options.timezone, options.reviews, options.retention),
     'group create': ({ services, interaction, options, now }) => createGroup(services, interaction.actor, interaction.place, options.name, now),
     'group join': ({ services, interaction, options, now }) => joinGroup(services, interaction.actor, interaction.place, options.name, now),
     'group leave': ({ services, interaction }) => leaveGroup(services, interaction.actor, interaction.place),

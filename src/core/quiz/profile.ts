@@ -6,10 +6,44 @@ import { daysBefore } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
-import { quizStore } from './store.js';
+import { quizStore, type QuizStore } from './store.js';
+import { DEFAULT_RETENTION } from './srs.js';
+import { MAX_RETENTION, MIN_RETENTION } from '../srs/parameters.js';
 import { tenantOf, type Tenant } from '../tenant.js';
 
-export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string): Reply {
+/** A desired retention as typed (0.85, 85 or 85%), or null for `default`; throws when out of range. */
+export function parseRetention(text: string): number | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'default') return null;
+  const m = /^(?:0?(\.\d{1,4})|(\d{2}(?:\.\d{1,2})?)\s*%?)$/.exec(value);
+  const r = m ? (m[1] !== undefined ? Number(m[1]) : Number(m[2]) / 100) : NaN;
+  if (!(r >= MIN_RETENTION - 1e-9 && r <= MAX_RETENTION + 1e-9)) {
+    throw new UserError(`"${text}" is not a desired retention. Use 0.70 to 0.97 (or 70% to 97%), or default (90%).`);
+  }
+  return Math.round(r * 10_000) / 10_000;
+}
+
+const percent = (r: number) => `${Math.round(r * 1000) / 10}%`;
+
+/**
+ * /settings: time zone, reviews a day, and desired retention (the chance of recall the scheduler
+ * aims for at each review). Every option is checked before any is saved.
+ */
+export function settingsReply(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string, retention?: string): Reply {
+  if (retention === undefined) return otherSettings(services, actor, place, timezone, reviews);
+  const wanted = parseRetention(retention);
+  const store = quizStore(services);
+  const user = store.user(actor, tenantOf(actor.platform, place));
+  const rest = timezone === undefined && reviews === undefined ? undefined : otherSettings(services, actor, place, timezone, reviews);
+  store.q('UPDATE users SET desired_retention = ? WHERE id = ?').run(wanted, user.id);
+  const note =
+    wanted === null
+      ? md`Your reviews now aim for **${percent(DEFAULT_RETENTION)}** recall (the default).`
+      : md`Your reviews now aim for **${percent(wanted)}** recall: ${wanted > DEFAULT_RETENTION ? 'more reviews, fewer lapses' : wanted < DEFAULT_RETENTION ? 'fewer reviews, more lapses' : 'the default'}.`;
+  return rest ? { ...rest, text: `${rest.text}\n${note}` } : { text: note, visibility: 'ephemeral' };
+}
+
+function otherSettings(services: Services, actor: Actor, place: Place, timezone: string | undefined, reviews?: string): Reply {
   const store = quizStore(services);
   const user = store.user(actor, tenantOf(actor.platform, place));
   const { MAX_REVIEWS_PER_DAY } = services.config;
@@ -26,7 +60,12 @@ export function settingsReply(services: Services, actor: Actor, place: Place, ti
     const cap = store.stmt.reviewCap.get(user.id)?.cap ?? null;
     const perDay = cap === null ? md`**${MAX_REVIEWS_PER_DAY}** (the default)` : md`**${cap}**`;
     return {
-      text: md`Your time zone: **${store.timezoneOf(user)}**${user.timezone ? '' : ' (the default)'}. Change it with \`/settings timezone:Europe/Berlin\`.\nReviews a day: ` + perDay + md`. Change it with \`/settings reviews:30\` (1 to 500, or default).`,
+      text:
+        md`Your time zone: **${store.timezoneOf(user)}**${user.timezone ? '' : ' (the default)'}. Change it with \`/settings timezone:Europe/Berlin\`.\nReviews a day: ` +
+        perDay +
+        md`. Change it with \`/settings reviews:30\` (1 to 500, or default).\nDesired retention: ` +
+        retentionNow(store, user.id) +
+        md`. Change it with \`/settings retention:0.85\` (0.70 to 0.97, or default).`,
       visibility: 'ephemeral',
     };
   }
@@ -35,6 +74,11 @@ export function settingsReply(services: Services, actor: Actor, place: Place, ti
   if (canonical === undefined) throw new UserError(`"${timezone}" is not a time zone. Use an IANA name such as Europe/Berlin or America/New_York.`);
   store.setTimezone(user, canonical);
   return { text: md`Your time zone is now **${canonical}**: streaks and "today" follow it.`, visibility: 'ephemeral' };
+}
+
+function retentionNow(store: QuizStore, userId: number): string {
+  const stored = store.q<[number], { r: number | null }>('SELECT desired_retention r FROM users WHERE id = ?').get(userId)?.r ?? null;
+  return stored === null ? md`**${percent(DEFAULT_RETENTION)}** (the default)` : md`**${percent(stored)}**`;
 }
 
 /** /stats: cards due, retention over 30 days, accuracy by lesson, streak, points here. */
