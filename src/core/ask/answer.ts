@@ -196,28 +196,30 @@ function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing
   return picked.list;
 }
 
-/** Sections searched for a sentence that defines the asked term. */
-const DEFINITION_SECTIONS = 10;
-
 /**
- * A definition: led by a sentence that defines the asked term ("X is …" before "X uses …", the
- * better-ranked section first); undefined when no sentence of the best sections does.
+ * A definition: led by a sentence that defines the asked term ("X is …" before "X uses …", then the
+ * better-ranked section, then lesson order), found through the terms each sentence defines;
+ * undefined when no sentence defines it.
  */
 function definitionAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): IndexedSentence[] | undefined {
   const conceptOf = (st: string) => index.synonyms.findConcepts([{ word: st, stem: st, stop: false }]).map((c) => c.concept);
-  let lead: { sentence: IndexedSentence; strength: number; rank: number } | undefined;
-  r.hits.slice(0, DEFINITION_SECTIONS).forEach((h, rank) => {
-    for (const id of h.section.sentenceIds) {
-      const sentence = index.sentences[id]!;
-      const strength = Math.max(0, ...sentence.defines.filter((d) => termMatches(d, shape.subject, conceptOf)).map((d) => d.strength));
-      if (strength > 0 && (!lead || strength > lead.strength)) lead = { sentence, strength, rank };
-    }
-  });
+  // Sentences that define a term with the subject's rarest word (or a synonym of it) in it.
+  const lists = shape.subject.map((st) => [...new Set([...(index.definitionsByStem.get(st) ?? []), ...conceptOf(st).flatMap((c) => index.definitionsByStem.get(c) ?? [])])]);
+  const candidates = lists.sort((a, b) => a.length - b.length)[0] ?? [];
+  const hitRank = new Map(r.hits.map((h, i) => [h.section.id, i]));
+  let lead: { sentence: IndexedSentence; key: [number, number, number] } | undefined;
+  for (const id of candidates) {
+    const sentence = index.sentences[id]!;
+    const strength = Math.max(0, ...sentence.defines.filter((d) => termMatches(d, shape.subject, conceptOf)).map((d) => d.strength));
+    if (strength === 0) continue;
+    const key: [number, number, number] = [-strength, hitRank.get(sentence.sectionId) ?? Infinity, id];
+    if (!lead || key[0] < lead.key[0] || (key[0] === lead.key[0] && (key[1] < lead.key[1] || (key[1] === lead.key[1] && key[2] < lead.key[2])))) lead = { sentence, key };
+  }
   if (!lead) return undefined;
   const picked = new Picked();
   picked.add(lead.sentence);
-  const section = r.hits.find((h) => h.section.id === lead!.sentence.sectionId)!;
-  const others = weighted(section.sentences, shape, framing);
+  const section = r.hits.find((h) => h.section.id === lead!.sentence.sectionId);
+  const others = section ? weighted(section.sentences, shape, framing) : [];
   for (const c of others) if (c.score >= SENTENCE_SCORE_SHARE * (others[0]?.score ?? 0)) picked.add(c.sentence, 2);
   return picked.list;
 }

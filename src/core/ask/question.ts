@@ -82,17 +82,20 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const figureTerms = words.filter((w) => FIGURE_WORDS.has(w)).map((w) => stem(w));
   const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, figureTerms, aboutAi, ...extra });
 
-  const howMany = /\bhow (many|much|big|large|long|fast|often|old)\b(?:\s+(\S+))?/.exec(text);
+  // "can a chatbot tell me how much it will cost?" is a yes/no question, whatever it contains.
+  const yesNo = /^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text);
+  const howMany = yesNo ? null : /\bhow (many|much|big|large|long|fast|often|old)\b(?:\s+(\S+))?/.exec(text);
   if (howMany) {
     const next = howMany[2] && /^[a-z-]+$/.test(howMany[2]) ? stem(howMany[2].replace(/-/g, '')) : undefined;
     return shape('number', { counted: howMany[1] === 'many' ? next : undefined });
   }
+  if (yesNo) return shape('yesno');
   if (/^\s*when\b/.test(text) || /\bwhat (year|date|size|percentage|fraction|number|amount)\b/.test(text)) return shape('number');
   const topK = /\btop-?k\b|\btop-?\d\b/.test(text);
   const hasMeasure = words.some((w) => MEASURES.has(w) || FIGURE_WORDS.has(w)) || topK;
   // "What top-k does DeepSeek-V3 use?" asks how many experts.
   if (entities.length && hasMeasure && /^\s*(what|which|whats|what's)\b/.test(text)) return shape('number', topK ? { counted: 'expert' } : {});
-  if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family)\b/.test(text)) {
+  if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family|gpu|gpus|hardware)\b/.test(text)) {
     if (words.some((w) => LIST_WORDS.has(w))) return shape('list');
     return shape('name');
   }

@@ -70,6 +70,8 @@ export interface AskIndex {
   speller: Speller;
   /** The synonym phrases both the lessons and the questions are read with. */
   synonyms: SynonymTable;
+  /** Sentences by the stems (and concepts) of the terms they define, for "what is" questions. */
+  definitionsByStem: Map<string, number[]>;
   /** Whether everyday English words the lessons never use weigh less in coverage. */
   everyday: boolean;
   /** Proper names in the lessons ("mixtral", "deepseek", "v3"): a question naming one asks about that thing. */
@@ -152,6 +154,12 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
     });
   });
 
+  const definitionsByStem = new Map<string, number[]>();
+  for (const s of sentences) {
+    const keys = new Set(s.defines.flatMap((d) => d.stems.flatMap((st) => [st, ...synonyms.findConcepts([{ word: st, stem: st, stop: false }]).map((c) => c.concept)])));
+    for (const k of keys) definitionsByStem.set(k, [...(definitionsByStem.get(k) ?? []), s.id]);
+  }
+
   // The fields are analysed already: MiniSearch only splits them.
   const sectionSearch = new MiniSearch<SectionDoc>({
     fields: ['title', 'body', 'lesson'],
@@ -173,6 +181,7 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
     vocabulary,
     speller,
     synonyms,
+    definitionsByStem,
     everyday: options.everyday !== false,
     // A word the lessons write in lowercase at least as often ("The", "Try") is no name.
     names: new Set([...capitalised].filter(([n, k]) => /\d/.test(n) || k > (lowercase.get(n) ?? 0)).map(([n]) => n)),

@@ -45,7 +45,7 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
  */
 export const PARAPHRASE_GROUPS: readonly (readonly string[])[] = [
   ['token', 'word', 'words', 'piece of text'],
-  ['rephrase', 'reword', 'paraphrase', 'phrasing', 'wording', 'worded differently', 'ask differently', 'rewrite the prompt'],
+  ['rephrase', 'reword', 'paraphrase', 'phrasing', 'wording', 'worded differently', 'ask differently', 'rewrite the prompt', 'in other words', 'different words', 'other words'],
   ['rare topics', 'rare topic', 'niche', 'obscure', 'unusual', 'uncommon', 'edge cases', 'long tail', 'specialised subjects', 'oddball', 'weird', 'strange', 'exotic', 'rarely'],
   ['uneven', 'uniform', 'patchy', 'hit and miss', 'fall apart', 'inconsistent quality'],
   ['adversarial', 'attack', 'attacks', 'jailbreak', 'robustness', 'robust', 'tougher', 'manipulation', 'hostile', 'malicious', 'hold up against'],
