@@ -17,6 +17,10 @@ import { IMPORT_FORMATS } from './core/import/types.js';
 import { CliUsageError, EXIT_SKIPPED, ImportRejected, runExport, runImport, type ImportCliOptions } from './import-cli.js';
 import { registerMoeCommands } from './moe-cli.js';
 import { UserError } from './core/errors.js';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { analyseQuestions, ANALYSIS_RULES, CSV_COLUMNS, questionRecord, sortQuestions, STATS_SORTS, type StatsSort } from './core/quiz/question-analysis.js';
+import { parseTenant, type Tenant } from './core/tenant.js';
 
 /** Errors that are the user's to fix: one clear message, no stack trace. */
 function isExpected(err: unknown): err is Error {
@@ -209,6 +213,48 @@ export function buildCli(): Command {
         }
       }, { level: 'warn' }),
     );
+
+  const stats = program.command('stats').description('figures for admins');
+  stats
+    .command('questions')
+    .description(
+      "question analysis: per question, learners, share right (facility), discrimination (point-biserial r with each learner's share right on the other questions), wrong choices picked and flags; counts each learner's first scored answer (quizzes and scored races, no practice or review rounds)",
+    )
+    .option('--tenant <platform:server>', "only questions this server or workspace sees and answers given there (default: every question and answer)")
+    .addOption(new Option('--sort <order>', 'order of the questions').choices(STATS_SORTS).default('attempts'))
+    .option('--flagged', 'only the flagged questions')
+    .option('--json', 'print JSON: the scope, the thresholds and one object per question')
+    .option('--csv', 'print CSV: one row per question')
+    .option('--chart <file>', 'also write a PNG chart of the flagged questions (the first 10 in this order) to <file>')
+    .action((opts: { tenant?: string; sort: StatsSort; flagged?: boolean; json?: boolean; csv?: boolean; chart?: string }, cmd: Command) => {
+      if (opts.json && opts.csv) cmd.error('error: choose --json or --csv, not both');
+      let tenant: Tenant | null = null;
+      if (opts.tenant !== undefined) {
+        tenant = parseTenant(opts.tenant) ?? null;
+        if (!tenant) cmd.error(`error: --tenant must look like discord:<server id>, slack:<team id> or terminal:local, not "${opts.tenant}"`);
+      }
+      return withApp(async (app) => {
+        const { quizStore } = await import('./core/quiz/store.js');
+        const analysis = analyseQuestions(quizStore(app.services), tenant);
+        const all = sortQuestions(analysis.questions, opts.sort);
+        const list = opts.flagged ? all.filter((f) => f.flags.length) : all;
+        if (opts.chart) {
+          const { renderAnalysisChart } = await import('./core/quiz/analysis-chart.js');
+          const flagged = all.filter((f) => f.flags.length).slice(0, 10);
+          writeFileSync(opts.chart, renderAnalysisChart(flagged, `${tenant ?? 'every server'}: ${flagged.length} of ${all.filter((f) => f.flags.length).length} flagged`));
+          console.error(`Chart of ${flagged.length} flagged question${flagged.length === 1 ? '' : 's'} written to ${opts.chart}.`);
+        }
+        const records = list.map(questionRecord);
+        if (opts.json) return printJson({ tenant, learners: analysis.learners, questions: records.length, sort: opts.sort, flaggedOnly: opts.flagged === true, rules: ANALYSIS_RULES, items: records });
+        if (opts.csv) return void process.stdout.write(stringify(records.map((r) => ({ ...r, flags: r.flags.join('; '), wrongPicks: r.wrongPicks.map((w) => `${w.choice}=${w.picked}`).join('; ') })), { header: true, columns: [...CSV_COLUMNS] }));
+        if (records.length === 0) return console.log(opts.flagged ? 'No question is flagged.' : 'No scored answers yet.');
+        for (const r of records) {
+          const d = r.discrimination === null ? 'n/a' : r.discrimination.toFixed(2);
+          console.log(`${r.id}  ${Math.round(r.facility * 100)}% right of ${r.attempts}  discrimination ${d}${r.flags.length ? `  [${r.flags.join(', ')}]` : ''}\n  ${r.prompt}${r.wrongPicks.length ? `\n  wrong picks: ${r.wrongPicks.map((w) => `"${w.choice}" ${w.picked}`).join(', ')}` : ''}`);
+        }
+        console.log(`\n${records.length} question${records.length === 1 ? '' : 's'}${opts.flagged ? ' flagged' : ''}, ${analysis.learners} learner${analysis.learners === 1 ? '' : 's'}. ${ANALYSIS_RULES.counted} ${ANALYSIS_RULES.discrimination}`);
+      }, { level: 'warn' });
+    });
 
   registerMoeCommands(program, config);
 

@@ -101,35 +101,6 @@ describe('ending a season', () => {
   });
 });
 
-describe('question stats', () => {
-  it('never cuts the list short silently: says what part is shown and how to see the rest', async () => {
-    const { app } = setup();
-    const admin = as(app, actor('admin', true));
-    await admin.command('stats');
-    const db = app.services.db.$client;
-    const ids = (db.prepare('SELECT id FROM questions WHERE tenant IS NULL AND retired_at IS NULL ORDER BY id LIMIT 47').all() as { id: string }[]).map((r) => r.id);
-    expect(ids).toHaveLength(47);
-    const user = (db.prepare("SELECT id FROM users WHERE external_id = 'admin'").get() as { id: number }).id;
-    const review = db.prepare("INSERT INTO reviews (user_id, question_id, rating, correct, was_due, was_new, answered_at, local_day) VALUES (?, ?, 3, 1, 1, 0, 0, '2026-11-20')");
-    ids.forEach((id, i) => {
-      for (let n = 0; n < 60 - i; n++) review.run(user, id);
-    });
-    const first = await admin.command('quiz-admin stats');
-    expect(first.title).toBe('Question stats — page 1 of 2');
-    const text = plainText(first.text).split('\n');
-    expect(text.filter((l) => /% of \d+/.test(l))).toHaveLength(25);
-    expect(text.at(-1)).toBe('1–25 of 47 shown, most answered first; see the next 22 with /quiz-admin stats page:2.');
-    expect(text).toContain('47 questions answered, 47 flagged (at least 5 attempts and ≥ 90% or ≤ 35% right).');
-    const second = await admin.command('quiz-admin stats', { page: 2 });
-    const rest = plainText(second.text).split('\n');
-    expect(rest.filter((l) => /% of \d+/.test(l))).toHaveLength(22);
-    expect(rest[0]).toMatch(/100% of 35 ⚠️ too easy/);
-    expect(rest.at(-1)).toBe('26–47 of 47 shown, most answered first; this is the last page.');
-    expect(plainText((await admin.command('quiz-admin stats', { page: 3 })).text)).toBe('There are 2 pages of question stats.');
-    expect(plainText((await as(app, actor('admin', true)).command('quiz-admin stats', { page: 'two' })).text)).toMatch(/^Option 'page' must be a whole number/);
-  });
-});
-
 describe('leaderboards after a season and in a fresh week', () => {
   function seed(app: App, users: [string, number][], period: string) {
     const db = app.services.db.$client;

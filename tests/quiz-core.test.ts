@@ -374,6 +374,6 @@ describe('schedules, settings, stats and reports', () => {
     const resolved = await admin.action(buttons(queue)[0]!.actionId);
     expect(resolved.text).toBe('No open reports.');
     const stats = await admin.command('quiz-admin stats');
-    expect(plainText(stats.text)).toMatch(/0% of 1/);
+    expect(plainText(stats.text)).toMatch(/0% right of 1 /);
   });
 });

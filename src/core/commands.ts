@@ -1,5 +1,6 @@
 import type { CommandSpec } from './catalogue.js';
 import { IMPORT_FORMATS } from './import/types.js';
+import { STATS_SORTS } from './quiz/question-analysis.js';
 
 /**
  * The one command catalogue. Every platform and /help read it; the dispatcher checks options and
@@ -112,8 +113,12 @@ export const CATALOGUE: readonly CommandSpec[] = [
   },
   {
     key: 'quiz-admin stats',
-    description: 'Per-question accuracy and attempts, with too easy / too hard flags, 25 a page.',
-    options: [{ name: 'page', description: 'Which page of 25 questions (default 1)', type: 'integer', min: 1, max: 10000 }],
+    description: 'Question analysis: share right, discrimination, wrong picks and flags, 10 a page.',
+    options: [
+      { name: 'page', description: 'Which page of 10 questions (default 1)', type: 'integer', min: 1, max: 10000 },
+      { name: 'sort', description: 'attempts (default), flag, facility, discrimination or question', type: 'string', choices: STATS_SORTS },
+      { name: 'flagged', description: 'Only the flagged questions, with a chart', type: 'boolean' },
+    ],
     admin: true,
   },
   {

@@ -1,19 +1,21 @@
 import { encodeAction } from '../actions.js';
 import { UserError } from '../errors.js';
-import type { Actor, Button, Place, Reply } from '../interaction.js';
+import type { Actor, Button, Place, Platform, Reply } from '../interaction.js';
+import { typedCommand } from '../catalogue.js';
 import { md } from '../markup.js';
 import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
 import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
 import { quizStore } from './store.js';
-import { tenantOf, type Tenant } from '../tenant.js';
+import { renderAnalysisChart } from './analysis-chart.js';
+import { analyseQuestions, FLAG_ORDER, QUESTION_FLAGS, SORT_LABELS, sortQuestions, STATS_SORTS, type QuestionFigures, type StatsSort } from './question-analysis.js';
+import { tenantOf } from '../tenant.js';
 
 /** A question as admins know it: the id its bank's file gives it, with the bank when that id is not unique. */
 const SHOWN_ID = "CASE WHEN q.local_id IS NOT NULL AND q.local_id != q.id THEN q.local_id || ' in ' || q.bank_id ELSE q.id END";
 
-/** Thresholds for flagging questions, with enough attempts to mean something. */
-export const QUESTION_FLAGS = { minAttempts: 5, tooEasy: 0.9, tooHard: 0.35 } as const;
+export { QUESTION_FLAGS };
 
 /** How long the confirmation button of /quiz-admin end-season works. */
 export const END_SEASON_CONFIRM_MINUTES = 10;
@@ -63,42 +65,112 @@ export function endSeason(services: Services, actor: Actor, place: Place, season
   };
 }
 
-/** Questions per page of /quiz-admin stats. */
-export const STATS_PAGE_SIZE = 25;
+/** Questions per page of /quiz-admin stats: ten keep a page within Discord's 4096 characters and the chart readable. */
+export const STATS_PAGE_SIZE = 10;
 
-/** The questions this tenant learns from (global ones and its own imports), most answered first, a page at a time. */
-export function questionStats(services: Services, actor: Actor, place: Place, page = 1): Reply {
+export interface StatsOptions {
+  page?: number;
+  sort?: StatsSort;
+  flagged?: boolean;
+}
+
+/** How a figure reads in chat: 0.31 → "+0.31", null → "n/a". */
+export const formatDiscrimination = (d: number | null) => (d === null ? 'n/a' : (d >= 0 ? '+' : '−') + Math.abs(d).toFixed(2));
+
+/** The wrong choices learners picked (most picked first) and the "I don't know"s, in one short line. */
+function wrongPicks(f: QuestionFigures): string {
+  const parts = (f.choices ?? [])
+    .filter((c) => !c.right && c.picked > 0)
+    .sort((a, b) => b.picked - a.picked)
+    .map((c) => md`"${truncate(c.choice, 32)}" ${c.picked}`);
+  if (f.unknown) parts.push(md`I don't know ${f.unknown}`);
+  if (!parts.length) return '';
+  let line = md`   wrong picks: `;
+  let shown = 0;
+  for (const p of parts) {
+    if (shown && line.length + p.length > 110) break;
+    line += (shown ? ' · ' : '') + p;
+    shown++;
+  }
+  if (shown < parts.length) line += md` · ${parts.length - shown} more`;
+  return line;
+}
+
+function statsLine(f: QuestionFigures): string {
+  const flags = f.flags.length ? md` · ⚠️ ${f.flags.join(', ')}` : '';
+  const head = md`\`${truncate(f.shownId, 60)}\` **${Math.round(f.facility * 100)}%** right of ${f.attempts} · discrimination ${formatDiscrimination(f.discrimination)}` + flags;
+  const lines = [head, md`   ${truncate(f.prompt, 70)}`];
+  const picks = wrongPicks(f);
+  if (picks) lines.push(picks);
+  return lines.join('\n');
+}
+
+/** The command that shows a page with these options, as typed on the actor's platform. */
+function statsCommand(platform: Platform, options: StatsOptions): string {
+  const parts = [typedCommand('quiz-admin stats', platform)];
+  if (options.page && options.page > 1) parts.push(`page:${options.page}`);
+  if (options.sort && options.sort !== 'attempts') parts.push(`sort:${options.sort}`);
+  if (options.flagged) parts.push('flagged:yes');
+  return parts.join(' ');
+}
+
+/**
+ * /quiz-admin stats: the item analysis of the questions this tenant sees, over the answers given in
+ * this tenant (see question-analysis.ts for which answers count). Sorted by `sort`, only the
+ * flagged ones with `flagged`, a page at a time; the flagged view comes with a chart. Every page
+ * says which part it shows and how to see the rest.
+ */
+export function questionStats(services: Services, actor: Actor, place: Place, options: StatsOptions = {}): Reply {
   const store = quizStore(services);
-  const answered = store
-    .q<[Tenant], { id: string; prompt: string; n: number; hits: number }>(
-      `SELECT ${SHOWN_ID} id, json_extract(q.body, '$.prompt') prompt, count(r.id) n, coalesce(sum(r.correct), 0) hits
-       FROM questions q JOIN reviews r ON r.question_id = q.id WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
-       GROUP BY q.id ORDER BY n DESC, q.id`,
-    )
-    .all(tenantOf(actor.platform, place));
-  if (answered.length === 0) return { text: 'No answers yet.', visibility: 'ephemeral' };
-  const pages = Math.ceil(answered.length / STATS_PAGE_SIZE);
-  if (page > pages) throw new UserError(`There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of question stats.`);
-  const flag = (r: (typeof answered)[number]) => {
-    if (r.n < QUESTION_FLAGS.minAttempts) return '';
-    const rate = r.hits / r.n;
-    return rate >= QUESTION_FLAGS.tooEasy ? ' ⚠️ too easy' : rate <= QUESTION_FLAGS.tooHard ? ' ⚠️ too hard' : '';
-  };
+  const page = options.page ?? 1;
+  const sort = options.sort ?? 'attempts';
+  const flaggedOnly = options.flagged === true;
+  const analysis = analyseQuestions(store, tenantOf(actor.platform, place));
+  const all = analysis.questions;
+  if (all.length === 0) return { text: 'No scored answers yet: questions show here once learners answer them in a quiz or a race (practice and review rounds are not counted).', visibility: 'ephemeral' };
+  const flagged = all.filter((f) => f.flags.length > 0);
+  const list = sortQuestions(flaggedOnly ? flagged : all, sort);
+  const counts = FLAG_ORDER.map((flag) => [flag, all.filter((f) => f.flags.includes(flag)).length] as const).filter(([, n]) => n > 0);
+  const summary =
+    md`${all.length} question${all.length === 1 ? '' : 's'} answered by ${analysis.learners} learner${analysis.learners === 1 ? '' : 's'}; ${flagged.length} flagged` +
+    (counts.length ? md` (${counts.map(([flag, n]) => `${flag} ${n}`).join(', ')})` : '') +
+    md`. Flags need ${QUESTION_FLAGS.minAttempts} learners: too easy ≥ ${QUESTION_FLAGS.tooEasy * 100}% right, too hard ≤ ${QUESTION_FLAGS.tooHard * 100}%, dubious when discrimination is below 0 or a wrong choice is picked more than the right one.`;
+  if (list.length === 0) {
+    return { title: 'Flagged questions', text: md`No question is flagged.\n\n` + summary + md`\nSee them all with \`${statsCommand(actor.platform, { sort })}\`.`, visibility: 'ephemeral' };
+  }
+  const pages = Math.ceil(list.length / STATS_PAGE_SIZE);
+  const what = flaggedOnly ? 'flagged questions' : 'question stats';
+  if (page > pages) throw new UserError(`There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`} of ${what}.`);
   const first = (page - 1) * STATS_PAGE_SIZE;
-  const shown = answered.slice(first, first + STATS_PAGE_SIZE);
-  const lines = shown.map((r) => md`\`${r.id}\` ${Math.round((100 * r.hits) / r.n)}% of ${r.n}` + flag(r) + md` — ${truncate(r.prompt, 70)}`);
-  const flagged = answered.filter((r) => flag(r)).length;
-  // Never cut short silently: say which part this is and how to see the rest.
-  const part =
-    pages === 1
-      ? ''
-      : md`\n${first + 1}–${first + shown.length} of ${answered.length} shown, most answered first` +
-        (page < pages ? md`; see the next ${Math.min(STATS_PAGE_SIZE, answered.length - first - shown.length)} with \`/quiz-admin stats page:${page + 1}\`.` : md`; this is the last page.`);
-  return {
-    title: pages === 1 ? 'Question stats' : `Question stats — page ${page} of ${pages}`,
-    text: lines.join('\n') + md`\n\n${answered.length} questions answered, ${flagged} flagged (at least ${QUESTION_FLAGS.minAttempts} attempts and ≥ ${QUESTION_FLAGS.tooEasy * 100}% or ≤ ${QUESTION_FLAGS.tooHard * 100}% right).` + part,
+  const shown = list.slice(first, first + STATS_PAGE_SIZE);
+  const noun = flaggedOnly ? 'flagged questions' : 'questions';
+  // Never cut short silently: which part this is, and how to see the rest.
+  let part = md`Showing ${noun} ${first + 1}–${first + shown.length} of ${list.length}, ${SORT_LABELS[sort]}.`;
+  if (page < pages) {
+    part += md` Next ${Math.min(STATS_PAGE_SIZE, list.length - first - shown.length)}: \`${statsCommand(actor.platform, { page: page + 1, sort, flagged: flaggedOnly })}\`.`;
+  } else if (pages > 1) part += md` This is the last page.`;
+  if (page > 1) part += md` Back to the first: \`${statsCommand(actor.platform, { sort, flagged: flaggedOnly })}\`.`;
+  const other = flaggedOnly
+    ? md` All questions: \`${statsCommand(actor.platform, { sort })}\`.`
+    : flagged.length
+      ? md` Flagged only, with a chart: \`${statsCommand(actor.platform, { sort: 'flag', flagged: true })}\`.`
+      : '';
+  const sorts = md` Sort with sort: ${STATS_SORTS.join(', ')}.`;
+  const reading = md`_Share right: each learner's first scored answer (quizzes and scored races; practice and review rounds left out). Discrimination: point-biserial r with the learner's share right on the other questions (n/a without both right and wrong answers)._`;
+  const title = flaggedOnly ? (pages === 1 ? 'Flagged questions' : `Flagged questions — page ${page} of ${pages}`) : pages === 1 ? 'Question stats' : `Question stats — page ${page} of ${pages}`;
+  const reply: Reply = {
+    title,
+    text: shown.map(statsLine).join('\n') + '\n\n' + summary + '\n' + part + other + sorts + '\n' + reading,
     visibility: 'ephemeral',
   };
+  if (flaggedOnly) {
+    reply.image = {
+      filename: 'flagged-questions.png',
+      png: renderAnalysisChart(shown, `${first + 1}–${first + shown.length} of ${list.length} flagged, ${SORT_LABELS[sort]}`),
+      alt: `Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${Math.round(f.facility * 100)}% ${formatDiscrimination(f.discrimination)}`).join(', ')}`.slice(0, 1000),
+    };
+  }
+  return reply;
 }
 
 /** The "Report question" button: the comment goes into the admins' queue. */
