@@ -16,6 +16,7 @@ import { EXPORT_FORMATS, type ExportFormat } from './core/export/index.js';
 import { IMPORT_FORMATS } from './core/import/types.js';
 import { CliUsageError, EXIT_SKIPPED, ImportRejected, runExport, runImport, type ImportCliOptions } from './import-cli.js';
 import { registerMoeCommands } from './moe-cli.js';
+import { registerSrsCommands } from './srs-cli.js';
 import { UserError } from './core/errors.js';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
@@ -257,6 +258,7 @@ export function buildCli(): Command {
     });
 
   registerMoeCommands(program, config);
+  registerSrsCommands(program, withApp);
 
   return program;
 }
