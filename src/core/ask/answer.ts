@@ -232,7 +232,8 @@ function listAnswer(index: AskIndex, r: Retrieval): IndexedSentence[] | undefine
   const lists = r.hits.slice(0, KIND_SECTIONS).filter((h) => h.sentences.some((s) => s.sentence.listItem));
   const query = new Set(r.query.map((q) => q.term));
   // The list whose title shares the most with the question ("MoE downsides" → "What MoE models cannot do", not "What AI cannot do").
-  const titleMatches = (h: SectionHit) => [...index.sectionTitleTerms[h.section.id]!].filter((t) => query.has(t)).length;
+  const placing = new Set([...PLACE_WORDS].flatMap((w) => [stem(w), ...index.synonyms.findConcepts([{ word: w, stem: stem(w), stop: false }]).map((c) => c.concept)]));
+  const titleMatches = (h: SectionHit) => [...index.sectionTitleTerms[h.section.id]!].filter((t) => query.has(t) && !placing.has(t)).length;
   const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a))[0];
   const picked = new Picked();
   if (titled) {
@@ -240,7 +241,9 @@ function listAnswer(index: AskIndex, r: Retrieval): IndexedSentence[] | undefine
     return picked.list;
   }
   if (lists[0] && lists[0] === r.hits[0]) {
-    for (const s of lists[0].sentences) if (s.sentence.listItem) picked.add(s.sentence, MAX_LIST_ITEMS);
+    // The items that match the question ("which kinds of topics" → the rare-topics item), best first.
+    const items = lists[0].sentences.filter((s) => s.sentence.listItem);
+    for (const s of items) if (s.score >= SENTENCE_SCORE_SHARE * items[0]!.score) picked.add(s.sentence, MAX_LIST_ITEMS);
     return picked.list;
   }
   return undefined;

@@ -4,6 +4,7 @@ import type { Lesson } from '../content/load.js';
 import { plainText } from '../markup.js';
 import { Speller } from './spelling.js';
 import { BASE_SYNONYMS, FULL_SYNONYMS, indexTerms, PARAPHRASE_GROUPS, SYNONYM_GROUPS, type SynonymTable } from './synonyms.js';
+import { isEverydayWord } from './everyday.js';
 import { definedTerms, namesIn, type DefinedTerm } from './question.js';
 import { lessonSentences, tokens } from './text.js';
 
@@ -184,7 +185,8 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
     definitionsByStem,
     everyday: options.everyday !== false,
     // A word the lessons write in lowercase at least as often ("The", "Try") is no name.
-    names: new Set([...capitalised].filter(([n, k]) => /\d/.test(n) || k > (lowercase.get(n) ?? 0)).map(([n]) => n)),
+    // An everyday English word capitalised in a quoted title ("Cheaper, Better, Faster") is no name either.
+    names: new Set([...capitalised].filter(([n, k]) => /\d/.test(n) || (k > (lowercase.get(n) ?? 0) && !isEverydayWord(n))).map(([n]) => n)),
   };
 }
 
