@@ -21,6 +21,9 @@ describe('typed answers: what is never forgiven', () => {
     expect(matchesShortAnswer('nonlinear', ['linear'])).toBe(false);
     expect(matchesShortAnswer('active', ['inactive'])).toBe(false);
     expect(matchesShortAnswer('symmetric', ['asymmetric'])).toBe(false);
+    expect(matchesShortAnswer('denormalisation', ['renormalisation'])).toBe(false);
+    expect(matchesShortAnswer('deactivated', ['activated'])).toBe(false);
+    expect(matchesShortAnswer('overfitting', ['underfitting'])).toBe(false);
     // Both negations of one word are the same answer, typos included.
     expect(matchesShortAnswer('inbalanced', accepted)).toBe(true);
   });
@@ -87,7 +90,9 @@ const ANTONYMS: [string, string][] = [
   ['same', 'different'], ['even', 'uneven'], ['balanced', 'unbalanced'], ['early', 'late'], ['first', 'last'],
   ['softmax', 'sigmoid'], ['memory', 'compute'], ['cheaper', 'costlier'], ['fast', 'slow'], ['true', 'false'],
 ];
-const NEGATIONS = ['un', 'in', 'im', 'non', 'dis'];
+const NEGATIONS = ['un', 'in', 'im', 'non', 'dis', 'de'];
+/** Prefixes that swap for one another to make another word. */
+const SWAPPED_PREFIXES: [string, string][] = [['re', 'de'], ['over', 'under'], ['pre', 'post'], ['en', 'dis']];
 
 /** Answers a careless grader would take for `answer`, each a different answer. */
 function nearMisses(answer: string): string[] {
@@ -99,6 +104,10 @@ function nearMisses(answer: string): string[] {
       for (const p of NEGATIONS) swap(p + w);
       swap(`not ${w}`);
       for (const p of NEGATIONS) if (w.startsWith(p) && w.length - p.length >= 4) swap(w.slice(p.length));
+    }
+    for (const [a, b] of SWAPPED_PREFIXES) {
+      if (w.startsWith(a) && w.length - a.length >= 4) swap(b + w.slice(a.length));
+      if (w.startsWith(b) && w.length - b.length >= 4) swap(a + w.slice(b.length));
     }
     for (const [a, b] of ANTONYMS) {
       if (w === a) swap(b);

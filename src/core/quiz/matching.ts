@@ -10,8 +10,10 @@ import { editDistance } from '../util/text.js';
  * a word added or missing. A question marked `exact` forgives no typo at all.
  */
 
-/** Words of a negation, each making a different answer: "not sparse" is not "sparse". */
-const NEGATION_PREFIXES = ['non', 'un', 'in', 'im', 'il', 'ir', 'dis', 'a'];
+/** Prefixes that negate a word: "unbalanced" is not "balanced". */
+export const NEGATION_PREFIXES = ['non', 'un', 'in', 'im', 'il', 'ir', 'dis', 'de', 'a'];
+/** Prefixes that make another word of the same stem: "renormalise" is not "denormalise". */
+const MEANING_PREFIXES = [...NEGATION_PREFIXES, 're', 'pre', 'post', 'over', 'under', 'sub', 'super', 'inter', 'intra', 'anti', 'co'];
 const ARTICLES = new Set(['the', 'a', 'an']);
 const NUMBER_WORDS: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
@@ -53,10 +55,15 @@ function numberForm(word: string): string {
 
 const hasDigit = (w: string) => /\p{N}/u.test(w);
 
-/** Whether one word is the other with a negating prefix (`unbalanced` or `imbalanced` against `balanced`). */
-function negates(a: string, b: string): boolean {
-  const [long, short] = a.length > b.length ? [a, b] : [b, a];
-  return NEGATION_PREFIXES.some((p) => long === p + short);
+/**
+ * Whether two words are one stem with different prefixes, or with a prefix and without:
+ * `unbalanced` and `balanced`, `renormalised` and `denormalised`. Two negations of one stem
+ * (`inbalanced` typed for `imbalanced`) mean the same, so a typo there is still forgiven.
+ */
+function prefixChanged(a: string, b: string): boolean {
+  const split = (w: string): [string, string][] => [['', w], ...MEANING_PREFIXES.filter((p) => w.startsWith(p) && w.length - p.length >= 3).map((p): [string, string] => [p, w.slice(p.length)])];
+  const negation = (p: string) => NEGATION_PREFIXES.includes(p);
+  return split(a).some(([pa, stem]) => split(b).some(([pb, other]) => stem === other && pa !== pb && !(negation(pa) && negation(pb))));
 }
 
 /** Whether a typed word counts as the expected word. */
@@ -65,7 +72,7 @@ function wordMatches(typed: string, expected: string, exact: boolean): boolean {
   if (exact) return false;
   // A number or a model name with digits (`8x7b`) is right only as written.
   if (hasDigit(typed) || hasDigit(expected)) return false;
-  if (negates(typed, expected)) return false;
+  if (prefixChanged(typed, expected)) return false;
   if (typed === expected + 's' || expected === typed + 's') return true;
   return expected.length >= TYPO_MIN_LENGTH && editDistance(typed, expected, 1) <= 1;
 }
