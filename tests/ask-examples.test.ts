@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NO_FIGURE, type AskAnswer } from '../src/core/ask/answer.js';
+import { answerFromLessons } from '../src/core/ask/ask.js';
+import { buildAskIndex, type AskIndex } from '../src/core/ask/search-index.js';
+import { lessonSentences } from '../src/core/ask/text.js';
+import { loadContent, type Lesson } from '../src/core/content/load.js';
+import { plainText } from '../src/core/markup.js';
+import { actor, as, makeApp } from './helpers/app.js';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * Questions a new user asks, answered on the real lessons: paraphrases, phonetic misspellings, list
+ * and figure questions, the README's own examples, and "AI can …" sentences that must read as what
+ * the lessons say about AI tools.
+ */
+
+const { lessons } = loadContent(join(repoRoot, 'content'));
+const index = buildAskIndex(lessons);
+const answer = (q: string, idx: AskIndex = index): AskAnswer => answerFromLessons(idx, q).answer;
+
+/** Every quoted part is a lesson sentence (or one framed as what the lessons say AI can do). */
+function expectQuotes(a: AskAnswer, from: readonly Lesson[] = lessons): void {
+  const all = new Set(from.flatMap((l) => l.sections.flatMap((s) => lessonSentences(s.body).map((x) => x.text))));
+  for (const p of a.parts) {
+    const unframed = p.text.replace(/^In the lessons, something AI (can|cannot) do: /, (_, can: string) => `AI ${can} `);
+    expect(all.has(unframed), p.text).toBe(true);
+  }
+}
+
+describe('/ask on questions worded as a new user words them', () => {
+  it('finds the lower per-token cost for paraphrases that share no words with it', () => {
+    for (const q of ['how can an moe have way more parameters but cost less per token?', 'is moe cheaper per token than dense models of similar quality?']) {
+      const a = answer(q);
+      expect(a.abstained, q).toBe(false);
+      expect(a.answer, q).toMatch(/lower per-token cost|without a proportional increase in inference cost|as cheaply as a 30B dense one/);
+      expect(a.answer, q).not.toMatch(/^Active parameters are/);
+      expectQuotes(a);
+    }
+  });
+
+  it('repairs a phonetic misspelling', () => {
+    const a = answer('wat is sparse activashun');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toMatch(/^Sparse activation means/);
+  });
+
+  it('answers "which kinds" with the list item that names them', () => {
+    const a = answer('where is MoE quality uneven - which kinds of topics?');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toContain('rare topics');
+    expectQuotes(a);
+  });
+
+  it('answers the README example worded naturally', () => {
+    const a = answer('why does my MoE model answer differently when I rephrase a question?');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toMatch(/rephras|reword|routing variance/i);
+    expectQuotes(a);
+  });
+
+  it('frames "AI can …" sentences as what the lessons say AI tools can do', () => {
+    for (const q of ['should we self-host deepseek or use an API?', 'can AI tell me which experts activate for my prompt', 'what can AI not do for moe']) {
+      const a = answer(q);
+      for (const p of a.parts) expect(p.text, q).not.toMatch(/^AI (can|cannot) /);
+      expectQuotes(a);
+    }
+    const a = answer('can AI predict my per-query cost?');
+    expect(a.answer).toMatch(/In the lessons, something AI cannot do: predict per-query cost without testing\./);
+  });
+});
+
+/** The lessons' sentences that give a model's expert count ("DeepSeek-V3 activates 9 experts"). */
+function givesCount(from: readonly Lesson[], model: RegExp): boolean {
+  return from.some((l) => l.sections.some((s) => lessonSentences(s.body).some((x) => model.test(x.text) && /\b\d+\s+(?:of its \d+\s+)?(?:routed\s+)?experts?\b/.test(x.text))));
+}
+
+describe('/ask on a figure the lessons may or may not give', () => {
+  const cases: [string, RegExp][] = [
+    ['how many experts does DeepSeek-V3 activate', /DeepSeek-V3/],
+    ['how many experts does Mixtral 8x7B use per token?', /Mixtral(?: 8x7B)?\b/],
+  ];
+
+  /** When a lesson gives the figure the answer quotes it; when none does, /ask declines and offers the closest lessons. */
+  function check(from: readonly Lesson[]): void {
+    const idx = buildAskIndex(from);
+    for (const [q, model] of cases) {
+      const a = answer(q, idx);
+      if (givesCount(from, model)) {
+        expect(a.abstained, q).toBe(false);
+        expect(a.answer, q).toMatch(model);
+        expect(a.answer, q).toMatch(/\b\d+\s+(?:of its \d+\s+)?(?:routed\s+)?experts?\b/);
+        expectQuotes(a, from);
+      } else {
+        expect(a.abstained, q).toBe(true);
+        expect(a.notice, q).toBe(NO_FIGURE);
+        expect(a.suggestions.length, q).toBeGreaterThan(0);
+        expect(a.answer, q).toContain('Closest lessons: ');
+      }
+    }
+  }
+
+  it('holds on the lessons as they are', () => check(lessons));
+
+  it('holds on lessons that name the models without their expert counts', () => {
+    const without = lessons.filter((l) => !givesCount([l], /DeepSeek-V3|Mixtral/));
+    expect(without.length).toBeGreaterThan(0);
+    expect(givesCount(without, /DeepSeek-V3/)).toBe(false);
+    check(without);
+  });
+
+  it('declines in the chat with the closest lessons', async () => {
+    const { app } = makeApp();
+    const reply = await as(app, actor('ann')).command('ask', { question: 'how many experts does GPT-4 activate?' });
+    expect(plainText(reply.text)).toMatch(/^The lessons don't give that figure\.\nThe closest lessons:\n• /);
+    app.close();
+  });
+});
+
+describe("the README's /ask examples", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/`\/(?:quiz )?ask ([^`<>]+?)`/g)].map((m) => m[1]!.replace(/\s+private:yes$/, '').trim()).filter((q) => q.length > 3);
+
+  it('has examples', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers each of them from the lessons', () => {
+    for (const q of examples) {
+      const a = answer(q);
+      expect(a.abstained, q).toBe(false);
+      expect(a.answer, q).toMatch(/rephras|reword|routing variance|differently|vary/i);
+      expectQuotes(a);
+    }
+  });
+});
