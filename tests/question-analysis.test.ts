@@ -368,6 +368,10 @@ describe('/quiz-admin stats', () => {
     const all = await admin.command('quiz-admin stats');
     expect(all.image).toBeUndefined();
     expect(plainText(all.text)).toContain('Flagged only, with a chart: /quiz-admin stats sort:flag flagged:yes.');
+    // A dubious question says why.
+    expect(lines(all.text).find((l) => l.startsWith(seeded.inverse.id))).toContain('⚠️ dubious: discrimination below 0');
+    expect(plainText(flagged.text)).toContain(`${seeded.decoy.id} 25% right of 12 · discrimination`);
+    expect(lines(flagged.text).find((l) => l.startsWith(seeded.decoy.id))).toMatch(/⚠️ dubious: a wrong choice beats the right one, too hard$/);
     // A wrong-pick line names the decoy and its count.
     expect(lines(all.text).join('\n')).toContain(`"${wrongOf(seeded.decoy, 0).slice(0, 31)}`);
     if (process.env.WRITE_DOCS_IMAGES) writeFileSync(join(repoRoot, 'docs/images/question-analysis-example.png'), png);

@@ -9,7 +9,7 @@ import { truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
 import { quizStore } from './store.js';
 import { renderAnalysisChart } from './analysis-chart.js';
-import { analyseQuestions, FLAG_ORDER, QUESTION_FLAGS, SORT_LABELS, sortQuestions, STATS_SORTS, type QuestionFigures, type StatsSort } from './question-analysis.js';
+import { analyseQuestions, FLAG_ORDER, flagWords, QUESTION_FLAGS, SORT_LABELS, sortQuestions, STATS_SORTS, type QuestionFigures, type StatsSort } from './question-analysis.js';
 import { tenantOf } from '../tenant.js';
 
 /** A question as admins know it: the id its bank's file gives it, with the bank when that id is not unique. */
@@ -97,7 +97,7 @@ function wrongPicks(f: QuestionFigures): string {
 }
 
 function statsLine(f: QuestionFigures): string {
-  const flags = f.flags.length ? md` · ⚠️ ${f.flags.join(', ')}` : '';
+  const flags = f.flags.length ? md` · ⚠️ ${flagWords(f).join(', ')}` : '';
   const head = md`\`${truncate(f.shownId, 60)}\` **${Math.round(f.facility * 100)}%** right of ${f.attempts} · discrimination ${formatDiscrimination(f.discrimination)}` + flags;
   const lines = [head, md`   ${truncate(f.prompt, 70)}`];
   const picks = wrongPicks(f);

@@ -1,7 +1,7 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { fit, font, GRID, INK, MUTED, PAD } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
-import { QUESTION_FLAGS, type QuestionFigures } from './question-analysis.js';
+import { flagWords, QUESTION_FLAGS, type QuestionFigures } from './question-analysis.js';
 
 /**
  * The flagged questions as horizontal bars, one row per question: its share right (facility) on a
@@ -62,17 +62,6 @@ export const facilityColor = (q: QuestionFigures): Rgb => (q.flags.includes('too
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-/** A row's flags in short words, saying why a question is dubious. */
-function flagLabel(q: QuestionFigures): string {
-  return q.flags
-    .map((f) => {
-      if (f !== 'dubious') return f;
-      const negative = q.dubiousBecause.some((b) => b.startsWith('negative'));
-      const decoy = q.dubiousBecause.some((b) => b.startsWith('wrong choice'));
-      return `dubious (${[negative ? 'r < 0' : '', decoy ? 'a wrong pick leads' : ''].filter(Boolean).join(', ')})`;
-    })
-    .join(', ');
-}
 const signed = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(2);
 
 function valueLabel(ctx: SKRSContext2D, text: string, x: number, y: number, inside: boolean, color: string): void {
@@ -145,7 +134,7 @@ export function renderAnalysisChart(rows: readonly QuestionFigures[], subtitle: 
     ctx.fillText(fit(ctx, q.shownId, LABEL_W), PAD, y0 + 19);
     ctx.font = font(17);
     ctx.fillStyle = q.flags.includes('dubious') ? css(NEGATIVE_DISC_COLOR) : css(OFF_RANGE_COLOR);
-    ctx.fillText(fit(ctx, flagLabel(q), LABEL_W), PAD, y0 + 41);
+    ctx.fillText(fit(ctx, flagWords(q, true).join(', '), LABEL_W), PAD, y0 + 41);
 
     ctx.font = font(18, 'bold');
     const fb = g.facilityBar(i);

@@ -286,6 +286,22 @@ export function analyseQuestions(store: QuizStore, tenant: Tenant | null): Quest
   return { tenant, questions: figures, learners: totals.size };
 }
 
+/**
+ * A question's flags in words, a dubious one saying why: `short` for the chart's narrow label
+ * ("dubious (r < 0)"), else for chat ("dubious: discrimination below 0").
+ */
+export function flagWords(f: QuestionFigures, short = false): string[] {
+  return f.flags.map((flag) => {
+    if (flag !== 'dubious') return flag;
+    const negative = f.dubiousBecause.some((b) => b.startsWith('negative'));
+    const decoy = f.dubiousBecause.some((b) => b.startsWith('wrong choice'));
+    const why = short
+      ? [negative ? 'r < 0' : '', decoy ? 'a wrong pick leads' : '']
+      : [negative ? 'discrimination below 0' : '', decoy ? 'a wrong choice beats the right one' : ''];
+    return short ? `dubious (${why.filter(Boolean).join(', ')})` : `dubious: ${why.filter(Boolean).join(' and ')}`;
+  });
+}
+
 const flagRank = (f: QuestionFigures) => (f.flags.length ? FLAG_ORDER.indexOf(f.flags[0]!) : FLAG_ORDER.length);
 
 /** The questions in the order a sort names; ties go to the most answered, then the id. */
