@@ -5,13 +5,14 @@ import type { Benchmark, BenchResult } from './harness.js';
 import { importBenchmark } from './import.js';
 import { quizBenchmark } from './quiz.js';
 import { slackBenchmark } from './slack.js';
+import { srsBenchmark } from './srs.js';
 import { startupBenchmark } from './startup.js';
 
 /**
  * `npm run bench` runs every benchmark and prints a table; `-- --json` also prints every figure as
  * one JSON object on the last line; `-- --only name,name` runs a subset.
  */
-const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark, abuseBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark, abuseBenchmark, srsBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -78,6 +78,8 @@ export interface FitOptions {
   force?: boolean;
   /** Whether to fit servers too (default: yes, unless one learner is named). */
   tenants?: boolean;
+  /** Whether to fit learners (default: yes). */
+  users?: boolean;
 }
 
 /** The learners and servers to consider, cheapest checks first, yielding between learners. */
@@ -86,7 +88,7 @@ async function* targets(store: QuizStore, opts: FitOptions): AsyncGenerator<Targ
     opts.userId !== undefined
       ? store.q<[number], { id: number; platform: string; externalId: string }>('SELECT id, platform, external_id externalId FROM users WHERE id = ?').all(opts.userId)
       : store.q<[], { id: number; platform: string; externalId: string }>('SELECT id, platform, external_id externalId FROM users ORDER BY id').all();
-  for (const u of users) {
+  for (const u of opts.users === false ? [] : users) {
     const n = dueReviews(store, u.id);
     await yieldToEvents();
     if (n < MIN_TRAIN_ITEMS || (!opts.force && !dueFit(store, 'user', String(u.id), n))) continue;
