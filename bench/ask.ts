@@ -25,13 +25,15 @@ function lessonsRepeatedTo(sections: number): Lesson[] {
   return out;
 }
 
-/** The evaluation questions (in scope and out of scope) that the tests use. */
+/** The evaluation questions (in scope and out of scope, both splits) that the tests use. */
 function evalQuestions(): string[] {
-  const set = JSON.parse(readFileSync(join(packageRoot, 'tests', 'fixtures', 'ask-eval.json'), 'utf8')) as {
-    inScope: { q: string }[];
-    outOfScope: { q: string }[];
-  };
-  return [...set.inScope, ...set.outOfScope].map((e) => e.q);
+  return ['ask-eval.json', 'ask-eval-test.json'].flatMap((file) => {
+    const set = JSON.parse(readFileSync(join(packageRoot, 'tests', 'fixtures', file), 'utf8')) as {
+      inScope: { q: string }[];
+      outOfScope: { q: string }[];
+    };
+    return [...set.inScope, ...set.outOfScope].map((e) => e.q);
+  });
 }
 
 /** Retrieval plus the extractive answer per question, over lessons repeated to 500 sections. */
