@@ -12,7 +12,7 @@ import { plainText } from '../src/core/markup.js';
 import { ManualClock } from '../src/core/services.js';
 import { fitDue } from '../src/core/srs/fit.js';
 import { FitThread } from '../src/core/srs/fit-thread.js';
-import { cardHistories, dayNumber, trainingItems } from '../src/core/srs/history.js';
+import { cardHistories, dayNumber, itemCount, packHistories } from '../src/core/srs/history.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { createLogger } from '../src/logger.js';
 
@@ -207,10 +207,10 @@ export async function heldOutLogLoss(sim: SimResult, days: number, trainShare = 
           )
           .iterate(l.userId),
       );
-      const train = trainingItems(histories, -Infinity, split);
-      const test = trainingItems(histories, split);
-      const res = await thread.run({ train, evaluation: test, evaluate: [null], fit: true });
-      out.push({ name: l.name, defaults: res.metrics[0]!.logLoss, fitted: res.metrics[1]!.logLoss, trainItems: train.length, testItems: test.length });
+      const train = itemCount(histories.map((h) => h.filter((r) => r.day < split)));
+      const test = itemCount(histories) - train;
+      const res = await thread.run({ histories: packHistories(histories), trainDays: [-Infinity, split], evalDays: [split, Infinity], evaluate: [null], fit: true });
+      out.push({ name: l.name, defaults: res.metrics[0]!.logLoss, fitted: res.metrics[1]!.logLoss, trainItems: train, testItems: test });
     }
     return out;
   } finally {

@@ -1,12 +1,14 @@
 import { Worker } from 'node:worker_threads';
-import type { ItemReviews } from './history.js';
+import type { PackedHistories } from './history.js';
 
 /** What the fitting thread is asked. */
 export interface FitRequest {
-  /** Items to fit parameters to. */
-  train: ItemReviews[];
-  /** Items the parameter sets are evaluated on; left out: the training items. */
-  evaluation?: ItemReviews[];
+  /** The card histories (packed: handed over without a copy). */
+  histories: PackedHistories;
+  /** Learner days [from, to) of the reviews to fit to; left out: all. */
+  trainDays?: [number, number];
+  /** Learner days [from, to) of the reviews to evaluate on; left out: those fitted to. */
+  evalDays?: [number, number];
   /** Parameter sets to evaluate (null: fsrs-rs's FSRS-6 defaults). */
   evaluate: (readonly number[] | null)[];
   /** Whether to fit: then the fitted set is evaluated last. */
@@ -67,7 +69,8 @@ export class FitThread {
     const id = ++this.next;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, req });
+      const h = req.histories;
+      worker.postMessage({ id, req }, [h.ratings.buffer, h.days.buffer, h.starts.buffer] as ArrayBuffer[]);
     });
   }
 

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { computeParameters, FSRSBinding, FSRSBindingItem, FSRSBindingReview } from '@open-spaced-repetition/binding';
 import type { FitRequest, FitResponse } from './fit-thread.js';
-import type { ItemReviews } from './history.js';
+import { trainingItems, unpackHistories, type ItemReviews } from './history.js';
 
 /**
  * The fitting thread: fsrs-rs (through its Node binding) fits parameters to training items and
@@ -12,8 +12,10 @@ import type { ItemReviews } from './history.js';
 const toItems = (items: ItemReviews[]) => items.map((reviews) => new FSRSBindingItem(reviews.map(([rating, deltaT]) => new FSRSBindingReview(rating, deltaT))));
 
 async function handle(req: FitRequest): Promise<FitResponse> {
-  const train = toItems(req.train);
-  const evaluation = req.evaluation === undefined ? train : toItems(req.evaluation);
+  const histories = unpackHistories(req.histories);
+  const [from, to] = req.trainDays ?? [-Infinity, Infinity];
+  const train = toItems(trainingItems(histories, from, to));
+  const evaluation = req.evalDays === undefined ? train : toItems(trainingItems(histories, req.evalDays[0], req.evalDays[1]));
   const fitted = req.fit ? await computeParameters(train, { enableShortTerm: false }) : undefined;
   const sets = fitted ? [...req.evaluate, fitted] : req.evaluate;
   const metrics = sets.map((w) => {

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Services } from '../services.js';
 import { quizStore, type QuizStore } from '../quiz/store.js';
 import { FitThread, type Metrics } from './fit-thread.js';
-import { cardHistories, reviewCount, trainingItems, type CardHistory } from './history.js';
+import { cardHistories, itemCount, packHistories, reviewCount, type CardHistory } from './history.js';
 import { keptParameters, unusableParameters, type FitScope } from './parameters.js';
 
 /**
@@ -111,10 +111,11 @@ async function* targets(store: QuizStore, opts: FitOptions): AsyncGenerator<Targ
 async function fitOne(services: Services, thread: FitThread, t: Target): Promise<FitOutcome | undefined> {
   const store = quizStore(services);
   const histories = await t.histories();
-  const items = trainingItems(histories);
-  if (items.length < MIN_TRAIN_ITEMS) return undefined;
+  const items = itemCount(histories);
+  if (items < MIN_TRAIN_ITEMS) return undefined;
+  const reviews = reviewCount(histories);
   const current = keptParameters(store, t.scope, t.key);
-  const res = await thread.run({ train: items, evaluate: current ? [null, current] : [null], fit: true });
+  const res = await thread.run({ histories: packHistories(histories), evaluate: current ? [null, current] : [null], fit: true });
   const defaults = res.metrics[0]!;
   const before = current ? res.metrics[1]! : defaults;
   const after = res.metrics.at(-1)!;
@@ -122,7 +123,7 @@ async function fitOne(services: Services, thread: FitThread, t: Target): Promise
   let reason = unusableParameters(fitted);
   if (reason) services.logger.warn({ scope: t.scope, key: t.key, reason }, 'fitted FSRS parameters refused');
   else if (!(after.logLoss < before.logLoss)) reason = 'the fitted parameters did not lower the log loss';
-  const outcome: FitOutcome = { scope: t.scope, key: t.key, label: t.label, reviews: reviewCount(histories), items: items.length, defaults, before, after, kept: reason === undefined, ...(reason ? { reason } : {}) };
+  const outcome: FitOutcome = { scope: t.scope, key: t.key, label: t.label, reviews, items, defaults, before, after, kept: reason === undefined, ...(reason ? { reason } : {}) };
   await store.writes.run(() => {
     store
       .q('INSERT INTO srs_fits (scope, key, parameters, reviews, log_loss_before, rmse_before, log_loss_after, rmse_after, kept, reason, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')

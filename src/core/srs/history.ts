@@ -59,3 +59,45 @@ export function trainingItems(histories: readonly CardHistory[], fromDay = -Infi
 
 /** Reviews in some histories. */
 export const reviewCount = (histories: readonly CardHistory[]) => histories.reduce((n, h) => n + h.length, 0);
+
+/** Histories in three flat arrays, handed to the fitting thread without copying. */
+export interface PackedHistories {
+  ratings: Uint8Array;
+  days: Int32Array;
+  /** Where each card's reviews start, and the end of the last card's. */
+  starts: Int32Array;
+}
+
+export function packHistories(histories: readonly CardHistory[]): PackedHistories {
+  const n = reviewCount(histories);
+  const ratings = new Uint8Array(n);
+  const days = new Int32Array(n);
+  const starts = new Int32Array(histories.length + 1);
+  let i = 0;
+  histories.forEach((h, c) => {
+    starts[c] = i;
+    for (const r of h) {
+      ratings[i] = r.rating;
+      days[i++] = r.day;
+    }
+  });
+  starts[histories.length] = i;
+  return { ratings, days, starts };
+}
+
+export function unpackHistories(p: PackedHistories): CardHistory[] {
+  const out: CardHistory[] = [];
+  for (let c = 0; c + 1 < p.starts.length; c++) {
+    const h: CardHistory = [];
+    for (let i = p.starts[c]!; i < p.starts[c + 1]!; i++) h.push({ rating: p.ratings[i]!, day: p.days[i]! });
+    out.push(h);
+  }
+  return out;
+}
+
+/** How many training items some histories make (see trainingItems), without making them. */
+export function itemCount(histories: readonly CardHistory[]): number {
+  let n = 0;
+  for (const h of histories) for (let i = 1; i < h.length; i++) if (h[i]!.day > h[i - 1]!.day) n++;
+  return n;
+}
