@@ -180,8 +180,11 @@ const MAX_TERM_WORDS = 7;
 /** A term a lesson sentence defines: its stems, and how surely the sentence defines it. */
 export interface DefinedTerm {
   stems: string[];
-  /** 2: "X is / means …", "called X", "X, which …"; 1: the sentence opens with X ("Load balancing uses …"). */
-  strength: 1 | 2;
+  /**
+   * 3: "X is a/the …", "X means …"; 2: "X is …", "called X", "X, which …"; 1: the sentence opens
+   * with X ("Load balancing uses …", "X are not …").
+   */
+  strength: 1 | 2 | 3;
 }
 
 /**
@@ -194,7 +197,12 @@ export function definedTerms(text: string): DefinedTerm[] {
   const out: DefinedTerm[] = [];
   const content = (from: number, to: number) => ws.slice(from, to).map((w) => w.word).filter((w) => !STOP_FOR_TERMS.has(w)).map((w) => stem(w));
   const copula = ws.findIndex((w) => COPULA.has(w.word));
-  if (copula > 0 && copula <= MAX_TERM_WORDS) out.push({ stems: content(0, copula), strength: 2 });
+  if (copula > 0 && copula <= MAX_TERM_WORDS) {
+    // "X is an architecture …", "X means …" define X; "X are not debug-friendly" only says something about it.
+    const next = ws[copula + 1]?.word ?? '';
+    const strength = next === 'not' ? 1 : /^(a|an|the|that|what|how|when|where)$/.test(next) || ws[copula]!.word.startsWith('mean') ? 3 : 2;
+    out.push({ stems: content(0, copula), strength });
+  }
   const stemsOf = (phrase: string) => (phrase.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP_FOR_TERMS.has(w)).map((w) => stem(w));
   // "… specialized sub-networks called experts", "Total parameters, also called the apparent parameter count, …"
   for (const m of text.matchAll(/\b(?:called|known as)\s+(?:the\s+|an?\s+)?([^,.;:()]+)/gi)) {

@@ -28,7 +28,7 @@ export class Speller {
       }
       this.vocabulary.set(t.word, { stem: t.stem, count: 1 });
       this.stems.add(t.stem);
-      if (t.word.length >= 3) for (const code of new Set(doubleMetaphone(t.word))) this.bySound.set(code, [...(this.bySound.get(code) ?? []), t.word]);
+      if (t.word.length >= 4) for (const code of new Set(doubleMetaphone(t.word))) this.bySound.set(code, [...(this.bySound.get(code) ?? []), t.word]);
     }
   }
 
@@ -51,7 +51,8 @@ export class Speller {
       if (best) return { word: best.word, stem: best.stem, stop: false };
     }
     if (n <= 4 && nearStopword(token.word)) return { ...token, stop: true };
-    if (this.options.phonetic !== false && n >= 3) {
+    // Three letters sound like too many words ("bot", "both").
+    if (this.options.phonetic !== false && n >= 4) {
       const sounds = this.soundsLike(token.word);
       if (sounds) return { word: sounds, stem: this.vocabulary.get(sounds)!.stem, stop: false };
     }
