@@ -130,7 +130,8 @@ describe("the README's /ask examples", () => {
     for (const q of examples) {
       const a = answer(q);
       expect(a.abstained, q).toBe(false);
-      expect(a.answer, q).toMatch(/rephras|reword|routing variance|differently|vary/i);
+      if (/differently/.test(q)) expect(a.answer, q).toMatch(/rephras|reword|routing variance|vary/i);
+      if (/^how many/.test(q)) expect(a.answer, q).toMatch(/\d/);
       expectQuotes(a);
     }
   });
