@@ -135,27 +135,35 @@ function scopeQuestions(store: QuizStore, tenant: Tenant | null): Map<string, Qu
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** Every scored answer in scope, quizzes and races, oldest first. */
-function scoredAnswers(store: QuizStore, tenant: Tenant | null): AttemptRow[] {
-  const quiz = store
-    .q<[Tenant | null, Tenant | null], AttemptRow>(
-      `SELECT s.user_id userId, a.question_id questionId, a.correct, a.answer, NULL choiceIndex, a.answered_at at, 0 race
-       FROM session_answers a JOIN quiz_sessions s ON s.id = a.session_id JOIN users u ON u.id = s.user_id
-       WHERE s.mode IN ('daily', 'lesson', 'bank')
-         AND (? IS NULL OR u.platform || ':' || s.server_id = ?)
-         AND EXISTS (SELECT 1 FROM reviews r WHERE r.user_id = s.user_id AND r.question_id = a.question_id AND r.answered_at = a.answered_at AND r.was_due = 1)`,
+/**
+ * The first scored answer of each learner to each question in scope, quizzes and races together
+ * (the earlier wins; at the same millisecond the quiz answer). One query, so only the first
+ * answers leave the database.
+ */
+function firstScoredAnswers(store: QuizStore, tenant: Tenant | null): AttemptRow[] {
+  return store
+    .q<[{ tenant: Tenant | null }], AttemptRow>(
+      `WITH scored_races AS (
+         SELECT race_id FROM race_answers GROUP BY race_id HAVING count(DISTINCT user_id) >= 2
+       ),
+       answers AS (
+         SELECT s.user_id userId, a.question_id questionId, a.correct, a.answer, NULL choiceIndex, a.answered_at at, 0 race
+         FROM session_answers a JOIN quiz_sessions s ON s.id = a.session_id JOIN users u ON u.id = s.user_id
+         WHERE s.mode IN ('daily', 'lesson', 'bank')
+           AND (@tenant IS NULL OR u.platform || ':' || s.server_id = @tenant)
+           AND EXISTS (SELECT 1 FROM reviews r WHERE r.user_id = s.user_id AND r.answered_at = a.answered_at AND r.question_id = a.question_id AND r.was_due = 1)
+         UNION ALL
+         SELECT a.user_id, json_extract(r.question_ids, '$[' || a.round || ']'), a.correct, NULL,
+                json_extract(r.orders, '$[' || a.round || '][' || a.choice || ']'), a.answered_at, 1
+         FROM race_answers a JOIN races r ON r.id = a.race_id JOIN scored_races sr ON sr.race_id = a.race_id
+         WHERE (@tenant IS NULL OR r.platform || ':' || r.server_id = @tenant)
+       ),
+       ranked AS (
+         SELECT answers.*, row_number() OVER (PARTITION BY userId, questionId ORDER BY at, race) n FROM answers
+       )
+       SELECT userId, questionId, correct, answer, choiceIndex, at, race FROM ranked WHERE n = 1`,
     )
-    .all(tenant, tenant);
-  const race = store
-    .q<[Tenant | null, Tenant | null], AttemptRow>(
-      `SELECT a.user_id userId, json_extract(r.question_ids, '$[' || a.round || ']') questionId, a.correct, NULL answer,
-              json_extract(r.orders, '$[' || a.round || '][' || a.choice || ']') choiceIndex, a.answered_at at, 1 race
-       FROM race_answers a JOIN races r ON r.id = a.race_id
-       WHERE (? IS NULL OR r.platform || ':' || r.server_id = ?)
-         AND (SELECT count(DISTINCT b.user_id) FROM race_answers b WHERE b.race_id = a.race_id) >= 2`,
-    )
-    .all(tenant, tenant);
-  return [...quiz, ...race].sort((x, y) => x.at - y.at || x.race - y.race);
+    .all({ tenant });
 }
 
 /** Pearson's r of two equally long series; null when either has no spread. */
@@ -187,13 +195,13 @@ function picks(answer: string, choice: string, type: QuestionType): boolean {
 /** The analysis of every answered question in scope. */
 export function analyseQuestions(store: QuizStore, tenant: Tenant | null): QuestionAnalysis {
   const questions = scopeQuestions(store, tenant);
-  // The first scored answer of each learner to each question.
+  // The first scored answer of each learner to each question, by question and learner.
   const first = new Map<string, Map<number, AttemptRow>>();
-  for (const a of scoredAnswers(store, tenant)) {
+  for (const a of firstScoredAnswers(store, tenant)) {
     if (!questions.has(a.questionId)) continue;
     let byUser = first.get(a.questionId);
     if (!byUser) first.set(a.questionId, (byUser = new Map()));
-    if (!byUser.has(a.userId)) byUser.set(a.userId, a);
+    byUser.set(a.userId, a);
   }
   // Each learner's right and analysed answers over all questions, for the rest scores.
   const totals = new Map<number, { right: number; answered: number }>();
