@@ -289,6 +289,10 @@ describe('question analysis figures', () => {
     expect(new Map(figures.map((f) => [f.id, f.right === 1]))).toEqual(first);
     expect(figures.every((f) => f.attempts === 1)).toBe(true);
     expectAgrees(figures, reference(db, HOME));
+    // One learner, one answer each: nothing to flag yet, and the reply says so.
+    const flagged = await as(app, actor('admin', true)).command('quiz-admin stats', { flagged: true });
+    expect(flagged.image).toBeUndefined();
+    expect(plainText(flagged.text)).toMatch(/^No question is flagged\.\n\n\d+ questions answered by 1 learner; 0 flagged\. Flags need 5 learners/);
   });
 });
 
@@ -389,6 +393,25 @@ describe('/quiz-admin stats', () => {
     const lone = await as(app, actor('boss', true, 'discord'), 'general', 'elsewhere').command('quiz-admin stats');
     expect(lone.text).toMatch(/^No scored answers yet/);
     expect(plainText((await as(app, actor('learner0')).command('quiz-admin stats')).text)).toBe('/quiz-admin stats is for admins only.');
+  });
+});
+
+describe('/quiz-admin stats in the terminal chat (child process)', () => {
+  it('types the options, shows the flagged page and writes its chart, and refuses a learner', async () => {
+    const { app, dbPath } = setup();
+    const seeded = seed(app);
+    app.close();
+    const dir = join(dbPath, '..');
+    const env = { CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: dbPath };
+    const r = await runCli(['chat'], { input: '/quiz-admin stats sort:flag flagged\n/quiz-admin stats page:2\n/quiz-admin stats flagged:maybe\n/as learner0\n/quiz-admin stats\n', env, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Flagged questions');
+    expect(r.stdout).toMatch(new RegExp(`${seeded.decoy.id} 25% right of 12 · discrimination \\+\\d\\.\\d\\d · ⚠️ dubious: a wrong choice beats the right one, too hard`));
+    expect(readFileSync(join(dir, 'data', 'images', 'flagged-questions.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(r.stdout).toContain('Question stats — page 2 of 2');
+    expect(r.stdout).toContain('Showing questions 11–11 of 11, most answered first. This is the last page. Back to the first: /quiz-admin stats.');
+    expect(r.stdout).toContain("Option 'flagged' must be yes or no");
+    expect(r.stdout).toContain('/quiz-admin stats is for admins only.');
   });
 });
 
