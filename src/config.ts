@@ -13,6 +13,14 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/** A whole number written as text, within bounds. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
@@ -68,7 +76,15 @@ export const configSchema = z.object({
   LLM_TIMEOUT_MS: positiveInt.default(8000),
 
   MOE_ENDPOINT_URL: optionalString.pipe(z.url().optional()),
+  /** What serves the routing demos: the bot's own endpoint (deploy/moe-endpoint), vLLM or SGLang. */
+  MOE_ENDPOINT_KIND: z.enum(['quizbot', 'vllm', 'sglang']).default('quizbot'),
   MOE_API_TOKEN: optionalString,
+  /** vLLM/SGLang: the model to ask for (default: the first the server lists). */
+  MOE_MODEL: optionalString,
+  /** vLLM/SGLang: experts per MoE layer (default: the largest expert id seen + 1). */
+  MOE_NUM_EXPERTS: optionalString.pipe(wholeNumber(1, 4096).optional()),
+  /** SGLang: experts per token (default: inferred from the routed experts). */
+  MOE_TOP_K: optionalString.pipe(wholeNumber(1, 64).optional()),
   MOE_TIMEOUT_MS: positiveInt.default(20000),
   MOE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(6),
 

@@ -6,6 +6,8 @@ import { UserError } from './core/errors.js';
 import { renderCompareChart } from './core/moe/compare-chart.js';
 import { COMPARE_LESSON, ROUTE_LESSON, SETUP_TEXT } from './core/moe/commands.js';
 import { renderHeatmap } from './core/moe/heatmap.js';
+import { servedModelLines } from './core/moe/kinds/describe.js';
+import { isServedModel } from './core/moe/kinds/index.js';
 import { moeServiceFor, type MoeService } from './core/moe/service.js';
 import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCompare, summarizeRoute } from './core/moe/summary.js';
 
@@ -97,6 +99,10 @@ export function registerMoeCommands(program: Command, config: () => Config): voi
       const { value: m } = await service(config()).model();
       if (opts.json) {
         process.stdout.write(JSON.stringify(m, null, 2) + '\n');
+        return;
+      }
+      if (isServedModel(m)) {
+        console.log(servedModelLines(m).join('\n'));
         return;
       }
       console.log(

@@ -1,58 +1,26 @@
-import type { z } from 'zod';
-import { UserError } from '../errors.js';
 import { telemetry } from '../telemetry.js';
 import { CircuitBreaker } from './breaker.js';
-import {
-  compareInconsistency,
-  compareResponseSchema,
-  errorResponseSchema,
-  healthResponseSchema,
-  modelResponseSchema,
-  routeInconsistency,
-  routeResponseSchema,
-  type CompareRequest,
-  type CompareResponse,
-  type HealthResponse,
-  type ModelResponse,
-  type RouteRequest,
-  type RouteResponse,
-} from './protocol.js';
+import { MalformedAnswer, MoeEndpointError } from './kinds/errors.js';
+import { adapterFor, type EndpointKind, type KindSettings, type MoeModelInfo } from './kinds/index.js';
+import type { EndpointAdapter, Transport } from './kinds/types.js';
+import type { CompareRequest, CompareResponse, HealthResponse, RouteRequest, RouteResponse } from './protocol.js';
 
 /**
- * The HTTP client of the GPU endpoint. Every call has one deadline (AbortController), retries once
- * when the connection itself failed (refused, reset), checks the answer against the protocol, and
- * goes through a circuit breaker: after three failures in a row the endpoint is presumed down and
- * calls fail at once for 30 s instead of each user waiting for a timeout.
+ * The HTTP client of the routing endpoint. Every call has one deadline (AbortController), retries
+ * once when the connection itself failed (refused, reset), checks the answer, and goes through a
+ * circuit breaker: after three failures in a row the endpoint is presumed down and calls fail at
+ * once for 30 s instead of each user waiting for a timeout. What is asked and how answers read
+ * depends on the endpoint kind (kinds/): the bot's own endpoint, vLLM or SGLang.
  */
 
-export type MoeErrorKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'busy'
-  | 'unauthorized'
-  | 'rejected'
-  | 'loading'
-  | 'server'
-  | 'malformed'
-  | 'circuit_open'
-  | 'rate_limited';
+export { MoeEndpointError, type MoeErrorKind } from './kinds/errors.js';
 
-/** A failure of the routing demo, worded for the user (the dispatcher shows the message). */
-export class MoeEndpointError extends UserError {
-  override name = 'MoeEndpointError';
-  constructor(
-    readonly kind: MoeErrorKind,
-    message: string,
-    readonly retryAfterS?: number,
-  ) {
-    super(message);
-  }
-}
-
-export interface MoeClientOptions {
+export interface MoeClientOptions extends KindSettings {
   baseUrl: string;
   token?: string;
   timeoutMs: number;
+  /** MOE_ENDPOINT_KIND; quizbot (deploy/moe-endpoint) unless set. */
+  kind?: EndpointKind;
   fetch?: typeof fetch;
   now?: () => number;
   breakerThreshold?: number;
@@ -79,47 +47,57 @@ export class MoeClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
+  private readonly adapter: EndpointAdapter;
+  private readonly transport: Transport;
   readonly breaker: CircuitBreaker;
+  readonly kind: EndpointKind;
 
   constructor(private readonly options: MoeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = telemetry.countedFetch(options.fetch ?? fetch); // quizbot_moe_endpoint_calls_total / _failures_total
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(options.breakerThreshold ?? 3, options.breakerCooldownMs ?? 30_000, this.now);
+    this.kind = options.kind ?? 'quizbot';
+    this.adapter = adapterFor(this.kind, { model: options.model, numExperts: options.numExperts, topK: options.topK });
+    const client = this;
+    this.transport = {
+      request: (method, path, body, read, opts) => this.call(method, path, body, read, opts),
+      get origin() {
+        return client.origin();
+      },
+      now: () => this.now(),
+    };
   }
 
   health(): Promise<HealthResponse> {
-    return this.call('GET', '/v1/health', undefined, healthResponseSchema, { acceptStatus: [503] });
+    return this.adapter.health(this.transport);
   }
 
-  model(): Promise<ModelResponse> {
-    return this.call('GET', '/v1/model', undefined, modelResponseSchema);
+  /** The model: the endpoint's description, or on vLLM and SGLang what a probe prompt shows. */
+  model(): Promise<MoeModelInfo> {
+    return this.adapter.model(this.transport);
   }
 
-  async route(request: RouteRequest): Promise<RouteResponse> {
-    const r = await this.call('POST', '/v1/route', request, routeResponseSchema);
-    const problem = routeInconsistency(r);
-    if (problem) throw this.malformed(`inconsistent routing: ${problem}`);
-    return r;
+  route(request: RouteRequest): Promise<RouteResponse> {
+    return this.adapter.route(this.transport, request);
   }
 
-  async compare(request: CompareRequest): Promise<CompareResponse> {
-    const r = await this.call('POST', '/v1/compare', request, compareResponseSchema);
-    const problem = compareInconsistency(r);
-    if (problem) throw this.malformed(`inconsistent comparison: ${problem}`);
-    return r;
+  compare(request: CompareRequest): Promise<CompareResponse> {
+    return this.adapter.compare(this.transport, request);
   }
 
   private malformed(detail: string): MoeEndpointError {
     this.breaker.failure();
-    return new MoeEndpointError('malformed', `The MoE endpoint sent an answer this bot cannot read (${detail}). Is MOE_ENDPOINT_URL pointing at deploy/moe-endpoint?`);
+    const hint =
+      this.kind === 'quizbot' ? 'Is MOE_ENDPOINT_URL pointing at deploy/moe-endpoint?' : `Is MOE_ENDPOINT_URL a ${this.kind === 'vllm' ? 'vLLM' : 'SGLang'} server, as MOE_ENDPOINT_KIND says?`;
+    return new MoeEndpointError('malformed', `The MoE endpoint sent an answer this bot cannot read (${detail}). ${hint}`);
   }
 
   private async call<T>(
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    schema: z.ZodType<T>,
+    read: (json: unknown) => T,
     options: { acceptStatus?: number[] } = {},
   ): Promise<T> {
     const gate = this.breaker.check();
@@ -142,13 +120,17 @@ export class MoeClient {
       } catch {
         throw this.malformed('not JSON');
       }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw this.malformed(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+      let value: T;
+      try {
+        value = read(json);
+      } catch (err) {
+        if (err instanceof MalformedAnswer) throw this.malformed(err.message);
+        // The server answered, but cannot serve the demo as started (no routed experts, say).
+        if (err instanceof MoeEndpointError) this.breaker.success();
+        throw err;
       }
       this.breaker.success();
-      return parsed.data;
+      return value;
     }
     throw this.statusError(response, text);
   }
@@ -196,24 +178,21 @@ export class MoeClient {
   }
 
   private statusError(response: Response, text: string): MoeEndpointError {
-    let detail: { code?: string; message?: string; retry_after_s?: number } = {};
-    try {
-      const parsed = errorResponseSchema.safeParse(JSON.parse(text));
-      if (parsed.success) detail = parsed.data.error;
-    } catch {
-      // Not the protocol's error shape (a proxy's page, say): the status alone tells enough.
-    }
+    const detail = this.adapter.errorDetail(text);
+    const header = Number(response.headers.get('retry-after'));
+    if (detail.retryAfterS === undefined && Number.isFinite(header) && header > 0) detail.retryAfterS = header;
     const status = response.status;
     const said = detail.message ? `: ${detail.message}` : '';
     // A refusal (4xx) or "still loading" proves the endpoint is up; other 5xx count as failures.
     if (status < 500 || (status === 503 && detail.code === 'loading')) this.breaker.success();
     else this.breaker.failure();
+    const own = this.adapter.statusError?.(status, detail, this.transport);
+    if (own) return own;
     switch (true) {
       case status === 401 || status === 403:
         return new MoeEndpointError('unauthorized', 'The MoE endpoint refused the bot: MOE_API_TOKEN does not match the endpoint\'s token.');
       case status === 429: {
-        const header = Number(response.headers.get('retry-after'));
-        const retry = detail.retry_after_s ?? (Number.isFinite(header) && header > 0 ? header : undefined);
+        const retry = detail.retryAfterS;
         return new MoeEndpointError('busy', `The GPU is busy with other requests; try again${retry ? ` in about ${Math.ceil(retry)} s` : ' shortly'}.`, retry);
       }
       case status === 413 || status === 400:

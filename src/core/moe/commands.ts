@@ -5,8 +5,10 @@ import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { renderCompareChart } from './compare-chart.js';
 import { renderHeatmap } from './heatmap.js';
-import type { CompareResponse, ModelResponse, RouteResponse } from './protocol.js';
+import type { CompareResponse, RouteResponse } from './protocol.js';
 import { MoeEndpointError } from './client.js';
+import { servedModelLines } from './kinds/describe.js';
+import { isServedModel, type MoeModelInfo } from './kinds/index.js';
 import { moeServiceFor, type Answer, type MoeService } from './service.js';
 import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCompare, summarizeRoute } from './summary.js';
 
@@ -82,7 +84,8 @@ export function compareReply(answer: Answer<CompareResponse>, button?: Button): 
   );
 }
 
-export function modelReply(m: ModelResponse): Reply {
+export function modelReply(m: MoeModelInfo): Reply {
+  if (isServedModel(m)) return { title: 'The live MoE model', text: bullets(servedModelLines(m)), visibility: 'ephemeral' };
   const billions = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} B` : `${(n / 1e6).toFixed(0)} M`);
   const lines = [
     `Model: ${m.model}${m.random_weights ? ' (random weights)' : ''}`,

@@ -1,7 +1,8 @@
 import type { Config } from '../../config.js';
 import { MoeClient, MoeEndpointError } from './client.js';
+import type { EndpointKind, MoeModelInfo } from './kinds/index.js';
 import { LruCache } from './lru.js';
-import type { CompareResponse, ModelResponse, RouteResponse } from './protocol.js';
+import type { CompareResponse, RouteResponse } from './protocol.js';
 import { RateLimiter } from './rate-limit.js';
 
 /**
@@ -22,6 +23,10 @@ export interface MoeServiceOptions {
   token?: string;
   timeoutMs: number;
   ratePerMinute: number;
+  kind?: EndpointKind;
+  model?: string;
+  numExperts?: number;
+  topK?: number;
   fetch?: typeof fetch;
   now?: () => number;
   cacheSize?: number;
@@ -36,7 +41,8 @@ export class MoeService {
 
   constructor(options: MoeServiceOptions) {
     this.now = options.now ?? Date.now;
-    this.client = new MoeClient({ baseUrl: options.baseUrl, token: options.token, timeoutMs: options.timeoutMs, fetch: options.fetch, now: this.now });
+    const { baseUrl, token, timeoutMs, fetch, kind, model, numExperts, topK } = options;
+    this.client = new MoeClient({ baseUrl, token, timeoutMs, fetch, now: this.now, kind, model, numExperts, topK });
     this.limiter = new RateLimiter(options.ratePerMinute, 60_000, this.now);
     this.cache = new LruCache(options.cacheSize ?? 64, options.cacheTtlMs ?? 10 * 60_000, this.now);
   }
@@ -50,7 +56,7 @@ export class MoeService {
   }
 
   /** The model description; cached for a minute, and not rate-limited (it costs no GPU time). */
-  async model(): Promise<Answer<ModelResponse>> {
+  async model(): Promise<Answer<MoeModelInfo>> {
     return this.cached('model', undefined, () => this.client.model(), 60_000);
   }
 
@@ -84,6 +90,10 @@ export function moeServiceFor(config: Config): MoeService | undefined {
       token: config.MOE_API_TOKEN,
       timeoutMs: config.MOE_TIMEOUT_MS,
       ratePerMinute: config.MOE_RATE_LIMIT_PER_MINUTE,
+      kind: config.MOE_ENDPOINT_KIND,
+      model: config.MOE_MODEL,
+      numExperts: config.MOE_NUM_EXPERTS,
+      topK: config.MOE_TOP_K,
     });
     services.set(config, service);
   }
