@@ -6,7 +6,7 @@ import { isGeneralWord, stem, tokens, type Token } from './text.js';
  * a definition needs a sentence that says what the thing is; a list is answered with the list.
  */
 
-export type QuestionKind = 'number' | 'name' | 'definition' | 'term' | 'list' | 'comparison' | 'reason' | 'yesno' | 'other';
+export type QuestionKind = 'number' | 'name' | 'definition' | 'term' | 'list' | 'comparison' | 'procedure' | 'reason' | 'yesno' | 'other';
 
 export interface QuestionShape {
   kind: QuestionKind;
@@ -24,6 +24,8 @@ export interface QuestionShape {
   figureTerms: string[];
   /** Whether the question is about what AI tools can do (then "AI can …" sentences answer it as they are). */
   aboutAi: boolean;
+  /** Whether it asks for the best, fastest, cheapest … of something: only a sentence that ranks things answers it. */
+  superlative: boolean;
 }
 
 /** Words that name an attribute with a value: a question for one of these asks for a figure. */
@@ -33,9 +35,12 @@ const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage'
 /** Words that ask for a list. */
 const LIST_WORDS = new Set(['list', 'limitations', 'strengths', 'weaknesses', 'downsides', 'upsides', 'advantages', 'disadvantages', 'benefits', 'drawbacks', 'pros', 'cons', 'kinds', 'types', 'examples', 'steps', 'things', 'ways', 'components', 'parts', 'factors']);
 /** Words after "what is the …" that ask why or how rather than what a thing is. */
-const NOT_A_TERM = new Set(['point', 'purpose', 'job', 'role', 'use', 'catch', 'difference', 'tradeoff', 'deal', 'problem', 'idea', 'reason', 'risk', 'benefit', 'advantage', 'effect', 'impact', 'relationship', 'link', 'best', 'right', 'way']);
+const NOT_A_TERM = new Set(['point', 'purpose', 'job', 'role', 'use', 'catch', 'difference', 'tradeoff', 'deal', 'problem', 'idea', 'reason', 'risk', 'benefit', 'advantage', 'effect', 'impact', 'relationship', 'link', 'best', 'right', 'way', 'sum', 'total', 'value', 'name']);
 /** Words that only place a term ("in MoE", "for mixture of experts models") or fill a definition question. */
 export const PLACE_WORDS = new Set(['moe', 'mixture', 'experts', 'model', 'models', 'exactly', 'here', 'llm', 'llms', 'lesson', 'lessons', 'context']);
+const SUPERLATIVES = new Set(['best', 'worst', 'fastest', 'slowest', 'cheapest', 'biggest', 'largest', 'smallest', 'strongest', 'most', 'least', 'top']);
+/** Words of a sentence that rank or compare things, the only answer to a superlative question. */
+export const RANKING_WORDS = /\b(best|better|worst|worse|fastest|faster|slower|cheapest|cheaper|most|more|least|less|largest|larger|smallest|smaller|beat|beats|outperform\w*|lower|higher|strongest|stronger)\b/i;
 const AI_WORDS = /\b(ai|assistant|chatgpt|chatbot|llm|copilot|claude|gemini)\b/;
 
 /** Proper names the lessons use (capitalised inside a sentence, or letters and digits together): "mixtral", "deepseek", "v3". */
@@ -80,7 +85,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
 
   const measures = words.filter((w) => MEASURES.has(w)).map((w) => stem(w));
   const figureTerms = words.filter((w) => FIGURE_WORDS.has(w)).map((w) => stem(w));
-  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, figureTerms, aboutAi, ...extra });
+  const superlative = words.some((w) => SUPERLATIVES.has(w));
+  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, figureTerms, aboutAi, superlative, ...extra });
 
   // "can a chatbot tell me how much it will cost?" is a yes/no question, whatever it contains.
   const yesNo = /^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text);
@@ -119,6 +125,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
     const firstWords = phrase.split(/\s+/);
     const isTerm =
       subject.length > 0 &&
+      // "what is the sum of the softmax scores" asks for a property, not a term.
+      !/\bof\b/.test(phrase.replace(/^(?:the\s+)?(?:mixture|mixtures)\s+of\b/, '')) &&
       subject.length <= 4 &&
       !asksWhatItDoes &&
       !/^(does|do|did|can|could|should|would|will|is|are|was|were|happens?|goes)\b/.test(phrase) &&
@@ -126,6 +134,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
       !/\b(do|does|did|can|should|would|will|happens?|goes|make|makes|keep|keeps|shape|shapes|depend|depends|trade|focus|include)\b/.test(phrase);
     if (isTerm) return shape('definition', { subject });
   }
+  // "how do I deploy …": a question for steps, which only an instruction answers.
+  if (/^\s*how (do|can|should|would|could) (i|we)\b/.test(text)) return shape('procedure');
   if (/^\s*(why|how come|how)\b/.test(text)) return shape('reason');
   // A bare term ("lode balansing", "moe?"): a definition is the likeliest answer, but not the only one.
   const bare = toks.filter((t) => !t.stop);

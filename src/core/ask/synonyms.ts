@@ -64,7 +64,7 @@ export const PARAPHRASE_GROUPS: readonly (readonly string[])[] = [
   ['open-source', 'open source', 'open weights', 'open-weight', 'open models'],
   ['load balancing', 'busy evenly', 'spread evenly', 'all the work', 'even load', 'evenly', 'balanced', 'balance'],
   ['memory-constrained', 'memory limited', 'memory-limited', 'small gpu', 'laptop', 'consumer gpu', 'limited memory', 'low memory', 'little memory'],
-  ['variance', 'jump around', 'swing', 'swings', 'fluctuate', 'fluctuation', 'all over the place', 'sometimes slow', 'slow sometimes', 'change run to run', 'vary run to run'],
+  ['variance', 'reproducible', 'reproducibility', 'repeatable', 'deterministic', 'jump around', 'swing', 'swings', 'fluctuate', 'fluctuation', 'all over the place', 'sometimes slow', 'slow sometimes', 'change run to run', 'vary run to run'],
   ['active parameters', 'weights used', 'part of the network', 'part of the model', 'parameters used', 'weights one token uses'],
   ['total parameters', 'number of weights', 'all the weights', 'all its weights', 'whole model'],
   ['dense model', 'regular model', 'normal model', 'dense net', 'dense network', 'non-sparse model', 'dense ones'],

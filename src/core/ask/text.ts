@@ -77,6 +77,9 @@ export function words(text: string): string[] {
     .replace(/\bcan't\b|\bcannot\b/g, ' cannot ')
     .replace(/\bwon't\b/g, ' will not ')
     .replace(/n't\b/g, ' not ')
+    // Chat spellings of question words.
+    .replace(/\b(wot|wut|wat|wht)\b/g, ' what ')
+    .replace(/\b(pls|plz)\b/g, ' please ')
     // Contractions typed without the apostrophe.
     .replace(/\bcant\b/g, ' cannot ')
     .replace(/\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|shouldnt|wouldnt|couldnt)\b/g, (w) => `${w.slice(0, -2)} not`);
