@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadImage } from '@napi-rs/canvas';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { parse } from 'csv-parse/sync';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { plainText } from '../src/core/markup.js';
-import { analysisChartLayout, CHART_WIDTH } from '../src/core/quiz/analysis-chart.js';
-import { analyseQuestions, type QuestionFigures } from '../src/core/quiz/question-analysis.js';
+import { analysisChartLayout, CHART_WIDTH, FACILITY_COLOR, GOOD_DISC_COLOR, NEGATIVE_DISC_COLOR, OFF_RANGE_COLOR } from '../src/core/quiz/analysis-chart.js';
+import { analyseQuestions, sortQuestions, type QuestionFigures } from '../src/core/quiz/question-analysis.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import type { Tenant } from '../src/core/tenant.js';
 import { actor, as, appsWithPosts, buttons } from './helpers/app.js';
@@ -368,6 +368,21 @@ describe('/quiz-admin stats', () => {
     const img = await loadImage(png);
     expect([img.width, img.height]).toEqual([CHART_WIDTH, analysisChartLayout(figures.filter((f) => f.flags.length)).height]);
     expect(flagged.image!.alt).toContain(seeded.decoy.id);
+    // Each row's bars where the layout puts them, in the colour of what they say.
+    const rows = sortQuestions(figures.filter((f) => f.flags.length), 'flag');
+    expect(rows.map((f) => f.id)).toEqual(idsShown(flagged.text));
+    const layout = analysisChartLayout(rows);
+    const canvas = createCanvas(img.width, img.height);
+    canvas.getContext('2d').drawImage(img, 0, 0);
+    const pixels = canvas.getContext('2d').getImageData(0, 0, img.width, img.height).data;
+    const at = (x: number, y: number) => [...pixels.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
+    const middle = (b: { x: number; y: number; w: number; h: number }) => at(b.x + Math.floor(b.w / 2), b.y + 2);
+    const row = (id: string) => rows.findIndex((f) => f.id === id);
+    expect(middle(layout.discriminationBar(row(seeded.inverse.id))!)).toEqual([...NEGATIVE_DISC_COLOR]);
+    expect(middle(layout.discriminationBar(row(seeded.decoy.id))!)).toEqual([...GOOD_DISC_COLOR]);
+    expect(middle(layout.facilityBar(row(seeded.decoy.id)))).toEqual([...OFF_RANGE_COLOR]);
+    expect(middle(layout.facilityBar(row(seeded.inverse.id)))).toEqual([...FACILITY_COLOR]);
+    expect(layout.discriminationBar(row(seeded.easy.id))).toBeUndefined();
     // The unfiltered list points at the flagged view; it carries no chart.
     const all = await admin.command('quiz-admin stats');
     expect(all.image).toBeUndefined();
