@@ -121,13 +121,38 @@ function slotsValid(data: ArrayLike<number>, rows: number, width: number, topK: 
 }
 
 /**
+ * A slot that holds 0 for every token in a layer whose other slots do not: under this top-k a
+ * dense layer's zeros sit beside a real layer's experts, so the split is too wide (with top-1,
+ * the zero of a dense layer and the experts of its neighbours are distinct, so only this shows
+ * it). A single token proves nothing: it may have chosen expert 0.
+ */
+function zeroSlotBesideExperts(data: ArrayLike<number>, rows: number, width: number, topK: number): boolean {
+  if (rows < 2 || topK < 2) return false;
+  for (let base = 0; base < width; base += topK) {
+    let anyExpert = false;
+    const zeroSlot = new Array<boolean>(topK).fill(true);
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < topK; k++) {
+        if (data[r * width + base + k] !== 0) {
+          anyExpert = true;
+          zeroSlot[k] = false;
+        }
+      }
+    }
+    if (anyExpert && zeroSlot.includes(true)) return true;
+  }
+  return false;
+}
+
+/**
  * SGLang sends a flat list: rows × (layers × top_k) ids. Top-k is the largest divisor of the
  * width (at most 32) under which every token's slots in a layer are distinct experts, since a
- * router never picks one expert twice, and two layers side by side almost always share one.
+ * router never picks one expert twice (and two layers side by side almost always share one), and
+ * no slot is a dense layer's zero beside real experts.
  */
 export function inferTopK(data: ArrayLike<number>, rows: number, width: number): number | undefined {
   for (let k = Math.min(32, width); k >= 1; k--) {
-    if (width % k === 0 && slotsValid(data, rows, width, k)) return k;
+    if (width % k === 0 && slotsValid(data, rows, width, k) && !zeroSlotBesideExperts(data, rows, width, k)) return k;
   }
   return undefined;
 }
