@@ -20,7 +20,8 @@ import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCom
 export const SETUP_TEXT =
   'Live routing demos need a GPU server running a real MoE model. Start one from deploy/moe-endpoint ' +
   '(its README shows the command line and a compose service), then set MOE_ENDPOINT_URL to its address ' +
-  'and MOE_API_TOKEN to its token, and restart the bot.';
+  'and MOE_API_TOKEN to its token, and restart the bot. A vLLM or SGLang server started with ' +
+  '--enable-return-routed-experts works too: set MOE_ENDPOINT_KIND to vllm or sglang.';
 
 /** The lessons that explain what the demos show: which expert fired, and rephrasing. */
 export const ROUTE_LESSON = { lesson: 'moe-tradeoffs', section: 'what-moe-models-cannot-do' };
