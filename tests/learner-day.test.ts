@@ -62,6 +62,24 @@ describe('the learner day', () => {
     }
   });
 
+  it('holds an instant the clocks show before the start hour again after the day began', () => {
+    // Chatham goes back from 03:45 to 02:45 on 2020-04-05: 03:00 came once (13:15 UTC), then 02:45
+    // showed again. With days starting at 03:00, 02:45 the second time is in the 5th's day.
+    const t = Date.parse('2020-04-04T14:00:00Z');
+    const day = learnerDay(new Date(t), 'Pacific/Chatham', 3);
+    expect([day.key, iso(day.start), hours(day)]).toEqual(['2020-04-05', '2020-04-04T13:15:00.000Z', 25]);
+    expect(learnerDay(new Date(t + 10 * 60_000), 'Pacific/Chatham', 3).key).toBe('2020-04-05');
+    expect(learnerDay(new Date(Date.parse('2020-04-04T13:14:00Z')), 'Pacific/Chatham', 3).key).toBe('2020-04-04');
+  });
+
+  it('begins at the jump where the clocks skip the start hour by other than whole hours', () => {
+    // Chatham goes from 02:45 to 03:45 on 2020-09-27 (14:00 UTC): with days starting at 03:00,
+    // the 27th's day begins at the jump, and is 23 hours 15 minutes long.
+    const day = learnerDay(new Date('2020-09-26T14:00:00Z'), 'Pacific/Chatham', 3);
+    expect([day.key, iso(day.start), hours(day)]).toEqual(['2020-09-27', '2020-09-26T14:00:00.000Z', 23.25]);
+    expect(learnerDay(new Date('2020-09-26T13:59:00Z'), 'Pacific/Chatham', 3).key).toBe('2020-09-26');
+  });
+
   it('names the day of a review from now', () => {
     const now = new Date('2026-11-20T09:00:00Z');
     expect(formatDay(new Date('2026-11-19T09:00:00Z'), now, 'UTC', 4)).toBe('today');

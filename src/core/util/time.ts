@@ -101,13 +101,37 @@ export function localWeekday(date: Date, timeZone: string): number {
   return local(date, timeZone).weekday;
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * The first instant the zone's clocks show `hour`:00 on that date. Of a repeated hour (a fall
- * back) the earlier occurrence wins; an hour skipped by a spring forward begins at the jump.
+ * The first instant the zone's clocks show `hour`:00 or later on that date. Of a repeated hour (a
+ * fall back) the earlier occurrence wins; where a spring forward skips `hour`:00 (03:00 at Chatham,
+ * whose clocks go from 02:45 to 03:45), it is the jump.
+ *
+ * Worked from the zone's offsets rather than Luxon's wall-time constructor: Luxon guesses the offset
+ * from the present day's, and for a date whose zone has since changed its rules (Scoresbysund moved
+ * its standard time in 2024) the guess can land on the wrong side of a transition.
  */
 function localInstant(date: DateTime, hour: number, zone: IANAZone): number {
-  const wall = DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour }, { zone });
-  return Math.min(...wall.getPossibleOffsets().map((d) => d.toMillis()), wall.toMillis());
+  const wall = Date.UTC(date.year, date.month - 1, date.day, hour);
+  // Offsets lie within -12 h and +14 h: the instant sought is within 15 hours of the wall time read as UTC.
+  const samples: { t: number; offset: number }[] = [];
+  for (let t = wall - 15 * HOUR_MS; t <= wall + 15 * HOUR_MS; t += HOUR_MS) samples.push({ t, offset: zone.offset(t) });
+  const shown = (t: number) => t + zone.offset(t) * 60_000;
+  const exact = [...new Set(samples.map((s) => s.offset))].map((o) => wall - o * 60_000).filter((t) => shown(t) === wall);
+  if (exact.length) return Math.min(...exact);
+  // Skipped: the first transition whose clocks jump from before the hour to after it.
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i]!.offset === samples[i - 1]!.offset) continue;
+    let [before, at] = [samples[i - 1]!.t, samples[i]!.t];
+    while (at - before > 1000) {
+      const mid = before + Math.floor((at - before) / 2000) * 1000;
+      if (zone.offset(mid) === samples[i]!.offset) at = mid;
+      else before = mid;
+    }
+    if (shown(at - 1000) < wall && shown(at) >= wall) return at;
+  }
+  throw new Error(`no instant shows ${date.toISODate()} ${hour}:00 in ${zone.name}`);
 }
 
 /**
@@ -133,9 +157,16 @@ const learnerDays = new LruMap<string, LearnerDay>(256);
 function computeDay(t: number, zone: string, startHour: number): LearnerDay {
   const z = luxonZone(zone);
   const now = DateTime.fromMillis(t, { zone: z });
+  const dayOf = (date: DateTime): LearnerDay => ({ key: date.toISODate()!, start: localInstant(date, startHour, z), end: localInstant(date.plus({ days: 1 }), startHour, z) });
   // Before the start hour, the local date's day has not begun: it is still the day before.
   const begun = DateTime.fromObject({ year: now.year, month: now.month, day: now.day }, { zone: 'utc' }).minus({ days: now.hour < startHour ? 1 : 0 });
-  return { key: begun.toISODate()!, start: localInstant(begun, startHour, z), end: localInstant(begun.plus({ days: 1 }), startHour, z) };
+  const day = dayOf(begun);
+  // Where clocks go back across the start hour by other than whole hours (Chatham: 03:45 to 02:45),
+  // the clock can show the hour before the start after the day began: that instant is in the
+  // day the first start hour began.
+  if (t >= day.end) return dayOf(begun.plus({ days: 1 }));
+  if (t < day.start) return dayOf(begun.minus({ days: 1 }));
+  return day;
 }
 
 /**
@@ -153,8 +184,7 @@ export function learnerDay(date: Date, timeZone: string, startHour: number): Lea
   const hit = learnerDays.get(cacheKey);
   if (hit && hit.start <= t && t < hit.end) return hit;
   const day = computeDay(t, zone, startHour);
-  // A start hour inside a skipped hour can leave `date` just outside; it is the day all the same.
-  if (day.start <= t && t < day.end) learnerDays.set(cacheKey, day);
+  learnerDays.set(cacheKey, day);
   return day;
 }
 
@@ -175,7 +205,7 @@ function calendarDay(date: Date, timeZone: string): CalendarDay {
   const day = computeDay(t, zone, 0);
   const d = calendarDate(day.key);
   const found = { ...day, week: `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`, month: d.toFormat('yyyy-MM') };
-  if (day.start <= t && t < day.end) calendarDays.set(zone, found);
+  calendarDays.set(zone, found);
   return found;
 }
 
