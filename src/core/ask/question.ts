@@ -6,7 +6,7 @@ import { isGeneralWord, stem, tokens, type Token } from './text.js';
  * a definition needs a sentence that says what the thing is; a list is answered with the list.
  */
 
-export type QuestionKind = 'number' | 'name' | 'definition' | 'term' | 'list' | 'comparison' | 'procedure' | 'reason' | 'yesno' | 'other';
+export type QuestionKind = 'number' | 'name' | 'attribute' | 'definition' | 'term' | 'list' | 'comparison' | 'procedure' | 'reason' | 'yesno' | 'other';
 
 export interface QuestionShape {
   kind: QuestionKind;
@@ -38,7 +38,7 @@ const LIST_WORDS = new Set(['list', 'limitations', 'strengths', 'weaknesses', 'd
 const NOT_A_TERM = new Set(['point', 'purpose', 'job', 'role', 'use', 'catch', 'difference', 'tradeoff', 'deal', 'problem', 'idea', 'reason', 'risk', 'benefit', 'advantage', 'effect', 'impact', 'relationship', 'link', 'best', 'right', 'way', 'sum', 'total', 'value', 'name']);
 /** Words that only place a term ("in MoE", "for mixture of experts models") or fill a definition question. */
 export const PLACE_WORDS = new Set(['moe', 'mixture', 'experts', 'model', 'models', 'exactly', 'here', 'llm', 'llms', 'lesson', 'lessons', 'context']);
-const SUPERLATIVES = new Set(['best', 'worst', 'fastest', 'slowest', 'cheapest', 'biggest', 'largest', 'smallest', 'strongest', 'most', 'least', 'top']);
+const SUPERLATIVES = new Set(['best', 'worst', 'fastest', 'slowest', 'cheapest', 'biggest', 'largest', 'smallest', 'strongest', 'most', 'least']);
 /** Words of a sentence that rank or compare things, the only answer to a superlative question. */
 export const RANKING_WORDS = /\b(best|better|worst|worse|fastest|faster|slower|cheapest|cheaper|most|more|least|less|largest|larger|smallest|smaller|beat|beats|outperform\w*|lower|higher|strongest|stronger)\b/i;
 const AI_WORDS = /\b(ai|assistant|chatgpt|chatbot|llm|copilot|claude|gemini)\b/;
@@ -101,6 +101,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const hasMeasure = words.some((w) => MEASURES.has(w) || FIGURE_WORDS.has(w)) || topK;
   // "What top-k does DeepSeek-V3 use?" asks how many experts.
   if (entities.length && hasMeasure && /^\s*(what|which|whats|what's)\b/.test(text)) return shape('number', topK ? { counted: 'expert' } : {});
+  // "what is the training data of DeepSeek-V3": a fact about a named model, which a sentence about that model must state.
+  if (entities.length && /^\s*(?:what|whats|what's)\s*(?:'s|is|are)?\s+the\s+[\p{L}\s-]+\s+of\b/u.test(text)) return shape('attribute');
   if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family|gpu|gpus|hardware)\b/.test(text)) {
     if (words.some((w) => LIST_WORDS.has(w))) return shape('list');
     return shape('name');
