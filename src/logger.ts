@@ -37,9 +37,12 @@ export const REDACT_PATHS = [
   '*.config',
 ];
 
+/** Slack tokens (bot, user, refresh, rotated, app-level) wherever they appear in a line. */
+const SLACK_TOKEN = /\b(?:xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]+/g;
+
 /** The secret values of a configuration, to scrub from any log line that would contain them. */
 export function secretValues(config: Partial<Record<string, unknown>>): string[] {
-  const names = ['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'LLM_API_KEY', 'MOE_API_TOKEN'];
+  const names = ['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'INSTALLATION_ENCRYPTION_KEY', 'LLM_API_KEY', 'MOE_API_TOKEN'];
   // Very short values would scrub ordinary words; real tokens are long.
   return names.map((n) => config[n]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
 }
@@ -60,11 +63,12 @@ export interface LoggerOptions {
  */
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
   const secrets = [...new Set(options.secrets ?? [])];
-  const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), line);
+  // Tokens that are not in the configuration (each Slack workspace's own) are known by their shape.
+  const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), line).replace(SLACK_TOKEN, '[redacted]');
   const base = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(secrets.length ? { hooks: { streamWrite: scrub } } : {}),
+    hooks: { streamWrite: scrub },
   };
   if (options.prettyOutput) {
     return pino(base, pretty({ destination: options.destination ?? 2, sync: true, colorize: !options.destination && process.stderr.isTTY, ignore: 'pid,hostname' }));

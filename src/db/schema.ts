@@ -478,3 +478,27 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * A Slack workspace (or an Enterprise Grid organisation, installed org-wide) that installed the app
+ * by OAuth. The installation Slack returned, tokens included, is stored sealed (AES-256-GCM under
+ * INSTALLATION_ENCRYPTION_KEY); the columns beside it say whose it is without opening it. Removed
+ * when the app is uninstalled or its tokens are revoked; the workspace's quiz data stays.
+ */
+export const slackInstallations = sqliteTable('slack_installations', {
+  /** The tenant's server id: the team id, or the enterprise id of an org-wide install. */
+  serverId: text('server_id').primaryKey(),
+  teamId: text('team_id'),
+  enterpriseId: text('enterprise_id'),
+  orgInstall: integer('org_install', { mode: 'boolean' }).notNull(),
+  teamName: text('team_name'),
+  botUserId: text('bot_user_id'),
+  /** The Slack user who installed the app. */
+  installedBy: text('installed_by'),
+  /** When the bot token expires (token rotation; epoch seconds), else null. */
+  tokenExpiresAt: integer('token_expires_at'),
+  /** The installation as JSON, sealed (src/db/encryption.ts). */
+  sealed: text('sealed').notNull(),
+  installedAt: integer('installed_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -1,4 +1,4 @@
-import type { App as BoltApp } from '@slack/bolt';
+import type { App as BoltApp, webApi } from '@slack/bolt';
 import { slackServerId } from './tenant.js';
 import type { AttachmentInput, CommandSpec, OptionSpec } from '../../core/catalogue.js';
 import { parseCommandLine } from '../../core/command-line.js';
@@ -11,7 +11,7 @@ import { deliverReply } from './deliver.js';
 import { handleOnce } from './after-ack.js';
 import { onModalSubmit } from './modal-submit.js';
 import { FileDownloadError, type SlackFile } from './files.js';
-import type { SlackBridge } from './listeners.js';
+import type { SlackBridge, Workspace } from './listeners.js';
 import { requestLog } from './request-log.js';
 
 /**
@@ -48,7 +48,7 @@ export interface FileFormRequest {
   responseUrl?: string;
 }
 
-export async function openFileForm(bridge: SlackBridge, r: FileFormRequest): Promise<void> {
+export async function openFileForm(web: webApi.WebClient, r: FileFormRequest): Promise<void> {
   const view = fileModal(formTitle(r.spec), r.option.description, {
     command: r.spec.key,
     options: r.options,
@@ -56,7 +56,7 @@ export async function openFileForm(bridge: SlackBridge, r: FileFormRequest): Pro
     channelId: r.channelId,
     ...(r.responseUrl ? { responseUrl: r.responseUrl } : {}),
   });
-  await bridge.web.views.open({ trigger_id: r.triggerId, view });
+  await web.views.open({ trigger_id: r.triggerId, view });
 }
 
 /**
@@ -64,15 +64,15 @@ export async function openFileForm(bridge: SlackBridge, r: FileFormRequest): Pro
  * command may run (admin right, rate limit, options). Some events only name the file, so files.info
  * describes it first, within the same loader.
  */
-function attachment(bridge: SlackBridge, shared: SlackFile): AttachmentInput {
+function attachment(bridge: SlackBridge, workspace: Workspace, shared: SlackFile): AttachmentInput {
   return {
     name: shared.name || shared.title || shared.id,
     ...(shared.size !== undefined ? { size: shared.size } : {}),
     load: async () => {
       let file = shared;
-      if (!file.url_private_download && !file.url_private) file = ((await bridge.web.files.info({ file: file.id })).file ?? file) as SlackFile;
+      if (!file.url_private_download && !file.url_private) file = ((await workspace.web.files.info({ file: file.id })).file ?? file) as SlackFile;
       try {
-        return (await bridge.download(file)).content;
+        return (await bridge.download(file, workspace.token)).content;
       } catch (err) {
         // Worded for the person who shared the file: the core answers with it.
         if (err instanceof FileDownloadError) throw new UserError(err.message);
@@ -82,21 +82,21 @@ function attachment(bridge: SlackBridge, shared: SlackFile): AttachmentInput {
   };
 }
 
-function runWithFile(bridge: SlackBridge, base: Omit<CommandInteraction, 'options'>, options: Record<string, unknown>, optionName: string, file: SlackFile): Promise<Reply> {
-  return bridge.dispatcher.handle({ ...base, options: { ...options, [optionName]: attachment(bridge, file) } });
+function runWithFile(bridge: SlackBridge, workspace: Workspace, base: Omit<CommandInteraction, 'options'>, options: Record<string, unknown>, optionName: string, file: SlackFile): Promise<Reply> {
+  return bridge.dispatcher.handle({ ...base, options: { ...options, [optionName]: attachment(bridge, workspace, file) } });
 }
 
 export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void {
-  const { web, users } = bridge;
+  const { users } = bridge;
 
-  onModalSubmit(bolt, bridge, { callbackId: FILE_MODAL, kind: 'file form', parse: parseFileModalMetadata }, async ({ id, meta, actor, place, values }) => {
+  onModalSubmit(bolt, bridge, { callbackId: FILE_MODAL, kind: 'file form', parse: parseFileModalMetadata }, async ({ id, meta, actor, place, values, workspace }) => {
     const file = (values[FILE_BLOCK]?.[FILE_ELEMENT]?.files ?? [])[0] as SlackFile | undefined;
     if (!file) return errorReply('Choose a file to upload.');
-    return runWithFile(bridge, { kind: 'command', id, actor, place, command: meta.command }, meta.options, meta.fileOption, file);
+    return runWithFile(bridge, workspace, { kind: 'command', id, actor, place, command: meta.command }, meta.options, meta.fileOption, file);
   });
 
   // A file shared with the bot in a direct message (message.im events).
-  bolt.event('message', async ({ event, body, context }) => {
+  bolt.event('message', async ({ event, body, context, client: web }) => {
     if (event.subtype !== 'file_share' || event.channel_type !== 'im' || !event.files?.length) return;
     const spec = directMessageCommand();
     const option = spec && fileOption(spec);
@@ -109,14 +109,15 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
       // Text sent with the file may carry options (`bank:team lesson:moe-tradeoffs`); other words are ignored.
       const typed = parseCommandLine(`${spec.key} ${event.text ?? ''}`);
       const options = typed.ok ? typed.options : {};
+      const serverId = slackServerId({ enterprise: context.enterpriseId, team: context.teamId ?? body.team_id, orgInstall: context.isEnterpriseInstall });
       const base = {
         kind: 'command' as const,
         id,
-        actor: await users.actor(event.user),
-        place: { serverId: slackServerId({ enterprise: context.enterpriseId, team: context.teamId ?? body.team_id, orgInstall: context.isEnterpriseInstall }), channelId: event.channel },
+        actor: await users.actor(web, serverId, event.user),
+        place: { serverId, channelId: event.channel },
         command: spec.key,
       };
-      const reply = await runWithFile(bridge, base, options, option.name, file);
+      const reply = await runWithFile(bridge, { web, token: context.botToken }, base, options, option.name, file);
       // A direct message is private already: the answer is a normal message there.
       await deliverReply(web, log, { channelId: event.channel, userId: event.user }, { ...reply, visibility: 'public' });
     });

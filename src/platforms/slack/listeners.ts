@@ -25,7 +25,6 @@ import type { SlackUsers } from './users.js';
 
 export interface SlackBridge {
   dispatcher: Dispatcher;
-  web: webApi.WebClient;
   users: SlackUsers;
   seen: SeenDeliveries;
   logger: Logger;
@@ -33,8 +32,18 @@ export interface SlackBridge {
   track(work: Promise<unknown>): void;
   /** Lets acknowledgements of waiting requests go before work that continues after an ack. */
   ackFirst: AckFirst;
-  /** Downloads a file shared with the bot (with the bot token, from Slack only). */
-  download(file: SlackFile): Promise<{ name: string; content: Buffer }>;
+  /** Downloads a file shared with the bot (with the bot token of its workspace, from Slack only). */
+  download(file: SlackFile, token: string | undefined): Promise<{ name: string; content: Buffer }>;
+}
+
+/**
+ * The workspace a request came from, as Bolt authorized it: the Web API client with that
+ * workspace's own token (every call made for the request goes through it) and the token itself
+ * (for file downloads).
+ */
+export interface Workspace {
+  web: webApi.WebClient;
+  token: string | undefined;
 }
 
 /** A fast command answers in its acknowledgement; one that is not done by then answers later. */
@@ -60,10 +69,10 @@ function actionPlace(body: BlockAction): Place {
 }
 
 export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
-  const { dispatcher, web, users, seen } = bridge;
+  const { dispatcher, users, seen } = bridge;
 
   // Every slash command of this app is /quiz (whatever it was renamed to in the manifest).
-  bolt.command(/.*/, async ({ command: body, ack, context }) => {
+  bolt.command(/.*/, async ({ command: body, ack, context, client: web }) => {
     const log = requestLog(bridge.logger, body.trigger_id);
     // A retried delivery carries the same trigger_id.
     if (!seen.firstTime(`command:${body.trigger_id}`)) {
@@ -73,14 +82,15 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
     const parsed = parseSlackCommand(body.text ?? '');
     if (!parsed.ok) return ack(responseBody(errorReply(md`${parsed.error}`)));
     const dest: Destination = { channelId: body.channel_id, userId: body.user_id, respond: responseUrlPoster(body.response_url) };
-    const actor = () => users.actor(body.user_id, body.user_name);
+    const serverId = slackServerId({ enterprise: body.enterprise_id, team: body.team_id, orgInstall: body.is_enterprise_install === 'true' });
+    const actor = () => users.actor(web, serverId, body.user_id, body.user_name);
     const run = async (): Promise<Reply> => {
       try {
         return await dispatcher.handle({
           kind: 'command',
           id: body.trigger_id,
           actor: await actor(),
-          place: { serverId: slackServerId({ enterprise: body.enterprise_id, team: body.team_id, orgInstall: body.is_enterprise_install === 'true' }), channelId: body.channel_id },
+          place: { serverId, channelId: body.channel_id },
           command: parsed.spec.key,
           options: parsed.options,
         });
@@ -101,7 +111,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
       await ack();
       if (parsed.spec.admin && !(await actor()).isAdmin) return answerLater(run());
       const form = { spec: parsed.spec, options: parsed.options, option: fileWanted, triggerId: body.trigger_id, channelId: body.channel_id, responseUrl: body.response_url };
-      return openFileForm(bridge, form).catch((err) => log.error({ err: errorInfo(err) }, 'slack file form did not open'));
+      return openFileForm(web, form).catch((err) => log.error({ err: errorInfo(err) }, 'slack file form did not open'));
     }
     if (parsed.spec.slow) {
       await ack({ response_type: 'ephemeral', text: 'Working on it…' });
@@ -117,7 +127,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
     if (reply.image) bridge.track(deliverImage(web, dest, reply).catch((err) => log.warn({ err: errorInfo(err) }, 'slack image upload failed')));
   });
 
-  bolt.action<BlockAction>({ type: 'block_actions' }, async ({ body, action, ack }) => {
+  bolt.action<BlockAction>({ type: 'block_actions' }, async ({ body, action, ack, client: web }) => {
     await ack();
     // Link buttons open their URL in Slack; the click is only reported.
     if (action.type === 'button' && action.url) return;
@@ -137,7 +147,7 @@ export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {
       const interaction: ActionInteraction = {
         kind: 'action',
         id,
-        actor: await users.actor(body.user.id, body.user.name ?? body.user.username),
+        actor: await users.actor(web, place.serverId, body.user.id, body.user.name ?? body.user.username),
         place,
         actionId: action.action_id,
         ...(values ? { values } : {}),

@@ -3,7 +3,7 @@ import { slackServerId } from './tenant.js';
 import type { Actor, Place, Reply } from '../../core/interaction.js';
 import { handleOnce } from './after-ack.js';
 import { deliverReply, responseUrlPoster } from './deliver.js';
-import type { SlackBridge } from './listeners.js';
+import type { SlackBridge, Workspace } from './listeners.js';
 import { requestLog } from './request-log.js';
 
 /** What every modal of the bot carries in its private_metadata: where it was opened from. */
@@ -20,6 +20,8 @@ export interface SubmittedModal<M extends ModalOrigin> {
   actor: Actor;
   place: Place;
   values: ViewOutput['state']['values'];
+  /** The workspace the submission came from (its client and token). */
+  workspace: Workspace;
 }
 
 /**
@@ -33,7 +35,7 @@ export function onModalSubmit<M extends ModalOrigin>(
   modal: { callbackId: string; kind: string; parse: (privateMetadata: string) => M | undefined },
   run: (submitted: SubmittedModal<M>) => Promise<Reply>,
 ): void {
-  bolt.view(modal.callbackId, async ({ ack, body, view }) => {
+  bolt.view(modal.callbackId, async ({ ack, body, view, client: web, context }) => {
     await ack();
     const meta = modal.parse(view.private_metadata);
     const id = `view:${view.id}`;
@@ -44,11 +46,11 @@ export function onModalSubmit<M extends ModalOrigin>(
     }
     await handleOnce(bridge, { key: id, kind: modal.kind, log }, async () => {
       await bridge.ackFirst.turn();
-      const actor = await bridge.users.actor(body.user.id, body.user.name);
       const place = { serverId: slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install }), channelId: meta.channelId };
-      const reply = await run({ id, meta, actor, place, values: view.state.values });
+      const actor = await bridge.users.actor(web, place.serverId, body.user.id, body.user.name);
+      const reply = await run({ id, meta, actor, place, values: view.state.values, workspace: { web, token: context.botToken } });
       const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;
-      await deliverReply(bridge.web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
+      await deliverReply(web, log, { channelId: meta.channelId, userId: body.user.id, ...(respond ? { respond } : {}) }, reply);
     });
   });
 }

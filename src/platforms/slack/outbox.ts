@@ -9,6 +9,9 @@ import { LruMap } from '../../core/util/lru-map.js';
 
 const REMEMBERED_POSTS = 5_000;
 
+/** The Web API client with the token of a tenant's workspace (its server id); throws when the app is not installed there. */
+export type WorkspaceClient = (serverId: string) => Promise<webApi.WebClient>;
+
 /** A conversation id as typed or picked: `C123`, `<#C123|general>`, `#C123`. */
 const CONVERSATION_ID = /^(?:<#|#)?([A-Za-z0-9]{2,30})(?:\|[^>]*)?>?$/;
 
@@ -17,11 +20,12 @@ const CONVERSATION_ID = /^(?:<#|#)?([A-Za-z0-9]{2,30})(?:\|[^>]*)?>?$/;
  * workspace's own, or shared with it (Slack Connect). A direct message with the bot counts as the
  * workspace's. Anything Slack will not describe is not the workspace's.
  */
-export function slackChannelCheck(web: webApi.WebClient, logger: Logger): ChannelCheck {
+export function slackChannelCheck(clientOf: WorkspaceClient, logger: Logger): ChannelCheck {
   let warned = false;
   return async (teamId, channel) => {
     const id = CONVERSATION_ID.exec(channel.trim())?.[1];
     if (!id) return undefined;
+    const web = await clientOf(teamId);
     let info: { context_team_id?: string; shared_team_ids?: string[]; internal_team_ids?: string[]; is_im?: boolean } | undefined;
     try {
       info = (await web.conversations.info({ channel: id })).channel as typeof info;
@@ -49,14 +53,16 @@ export function slackChannelCheck(web: webApi.WebClient, logger: Logger): Channe
 
 /**
  * Sends the messages the core posts by itself (race rounds, daily quizzes, standings) with
- * chat.postMessage; a post with an updateKey that was posted before is edited in place with
- * chat.update. A channel the bot cannot post in is a warning, and the post counts as not sent.
+ * chat.postMessage, with the token of the post's own workspace; a post with an updateKey that was
+ * posted before is edited in place with chat.update. A channel the bot cannot post in is a
+ * warning, and the post counts as not sent; so is a post for a workspace that uninstalled the app.
  */
-export function slackPostSender(web: webApi.WebClient, logger: Logger): PostSender {
+export function slackPostSender(clientOf: WorkspaceClient, logger: Logger): PostSender {
   const posted = new LruMap<string, { channel: string; ts: string }>(REMEMBERED_POSTS);
   return async (post: Post) => {
     const channel = post.place.channelId;
     const message = renderMessage(post.reply);
+    const web = await clientOf(post.place.serverId);
     try {
       const previous = post.updateKey ? posted.get(post.updateKey) : undefined;
       if (previous) {

@@ -18,13 +18,19 @@ export interface SlashOptions {
   responseUrl: string;
   triggerId?: string;
   command?: string;
+  /** The workspace it comes from (default TEAM). */
+  teamId?: string;
+  /** A workspace of an Enterprise Grid organisation; `orgInstall` when the app is installed org-wide. */
+  enterpriseId?: string;
+  orgInstall?: boolean;
 }
 
 export function slashCommand(o: SlashOptions): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
-    team_id: TEAM.id,
+    team_id: o.teamId ?? TEAM.id,
     team_domain: TEAM.domain,
+    ...(o.enterpriseId ? { enterprise_id: o.enterpriseId, enterprise_name: 'Organisation' } : {}),
     channel_id: o.channelId ?? 'C0GENERAL',
     channel_name: 'general',
     user_id: o.userId,
@@ -32,7 +38,7 @@ export function slashCommand(o: SlashOptions): string {
     command: o.command ?? '/quiz',
     text: o.text,
     api_app_id: APP_ID,
-    is_enterprise_install: 'false',
+    is_enterprise_install: o.orgInstall ? 'true' : 'false',
     response_url: o.responseUrl,
     trigger_id: o.triggerId ?? `${next()}.1111.trigger${next()}`,
   }).toString();
@@ -53,6 +59,8 @@ export interface ButtonPress {
   selected?: string;
   /** A multi-select menu instead of a button. */
   selectedMany?: string[];
+  /** The workspace it comes from (default TEAM). */
+  teamId?: string;
 }
 
 export function interaction(payload: unknown): string {
@@ -71,12 +79,12 @@ export function blockActions(o: ButtonPress): string {
       : { type: 'button', action_id: o.actionId, block_id: 'row-0', text: { type: 'plain_text', text: 'button' }, value: o.value ?? o.actionId, action_ts: actionTs };
   return interaction({
     type: 'block_actions',
-    user: { id: o.userId, username: o.userName ?? o.userId.toLowerCase(), name: o.userName ?? o.userId.toLowerCase(), team_id: TEAM.id },
+    user: { id: o.userId, username: o.userName ?? o.userId.toLowerCase(), name: o.userName ?? o.userId.toLowerCase(), team_id: o.teamId ?? TEAM.id },
     api_app_id: APP_ID,
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: o.messageTs ?? '1700000000.000001', channel_id: channel, is_ephemeral: ephemeral },
     trigger_id: o.triggerId ?? `${next()}.2222.trigger${next()}`,
-    team: TEAM,
+    team: o.teamId ? { id: o.teamId, domain: o.teamId.toLowerCase() } : TEAM,
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: channel, name: 'general' },
@@ -161,19 +169,30 @@ export function textOf(blocks: any[] | undefined): string {
   return out.join('\n');
 }
 
-/** An Events API delivery (sent as JSON) of one event. */
-export function eventCallback(event: Record<string, unknown>, eventId = `Ev${next()}`): string {
+/** An Events API delivery (sent as JSON) of one event, by default from TEAM. */
+export function eventCallback(event: Record<string, unknown>, eventId = `Ev${next()}`, from: { teamId?: string; enterpriseId?: string; orgInstall?: boolean; botUserId?: string } = {}): string {
+  const team = from.teamId ?? TEAM.id;
   return JSON.stringify({
     token: 'legacy-verification-token',
-    team_id: TEAM.id,
+    team_id: team,
+    ...(from.enterpriseId ? { enterprise_id: from.enterpriseId } : {}),
     api_app_id: APP_ID,
     event: { event_ts: `${1_700_000_000 + next()}.000100`, ...event },
     type: 'event_callback',
     event_id: eventId,
     event_time: 1_700_000_000,
-    authorizations: [{ enterprise_id: null, team_id: TEAM.id, user_id: 'UQUIZBOT', is_bot: true, is_enterprise_install: false }],
+    authorizations: [{ enterprise_id: from.enterpriseId ?? null, team_id: from.orgInstall ? null : team, user_id: from.botUserId ?? 'UQUIZBOT', is_bot: true, is_enterprise_install: from.orgInstall === true }],
     is_ext_shared_channel: false,
   });
+}
+
+/** The events Slack sends when a workspace uninstalls the app, or revokes its bot token. */
+export function appUninstalled(): Record<string, unknown> {
+  return { type: 'app_uninstalled' };
+}
+
+export function tokensRevoked(botUserIds: string[]): Record<string, unknown> {
+  return { type: 'tokens_revoked', tokens: { bot: botUserIds } };
 }
 
 /** A file shared in a direct message with the bot. */
