@@ -5,7 +5,7 @@ import { JACCARD_COLOR, LOAD_COLOR, compareLayout, renderCompareChart } from '..
 import { MAX_ROWS, heatmapLayout, renderHeatmap, topExperts } from '../src/core/moe/heatmap.js';
 import { expertColor, type Rgb } from '../src/core/moe/palette.js';
 import type { CompareResponse, RouteResponse } from '../src/core/moe/protocol.js';
-import { routeSummaryLines, summarizeRoute } from '../src/core/moe/summary.js';
+import { layerLoads, routeSummaryLines, summarizeRoute } from '../src/core/moe/summary.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
 
 let fake: FakeMoeEndpoint;
@@ -83,7 +83,37 @@ describe('routing heatmap', () => {
     expect(img.height).toBe(layout.height);
     const last = layout.cell(MAX_ROWS - 1, 15);
     expect(img.at(last.x + 2, last.y + 2)).toEqual([...expertColor(long.routing[15]!.experts[MAX_ROWS - 1]![0]!)]);
-    expect(img.height).toBeLessThan(1400);
+    // 64 rows, the load bars under them and the footer still fit a screen or two.
+    expect(img.height).toBeLessThan(1600);
+  });
+
+  it('draws each layer\u2019s load under its column: the busiest expert\u2019s share of tokens in its colour, and the idle experts', async () => {
+    const layout = heatmapLayout(route);
+    const img = await pixels(renderHeatmap(route));
+    const loads = layerLoads(route);
+    route.routing.forEach((layer, column) => {
+      // Counted here from the rows, independently of the summary.
+      const tokensPerExpert = new Map<number, number>();
+      for (const row of layer.experts) for (const e of row) tokensPerExpert.set(e, (tokensPerExpert.get(e) ?? 0) + 1);
+      const most = Math.max(...tokensPerExpert.values());
+      const busiest = Math.min(...[...tokensPerExpert].filter(([, n]) => n === most).map(([e]) => e));
+      const idle = 64 - tokensPerExpert.size;
+      expect(loads[column]).toEqual({ layer: layer.layer, idle, busiest: { expert: busiest, tokens: most, share: most / route.tokens.length } });
+      const { figures, busy, idle: idleBar } = layout.load[column]!;
+      expect(figures).toEqual(loads[column]);
+      expect(busy.h).toBe(Math.round((most / route.tokens.length) * 72));
+      expect(busy.y + busy.h).toBe(layout.busyBase);
+      expect(idleBar.h).toBe(Math.round((idle / 64) * 36));
+      // Just above the baseline, below the even-spread line and the bar's number.
+      expect(img.at(busy.x + 2, layout.busyBase - 3), `layer ${layer.layer}`).toEqual([...expertColor(busiest)]);
+      if (idleBar.h > 2) expect(img.at(idleBar.x + 2, layout.idleBase - 2)).toEqual([142, 151, 168]);
+    });
+    // Above the tallest bar, nothing but the background.
+    const tallest = Math.min(...layout.load.map((l) => l.busy.y));
+    expect(img.at(layout.load[0]!.busy.x + 2, tallest - 1)).not.toEqual([...expertColor(loads[0]!.busiest.expert)]);
+    const line = routeSummaryLines(route, summarizeRoute(route)).find((l) => l.startsWith('Load per MoE layer'))!;
+    expect(line).toContain(`0: ${loads[0]!.idle} idle, expert ${loads[0]!.busiest.expert} ${Math.round(loads[0]!.busiest.share * 100)}%`);
+    expect(line.slice(line.indexOf('): ') + 3).split('; ')).toHaveLength(16);
   });
 
   it('keeps distinct experts in distinct colours', () => {

@@ -64,6 +64,40 @@ export function summarizeRoute(r: RouteResponse, roundTripMs?: number): RouteSum
   };
 }
 
+/** One MoE layer's load: experts no token chose, and the expert the most tokens chose. */
+export interface LayerLoad {
+  layer: number;
+  idle: number;
+  busiest: { expert: number; tokens: number; share: number };
+}
+
+/**
+ * Per MoE layer, over the first `rows` tokens (all by default): how many experts no token chose,
+ * and the busiest expert with the share of tokens that chose it (an expert is chosen at most once
+ * per token, so the share is at most 1; an even spread gives each expert top_k / experts).
+ */
+export function layerLoads(r: RouteResponse, rows = r.tokens.length): LayerLoad[] {
+  return r.routing.map((l) => {
+    const counts = new Array<number>(r.experts).fill(0);
+    const shown = l.experts.slice(0, rows);
+    for (const row of shown) for (const e of row) counts[e] = (counts[e] ?? 0) + 1;
+    let expert = 0;
+    counts.forEach((n, e) => {
+      if (n > counts[expert]!) expert = e;
+    });
+    const tokens = counts[expert] ?? 0;
+    return { layer: l.layer, idle: counts.filter((n) => n === 0).length, busiest: { expert, tokens, share: shown.length ? tokens / shown.length : 0 } };
+  });
+}
+
+/** The per-layer load in one line: "layer 1: 9 idle, expert 5 38%; layer 2: …". */
+export function layerLoadLine(r: RouteResponse, loads: LayerLoad[] = layerLoads(r)): string {
+  return (
+    `Load per MoE layer (experts idle of ${r.experts}; busiest expert, share of tokens): ` +
+    loads.map((l) => `${l.layer}: ${l.idle} idle, expert ${l.busiest.expert} ${pct(l.busiest.share)}`).join('; ')
+  );
+}
+
 const ms = (n: number) => (n >= 100 ? `${Math.round(n)} ms` : `${round(n, 1)} ms`);
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
@@ -76,6 +110,7 @@ export function routeSummaryLines(r: RouteResponse, s: RouteSummary): string[] {
       ? `Experts used per layer: ${s.expertsUsed.min} of ${s.experts}`
       : `Experts used per layer: ${s.expertsUsed.min}–${s.expertsUsed.max} of ${s.experts} (mean ${s.expertsUsed.mean})`,
     `Load imbalance (max/mean): ${s.imbalance.mean} on average, ${s.imbalance.worst} at worst (layer ${s.imbalance.worstLayer})`,
+    layerLoadLine(r),
     `Most used: ${s.busiest.map((b) => `expert ${b.expert} in layer ${b.layer} (${pct(b.share)} of its choices)`).join('; ')}`,
     s.topSwitches.steps
       ? `Top-1 expert changed between consecutive MoE layers: ${s.topSwitches.changed} of ${s.topSwitches.steps} times (${pct(s.topSwitches.changed / s.topSwitches.steps)})`
