@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { createApp, type App } from './app.js';
-import { discordConfigured, slackConfigured, type Config } from './config.js';
+import { discordConfigured, discordOverHttp, slackConfigured, type Config } from './config.js';
 import { DatabaseOpenError } from './db/connection.js';
 import { telemetry } from './core/telemetry.js';
 import { createLogger, secretValues, type Logger } from './logger.js';
 import { backupSettings, scheduleBackups, type BackupSchedule } from './ops/backup-schedule.js';
-import type { PlatformState } from './ops/health.js';
+import type { PlatformState, ShardStatus } from './ops/health.js';
+import type { HttpRoute, OpsServer } from './ops/http.js';
 import { acquireLock, LockError, type DatabaseLock } from './ops/lock.js';
 import type { OpsHttp } from './ops/runtime.js';
 import type { PlatformExtras, PlatformHandle } from './platforms/platform.js';
@@ -113,12 +114,14 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
   if (terminal) states.set('terminal', () => 'connected');
   const handles: PlatformHandle[] = [];
   let http: OpsHttp | undefined;
+  let portServer: OpsServer | undefined;
   let backupJob: BackupSchedule | undefined;
 
-  /** Closes everything in order: background jobs, platforms, the HTTP server, the database. */
+  /** Closes everything in order: background jobs, platforms, the HTTP servers, the database. */
   const close = async () => {
     backupJob?.stop();
     await Promise.allSettled(handles.map((h) => h.stop()));
+    await portServer?.close();
     await http?.close();
     app.close();
     stopLoggingStrayErrors();
@@ -126,20 +129,34 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
     process.off('exit', releaseLock);
   };
 
+  // One HTTP server on PORT serves every route there: Slack's (HTTP mode) when Slack runs, else the bot's own.
+  const slackServesPort = platforms.some((p) => p.name === 'slack') && !config.SLACK_APP_TOKEN;
+  const discordNeedsPort = platforms.some((p) => p.name === 'discord') && discordOverHttp(config);
+  const portRoutes: HttpRoute[] = [];
   try {
     if (config.HTTP_PORT) {
       const { startOpsHttp } = await import('./ops/runtime.js');
       http = await startOpsHttp(app, logger, {
         port: config.HTTP_PORT,
-        shareWithSlack: platforms.some((p) => p.name === 'slack') && !config.SLACK_APP_TOKEN && config.HTTP_PORT === config.PORT,
+        ...(config.HTTP_PORT === config.PORT && (slackServesPort || discordNeedsPort)
+          ? { sharedWith: slackServesPort ? "Slack's HTTP server" : "the server of Discord's interactions endpoint" }
+          : {}),
         platforms: () => Object.fromEntries([...states].map(([name, state]) => [name, state()])),
+        shards: () => Object.fromEntries(handles.flatMap((h): [string, ShardStatus[]][] => (h.shards ? [[h.name, h.shards()]] : []))),
         stopping: () => stopping,
       });
+      portRoutes.push(...http.portRoutes);
     }
+    // Discord starts before Slack, so Slack's server already knows Discord's route.
     for (const p of platforms) {
-      const handle = await p.start(app, logger, { routes: http?.slackRoutes ?? [] });
+      const handle = await p.start(app, logger, { routes: slackServesPort ? portRoutes : [] });
       handles.push(handle);
+      portRoutes.push(...(handle.routes ?? []));
       states.set(p.name, () => ((handle.connected?.() ?? true) ? 'connected' : 'disconnected'));
+    }
+    if (discordNeedsPort && !slackServesPort) {
+      const { startOpsServer } = await import('./ops/http.js');
+      portServer = await startOpsServer(config.PORT, portRoutes, logger, undefined, { serves: portRoutes.map((r) => r.path).join(', '), setting: 'PORT' });
     }
     if (backups) {
       backupJob = scheduleBackups(app.services.db.$client, { ...backups, timezone: config.DEFAULT_TIMEZONE }, logger);

@@ -3,11 +3,21 @@ import type Database from 'better-sqlite3';
 
 export type PlatformState = 'connected' | 'connecting' | 'disconnected';
 
+/** One gateway shard: its id, discord.js's status for it ('ready', 'connecting', 'resuming', …), heartbeat round trip, guilds. */
+export interface ShardStatus {
+  id: number;
+  status: string;
+  ping_ms: number | null;
+  guilds: number;
+}
+
 export interface HealthSources {
   /** The bot's database connection. */
   db: Database.Database;
   /** Each configured platform's connection state. */
   platforms: () => Record<string, PlatformState>;
+  /** Each sharded platform's shards (Discord over the gateway). */
+  shards?: () => Record<string, ShardStatus[]>;
   /** True once shutdown began: load balancers and supervisors should stop sending work. */
   stopping?: () => boolean;
   /** When the bot started (epoch ms). */
@@ -19,6 +29,8 @@ export interface HealthReport {
   /** 'writable', or what is wrong. */
   database: string;
   platforms: Record<string, PlatformState>;
+  /** Per platform that shards: every shard's state. */
+  shards?: Record<string, ShardStatus[]>;
   uptime_s: number;
 }
 
@@ -59,5 +71,6 @@ export function checkHealth(sources: HealthSources): HealthReport {
   const platforms = sources.platforms();
   const platformsUp = Object.values(platforms).every((s) => s === 'connected');
   const status = sources.stopping?.() ? 'stopping' : database === 'writable' && platformsUp ? 'ok' : 'degraded';
-  return { status, database, platforms, uptime_s: Math.round((Date.now() - sources.startedAt) / 1000) };
+  const shards = sources.shards?.() ?? {};
+  return { status, database, platforms, ...(Object.keys(shards).length ? { shards } : {}), uptime_s: Math.round((Date.now() - sources.startedAt) / 1000) };
 }

@@ -52,8 +52,20 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** What a server is for, in its log line and its start-up errors. */
+export interface ServerPurpose {
+  serves: string;
+  setting: 'HTTP_PORT' | 'PORT';
+}
+
 /** Serves the routes on their own HTTP server (when Slack's server does not already). */
-export async function startOpsServer(port: number, routes: HttpRoute[], logger: Logger, host?: string): Promise<OpsServer> {
+export async function startOpsServer(
+  port: number,
+  routes: HttpRoute[],
+  logger: Logger,
+  host?: string,
+  purpose: ServerPurpose = { serves: '/healthz and /metrics', setting: 'HTTP_PORT' },
+): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const matching = routes.filter((r) => r.path === path);
@@ -74,13 +86,13 @@ export async function startOpsServer(port: number, routes: HttpRoute[], logger: 
       resolve();
     });
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new ConfigError(`Cannot serve /healthz and /metrics on HTTP_PORT=${port}: the port is in use.`);
-    if (err.code === 'EACCES') throw new ConfigError(`Cannot serve /healthz and /metrics on HTTP_PORT=${port}: permission denied.`);
+    if (err.code === 'EADDRINUSE') throw new ConfigError(`Cannot serve ${purpose.serves} on ${purpose.setting}=${port}: the port is in use.`);
+    if (err.code === 'EACCES') throw new ConfigError(`Cannot serve ${purpose.serves} on ${purpose.setting}=${port}: permission denied.`);
     throw err;
   });
   server.on('error', (err) => logger.error({ err }, 'ops http server error'));
   const bound = (server.address() as AddressInfo).port;
-  logger.info({ port: bound }, 'serving /healthz and /metrics');
+  logger.info({ port: bound }, `serving ${purpose.serves}`);
   return {
     port: bound,
     close: () =>

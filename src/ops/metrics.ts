@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { HandledObserver } from '../core/dispatcher.js';
 import type { Interaction } from '../core/interaction.js';
 import { telemetry } from '../core/telemetry.js';
+import type { ShardStatus } from './health.js';
 
 /** Actions that answer a question: the quiz's answer buttons and forms, and race answers (src/core/quiz). */
 const ANSWER_ACTIONS = new Set(['qa', 'qt', 'qm', 'ra']);
@@ -19,6 +20,8 @@ export interface MetricsSources {
   db: Database.Database;
   /** The bot's clock (cards are due against it). */
   now: () => Date;
+  /** Each sharded platform's gateway shards. */
+  shards?: () => Record<string, ShardStatus[]>;
 }
 
 /**
@@ -110,6 +113,26 @@ export class BotMetrics {
         this.set(databaseBytes(sources.db));
       },
     });
+    const shardGauge = (name: string, help: string, value: (s: ShardStatus) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['platform', 'shard'],
+        registers,
+        collect() {
+          // Shards come and go (a restart with another count): only the current ones are reported.
+          this.reset();
+          for (const [platform, shards] of Object.entries(sources.shards?.() ?? {})) {
+            for (const s of shards) {
+              const v = value(s);
+              if (v !== null) this.set({ platform, shard: String(s.id) }, v);
+            }
+          }
+        },
+      });
+    shardGauge('quizbot_shard_up', 'Gateway shards: 1 when ready, 0 otherwise (connecting, resuming, disconnected).', (s) => (s.status === 'ready' ? 1 : 0));
+    shardGauge('quizbot_shard_ping_seconds', "Gateway shards' last heartbeat round trip, in seconds.", (s) => (s.ping_ms === null ? null : s.ping_ms / 1000));
+    shardGauge('quizbot_shard_guilds', 'Servers each gateway shard serves.', (s) => s.guilds);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'quizbot_' });
   }
 

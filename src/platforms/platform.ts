@@ -1,3 +1,4 @@
+import type { ShardStatus } from '../ops/health.js';
 import type { HttpRoute } from '../ops/http.js';
 
 /**
@@ -11,10 +12,14 @@ export interface PlatformHandle {
   stop(): Promise<void>;
   /** Whether the connection is up now (for /healthz); a platform without it counts as connected. */
   connected?(): boolean;
+  /** Each gateway shard's state (for /healthz and /metrics), for a platform that shards. */
+  shards?(): ShardStatus[];
+  /** Routes the platform needs served on PORT (Discord's interactions endpoint). */
+  routes?: HttpRoute[];
 }
 
 /** What the composition root hands a platform besides the app. */
 export interface PlatformExtras {
-  /** Routes for the platform's own HTTP server (Slack's HTTP mode, when it shares HTTP_PORT). */
+  /** Routes for the platform's own HTTP server to serve (Slack's HTTP mode serves those of PORT). */
   routes: HttpRoute[];
 }

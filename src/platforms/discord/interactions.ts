@@ -1,16 +1,16 @@
 import {
+  ApplicationCommandType,
   ComponentType,
   DiscordAPIError,
-  MessageFlags,
+  InteractionType,
   TextInputStyle,
-  type AutocompleteInteraction,
-  type BaseInteraction,
-  type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type InteractionReplyOptions,
-  type InteractionUpdateOptions,
-  type MessageComponentInteraction,
-  type ModalSubmitInteraction,
+  type APIApplicationCommandAutocompleteInteraction,
+  type APIChatInputApplicationCommandInteraction,
+  type APIInteraction,
+  type APIInteractionResponse,
+  type APIMessageComponentInteraction,
+  type APIModalSubmitInteraction,
+  type REST,
 } from 'discord.js';
 import type { App } from '../../app.js';
 import { findCommand } from '../../core/commands.js';
@@ -22,12 +22,14 @@ import { LruMap } from '../../core/util/lru-map.js';
 import { tenantOf, type Tenant } from '../../core/tenant.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
 import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
-import { actorOf, commandInteraction, commandPath, placeOf } from './translate.js';
+import { Responder, type Acknowledgement, type Transport } from './respond.js';
+import { actorOf, buttonLabel, commandInteraction, commandPath, focusedOption, modalText, placeOfInteraction } from './translate.js';
 
 /**
- * Discord interactions in, core replies out. Every interaction is acknowledged within Discord's
- * three seconds: slow commands are deferred first, anything else is deferred when the core has
- * not answered by `ackDeadlineMs`, and the reply then edits the deferred response.
+ * Discord interactions in, core replies out, whether they came over the gateway or to the
+ * interactions endpoint. Every interaction is acknowledged within Discord's three seconds: slow
+ * commands are deferred first, anything else is deferred when the core has not answered by
+ * `ackDeadlineMs`, and the reply then edits the deferred response.
  */
 
 export interface InteractionOptions {
@@ -37,9 +39,7 @@ export interface InteractionOptions {
   rememberIds?: number;
 }
 
-type Acknowledgement = { kind: 'none' } | { kind: 'deferred-reply'; ephemeral: boolean } | { kind: 'deferred-update' };
-
-type Respondable = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
+type Repliable = APIChatInputApplicationCommandInteraction | APIMessageComponentInteraction | APIModalSubmitInteraction;
 
 const FAILURE = 'Something went wrong on our side. Please try again in a moment.';
 const FORM_FIELD = 'text';
@@ -51,37 +51,22 @@ export function loggableError(err: unknown): Record<string, unknown> {
   return { message: String(err) };
 }
 
-function replyOptions(m: DiscordMessage): InteractionReplyOptions {
-  return {
-    ...(m.content ? { content: m.content } : {}),
-    embeds: m.embeds,
-    components: m.components,
-    files: m.files.map((f) => ({ attachment: f.data, name: f.name, description: f.description })),
-    allowedMentions: m.allowedMentions,
-    ...(m.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
-  };
-}
-
-/** An edit replaces everything: old text, embeds and attachments go unless sent again. */
-function editOptions(m: DiscordMessage): InteractionUpdateOptions {
-  return {
-    content: m.content,
-    embeds: m.embeds,
-    components: m.components,
-    files: m.files.map((f) => ({ attachment: f.data, name: f.name, description: f.description })),
-    attachments: [],
-    allowedMentions: m.allowedMentions,
-  };
+/** Whether the interaction came from a message (a component, or a modal opened by one). */
+function fromMessage(i: Repliable): boolean {
+  return i.type !== InteractionType.ApplicationCommand && Boolean(i.message);
 }
 
 export class DiscordInteractions {
-  private readonly seen: LruMap<string, true>;
+  /** Interaction id → what its first delivery was answered with. */
+  private readonly seen: LruMap<string, Promise<APIInteractionResponse | undefined>>;
   private readonly forms: LruMap<string, FormSpec>;
   private readonly ackDeadlineMs: number;
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     private readonly app: App,
     private readonly logger: Logger,
+    private readonly rest: REST,
     options: InteractionOptions = {},
   ) {
     this.ackDeadlineMs = options.ackDeadlineMs ?? 2000;
@@ -89,48 +74,79 @@ export class DiscordInteractions {
     this.forms = new LruMap(5_000);
   }
 
-  /** Entry point for every INTERACTION_CREATE. Never throws: failures become an ephemeral message. */
-  async handle(i: BaseInteraction): Promise<void> {
-    if (this.seen.has(i.id)) {
+  /**
+   * Entry point for every interaction (the raw payload Discord sent) with the way its first
+   * response travels. Never throws: failures become an ephemeral message.
+   */
+  handle(i: APIInteraction, transport: Transport): Promise<void> {
+    const first = this.seen.get(i.id);
+    if (first) {
       this.logger.debug({ interaction: i.id }, 'repeated interaction delivery ignored');
-      return;
+      transport.repeated?.(first);
+      return Promise.resolve();
     }
-    this.seen.set(i.id, true);
+    const responder = new Responder(this.rest, i.application_id, i.token, transport);
+    this.seen.set(i.id, responder.initial);
+    const work = this.run(i, responder).finally(() => {
+      responder.done();
+      this.inflight.delete(work);
+    });
+    this.inflight.add(work);
+    return work;
+  }
+
+  /** Resolves once the interactions being answered now are answered, or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
+  private async run(i: APIInteraction, r: Responder): Promise<void> {
     try {
-      if (i.isAutocomplete()) await this.autocomplete(i);
-      else if (i.isChatInputCommand()) await this.command(i);
-      else if (i.isButton()) await this.button(i);
-      else if (i.isStringSelectMenu()) await this.action(i, { actionId: i.customId, values: i.values });
-      else if (i.isModalSubmit()) await this.action(i, { actionId: i.customId, text: i.fields.getTextInputValue(FORM_FIELD) });
-      else throw new UserError('The bot does not handle this kind of interaction.');
+      switch (i.type) {
+        case InteractionType.ApplicationCommandAutocomplete:
+          return await this.autocomplete(i, r);
+        case InteractionType.ApplicationCommand:
+          if (i.data.type === ApplicationCommandType.ChatInput) return await this.command(i as APIChatInputApplicationCommandInteraction, r);
+          break;
+        case InteractionType.MessageComponent:
+          if (i.data.component_type === ComponentType.Button) return await this.button(i, r);
+          if (i.data.component_type === ComponentType.StringSelect) return await this.action(i, r, { actionId: i.data.custom_id, values: i.data.values });
+          break;
+        case InteractionType.ModalSubmit:
+          return await this.action(i, r, { actionId: i.data.custom_id, text: modalText(i, FORM_FIELD) });
+      }
+      throw new UserError('The bot does not handle this kind of interaction.');
     } catch (err) {
-      await this.fail(i, err);
+      await this.fail(i, r, err);
     }
   }
 
-  private async command(i: ChatInputCommandInteraction): Promise<void> {
+  private async command(i: APIChatInputApplicationCommandInteraction, r: Responder): Promise<void> {
     const spec = findCommand(commandPath(i).key);
     const ephemeral = (spec?.visibility ?? 'ephemeral') === 'ephemeral';
     const deferral: Acknowledgement = { kind: 'deferred-reply', ephemeral };
-    const defer = () => i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    const defer = () => r.deferReply(ephemeral);
     if (spec?.slow) {
       await defer();
       const reply = await this.app.dispatcher.handle(commandInteraction(i));
-      return this.deliver(i, reply, deferral);
+      return this.deliver(i, r, reply, deferral);
     }
     const work = this.app.dispatcher.handle(commandInteraction(i));
     const { reply, ack } = await this.withinDeadline(work, defer, deferral);
-    await this.deliver(i, reply, ack);
+    await this.deliver(i, r, reply, ack);
   }
 
-  private async button(i: ButtonInteraction): Promise<void> {
-    const actionId = i.customId.startsWith(FORM_MARK) ? i.customId.slice(FORM_MARK.length) : i.customId;
+  private async button(i: APIMessageComponentInteraction, r: Responder): Promise<void> {
+    const customId = i.data.custom_id;
+    const actionId = customId.startsWith(FORM_MARK) ? customId.slice(FORM_MARK.length) : customId;
     const form = this.forms.get(actionId);
-    if (!form && actionId === i.customId) return this.action(i, { actionId });
+    if (!form && actionId === customId) return this.action(i, r, { actionId });
     // The form's wording is remembered from when the button was sent; after a restart the label stands in.
-    const spec: FormSpec = form ?? { title: (i.component as { label?: string }).label ?? 'Your answer', label: 'Your answer' };
+    const spec: FormSpec = form ?? { title: buttonLabel(i) ?? 'Your answer', label: 'Your answer' };
     const maxLength = Math.min(spec.maxLength ?? 400, 4000);
-    await i.showModal({
+    await r.showModal({
       custom_id: actionId,
       title: plainLabel(spec.title, LIMITS.modalTitle),
       components: [
@@ -150,11 +166,14 @@ export class DiscordInteractions {
     });
   }
 
-  private async action(i: MessageComponentInteraction | ModalSubmitInteraction, what: Pick<ActionInteraction, 'actionId' | 'values' | 'text'>): Promise<void> {
-    const interaction: ActionInteraction = { kind: 'action', id: i.id, actor: actorOf(i), place: placeOf(i), ...what };
+  private async action(i: APIMessageComponentInteraction | APIModalSubmitInteraction, r: Responder, what: Pick<ActionInteraction, 'actionId' | 'values' | 'text'>): Promise<void> {
+    const interaction: ActionInteraction = { kind: 'action', id: i.id, actor: actorOf(i), place: placeOfInteraction(i), ...what };
     const work = this.app.dispatcher.handle(interaction);
-    const { reply, ack } = await this.withinDeadline(work, () => i.deferUpdate(), { kind: 'deferred-update' });
-    await this.deliver(i, reply, ack);
+    // A modal submitted from a slash command has no message to update: it is deferred as a reply.
+    const deferral: Acknowledgement = fromMessage(i) ? { kind: 'deferred-update' } : { kind: 'deferred-reply', ephemeral: true };
+    const defer = () => (deferral.kind === 'deferred-update' ? r.deferUpdate() : r.deferReply(true));
+    const { reply, ack } = await this.withinDeadline(work, defer, deferral);
+    await this.deliver(i, r, reply, ack);
   }
 
   /** Waits for the core up to the deadline; past it, acknowledges with `defer` and keeps waiting. */
@@ -171,26 +190,25 @@ export class DiscordInteractions {
     return { reply: await work, ack: deferred };
   }
 
-  private async deliver(i: Respondable, reply: Reply, ack: Acknowledgement): Promise<void> {
+  private async deliver(i: Repliable, r: Responder, reply: Reply, ack: Acknowledgement): Promise<void> {
     const message = renderReply(reply, this.forms);
-    const fromMessage = i.isMessageComponent() || (i.isModalSubmit() && i.isFromMessage());
-    const replace = Boolean(reply.replaceOriginal && fromMessage);
+    const replace = Boolean(reply.replaceOriginal && fromMessage(i));
     switch (ack.kind) {
       case 'none':
-        if (replace) await (i as MessageComponentInteraction).update(editOptions(message));
-        else await i.reply(replyOptions(message));
+        if (replace) await r.update(message);
+        else await r.reply(message);
         return;
       case 'deferred-update':
-        if (replace) await i.editReply(editOptions(message));
-        else await i.followUp(replyOptions(message));
+        if (replace) await r.editReply(message);
+        else await r.followUp(message);
         return;
       case 'deferred-reply':
         if (message.ephemeral === ack.ephemeral) {
-          await i.editReply(editOptions(message));
+          await r.editReply(message);
           return;
         }
-        await this.replacePlaceholder(i);
-        await i.followUp(replyOptions(message));
+        await this.replacePlaceholder(r);
+        await r.followUp(message);
     }
   }
 
@@ -199,16 +217,16 @@ export class DiscordInteractions {
    * follow-up that same visibility while the "thinking…" placeholder is unresolved. So resolve
    * the placeholder with an edit and remove it; the follow-up then shows to whom it should.
    */
-  private async replacePlaceholder(i: Respondable): Promise<void> {
-    await i.editReply({ content: '…', embeds: [], components: [], allowedMentions: { parse: [] } });
-    await i.deleteReply().catch(() => undefined);
+  private async replacePlaceholder(r: Responder): Promise<void> {
+    await r.editReply({ content: '…' });
+    await r.deleteReply().catch(() => undefined);
   }
 
-  private async autocomplete(i: AutocompleteInteraction): Promise<void> {
+  private async autocomplete(i: APIApplicationCommandAutocompleteInteraction, r: Responder): Promise<void> {
     const spec = findCommand(commandPath(i).key);
-    const focused = i.options.getFocused(true);
-    const source = spec?.options.find((o) => o.name === focused.name)?.autocomplete;
-    await i.respond(source ? this.suggestions(source, String(focused.value), tenantOf('discord', placeOf(i))) : []);
+    const focused = focusedOption(i);
+    const source = focused && spec?.options.find((o) => o.name === focused.name)?.autocomplete;
+    await r.suggest(source ? this.suggestions(source, focused.value, tenantOf('discord', placeOfInteraction(i))) : []);
   }
 
   /** Up to 25 ids whose id or title contains what the user typed so far (banks: those this server sees). */
@@ -225,27 +243,23 @@ export class DiscordInteractions {
   }
 
   /** A failure is never silent: the user gets a short ephemeral message, the log gets the details. */
-  private async fail(i: BaseInteraction, err: unknown): Promise<void> {
+  private async fail(i: APIInteraction, r: Responder, err: unknown): Promise<void> {
     const expected = err instanceof UserError;
     if (!expected) this.logger.error({ error: loggableError(err), interaction: i.id }, 'discord interaction failed');
     try {
-      if (i.isAutocomplete()) {
-        if (!i.responded) await i.respond([]);
+      if (i.type === InteractionType.ApplicationCommandAutocomplete) {
+        if (r.ack.kind === 'none') await r.suggest([]);
         return;
       }
-      if (!i.isRepliable()) return;
-      const payload = {
-        content: escapeDiscord(expected ? err.message : FAILURE),
-        flags: MessageFlags.Ephemeral as const,
-        allowedMentions: { parse: [] },
-      };
-      if (i.isChatInputCommand() && i.deferred && !i.replied) {
+      const text = escapeDiscord(expected ? err.message : FAILURE);
+      const message: DiscordMessage = { content: text, embeds: [], components: [], files: [], allowedMentions: { parse: [] }, ephemeral: true };
+      if (r.ack.kind === 'deferred-reply') {
         // Replace the "thinking…" placeholder rather than leave it spinning.
-        if (i.ephemeral) return void (await i.editReply({ content: payload.content, allowedMentions: payload.allowedMentions }));
-        await this.replacePlaceholder(i);
+        if (r.ack.ephemeral) return await r.editReply({ content: text });
+        await this.replacePlaceholder(r);
       }
-      if (i.deferred || i.replied) await i.followUp(payload);
-      else await i.reply(payload);
+      if (r.ack.kind === 'none') await r.reply(message);
+      else await r.followUp(message);
     } catch (second) {
       this.logger.warn({ error: loggableError(second), interaction: i.id }, 'could not report a failure to the user');
     }

@@ -1,4 +1,5 @@
 import {
+  AllowedMentionsTypes,
   ButtonStyle as DiscordButtonStyle,
   ComponentType,
   type APIActionRowComponent,
@@ -48,7 +49,7 @@ export interface DiscordMessage {
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   files: DiscordFile[];
   /** `parse: []` pings nobody; only replies that mean to mention may notify users. */
-  allowedMentions: { parse: ('users' | 'roles' | 'everyone')[] };
+  allowedMentions: { parse: AllowedMentionsTypes[] };
   ephemeral: boolean;
 }
 
@@ -145,7 +146,7 @@ export function renderReply(reply: Reply, forms?: FormRegistry): DiscordMessage 
     embeds: [],
     components: renderRows(reply.components ?? [], forms),
     files,
-    allowedMentions: { parse: reply.allowMentions ? ['users'] : [] },
+    allowedMentions: { parse: reply.allowMentions ? [AllowedMentionsTypes.User] : [] },
     ephemeral: reply.visibility === 'ephemeral',
   };
   if (!useEmbed) {

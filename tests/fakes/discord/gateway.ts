@@ -6,18 +6,28 @@ import type { Json } from './model.js';
 /**
  * The fake gateway (https://discord.com/developers/docs/events/gateway): HELLO on connect,
  * IDENTIFY → READY and GUILD_CREATE, heartbeats acknowledged, RESUME → RESUMED, and dispatch
- * of events such as INTERACTION_CREATE to the identified session.
+ * of events such as INTERACTION_CREATE to the identified session. Sharded as Discord shards
+ * (https://discord.com/developers/docs/events/gateway#sharding): a session identifies as shard
+ * [i, n], hears of the guilds with (guild_id >> 22) % n = i only, and gets their events; direct
+ * messages go to shard 0. A bot identifying with fewer shards than required is refused (4011).
  */
+
+/** The shard of `n` that serves a guild. */
+export function shardOf(guildId: string | undefined, count: number): number {
+  return guildId === undefined ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
 
 export const Op = { DISPATCH: 0, HEARTBEAT: 1, IDENTIFY: 2, RESUME: 6, RECONNECT: 7, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11 } as const;
 
 export interface GatewayOptions {
   token: string;
   heartbeatIntervalMs: number;
-  /** The READY payload for a new session (session id and resume URL are filled in). */
+  /** The READY payload for a new session (session id, resume URL, shard and guilds are filled in). */
   ready: () => Json;
-  /** GUILD_CREATE payloads sent right after READY (lazy-loading the guilds READY lists as unavailable). */
+  /** Every guild the bot is in, as GUILD_CREATE payloads; each session gets its shard's, right after READY. */
   guilds: () => Json[];
+  /** The number of shards the bot must use at least (GET /gateway/bot recommends it). */
+  shards: () => number;
   url: () => string;
   onEvent: (what: string, detail?: Json) => void;
 }
@@ -26,6 +36,8 @@ interface Session {
   id: string;
   socket: WebSocket;
   seq: number;
+  /** [shard id, shard count] from IDENTIFY. */
+  shard: [number, number];
 }
 
 export class FakeGateway {
@@ -34,6 +46,8 @@ export class FakeGateway {
   /** Every IDENTIFY received (token redacted), newest last. */
   readonly identifies: Json[] = [];
   heartbeats = 0;
+  /** WebSocket connections opened to the gateway. */
+  connections = 0;
 
   constructor(
     server: Server,
@@ -48,6 +62,7 @@ export class FakeGateway {
   }
 
   private connect(socket: WebSocket, url: string): void {
+    this.connections++;
     const query = new URLSearchParams(url.split('?')[1] ?? '');
     if (query.get('v') !== '10' || (query.get('encoding') ?? 'json') !== 'json') {
       socket.close(4012, 'Invalid API version.');
@@ -71,11 +86,21 @@ export class FakeGateway {
         case Op.IDENTIFY: {
           if (session) return void socket.close(4005, 'Already authenticated.');
           if (msg.d?.token !== this.options.token) return void socket.close(4004, 'Authentication failed.');
+          const shard: [number, number] = Array.isArray(msg.d.shard) ? [Number(msg.d.shard[0]), Number(msg.d.shard[1])] : [0, 1];
+          if (!(shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1])) return void socket.close(4010, 'Invalid shard.');
+          if (shard[1] < this.options.shards()) return void socket.close(4011, 'Sharding required.');
           this.identifies.push({ ...msg.d, token: '[redacted]' });
-          session = { id: randomUUID().replace(/-/g, ''), socket, seq: 0 };
+          session = { id: randomUUID().replace(/-/g, ''), socket, seq: 0, shard };
           this.sessions.set(session.id, session);
-          this.dispatchTo(session, 'READY', { ...this.options.ready(), session_id: session.id, resume_gateway_url: this.options.url(), shard: msg.d.shard ?? [0, 1] });
-          for (const guild of this.options.guilds()) this.dispatchTo(session, 'GUILD_CREATE', guild);
+          const guilds = this.options.guilds().filter((g) => shardOf(g.id, shard[1]) === shard[0]);
+          this.dispatchTo(session, 'READY', {
+            ...this.options.ready(),
+            guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
+            session_id: session.id,
+            resume_gateway_url: this.options.url(),
+            shard,
+          });
+          for (const guild of guilds) this.dispatchTo(session, 'GUILD_CREATE', guild);
           this.options.onEvent('identify', msg.d);
           return;
         }
@@ -107,15 +132,23 @@ export class FakeGateway {
     return [...this.sessions.values()].some((s) => s.socket.readyState === WebSocket.OPEN);
   }
 
-  /** Sends a dispatch event to every live session; returns how many got it. */
-  dispatch(t: string, d: Json): number {
-    let sent = 0;
+  /** The shards ([id, count]) of the live sessions. */
+  get liveShards(): [number, number][] {
+    return [...this.sessions.values()].filter((s) => s.socket.readyState === WebSocket.OPEN).map((s) => s.shard);
+  }
+
+  /**
+   * Sends a dispatch event to the live sessions of the shard it belongs to (its `guild_id`'s, or
+   * shard 0); returns the ids of the shards that got it.
+   */
+  dispatch(t: string, d: Json): number[] {
+    const reached: number[] = [];
     for (const s of this.sessions.values()) {
-      if (s.socket.readyState !== WebSocket.OPEN) continue;
+      if (s.socket.readyState !== WebSocket.OPEN || shardOf(d.guild_id, s.shard[1]) !== s.shard[0]) continue;
       this.dispatchTo(s, t, d);
-      sent++;
+      reached.push(s.shard[0]);
     }
-    return sent;
+    return reached;
   }
 
   async close(): Promise<void> {

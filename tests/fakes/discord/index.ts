@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway } from './gateway.js';
@@ -21,7 +21,7 @@ import {
   type Json,
   type SentInteraction,
 } from './model.js';
-import { FakeRest } from './rest.js';
+import { FakeRest, HttpError } from './rest.js';
 import { DiscordState } from './state.js';
 import { closeNow } from '../loopback.js';
 
@@ -32,7 +32,8 @@ export { CallbackType, EPHEMERAL, InteractionType, LOADING, PERMISSIONS, type Fa
  * REST API under /api/v10 and the gateway WebSocket, one guild with channels, and helpers that
  * act as users (run a slash command, press a button, fill in a modal) and wait for what the bot
  * answers. Point discord.js at it with `rest: { api: fake.apiUrl }`; it finds the gateway via
- * GET /gateway/bot.
+ * GET /gateway/bot. After `sendInteractionsTo(url)` interactions go to the bot's interactions
+ * endpoint instead, as Ed25519-signed HTTP POSTs, and the HTTP response is the first response.
  */
 
 export interface FakeDiscordOptions {
@@ -41,6 +42,8 @@ export interface FakeDiscordOptions {
   ackDeadlineMs?: number;
   /** Extra channels besides #general; `forbidden` ones refuse the bot's posts with 403. */
   channels?: Omit<FakeChannel, 'id'>[];
+  /** Shards GET /gateway/bot recommends and the gateway requires (default 1). */
+  shards?: number;
 }
 
 /** What the bot did in answer to one interaction, once it has settled. */
@@ -55,14 +58,20 @@ export class FakeDiscord {
   readonly state: DiscordState;
   readonly gateway: FakeGateway;
   /** Servers besides the test guild that the bot is in, by id (see addGuild). */
-  private readonly otherGuilds = new Map<string, { id: string; name: string; joinedAt: string }>();
+  private readonly otherGuilds = new Map<string, { id: string; name: string; joinedAt: string; announced: boolean }>();
+  private readonly rest: FakeRest;
+  /** The application's key pair: its public half is what the bot's DISCORD_PUBLIC_KEY must be. */
+  private readonly keys = generateKeyPairSync('ed25519');
+  /** Where interactions go over HTTP (see sendInteractionsTo); undefined: over the gateway. */
+  private endpoint: string | undefined;
   private constructor(
     private readonly server: Server,
     state: DiscordState,
     options: FakeDiscordOptions,
   ) {
     this.state = state;
-    const rest = new FakeRest(state, () => this.gatewayUrl);
+    state.verifyKey = this.publicKey;
+    const rest = (this.rest = new FakeRest(state, () => this.gatewayUrl));
     server.on('request', (req, res) => void rest.handle(req, res));
     this.gateway = new FakeGateway(server, {
       token: state.token,
@@ -72,7 +81,6 @@ export class FakeDiscord {
         v: 10,
         user: { ...userObject(state.bot), verified: true, mfa_enabled: false, email: null },
         user_settings: {},
-        guilds: [{ id: state.guild.id, unavailable: true }],
         private_channels: [],
         relationships: [],
         presences: [],
@@ -81,7 +89,13 @@ export class FakeDiscord {
         application: { id: state.applicationId, flags: 0 },
       }),
       // Other guilds' channels (see addGuild) live in the same list but are never this guild's.
-      guilds: () => [guildObject({ ...state.guild, channels: state.guild.channels.filter((c) => !this.otherGuilds.has(c.guildId ?? '')) }, state.bot)],
+      guilds: () => [
+        guildObject({ ...state.guild, channels: state.guild.channels.filter((c) => !this.otherGuilds.has(c.guildId ?? '')) }, state.bot),
+        ...[...this.otherGuilds.values()]
+          .filter((g) => g.announced)
+          .map((g) => guildObject({ ...g, ownerId: state.guild.ownerId, channels: state.guild.channels.filter((c) => c.guildId === g.id) }, state.bot)),
+      ],
+      shards: () => state.shards,
       onEvent: () => state.changed(),
     });
   }
@@ -94,6 +108,7 @@ export class FakeDiscord {
     const token = `${Buffer.from(applicationId).toString('base64url')}.fake.${randomBytes(18).toString('base64url')}`;
     const state = new DiscordState(token, applicationId, bot, guild);
     state.ackDeadlineMs = options.ackDeadlineMs;
+    state.shards = options.shards ?? 1;
     const server = createServer({ keepAlive: true });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const fake = new FakeDiscord(server, state, options);
@@ -121,6 +136,10 @@ export class FakeDiscord {
   get guildId(): string {
     return this.state.guild.id;
   }
+  /** The application's Ed25519 public key, hex (Developer Portal → General Information → Public Key). */
+  get publicKey(): string {
+    return Buffer.from(this.keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+  }
   channel(name = 'general'): FakeChannel {
     const c = this.state.guild.channels.find((ch) => ch.name === name);
     if (!c) throw new Error(`no channel #${name}`);
@@ -133,9 +152,10 @@ export class FakeDiscord {
    * gateway does not announce it, so discord.js meets it as an uncached guild, as it would a
    * server whose GUILD_CREATE has not arrived.
    */
-  addGuild(name: string, channelNames: string[]): { id: string; channels: FakeChannel[] } {
-    const id = snowflake();
-    this.otherGuilds.set(id, { id, name, joinedAt: new Date().toISOString() });
+  addGuild(name: string, channelNames: string[], options: { shard?: number; announce?: boolean } = {}): { id: string; channels: FakeChannel[] } {
+    // `shard`: an id that shard serves; `announce`: the gateway sends it to that shard at IDENTIFY.
+    const id = options.shard === undefined ? snowflake() : snowflake({ id: options.shard, count: this.state.shards });
+    this.otherGuilds.set(id, { id, name, joinedAt: new Date().toISOString(), announced: Boolean(options.announce) });
     const channels: FakeChannel[] = channelNames.map((n) => ({ id: snowflake(), name: n, guildId: id }));
     // The REST routes look channels up in this one list.
     this.state.guild.channels.push(...channels);
@@ -235,7 +255,10 @@ export class FakeDiscord {
     };
   }
 
-  /** Delivers an INTERACTION_CREATE over the gateway and tracks what the bot answers. */
+  /**
+   * Delivers an interaction (INTERACTION_CREATE over the gateway, to the shard of its guild, or a
+   * signed POST to the interactions endpoint) and tracks what the bot answers.
+   */
   deliver(payload: Json): SentInteraction {
     let sent = this.state.interactions.get(payload.id);
     if (!sent) {
@@ -244,13 +267,94 @@ export class FakeDiscord {
       this.state.byToken.set(sent.token, sent);
     }
     sent.dispatchedAt = performance.now();
-    if (this.gateway.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('no bot is connected to the fake gateway');
+    if (this.endpoint) {
+      void this.postInteraction(sent, false);
+      return sent;
+    }
+    const reached = this.gateway.dispatch('INTERACTION_CREATE', payload);
+    if (reached.length === 0) throw new Error('no bot is connected to the fake gateway');
+    sent.shard = reached[0];
     return sent;
   }
 
   /** Discord re-delivering an interaction it already sent (same id and token). */
-  redeliver(sent: SentInteraction): void {
-    if (this.gateway.dispatch('INTERACTION_CREATE', sent.payload) === 0) throw new Error('no bot is connected to the fake gateway');
+  redeliver(sent: SentInteraction): Promise<void> {
+    if (this.endpoint) return this.postInteraction(sent, true);
+    if (this.gateway.dispatch('INTERACTION_CREATE', sent.payload).length === 0) throw new Error('no bot is connected to the fake gateway');
+    return Promise.resolve();
+  }
+
+  // ---- The interactions endpoint (https://discord.com/developers/docs/interactions/overview#configuring-an-interactions-endpoint-url) ----
+
+  /** From now on, interactions go to the bot's endpoint at `url` as signed HTTP POSTs. */
+  sendInteractionsTo(url: string): void {
+    this.endpoint = url;
+  }
+
+  /** The signature headers Discord sends: Ed25519 over timestamp + body, by the application's key (or `key`). */
+  signatureHeaders(body: string, options: { timestamp?: number; key?: KeyObject } = {}): Record<string, string> {
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = sign(null, Buffer.from(timestamp + body), options.key ?? this.keys.privateKey).toString('hex');
+    return { 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp };
+  }
+
+  /** A raw POST to the endpoint, with whatever headers: what an attacker (or Discord's own URL check) sends. */
+  async postToEndpoint(body: string, headers: Record<string, string>, url = this.endpoint): Promise<{ status: number; text: string; contentType: string }> {
+    if (!url) throw new Error('no interactions endpoint set (sendInteractionsTo)');
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(20_000) });
+    return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+  }
+
+  /**
+   * Sends an interaction to the endpoint. The HTTP response, within the deadline (Discord's 3 s
+   * with ackDeadlineMs, else 10 s), is the first response and is checked like a callback; a
+   * re-delivery's response is only recorded. Anything else is the request failing, as Discord
+   * would show it ("This interaction failed"): recorded as a refusal and as `deliveryError`.
+   */
+  private async postInteraction(sent: SentInteraction, repeat: boolean): Promise<void> {
+    const body = JSON.stringify(sent.payload);
+    const refuse = (status: number, why: string) => {
+      if (!repeat) sent.deliveryError = why;
+      this.state.record({ method: 'RESPONSE', path: `/discord/interactions (${why})`, query: new URLSearchParams(), body: undefined, files: [], authorized: true, status, at: performance.now() });
+    };
+    try {
+      let res: Response;
+      try {
+        res = await fetch(this.endpoint!, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)', ...this.signatureHeaders(body) },
+          body,
+          signal: AbortSignal.timeout(this.state.ackDeadlineMs ?? 10_000),
+        });
+      } catch (err) {
+        // Unreachable or too slow: no answer at all (not a refusal of something the bot sent).
+        if (!repeat) sent.deliveryError = `the interactions endpoint did not answer: ${(err as Error).message}`;
+        return;
+      }
+      const text = await res.text();
+      const arrivedAt = performance.now();
+      if (repeat) {
+        (sent.repeatResponses ??= []).push({ status: res.status, body: text });
+        return;
+      }
+      if (res.status !== 200) return refuse(res.status, `HTTP ${res.status} ${text.slice(0, 60).trim()}`);
+      if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return refuse(400, `not JSON (${res.headers.get('content-type')})`);
+      let response: Json;
+      try {
+        response = JSON.parse(text);
+      } catch {
+        return refuse(400, 'invalid JSON');
+      }
+      try {
+        this.rest.acknowledge(sent, response, [], false, arrivedAt);
+        this.state.record({ method: 'RESPONSE', path: '/discord/interactions', query: new URLSearchParams(), body: response, files: [], authorized: true, status: 200, at: arrivedAt });
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        refuse(err.status, `${err.message}${err.errors ? ': ' + err.errors.join('; ') : ''}`);
+      }
+    } finally {
+      this.state.changed(sent.id);
+    }
   }
 
   /** The registered command (guild first, then global) with this name, as the bot registered it. */
@@ -334,7 +438,15 @@ export class FakeDiscord {
 
   /** The first interaction callback for `sent`. */
   callback(sent: SentInteraction, timeoutMs?: number): Promise<Callback> {
-    return this.waitFor(() => sent.callbacks[0], `a callback for interaction ${sent.id}`, timeoutMs, `interaction:${sent.id}`);
+    return this.waitFor(
+      () => {
+        if (sent.deliveryError && !sent.callbacks.length) throw new Error(`interaction ${sent.id} failed: ${sent.deliveryError}`);
+        return sent.callbacks[0];
+      },
+      `a callback for interaction ${sent.id}`,
+      timeoutMs,
+      `interaction:${sent.id}`,
+    );
   }
 
   /**

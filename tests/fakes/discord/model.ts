@@ -8,10 +8,15 @@ export type Json = Record<string, any>;
 const DISCORD_EPOCH = 1420070400000n;
 let increment = 0n;
 
-/** A snowflake: milliseconds since Discord's epoch, shifted, plus a counter. */
-export function snowflake(): string {
+/**
+ * A snowflake: milliseconds since Discord's epoch, shifted, plus a counter. With `shard`, a
+ * guild id that shard `id` of `count` serves ((id >> 22) % count), a few milliseconds back.
+ */
+export function snowflake(shard?: { id: number; count: number }): string {
   increment = (increment + 1n) & 0xfffn;
-  return String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment);
+  let ms = BigInt(Date.now()) - DISCORD_EPOCH;
+  if (shard) ms -= (((ms - BigInt(shard.id)) % BigInt(shard.count)) + BigInt(shard.count)) % BigInt(shard.count);
+  return String((ms << 22n) | (1n << 17n) | increment);
 }
 
 /** Permission bits used here (https://discord.com/developers/docs/topics/permissions). */
@@ -196,6 +201,12 @@ export interface SentInteraction {
   followUpIds: string[];
   /** Number of PATCH …/messages/@original calls. */
   originalEdits: number;
+  /** Over the gateway: the shard whose session got the interaction. */
+  shard?: number;
+  /** At an interactions endpoint: why the delivery got no usable answer (unreachable, refused, late). */
+  deliveryError?: string;
+  /** At an interactions endpoint: what re-deliveries of the interaction were answered with. */
+  repeatResponses?: { status: number; body: string }[];
 }
 
 /** Every REST request the fake received, for assertions on what the bot sent. */

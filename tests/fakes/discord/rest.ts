@@ -9,7 +9,7 @@ import { autocompleteProblems, commandProblems, messageProblems, modalProblems }
  * Discord's JSON error shape and codes.
  */
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
@@ -125,7 +125,9 @@ export class FakeRest {
     const route = path.slice('/api/v10'.length);
 
     if ((m = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') {
-      return this.callback(m[1]!, m[2]!, body, files, url.searchParams.get('with_response') === 'true', arrivedAt);
+      const i = this.state.interactions.get(m[1]!);
+      if (!i || i.token !== m[2]) throw unknownInteraction();
+      return this.acknowledge(i, body, files, url.searchParams.get('with_response') === 'true', arrivedAt);
     }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(route))) {
       return this.webhook(method, m[1]!, m[2]!, m[3], body, files);
@@ -134,11 +136,12 @@ export class FakeRest {
     if (route === '/gateway' && method === 'GET') return { url: this.gatewayUrl() };
     this.needAuth(authorized);
     if (route === '/gateway/bot' && method === 'GET') {
-      return { url: this.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } };
+      // Big bots may identify several shards at once (max_concurrency): so may this one's.
+      return { url: this.gatewayUrl(), shards: s.shards, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: s.shards } };
     }
     if (route === '/users/@me' && method === 'GET') return userObject(s.bot);
     if (route === '/applications/@me' && method === 'GET') {
-      return { id: s.applicationId, name: 'Quizbot', icon: null, description: '', bot_public: true, bot_require_code_grant: false, verify_key: 'x', flags: 0, bot: userObject(s.bot) };
+      return { id: s.applicationId, name: 'Quizbot', icon: null, description: '', bot_public: true, bot_require_code_grant: false, verify_key: s.verifyKey, flags: 0, bot: userObject(s.bot) };
     }
     if ((m = /^\/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/.exec(route))) {
       if (m[1] !== s.applicationId) throw new HttpError(403, 50001, 'Missing Access');
@@ -210,9 +213,11 @@ export class FakeRest {
     });
   }
 
-  private callback(id: string, token: string, body: Json, files: StoredFile[], withResponse: boolean, arrivedAt: number): unknown {
-    const i = this.state.interactions.get(id);
-    if (!i || i.token !== token) throw unknownInteraction();
+  /**
+   * The first response to an interaction, as POST /interactions/{id}/{token}/callback or, at the
+   * bot's interactions endpoint, as the HTTP response: checked and applied the same way.
+   */
+  acknowledge(i: SentInteraction, body: Json, files: StoredFile[], withResponse: boolean, arrivedAt: number): unknown {
     if (this.state.ackDeadlineMs !== undefined && arrivedAt - i.dispatchedAt > this.state.ackDeadlineMs) throw unknownInteraction();
     if (i.callbacks.length) throw new HttpError(400, 40060, 'Interaction has already been acknowledged.');
     const kind: number = i.payload.type;

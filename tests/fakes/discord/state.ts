@@ -24,6 +24,10 @@ export class DiscordState extends EventEmitter {
   baseUrl = '';
   /** When set, a callback later than this after dispatch gets 10062 Unknown interaction, as on Discord. */
   ackDeadlineMs: number | undefined;
+  /** Shards GET /gateway/bot recommends (and the gateway requires). */
+  shards = 1;
+  /** The application's public key (hex), which signs interactions sent to an interactions endpoint. */
+  verifyKey = '';
 
   constructor(
     readonly token: string,
