@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseEncryptionKey } from './db/encryption.js';
 
 /**
  * Every setting comes from the environment (and an optional .env file, which never overrides a
@@ -72,6 +73,14 @@ export const configSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_API_URL: optionalString,
   SLACK_ADMIN_USER_IDS: optionalString,
+  /** Installs by OAuth (many workspaces, HTTP mode): the app's credentials, from its Basic Information page. */
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString,
+  /** Where Slack sends the installer back: https://<host>/slack/oauth_redirect (default: the app's only redirect URL). */
+  SLACK_REDIRECT_URI: optionalString.pipe(z.url().optional()),
+  /** 32 bytes, base64 or hex: seals each workspace's tokens in the database (AES-256-GCM). */
+  INSTALLATION_ENCRYPTION_KEY: optionalString,
   PORT: port.default(3000),
 
   HTTP_PORT: port.optional(),
@@ -139,7 +148,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvPath = '.
       'SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode). See .env.example.',
     );
   }
+  checkSlackOAuth(config);
   return config;
+}
+
+/** Installs by OAuth need all three app credentials, HTTP mode and a well-formed encryption key. */
+function checkSlackOAuth(config: Config): void {
+  const oauth = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
+  const given = oauth.filter((name) => config[name]);
+  if (config.INSTALLATION_ENCRYPTION_KEY && !parseEncryptionKey(config.INSTALLATION_ENCRYPTION_KEY)) {
+    throw new ConfigError('Invalid INSTALLATION_ENCRYPTION_KEY: it must be 32 bytes written as base64 (openssl rand -base64 32) or as 64 hex digits. See .env.example.');
+  }
+  if (given.length === 0) return;
+  const missing = oauth.filter((name) => !config[name]);
+  if (missing.length) throw new ConfigError(`Slack installs by OAuth need ${missing.join(' and ')} too (with ${given.join(', ')}). See .env.example.`);
+  if (config.SLACK_BOT_TOKEN) {
+    throw new ConfigError('Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID with SLACK_CLIENT_SECRET (installs by OAuth, each workspace with its own token), not both. See .env.example.');
+  }
+  if (config.SLACK_APP_TOKEN || !config.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('Slack installs by OAuth run in HTTP mode: set SLACK_SIGNING_SECRET and unset SLACK_APP_TOKEN. See .env.example.');
+  }
+  if (config.SLACK_STATE_SECRET!.length < 16) {
+    throw new ConfigError('SLACK_STATE_SECRET must be at least 16 characters (openssl rand -hex 32). See .env.example.');
+  }
+  if (!config.INSTALLATION_ENCRYPTION_KEY) {
+    throw new ConfigError('Slack installs by OAuth need INSTALLATION_ENCRYPTION_KEY, which seals each workspace\'s tokens in the database: generate one with `openssl rand -base64 32`. See .env.example.');
+  }
+}
+
+/** Whether Slack workspaces install the app by OAuth (each with its own token) instead of one SLACK_BOT_TOKEN. */
+export function slackOAuth(c: Config): boolean {
+  return Boolean(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && c.SLACK_STATE_SECRET && c.SLACK_SIGNING_SECRET && c.INSTALLATION_ENCRYPTION_KEY);
 }
 
 export function discordConfigured(c: Config): boolean {
@@ -152,5 +191,5 @@ export function discordOverHttp(c: Config): boolean {
 }
 
 export function slackConfigured(c: Config): boolean {
-  return Boolean(c.SLACK_BOT_TOKEN && (c.SLACK_APP_TOKEN || c.SLACK_SIGNING_SECRET));
+  return Boolean(c.SLACK_BOT_TOKEN && (c.SLACK_APP_TOKEN || c.SLACK_SIGNING_SECRET)) || slackOAuth(c);
 }
