@@ -14,17 +14,23 @@ export function font(size: number, weight: 'normal' | 'bold' = 'normal', family 
   return `${style === 'italic' ? 'italic ' : ''}${weight === 'bold' ? 'bold ' : ''}${size}px ${family}`;
 }
 
-/** Text cut with an ellipsis to fit maxWidth at the context's current font. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Text cut with an ellipsis to fit maxWidth at the context's current font. It is cut between
+ * characters as people see them (graphemes), never inside an emoji sequence or a surrogate pair.
+ */
 export function fit(ctx: SKRSContext2D, text: string, maxWidth: number): string {
   if (ctx.measureText(text).width <= maxWidth) return text;
+  const parts = Array.from(graphemes.segment(text), (s) => s.segment);
   let lo = 0;
-  let hi = text.length;
+  let hi = parts.length;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (ctx.measureText(text.slice(0, mid) + '…').width <= maxWidth) lo = mid;
+    if (ctx.measureText(parts.slice(0, mid).join('') + '…').width <= maxWidth) lo = mid;
     else hi = mid - 1;
   }
-  return text.slice(0, lo) + '…';
+  return parts.slice(0, lo).join('') + '…';
 }
 
 /** A token's text with its whitespace made visible (spaces as ·, newlines as ⏎). */

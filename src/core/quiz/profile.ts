@@ -2,14 +2,15 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
-import { daysBefore } from '../util/time.js';
+import { formatDay } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
-import { nextReview } from './personal.js';
-import { currentStreak, learnerToday } from './scoring.js';
+import { typedCommand } from '../catalogue.js';
 import { quizStore, type QuizStore } from './store.js';
+import { renderStatsCard } from './stats-card.js';
+import { FORECAST_DAYS, RETENTION_DAYS, statsFigures, type StatsFigures } from './stats-figures.js';
 import { DEFAULT_RETENTION } from './srs.js';
 import { MAX_RETENTION, MIN_RETENTION } from '../srs/parameters.js';
-import { tenantOf, type Tenant } from '../tenant.js';
+import { tenantOf } from '../tenant.js';
 
 /** A desired retention as typed (0.85, 85 or 85%), or null for `default`; throws when out of range. */
 export function parseRetention(text: string): number | null {
@@ -81,43 +82,43 @@ function retentionNow(store: QuizStore, userId: number): string {
   return stored === null ? md`**${percent(DEFAULT_RETENTION)}** (the default)` : md`**${percent(stored)}**`;
 }
 
-/** /stats: cards due, retention over 30 days, accuracy by lesson, streak, points here. */
+/** The short text version of the stats card: its alt text, read out by screen readers. */
+export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): string {
+  const inMonth = f.forecast.reduce((n, d) => n + d.due, 0);
+  const peak = f.forecast.reduce((best, d) => (d.due > best.due ? d : best), f.forecast[0]!);
+  const parts = [
+    inMonth ? `${f.cards.dueToday} cards due today, ${inMonth} in the next ${FORECAST_DAYS} days${peak.due > f.cards.dueToday ? ` (most on ${dayLabel(peak.start)}: ${peak.due})` : ''}` : 'nothing due yet',
+    `${f.activeDays} of the last ${f.calendar.length} days with answers, streak ${f.streak.current} day${f.streak.current === 1 ? '' : 's'} (best ${f.streak.best})`,
+    f.retention.rate === null
+      ? `no due reviews in ${RETENTION_DAYS} days yet (goal ${percent(f.retention.desired)})`
+      : `true retention ${percent(f.retention.rate)} of ${f.retention.reviews} due reviews in ${RETENTION_DAYS} days, goal ${percent(f.retention.desired)}`,
+    f.mastery.length ? 'mastered ' + f.mastery.map((l) => `${l.title} ${l.mastered} of ${l.questions}`).join(', ') : 'no lessons started',
+  ];
+  return `Stats card of ${f.name}: ${parts.join('; ')}.`.slice(0, 1000);
+}
+
+/** /stats: the stats card, with its figures as text (cards due, retention, streak, points, accuracy by lesson). */
 export function statsReply(services: Services, actor: Actor, place: Place, now: Date): Reply {
-  const store = quizStore(services);
-  const tenant = tenantOf(actor.platform, place);
-  const user = store.user(actor, tenant);
-  const tz = store.timezoneOf(user);
-  // Due today: everything due before the learner's day ends.
-  const dayEnd = learnerToday(store, now, tz).end;
-  const cards = store
-    .q<[number, number, Tenant], { total: number; due: number }>(
-      'SELECT count(*) total, coalesce(sum(c.due < ?), 0) due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)',
-    )
-    .get(dayEnd, user.id, tenant)!;
-  const retention = store
-    .q<[number, number], { n: number; hits: number }>('SELECT count(*) n, coalesce(sum(correct), 0) hits FROM reviews WHERE user_id = ? AND answered_at >= ? AND was_due = 1 AND was_new = 0')
-    .get(user.id, daysBefore(now, tz, 30))!;
-  const byLesson = store
-    .q<[number, Tenant], { lesson: string | null; n: number; hits: number }>(
-      'SELECT q.lesson_id lesson, count(*) n, sum(r.correct) hits FROM reviews r JOIN questions q ON q.id = r.question_id WHERE r.user_id = ? AND (q.tenant IS NULL OR q.tenant = ?) GROUP BY q.lesson_id ORDER BY n DESC',
-    )
-    .all(user.id, tenant);
-  const streak = currentStreak(store, user.id, now, tz);
-  const points = store.q<[string, number], { points: number }>("SELECT points FROM scores WHERE scope = ? AND period = 'all' AND user_id = ?").get(tenantOf(actor.platform, place), user.id)?.points ?? 0;
-  const next = nextReview(store, user, tenant, now);
+  const f = statsFigures(services, actor, place, now);
   const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '—');
   const fields = [
-    { name: 'Cards', value: md`${cards.due} due today, ${cards.total} learned or learning`, inline: true },
-    { name: 'Retention (30 days)', value: retention.n ? md`${pct(retention.hits, retention.n)} of ${retention.n} reviews` : 'No reviews of learned cards yet', inline: true },
-    { name: 'Streak', value: md`${streak.current} day${streak.current === 1 ? '' : 's'} (best ${streak.best})`, inline: true },
-    { name: 'Points here', value: md`${points}`, inline: true },
+    { name: 'Cards', value: md`${f.cards.dueToday} due today, ${f.cards.total} learned or learning`, inline: true },
+    {
+      name: `Retention (${RETENTION_DAYS} days)`,
+      value: f.retention.reviews ? md`${pct(f.retention.right, f.retention.reviews)} of ${f.retention.reviews} reviews (goal ${percent(f.retention.desired)})` : 'No reviews of learned cards yet',
+      inline: true,
+    },
+    { name: 'Streak', value: md`${f.streak.current} day${f.streak.current === 1 ? '' : 's'} (best ${f.streak.best})`, inline: true },
+    { name: 'Points here', value: md`${f.points}`, inline: true },
   ];
-  if (next) fields.push({ name: 'Next review', value: md`${next}`, inline: true });
-  const lessons = byLesson.map((l) => md`• ${services.lessons.get(l.lesson ?? '')?.title ?? l.lesson ?? 'Imported questions'}: ${pct(l.hits, l.n)} of ${l.n}`);
+  if (f.nextReview) fields.push({ name: 'Next review', value: md`${f.nextReview}`, inline: true });
+  const lessons = f.accuracy.map((l) => md`• ${l.title}: ${pct(l.right, l.answers)} of ${l.answers}`);
+  const dayLabel = (start: number) => formatDay(new Date(start), now, f.timeZone, services.config.DAY_STARTS_AT_HOUR);
   return {
     title: md`Stats for ${actor.displayName}`,
     text: lessons.length ? md`**Accuracy by lesson**\n` + lessons.join('\n') : md`No answers yet. Start with \`/quiz\`.`,
     fields,
+    image: { filename: 'stats.png', png: renderStatsCard(f, { quizCommand: typedCommand('quiz', actor.platform) }), alt: statsAlt(f, dayLabel) },
     visibility: 'ephemeral',
   };
 }
