@@ -11,6 +11,7 @@ import { createDispatcher } from '../src/core/index.js';
 import type { Interaction, Reply } from '../src/core/interaction.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { ManualClock } from '../src/core/services.js';
+import { startOpsServer, type OpsServer } from '../src/ops/http.js';
 import { startDiscord } from '../src/platforms/discord/index.js';
 import type { PlatformHandle } from '../src/platforms/platform.js';
 import { testActionSpecs } from './helpers/actions.js';
@@ -30,17 +31,25 @@ interface Harness {
   seen: Interaction[];
 }
 
-const running: { handle?: PlatformHandle; app: App; fake: FakeDiscord }[] = [];
+/** How interactions reach the bot: over the gateway, or as signed POSTs to its interactions endpoint. */
+type Mode = 'gateway' | 'http';
+
+const running: { handle?: PlatformHandle; server?: OpsServer; app: App; fake: FakeDiscord }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
     await r.handle?.stop();
+    await r.server?.close();
     r.app.close();
     await r.fake.stop();
   }
 });
 
-/** The real core and the real adapter in this process, against a fresh fake Discord; `capability` overrides handlers. */
-async function start(capability: Capability = {}, options: { ackDeadlineMs?: number } = {}): Promise<Harness> {
+/**
+ * The real core and the real adapter in this process, against a fresh fake Discord; `capability`
+ * overrides handlers. Over HTTP the adapter's routes are served on a port of their own, as the
+ * bot serves them on PORT.
+ */
+async function startIn(mode: Mode, capability: Capability = {}, options: { ackDeadlineMs?: number } = {}): Promise<Harness> {
   const fake = await FakeDiscord.start({ channels: [{ name: 'locked', forbidden: true }, { name: 'later' }] });
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'debug' }, {
@@ -50,7 +59,7 @@ async function start(capability: Capability = {}, options: { ackDeadlineMs?: num
       logs.push(JSON.parse(line));
     },
   });
-  const config = loadConfig({ ...fake.env(), CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: join(tempDir(), 'bot.sqlite'), RACE_ROUND_SECONDS: '30' }, '/nonexistent/.env');
+  const config = loadConfig({ ...fake.env(mode === 'http' ? { DISCORD_PUBLIC_KEY: fake.publicKey } : {}), CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: join(tempDir(), 'bot.sqlite'), RACE_ROUND_SECONDS: '30' }, '/nonexistent/.env');
   const clock = new ManualClock(new Date('2026-11-20T09:00:00Z'));
   const app = createApp(config, logger, { clock });
   const seen: Interaction[] = [];
@@ -64,6 +73,10 @@ async function start(capability: Capability = {}, options: { ackDeadlineMs?: num
   const entry: (typeof running)[number] = { app, fake };
   running.push(entry);
   entry.handle = await startDiscord(app, logger, options);
+  if (mode === 'http') {
+    entry.server = await startOpsServer(0, entry.handle.routes ?? [], logger, '127.0.0.1', { serves: 'Discord interactions', setting: 'PORT' });
+    fake.sendInteractionsTo(`http://127.0.0.1:${entry.server.port}/discord/interactions`);
+  }
   return { fake, app, clock, logs, seen };
 }
 
@@ -74,7 +87,9 @@ const slowly =
     return typeof reply === 'function' ? reply() : reply;
   };
 
-describe('Discord adapter (in process, real discord.js against the fake Discord)', () => {
+describe.each(['gateway', 'http'] as const)('Discord adapter over the %s (in process, against the fake Discord)', (mode) => {
+  const start = (capability?: Capability, options?: { ackDeadlineMs?: number }) => startIn(mode, capability, options);
+
   it('translates the actor and place: nickname, Manage Server or Administrator, guild or DM', async () => {
     const { fake, seen } = await start();
     const admin = { ...fake.user('ada', { nick: 'Ada L.' }), permissions: PERMISSIONS.ADMINISTRATOR };
@@ -164,8 +179,14 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
 
   it('sends an image as an attachment shown in the embed', async () => {
     const { fake } = await start({ commands: { stats: () => ({ title: 'Your card', text: 'Look', image: { filename: 'card.png', png: PNG, alt: 'A card' }, visibility: 'public' }) } });
-    const outcome = await fake.outcome(fake.slash(fake.user('ann'), 'stats'));
-    expect(outcome.callback.files.map((f) => [f.name, f.data.equals(PNG)])).toEqual([['card.png', true]]);
+    const sent = fake.slash(fake.user('ann'), 'stats');
+    const outcome = await fake.outcome(sent);
+    if (mode === 'gateway') expect(outcome.callback.files.map((f) => [f.name, f.data.equals(PNG)])).toEqual([['card.png', true]]);
+    else {
+      // An HTTP response carries no files: the answer is deferred (publicly, as it will show) and edited in.
+      expect(outcome.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 0 } });
+      expect(sent.originalEdits).toBe(1);
+    }
     expect(outcome.message!.attachments).toEqual([expect.objectContaining({ filename: 'card.png', description: 'A card', size: PNG.length })]);
     expect(outcome.message!.embeds[0]).toMatchObject({ title: 'Your card', image: { url: 'attachment://card.png' } });
     expect(isEphemeral(outcome.message)).toBe(false);
@@ -203,7 +224,7 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     expect(downloads()).toBe(1);
   });
 
-  it('answers with a short ephemeral error when Discord refuses the reply', async () => {
+  it.runIf(mode === 'gateway')('answers with a short ephemeral error when Discord refuses the reply', async () => {
     const { fake, logs } = await start({ commands: { help: () => ({ text: 'x', components: [[{ kind: 'button', label: 'Too long', actionId: 'x'.repeat(101) }]], visibility: 'ephemeral' }) } });
     const sent = fake.slash(fake.user('ann'), 'help');
     await fake.waitFor(() => (sent.callbacks.length ? true : undefined), 'a callback');
@@ -214,6 +235,26 @@ describe('Discord adapter (in process, real discord.js against the fake Discord)
     expect(logged?.error).toMatchObject({ type: 'DiscordAPIError', status: 400, code: 50035 });
     expect(JSON.stringify(logs)).not.toContain(sent.token);
     expect(JSON.stringify(logs)).not.toContain(fake.token);
+  });
+
+  it.runIf(mode === 'http')('opens no gateway connection, and replaces a message with an image by a deferred update and an edit', async () => {
+    const { fake } = await start({
+      commands: { lessons: () => ({ text: 'Page 1', components: [[{ kind: 'button', label: 'Chart', actionId: 'chart:1' }]], visibility: 'ephemeral' }) },
+      actionSpecs: testActionSpecs('chart'),
+      actions: { chart: () => ({ title: 'Chart', text: 'Here', image: { filename: 'chart.png', png: PNG, alt: 'A chart' }, visibility: 'ephemeral', replaceOriginal: true }) },
+    });
+    const user = fake.user('ann');
+    const page = (await fake.outcome(fake.slash(user, 'lessons'))).message!;
+    const sent = fake.press(user, page, 'Chart');
+    const outcome = await fake.outcome(sent);
+    expect(outcome.callback.type).toBe(CallbackType.DEFERRED_UPDATE_MESSAGE);
+    await fake.waitFor(() => (fake.state.messages.get(page.id)!.attachments.length ? true : undefined), 'the chart edited in');
+    const updated = fake.state.messages.get(page.id)!;
+    expect(updated).toMatchObject({ content: '', components: [], embeds: [{ title: 'Chart', image: { url: 'attachment://chart.png' } }] });
+    expect(updated.attachments).toEqual([expect.objectContaining({ filename: 'chart.png', size: PNG.length })]);
+    expect(fake.gateway.connections).toBe(0);
+    expect(fake.state.requests.filter((r) => r.path.includes('/callback') || r.path === '/api/v10/gateway/bot')).toEqual([]);
+    expect(fake.state.requests.filter((r) => r.status >= 400)).toEqual([]);
   });
 
   it('posts the core’s own messages in their channel, edits by update key, and reports refusals', async () => {
