@@ -17,6 +17,7 @@ import { IMPORT_FORMATS } from './core/import/types.js';
 import { CliUsageError, EXIT_SKIPPED, ImportRejected, runExport, runImport, type ImportCliOptions } from './import-cli.js';
 import { registerMoeCommands } from './moe-cli.js';
 import { registerSrsCommands } from './srs-cli.js';
+import { registerTenantCommands } from './tenant-cli.js';
 import { UserError } from './core/errors.js';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
@@ -259,6 +260,7 @@ export function buildCli(): Command {
 
   registerMoeCommands(program, config);
   registerSrsCommands(program, withApp);
+  registerTenantCommands(program, config);
 
   return program;
 }

@@ -52,10 +52,16 @@ function queryServerId(query: InstallationQuery<boolean>): string {
 export class SlackInstallations implements InstallationStore {
   constructor(
     private readonly db: Db,
-    private readonly box: SecretBox,
+    /** Needed to store and fetch; listing and removing work without the key. */
+    private readonly box: SecretBox | undefined,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private sealer(): SecretBox {
+    if (!this.box) throw new Error('INSTALLATION_ENCRYPTION_KEY is needed to store or read Slack installations');
+    return this.box;
+  }
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(installation: Installation<AuthVersion, boolean>): Promise<void> {
     this.store(installation);
@@ -82,7 +88,7 @@ export class SlackInstallations implements InstallationStore {
       botUserId: installation.bot?.userId ?? null,
       installedBy: installation.user?.id ?? null,
       tokenExpiresAt: installation.bot?.expiresAt ?? null,
-      sealed: this.box.seal(JSON.stringify(installation), sealContext(serverId)),
+      sealed: this.sealer().seal(JSON.stringify(installation), sealContext(serverId)),
       updatedAt: now,
     };
     const before = this.db.select({ at: slackInstallations.installedAt }).from(slackInstallations).where(eq(slackInstallations.serverId, serverId)).get();
@@ -101,7 +107,7 @@ export class SlackInstallations implements InstallationStore {
     const row = this.db.select({ sealed: slackInstallations.sealed }).from(slackInstallations).where(eq(slackInstallations.serverId, serverId)).get();
     if (!row) throw new NotInstalledError(serverId);
     try {
-      return JSON.parse(this.box.open(row.sealed, sealContext(serverId))) as Installation;
+      return JSON.parse(this.sealer().open(row.sealed, sealContext(serverId))) as Installation;
     } catch (err) {
       if (err instanceof SealError) {
         this.logger.error({ server: serverId }, 'slack: a stored installation does not open with INSTALLATION_ENCRYPTION_KEY (was the key changed?)');
@@ -137,7 +143,7 @@ export class SlackInstallations implements InstallationStore {
     const rows = this.db.select({ serverId: slackInstallations.serverId, sealed: slackInstallations.sealed }).from(slackInstallations).all();
     return rows.filter((r) => {
       try {
-        this.box.open(r.sealed, sealContext(r.serverId));
+        this.sealer().open(r.sealed, sealContext(r.serverId));
         return false;
       } catch {
         return true;
