@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { idSchema } from './content/schema.js';
 import { draftTenant } from './import/apply.js';
 import type { Actor, Place, Reply } from './interaction.js';
+import { QUIZ_ID, ROUTING_QUIZ_GONE } from './moe/routing-quiz.js';
+import { moeServiceFor } from './moe/service.js';
 import { quizStore } from './quiz/store.js';
 import type { Services } from './services.js';
 import { tenantOf, type Tenant } from './tenant.js';
@@ -97,6 +99,13 @@ function sessionOwner(services: Services, [sessionId]: readonly [string, ...unkn
 }
 
 const QUIZ_GONE = 'This quiz is no longer available. Start a new one with /quiz.';
+
+/** A /moe quiz question belongs to the learner it was made for (while it lives, an hour in memory). */
+function routingQuizOwner(services: Services, [quizId]: readonly [string, ...unknown[]]): ActionOwner | undefined {
+  const quiz = moeServiceFor(services.config)?.quizzes.get(quizId);
+  if (!quiz) return undefined;
+  return { key: quiz.owner, refusal: () => 'This routing question is someone else\u2019s. Ask your own with /moe quiz.' };
+}
 
 /** A race runs in one channel of one server: its buttons count only there. */
 function raceTenant(services: Services, [raceId]: readonly [string, ...unknown[]]): Tenant | undefined {
@@ -258,6 +267,16 @@ export const ACTIONS = {
   lesson: action({ description: 'Reading a lesson', args: z.tuple([idSchema, index(MAX_POSITION)]), admin: false }),
   // lesson.try:<lesson>:<section index>, a lesson section's live demo
   'lesson.try': action({ description: 'Running a lesson demo', args: z.tuple([idSchema, index(MAX_POSITION)]), admin: false }),
+  // moe.quiz:<quiz>:<a|b|x>, an answer to a /moe quiz routing question (x: I don't know)
+  'moe.quiz': action({
+    description: 'Answering a routing question',
+    args: z.tuple([z.string().regex(QUIZ_ID), z.enum(['a', 'b', 'x'])]),
+    admin: false,
+    owner: routingQuizOwner,
+    gone: ROUTING_QUIZ_GONE,
+  }),
+  // moe.quiz.next: another /moe quiz question for whoever presses
+  'moe.quiz.next': action({ description: 'Asking a routing question', args: z.tuple([]), admin: false }),
   // why:<question>
   why: action({
     description: 'Explaining a question',

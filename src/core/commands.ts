@@ -182,6 +182,18 @@ export const CATALOGUE: readonly CommandSpec[] = [
     slow: true,
   },
   {
+    key: 'moe domains',
+    description: 'Which experts code, maths, prose and chat prompts use most, at an early, middle and late MoE layer.',
+    options: [],
+    slow: true,
+  },
+  {
+    key: 'moe quiz',
+    description: 'A practice question from live routing: which of two prompts produced this heatmap? (no points)',
+    options: [],
+    slow: true,
+  },
+  {
     key: 'moe model',
     description: 'What the live MoE model is: family, layers, experts, top-k, parameters.',
     options: [],

@@ -1,6 +1,6 @@
 import { encodeAction } from '../actions.js';
 import type { Capability, CommandContext, CommandHandler } from '../dispatcher.js';
-import type { Button, Reply } from '../interaction.js';
+import type { Actor, Button, Reply } from '../interaction.js';
 import { md } from '../markup.js';
 import type { Services } from '../services.js';
 import { renderCompareChart } from './compare-chart.js';
@@ -11,10 +11,15 @@ import { servedModelLines } from './kinds/describe.js';
 import { isServedModel, type MoeModelInfo } from './kinds/index.js';
 import { moeServiceFor, type Answer, type MoeService } from './service.js';
 import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCompare, summarizeRoute } from './summary.js';
+import { loadDomainPrompts } from './domain-prompts.js';
+import { renderDomainsChart } from './domains-chart.js';
+import { domainLines, specialisationSentence, type DomainReport } from './domains.js';
+import { explanation, pickPair, ROUTING_QUIZ_GONE, shownRows, type QuizChoice, type RoutingQuiz } from './routing-quiz.js';
 
 /**
- * /moe route, /moe compare and /moe model: live routing demos against the GPU endpoint
- * (deploy/moe-endpoint). Each reply links to the lesson section that explains what it shows.
+ * /moe route, /moe compare, /moe model, /moe domains and /moe quiz: live routing demos against the
+ * GPU endpoint (deploy/moe-endpoint, vLLM or SGLang). Each reply links to the lesson section that
+ * explains what it shows.
  */
 
 export const SETUP_TEXT =
@@ -26,6 +31,8 @@ export const SETUP_TEXT =
 /** The lessons that explain what the demos show: which expert fired, and rephrasing. */
 export const ROUTE_LESSON = { lesson: 'moe-tradeoffs', section: 'what-moe-models-cannot-do' };
 export const COMPARE_LESSON = { lesson: 'moe-behave-differently', section: 'key-terms' };
+export const DOMAINS_LESSON = { lesson: 'moe-routing', section: 'what-experts-specialise-in' };
+export const QUIZ_LESSON = { lesson: 'moe-routing', section: 'why-rephrasing-moves-experts' };
 
 function lessonButton(services: Services, ref: { lesson: string; section: string }): Button | undefined {
   const lesson = services.lessons.get(ref.lesson);
@@ -85,6 +92,100 @@ export function compareReply(answer: Answer<CompareResponse>, button?: Button): 
   );
 }
 
+export function domainsReply(answer: Answer<DomainReport>, button?: Button): Reply {
+  const r = answer.value;
+  return withLesson(
+    {
+      title: 'Which experts each kind of text uses most',
+      text:
+        md`${specialisationSentence(r)}` +
+        '\n\n' +
+        bullets(domainLines(r)) +
+        (answer.cached ? md`\n_Cached: this prompt set was routed on this model before; editing content/moe/domains.yaml routes it afresh._` : ''),
+      image: {
+        filename: 'moe-domains.png',
+        png: renderDomainsChart(r),
+        alt: `Bar chart of the ${r.topN} experts each of ${r.domains.length} domains (${r.domains.map((d) => d.title).join(', ')}) uses most at MoE layers ${r.layers.map((l) => l.layer).join(', ')} of ${r.model}`,
+      },
+      visibility: 'ephemeral',
+    },
+    button,
+  );
+}
+
+export const QUIZ_TITLE = 'Practice — which prompt produced this routing? (no points)';
+const QUIZ_HINT =
+  'Hint: in early layers a token\u2019s experts depend mostly on the token itself, so a repeated token repeats its row, and /moe domains shows which experts each kind of text favours.';
+const LETTERS = ['A', 'B'] as const;
+
+const quote = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+/** /moe quiz: two prompts of two domains routed (one rate-limit slot), the heatmap of one, tokens hidden. */
+export async function routingQuizReply(services: Services, moe: MoeService, actor: Actor): Promise<Reply> {
+  const set = loadDomainPrompts(services.config.CONTENT_DIR);
+  const { prompts, shown } = pickPair(set);
+  const routed = await moe.routeAll(demoUser(actor), prompts.map((p) => p.text));
+  const routes: [RouteResponse, RouteResponse] = [routed.value[0]!, routed.value[1]!];
+  const quiz = moe.quizzes.add({ owner: demoUser(actor), prompts, routes, shown, rows: shownRows(routes) });
+  const r = routes[shown];
+  const text =
+    md`Two prompts went through ${r.model}${r.random_weights ? ' (random weights)' : ''}. The heatmap shows the routing of one of them, its tokens hidden and cut to the first ${quiz.rows}, so its length gives nothing away.` +
+    '\n' +
+    prompts.map((p, i) => md`**${LETTERS[i]!}** (${p.domain}): “${quote(p.text, 300)}”`).join('\n') +
+    md`\n\nWhich prompt produced this routing? _${QUIZ_HINT}_`;
+  return {
+    title: QUIZ_TITLE,
+    text,
+    image: {
+      filename: 'moe-quiz.png',
+      png: renderHeatmap(r, { rows: quiz.rows, hideTokens: true, title: 'Which prompt produced this routing?' }),
+      alt: `Heatmap of the top-1 expert for ${quiz.rows} hidden tokens across ${r.routing.length} MoE layers: prompt A or prompt B?`,
+    },
+    components: [
+      [
+        ...prompts.map((p, i): Button => ({ kind: 'button', label: `${LETTERS[i]!}: ${quote(p.text, 70)}`, actionId: encodeAction('moe.quiz', quiz.id, i === 0 ? 'a' : 'b') })),
+        { kind: 'button', label: "I don't know", actionId: encodeAction('moe.quiz', quiz.id, 'x') },
+      ],
+    ],
+    visibility: 'ephemeral',
+  };
+}
+
+/** The verdict and explanation, with the routing shown again with its tokens; a practice answer: no points, no schedule change. */
+export function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: QuizChoice, first: boolean): Reply {
+  const right = quiz.shown === 0 ? 'a' : 'b';
+  const letter = LETTERS[quiz.shown]!;
+  const other = LETTERS[quiz.shown === 0 ? 1 : 0]!;
+  const prompt = quiz.prompts[quiz.shown];
+  const it = md`prompt **${letter}** (${prompt.domain}): “${quote(prompt.text, 300)}”`;
+  const verdict =
+    given === 'x' ? md`It was ` + it + '.' : given === right ? md`✅ Right: it was ` + it + '.' : md`❌ Not this time: it was ` + it + md`, not ${other}.`;
+  const r = quiz.routes[quiz.shown];
+  const buttons: Button[] = [{ kind: 'button', label: 'Another routing question', actionId: encodeAction('moe.quiz.next'), style: 'primary' }];
+  const lesson = lessonButton(services, QUIZ_LESSON);
+  if (lesson) buttons.push(lesson);
+  return {
+    title: QUIZ_TITLE,
+    text:
+      (first ? '' : md`_You answered this one already; answers after the first change nothing._\n`) +
+      verdict +
+      '\n\n' +
+      md`${explanation(quiz)}` +
+      md`\n\n_A practice question: no points, and your quiz schedule is unchanged._`,
+    image: {
+      filename: 'moe-quiz-answer.png',
+      png: renderHeatmap(r, { rows: quiz.rows, title: `Prompt ${letter}'s routing, with its tokens · ${r.model}` }),
+      alt: `Heatmap of the top-1 expert for the first ${quiz.rows} tokens of prompt ${letter} across ${r.routing.length} MoE layers`,
+    },
+    components: [buttons],
+    visibility: 'ephemeral',
+    replaceOriginal: true,
+  };
+}
+
 export function modelReply(m: MoeModelInfo): Reply {
   if (isServedModel(m)) return { title: 'The live MoE model', text: bullets(servedModelLines(m)), visibility: 'ephemeral' };
   const billions = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} B` : `${(n / 1e6).toFixed(0)} M`);
@@ -136,5 +237,19 @@ export const moeCapability: Capability = {
       compareReply(await moe.compare(userKey(ctx), String(ctx.options.a), String(ctx.options.b)), lessonButton(ctx.services, COMPARE_LESSON)),
     ),
     'moe model': demo(async (moe) => modelReply((await moe.model()).value)),
+    'moe domains': demo(async (moe, ctx) =>
+      domainsReply(await moe.domains(userKey(ctx), loadDomainPrompts(ctx.services.config.CONTENT_DIR)), lessonButton(ctx.services, DOMAINS_LESSON)),
+    ),
+    'moe quiz': demo((moe, ctx) => routingQuizReply(ctx.services, moe, ctx.interaction.actor)),
+  },
+  actions: {
+    'moe.quiz': ({ services, args: [id, choice] }) => {
+      const moe = moeServiceFor(services.config);
+      const quiz = moe?.quizzes.get(id);
+      if (!moe || !quiz) return { text: md`${ROUTING_QUIZ_GONE}`, visibility: 'ephemeral' };
+      const { given, first } = moe.quizzes.answer(quiz, choice);
+      return routingQuizAnswer(services, quiz, given, first);
+    },
+    'moe.quiz.next': ({ services, interaction }) => runDemo(services, (moe) => routingQuizReply(services, moe, interaction.actor)),
   },
 };
