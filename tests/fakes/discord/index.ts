@@ -46,6 +46,15 @@ export interface FakeDiscordOptions {
   shards?: number;
 }
 
+/** Where a slash command is run, and how (subcommand, the option being typed, attached files). */
+export interface SlashWhere {
+  channel?: FakeChannel;
+  dm?: boolean;
+  subcommand?: string;
+  focused?: string;
+  attachments?: Record<string, Json>;
+}
+
 /** What the bot did in answer to one interaction, once it has settled. */
 export interface Outcome {
   callback: Callback;
@@ -366,7 +375,12 @@ export class FakeDiscord {
    * A user runs `/command [subcommand] options…`. Option types come from the registered command
    * when there is one (as Discord would); otherwise they are inferred from the values.
    */
-  slash(user: FakeUser, command: string, options: Record<string, string | number | boolean> = {}, where: { channel?: FakeChannel; dm?: boolean; subcommand?: string; focused?: string; attachments?: Record<string, Json> } = {}): SentInteraction {
+  slash(user: FakeUser, command: string, options: Record<string, string | number | boolean> = {}, where: SlashWhere = {}): SentInteraction {
+    return this.deliver(this.slashPayload(user, command, options, where));
+  }
+
+  /** The payload of a slash command (see slash), built but not delivered. */
+  slashPayload(user: FakeUser, command: string, options: Record<string, string | number | boolean> = {}, where: SlashWhere = {}): Json {
     const registered = this.registeredCommand(command);
     const specs: Json[] = (where.subcommand ? registered?.options?.find((o: Json) => o.name === where.subcommand)?.options : registered?.options) ?? [];
     const typeOf = (name: string, value: unknown) =>
@@ -387,7 +401,7 @@ export class FakeDiscord {
       ...(Object.keys(resolved).length ? { resolved } : {}),
     };
     const type = where.focused ? InteractionType.AUTOCOMPLETE : InteractionType.APPLICATION_COMMAND;
-    return this.deliver(this.base(user, type, data, where));
+    return this.base(user, type, data, where);
   }
 
   /** A file a user attached: served by the fake, described as Discord's resolved attachment. */
