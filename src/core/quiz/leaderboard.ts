@@ -1,6 +1,8 @@
 import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
-import { md } from '../markup.js';
+import { md, plainText } from '../markup.js';
+import { typedCommand } from '../catalogue.js';
+import { renderLeaderboardCard } from './leaderboard-card.js';
 import type { Services } from '../services.js';
 import { boardZone, periodKeys } from './scoring.js';
 import { quizStore, type QuizStore } from './store.js';
@@ -78,7 +80,7 @@ function periodBounds(store: QuizStore, key: Tenant, period: string): { start: n
  * server while in it (since each joined), within the period: points from before joining stay with
  * the member's own board. Summed in SQLite from the awards, one index range (awards_member) per member.
  */
-function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): string {
+function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): BoardRow[] {
   const members = store
     .q<[number, string], { groupId: number; name: string; userId: number; mine: number }>(
       `SELECT g.id groupId, g.name, m.user_id userId, CASE WHEN m.user_id = ? THEN 1 ELSE 0 END mine
@@ -106,17 +108,17 @@ function groupBoard(store: QuizStore, key: Tenant, period: string, userId: numbe
     g.mine = Math.max(g.mine, m.mine);
     groups.set(m.groupId, g);
   }
-  const rows = [...groups.values()];
-  if (rows.length === 0) return md`No study groups yet. Create one with \`/group create <name>\`.`;
-  const ranked = rows
+  return [...groups.values()]
     .map((r) => ({ ...r, perMember: r.active ? r.total / r.active : 0 }))
-    .sort((a, b) => b.perMember - a.perMember || b.total - a.total || a.name.localeCompare(b.name));
-  return ranked
-    .map((r, i) => {
-      const line = md`${i + 1}. ${r.name} — ${r.perMember.toFixed(1)} points per active member (${r.total} points, ${r.active} of ${r.members} active)`;
-      return r.mine ? `**${line}**` : line;
-    })
-    .join('\n');
+    .sort((a, b) => b.perMember - a.perMember || b.total - a.total || a.name.localeCompare(b.name))
+    .map((r, i) => ({
+      rank: i + 1,
+      name: r.name,
+      score: r.perMember,
+      shown: `${r.perMember.toFixed(1)} / member`,
+      detail: `${r.perMember.toFixed(1)} points per active member (${r.total} points, ${r.active} of ${r.members} active)`,
+      mine: r.mine === 1,
+    }));
 }
 
 /** An empty board this week: said plainly, with last week's winner when there was one. */
@@ -127,40 +129,116 @@ function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: strin
   return md`Nobody has scored yet this week in ${where}.` + last + md` Take \`/quiz\` or start a \`/quiz race\` to lead the board!`;
 }
 
+/** One row of a board as shown: a learner (or a group) with their rank and score. */
+export interface BoardRow {
+  rank: number;
+  name: string;
+  /** What the row is ranked by: points, or a group's points per active member. */
+  score: number;
+  /** The score as the card prints it. */
+  shown: string;
+  /** The score as the text prints it, after the name. */
+  detail: string;
+  /** The reader's own row (or the reader's group). */
+  mine: boolean;
+}
+
+/** A board as /leaderboard shows it, computed once for its text and its card (leaderboard-card.ts). */
+export interface BoardView {
+  title: string;
+  /** "this server" or "this channel". */
+  where: string;
+  /** "this week", "last week", "season 2", "all time", … */
+  label: string;
+  groups: boolean;
+  /** The top 10. */
+  top: BoardRow[];
+  /** The reader with up to two neighbours each side, when the reader is ranked below the top 10. */
+  around: BoardRow[];
+  /** The reader's own row, wherever it is; undefined when the reader has no points here. */
+  me?: BoardRow;
+  /** Markup said instead of a board when nobody is on it. */
+  empty?: string;
+  /** Markup under the board (why the reader is not on it). */
+  note?: string;
+}
+
 /**
- * A board as `/leaderboard` shows it at `now`; `week` names another ISO week to read (2026-W49),
- * as the Monday post does for last week.
+ * The board `/leaderboard` shows at `now`; `week` names another ISO week to read (2026-W49), as
+ * the Monday post does for last week. `reader` false: nobody reads it as their own (a post).
  */
-export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string): Reply {
+export function leaderboardView(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string, reader = true): BoardView {
   const store = quizStore(services);
   const key = tenantOf(actor.platform, place);
   if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
   const user = store.user(actor, key);
   const pk = period === 'week' && season === undefined && week !== undefined ? `w${week}` : periodKey(store, key, period, season, now);
-  const label = periodLabel(period, season, now, store, key);
+  const thisWeek = periodKey(store, key, 'week', undefined, now);
+  let label = periodLabel(period, season, now, store, key);
+  if (period === 'week' && season === undefined && week !== undefined && pk !== thisWeek) {
+    label = `w${week}` === 'w' + previousIsoWeek(thisWeek.slice(1)) ? 'last week' : `week ${week}`;
+  }
+  const where = scope === 'channel' ? 'this channel' : 'this server';
   if (scope === 'groups') {
-    return { title: `Study groups — ${label}`, text: groupBoard(store, key, pk, user.id), visibility: 'public' };
+    const rows = groupBoard(store, key, pk, reader ? user.id : -1);
+    const view: BoardView = { title: `Study groups — ${label}`, where, label, groups: true, top: rows, around: [], me: rows.find((r) => r.mine) };
+    if (rows.length === 0) view.empty = md`No study groups yet. Create one with \`/group create <name>\`.`;
+    return view;
   }
   const scopeKey = scope === 'channel' ? `${key}#${place.channelId}` : key;
   const board = readBoard(store, key, scopeKey, pk, user.id);
-  const where = scope === 'channel' ? 'this channel' : 'this server';
   // A season that has ended: its final standings, with nothing to earn any more.
   const pastSeason = season !== undefined && season < store.currentSeason(key, now.getTime());
   const title = `Leaderboard — ${where}, ${label}${pastSeason ? ' (final)' : ''}`;
+  const row = (r: Board['top'][number]): BoardRow => ({ rank: r.rank, name: r.name, score: r.points, shown: String(r.points), detail: String(r.points), mine: reader && r.userId === user.id });
+  const view: BoardView = { title, where, label, groups: false, top: board.top.map(row), around: reader ? board.around.map(row) : [] };
+  view.me = reader ? [...view.top, ...view.around].find((r) => r.mine) : undefined;
   if (board.top.length === 0) {
-    if (pastSeason) return { title, text: md`Nobody scored in ${where} in season ${season}.`, visibility: 'public' };
+    if (pastSeason) view.empty = md`Nobody scored in ${where} in season ${season}.`;
     // Only the week that runs now is "this week" (a post of last week's board asks for an earlier one).
-    if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) return { title, text: freshWeek(store, key, scopeKey, where, user.id, now), visibility: 'public' };
-    return { title, text: md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`, visibility: 'public' };
+    else if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
+    else view.empty = md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`;
+  } else if (reader && !board.me) {
+    view.note = pastSeason ? md`_You did not score in season ${season}._` : md`_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
   }
-  const line = (r: Board['top'][number]) => {
+  return view;
+}
+
+/** The board as text: the same lines whether or not its card is shown. */
+export function boardText(view: BoardView): string {
+  if (view.empty) return view.empty;
+  const line = (r: BoardRow) => {
+    if (view.groups) {
+      const text = md`${r.rank}. ${r.name} — ${r.detail}`;
+      return r.mine ? `**${text}**` : text;
+    }
     const medal = r.rank === 1 ? '🥇' : r.rank === 2 ? '🥈' : r.rank === 3 ? '🥉' : `${r.rank}.`;
-    const text = md`${medal} ${r.name} — ${r.points}`;
-    return r.userId === user.id ? `**${text}**` : text;
+    const text = md`${medal} ${r.name} — ${r.detail}`;
+    return r.mine ? `**${text}**` : text;
   };
-  let text = board.top.map(line).join('\n');
-  if (board.around.length) text += '\n…\n' + board.around.map(line).join('\n');
-  else if (!board.me && pastSeason) text += md`\n\n_You did not score in season ${season}._`;
-  else if (!board.me) text += md`\n\n_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
-  return { title, text, visibility: 'public' };
+  let text = view.top.map(line).join('\n');
+  if (view.around.length) text += '\n…\n' + view.around.map(line).join('\n');
+  if (view.note) text += '\n\n' + view.note;
+  return text;
+}
+
+/** The short text version of the card: its alt text. */
+export function boardAlt(view: BoardView): string {
+  const head = `${view.groups ? 'Study groups' : 'Leaderboard'} card, ${view.groups ? '' : `${view.where}, `}${view.label}`;
+  if (view.empty) return `${head}: ${plainText(view.empty)}`.slice(0, 1000);
+  const rows = view.top.map((r) => `${r.rank}. ${r.name} ${r.shown}`).join(', ');
+  const tail = view.me ? `; you are ${view.groups ? 'in ' + view.me.name + ', ' : ''}number ${view.me.rank} with ${view.me.shown}.` : view.note ? `; ${plainText(view.note)}` : '.';
+  // The reader's rank is worth more than the tail of the top 10: it stays when the list is cut.
+  return `${head}: ${rows}`.slice(0, 1000 - tail.length) + tail;
+}
+
+/** /leaderboard: the card, with the board as text. */
+export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string, reader = true): Reply {
+  const view = leaderboardView(services, actor, place, period, scope, season, now, week, reader);
+  return {
+    title: view.title,
+    text: boardText(view),
+    image: { filename: view.groups ? 'study-groups.png' : 'leaderboard.png', png: renderLeaderboardCard(view, { quizCommand: typedCommand('quiz', actor.platform) }), alt: boardAlt(view) },
+    visibility: 'public',
+  };
 }
