@@ -324,6 +324,25 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     expect(board.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('sends the leaderboard and /stats cards as attachments the embed shows, described by their text version', async () => {
+    const board = await run(fake.slash(bob, 'leaderboard', { period: 'week' }));
+    expect(board.attachments).toHaveLength(1);
+    const [card] = board.attachments as { id: string; filename: string; description?: string }[];
+    expect(card!.filename).toBe('leaderboard.png');
+    expect(card!.description).toMatch(/^Leaderboard card, this server, this week: 1\. .+; you are number \d+ with \d+\.$/);
+    expect(card!.description).toContain('*Bob* <@&42> @here');
+    expect(board.embeds[0]!.image).toMatchObject({ url: 'attachment://leaderboard.png' });
+    expect(fake.state.files.get(card!.id)!.data.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+
+    const stats = await run(fake.slash(alice, 'stats', {}));
+    expect(isEphemeral(stats)).toBe(true);
+    const [statsCard] = stats.attachments as { id: string; filename: string; description?: string }[];
+    expect(statsCard!.filename).toBe('stats.png');
+    expect(statsCard!.description).toMatch(/^Stats card of Alice A\.: .*streak 1 day \(best 1\).*true retention|^Stats card of Alice A\.: .*streak 1 day \(best 1\); no due reviews/);
+    expect(stats.embeds[0]!.title).toBe('Stats for Alice A.');
+    expect(fake.state.files.get(statsCard!.id)!.data.subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('reports a question through a modal form', async () => {
     const question = await run(fake.slash(bob, 'quiz', { lesson: 'moe-model-families' }, { subcommand: 'start' }));
     const { message: feedback } = await answer(bob, question);

@@ -310,6 +310,27 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
     expect(JSON.stringify(board.message)).not.toContain('<!here>');
   });
 
+  it('uploads the leaderboard card to the channel and the /quiz stats card to a direct message, titled with their text version', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const board = await driver.command('leaderboard all', 'UBOB', 'C0RACE');
+    expect(board.message.response_type).toBe('in_channel');
+    const shared = await slack.waitFor('files.completeUploadExternal', (c) => c.params.channel_id === 'C0RACE' && /^Leaderboard card, this server, all time: /.test(c.params.files[0].title));
+    expect(shared.params.files[0].title).toMatch(/; you are number \d+ with \d+\.$/);
+    const boardFile = slack.uploads.find((u) => u.fileId === shared.params.files[0].id)!;
+    expect(boardFile.filename).toBe('leaderboard.png');
+    // (The upload is a multipart form with the PNG in it.)
+    expect(boardFile.bytes.includes(png)).toBe(true);
+
+    const stats = await driver.command('stats', 'UBOB');
+    expect(stats.message.response_type).toBe('ephemeral');
+    expect(textOf(stats.message.blocks)).toContain('Retention (30 days)');
+    const direct = await slack.waitFor('files.completeUploadExternal', (c) => c.params.channel_id === 'DBOB');
+    expect(direct.params.files[0].title).toMatch(/^Stats card of Bob: .*streak \d+ days? \(best \d+\)/);
+    const statsFile = slack.uploads.find((u) => u.fileId === direct.params.files[0].id)!;
+    expect(statsFile.filename).toBe('stats.png');
+    expect(statsFile.bytes.includes(png)).toBe(true);
+  });
+
   it('defers a slow command: acknowledges at once, then answers in the channel through the response_url', async () => {
     const { hook, message } = await quiz('ask why do MoE models answer differently when I rephrase?', 'UBOB');
     expect(message).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { DateTime } from 'luxon';
@@ -12,7 +12,9 @@ import { BELOW_TARGET_COLOR, calendarColor, FORECAST_COLOR, MASTERED_COLOR, ON_T
 import { CALENDAR_WEEKS, FORECAST_DAYS, lessonsForCard, MASTERED_STABILITY_DAYS, statsFigures, type StatsFigures } from '../src/core/quiz/stats-figures.js';
 import { actor, appsWithPosts, as } from './helpers/app.js';
 import { repoRoot } from './helpers/cli.js';
+import { answerOnScreen, ChatDriver, printedButtons } from './helpers/chat-driver.js';
 import { studyToday } from './helpers/learner.js';
+import { tempDir } from './helpers/tmp.js';
 
 const setup = appsWithPosts();
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -219,5 +221,33 @@ describe('the stats card', () => {
       // A name of emoji alone: the card says whose stats in words.
       expect(Buffer.compare(named('🦊🦊'), named(''))).toBe(0);
     }
+  });
+});
+
+describe('/stats and /leaderboard in the terminal chat (child process)', () => {
+  it('print the text and the text version of each card, and save the card where they say', async () => {
+    const dir = tempDir();
+    const env = { CONTENT_DIR: join(repoRoot, 'content'), DATABASE_PATH: join(dir, 'bot.sqlite'), QUIZBOT_CLOCK: '2026-11-20T08:00:00Z', NEW_CARDS_PER_DAY: '3' };
+    const chat = new ChatDriver(env, { cwd: dir });
+    await chat.send('/as ana');
+    let screen = await chat.send('/quiz');
+    while (/question \d+ of \d+/.test(screen)) {
+      const feedback = await answerOnScreen(chat, screen, true);
+      const next = printedButtons(feedback).get('Next ▶') ?? printedButtons(feedback).get('See my results');
+      screen = await chat.send(String(next));
+    }
+    const stats = await chat.send('/stats');
+    expect(stats).toContain('Accuracy by lesson');
+    expect(stats).toMatch(/Streak: 1 day \(best 1\)/);
+    const statsImage = /\[image: (Stats card of ana: [^\n]*) → (\/[^\n]+\.png)\]/.exec(stats);
+    expect(statsImage, stats).not.toBeNull();
+    expect(statsImage![1]).toMatch(/^Stats card of ana: 0 cards due today, 3 in the next 30 days \(most on Mon 23 Nov: 3\); 1 of the last \d+ days with answers, streak 1 day \(best 1\); .*; mastered .* 0 of \d+/);
+    expect(readFileSync(statsImage![2]!).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    const board = await chat.send('/leaderboard period:all');
+    expect(board).toContain('🥇 ana — 30');
+    const boardImage = /\[image: Leaderboard card, this server, all time: 1\. ana 30; you are number 1 with 30\. → (\/[^\n]+\.png)\]/.exec(board);
+    expect(boardImage, board).not.toBeNull();
+    expect(readFileSync(boardImage![1]!).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect(await chat.end()).toBe(0);
   });
 });
