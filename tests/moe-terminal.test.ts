@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MoeClient } from '../src/core/moe/client.js';
+import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { runCli, repoRoot } from './helpers/cli.js';
+import { quizShows } from './helpers/moe-images.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
 import { schemaError } from './helpers/moe-protocol.js';
 import { tempDir } from './helpers/tmp.js';
@@ -27,6 +30,7 @@ async function setup() {
 }
 
 const isPng = (path: string) => readFileSync(path).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+const SHIPPED_PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 describe('/moe in the terminal chat and on the command line (child processes)', () => {
   it('/moe route writes the heatmap to a file and prints the summary; /moe compare the chart', async () => {
@@ -46,6 +50,41 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(r.stdout).toContain('routing-induced eval flakiness');
     expect(fake.hits('/v1/route')).toBe(1);
     expect(fake.hits('/v1/compare')).toBe(1);
+  });
+
+  it('/moe domains charts the domains and a second run is answered from memory; /moe quiz is answered by number', async () => {
+    const { fake, dir, env } = await setup();
+    const r = await runCli(['chat'], { input: '/moe domains\n/moe domains\n/moe quiz\n3\n/moe quiz\n1\n', env: { ...env, MOE_RATE_LIMIT_PER_MINUTE: '100' }, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const prompts = SHIPPED_PROMPTS;
+    // One health check for the model's name, then every prompt once; the second run calls nothing,
+    // and the quizzes' prompts come from the same set, routed a moment ago.
+    expect(fake.hits('/v1/route')).toBe(prompts);
+    expect(fake.hits('/v1/health')).toBe(1);
+    const domains = r.stdout.split('Which experts each kind of text uses most').slice(1);
+    expect(domains).toHaveLength(2);
+    expect(domains[0]).toMatch(/Each domain's 4 busiest experts take \d+% of its routing/);
+    expect(domains[0]).toMatch(/• Layer \d+ \(middle\): Code → experts/);
+    expect(domains[1]).toContain('Cached: this prompt set was routed on this model before');
+    expect(r.stdout).toContain(`[image: Bar chart of the 4 experts each of 4 domains (Code, Maths, Prose, Chat) uses most at MoE layers 0, 3, 7 of fake/moe-tiny → ${join(dir, 'data', 'images', 'moe-domains.png')}]`);
+    expect(isPng(join(dir, 'data', 'images', 'moe-domains.png'))).toBe(true);
+
+    // Questions and answers alternate: the first answered "I don't know", the second A.
+    const parts = r.stdout.split('Practice — which prompt produced this routing? (no points)').slice(1);
+    expect(parts).toHaveLength(4);
+    const [, unknown, question, answer] = parts as [string, string, string, string];
+    expect(unknown).toMatch(/^\nIt was prompt [AB] \(/);
+    expect(question).toMatch(/\[1\] A: .* {2}\[2\] B: .* {2}\[3\] I don't know/);
+    // The verdict matches the heatmap the chat wrote for the second question.
+    const quoted = [...question.matchAll(/“([^”]+)”/g)].map((m) => m[1]!);
+    const client = new MoeClient({ baseUrl: fake.url, token: TOKEN, timeoutMs: 5000 });
+    const routes = [await client.route({ prompt: quoted[0]! }), await client.route({ prompt: quoted[1]! })] as const;
+    const shown = await quizShows(readFileSync(join(dir, 'data', 'images', 'moe-quiz.png')), routes);
+    expect(shown).toBeDefined();
+    expect(answer).toMatch(shown === 0 ? /^\n✅ Right: it was prompt A/ : /^\n❌ Not this time: it was prompt B .*, not A\./);
+    expect(answer).toContain('A practice question: no points, and your quiz schedule is unchanged.');
+    expect(answer).toContain('[1] Another routing question');
+    expect(isPng(join(dir, 'data', 'images', 'moe-quiz-answer.png'))).toBe(true);
   });
 
   it('quizbot moe says how to set up an endpoint when MOE_ENDPOINT_URL is not set', async () => {

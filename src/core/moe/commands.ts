@@ -162,7 +162,7 @@ export function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: 
   const prompt = quiz.prompts[quiz.shown];
   const it = md`prompt **${letter}** (${prompt.domain}): “${quote(prompt.text, 300)}”`;
   const verdict =
-    given === 'x' ? md`It was ` + it + '.' : given === right ? md`✅ Right: it was ` + it + '.' : md`❌ Not this time: it was ` + it + md`, not ${other}.`;
+    given === 'x' ? md`It was ` + it : given === right ? md`✅ Right: it was ` + it : md`❌ Not this time: it was ` + it + md`, not ${other}.`;
   const r = quiz.routes[quiz.shown];
   const buttons: Button[] = [{ kind: 'button', label: 'Another routing question', actionId: encodeAction('moe.quiz.next'), style: 'primary' }];
   const lesson = lessonButton(services, QUIZ_LESSON);
