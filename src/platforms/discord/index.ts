@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Client, DiscordAPIError, DiscordjsErrorCodes, Events, GatewayDispatchEvents, GatewayIntentBits, Options, Routes, Status, type APIApplication, type APIInteraction, type REST } from 'discord.js';
+import { Client, DiscordAPIError, DiscordjsErrorCodes, Events, GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, Options, Routes, Status, type APIApplication, type APIInteraction, type REST } from 'discord.js';
 import type { App } from '../../app.js';
 import { ConfigError, type Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
@@ -60,7 +60,11 @@ async function startGateway(app: App, log: Logger, options: InteractionOptions):
   client.ws.on(GatewayDispatchEvents.InteractionCreate, (data: APIInteraction) => void interactions.handle(data, callbackTransport(client.rest, data.id, data.token)));
   client.on(Events.Error, (err) => log.error({ error: loggableError(err) }, 'discord client error'));
   let stopping = false;
-  client.on(Events.ShardDisconnect, (event, shard) => log.warn({ code: event.code, shard }, 'discord gateway disconnected'));
+  let shardingRequired = false;
+  client.on(Events.ShardDisconnect, (event, shard) => {
+    if (event.code === GatewayCloseCodes.ShardingRequired) shardingRequired = true;
+    log.warn({ code: event.code, shard }, 'discord gateway disconnected');
+  });
   client.on(Events.ShardReconnecting, (shard) => stopping || log.info({ shard }, 'discord gateway reconnecting'));
 
   try {
@@ -71,6 +75,7 @@ async function startGateway(app: App, log: Logger, options: InteractionOptions):
     await client.destroy();
     const code = (err as { code?: string }).code;
     if (code === DiscordjsErrorCodes.TokenInvalid) throw new ConfigError('Discord refused DISCORD_TOKEN (401). Reset the bot token in the Developer Portal.');
+    if (shardingRequired) throw new ConfigError(`Discord requires more shards than DISCORD_SHARDS=${shards}. Leave DISCORD_SHARDS at auto (Discord's recommendation), or raise it.`);
     throw new ConfigError(`Cannot connect to Discord: ${describeDiscordError(err)}`);
   }
 

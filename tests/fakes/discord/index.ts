@@ -113,7 +113,8 @@ export class FakeDiscord {
     const applicationId = snowflake();
     const bot: FakeUser = { id: applicationId, username: 'quizbot', globalName: 'Quizbot', nick: null, permissions: 0n, bot: true };
     const channels: FakeChannel[] = [{ id: snowflake(), name: 'general' }, ...(options.channels ?? []).map((c) => ({ ...c, id: snowflake() }))];
-    const guild = { id: snowflake(), name: 'MoE study group', ownerId: snowflake(), joinedAt: new Date().toISOString(), channels };
+    // Sharded, the test guild is shard 0's.
+    const guild = { id: snowflake(options.shards ? { id: 0, count: options.shards } : undefined), name: 'MoE study group', ownerId: snowflake(), joinedAt: new Date().toISOString(), channels };
     const token = `${Buffer.from(applicationId).toString('base64url')}.fake.${randomBytes(18).toString('base64url')}`;
     const state = new DiscordState(token, applicationId, bot, guild);
     state.ackDeadlineMs = options.ackDeadlineMs;
