@@ -140,8 +140,8 @@ describe('leaderboards after a season and in a fresh week', () => {
     expect(fresh.title).toBe('Leaderboard — this server, this week');
     expect(plainText(fresh.text)).toBe("Nobody has scored yet this week in this server. Last week's winner: ben with 55 points. Take /quiz or start a /quiz race to lead the board!");
     // Last week's board, as the Monday post reads it, is not "this week".
-    const lastWeek = leaderboardReply(app.services, actor('cat'), { serverId: 'local', channelId: 'general' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
-    const emptyLastWeek = leaderboardReply(app.services, actor('cat'), { serverId: 'third', channelId: 'x' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
+    const lastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'local', channelId: 'general' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
+    const emptyLastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'third', channelId: 'x' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
     expect(plainText(emptyLastWeek.text)).toBe('No points in this server yet. Take /quiz or start a /quiz race!');
     expect(plainText(lastWeek.text)).toBe('🥇 ben — 55\n🥈 ann — 40\n\nYou have no points here this week — answer a due question to get on the board.');
   });

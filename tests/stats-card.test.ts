@@ -207,7 +207,7 @@ describe('the stats card', () => {
     };
     const named = (who: string) => renderStatsCard({ ...f, name: who }, { quizCommand: '/quiz' });
     for (const who of ['Bartholomew Maximilian Fitzgerald-Worthington the Third of Somewhere', 'محمد عبد الله بن عبد الرحمن الطويل جدا جدا', 'שלום עליכם', '🦊 Fox 👩🏽‍💻', 'Zoë', '\u202eevil\u202c']) {
-      const png = named(who);
+      const png = await named(who);
       expect(png.subarray(0, 8), who).toEqual(PNG_SIGNATURE);
       const h = await header(png);
       expect(h.name, who).toBeGreaterThan(100);
@@ -216,10 +216,10 @@ describe('the stats card', () => {
     }
     // Without an emoji font, emoji are left out rather than drawn as empty boxes.
     if (drawableText('🦊') === '') {
-      expect((await header(named('🦊 Fox 👩🏽‍💻'))).img.at(0, 0)).toEqual([255, 255, 255]);
-      expect(Buffer.compare(named('🦊 Fox 👩🏽‍💻'), named('Fox'))).toBe(0);
+      expect((await header(await named('🦊 Fox 👩🏽‍💻'))).img.at(0, 0)).toEqual([255, 255, 255]);
+      expect(Buffer.compare(await named('🦊 Fox 👩🏽‍💻'), await named('Fox'))).toBe(0);
       // A name of emoji alone: the card says whose stats in words.
-      expect(Buffer.compare(named('🦊🦊'), named(''))).toBe(0);
+      expect(Buffer.compare(await named('🦊🦊'), await named(''))).toBe(0);
     }
   });
 });

@@ -83,8 +83,8 @@ export interface LeaderboardCardText {
   quizCommand: string;
 }
 
-/** The card as a PNG. */
-export function renderLeaderboardCard(view: BoardView, words: LeaderboardCardText): Buffer {
+/** The card as a PNG, encoded off the main thread. */
+export function renderLeaderboardCard(view: BoardView, words: LeaderboardCardText): Promise<Buffer> {
   const g = leaderboardCardLayout(view);
   const { canvas, ctx } = cardCanvas(g.width, g.height);
 
@@ -151,5 +151,5 @@ export function renderLeaderboardCard(view: BoardView, words: LeaderboardCardTex
   } else if (!view.empty) {
     ctx.fillText(fit(ctx, view.groups ? 'Ranked by points per active member.' : `Answer due questions with ${words.quizCommand} to climb.`, CARD_WIDTH - 2 * CARD_PAD), CARD_PAD, g.height - FOOTER_H + 40);
   }
-  return canvas.toBuffer('image/png');
+  return canvas.encode('png');
 }

@@ -233,12 +233,12 @@ export function boardAlt(view: BoardView): string {
 }
 
 /** /leaderboard: the card, with the board as text. */
-export function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string, reader = true): Reply {
+export async function leaderboardReply(services: Services, actor: Actor, place: Place, period: Period, scope: Scope, season: number | undefined, now: Date, week?: string, reader = true): Promise<Reply> {
   const view = leaderboardView(services, actor, place, period, scope, season, now, week, reader);
   return {
     title: view.title,
     text: boardText(view),
-    image: { filename: view.groups ? 'study-groups.png' : 'leaderboard.png', png: renderLeaderboardCard(view, { quizCommand: typedCommand('quiz', actor.platform) }), alt: boardAlt(view) },
+    image: { filename: view.groups ? 'study-groups.png' : 'leaderboard.png', png: await renderLeaderboardCard(view, { quizCommand: typedCommand('quiz', actor.platform) }), alt: boardAlt(view) },
     visibility: 'public',
   };
 }

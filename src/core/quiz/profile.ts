@@ -98,7 +98,7 @@ export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): 
 }
 
 /** /stats: the stats card, with its figures as text (cards due, retention, streak, points, accuracy by lesson). */
-export function statsReply(services: Services, actor: Actor, place: Place, now: Date): Reply {
+export async function statsReply(services: Services, actor: Actor, place: Place, now: Date): Promise<Reply> {
   const f = statsFigures(services, actor, place, now);
   const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '—');
   const fields = [
@@ -118,7 +118,7 @@ export function statsReply(services: Services, actor: Actor, place: Place, now: 
     title: md`Stats for ${actor.displayName}`,
     text: lessons.length ? md`**Accuracy by lesson**\n` + lessons.join('\n') : md`No answers yet. Start with \`/quiz\`.`,
     fields,
-    image: { filename: 'stats.png', png: renderStatsCard(f, { quizCommand: typedCommand('quiz', actor.platform) }), alt: statsAlt(f, dayLabel) },
+    image: { filename: 'stats.png', png: await renderStatsCard(f, { quizCommand: typedCommand('quiz', actor.platform) }), alt: statsAlt(f, dayLabel) },
     visibility: 'ephemeral',
   };
 }

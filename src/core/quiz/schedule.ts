@@ -121,7 +121,7 @@ export class DailyScheduler {
       // Last week: the ISO week before the one that began this Monday in the schedule's zone.
       const lastWeek = previousIsoWeek(isoWeek(now, row.timezone));
       // Read by the channel, not by anyone as their own board.
-      const board = leaderboardReply(this.services, bot, place, 'week', 'server', undefined, now, lastWeek, false);
+      const board = await leaderboardReply(this.services, bot, place, 'week', 'server', undefined, now, lastWeek, false);
       await this.services.outbox.send({ platform: row.platform, place, reply: { ...board, title: `Last week's leaderboard` } });
     }
     if (!posted) this.services.logger.warn({ schedule: id, platform: row.platform, channel: row.channelId }, 'daily post could not be delivered; admins can check the channel and the bot permissions');

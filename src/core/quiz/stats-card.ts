@@ -167,8 +167,8 @@ export interface StatsCardText {
   quizCommand: string;
 }
 
-/** The card as a PNG. */
-export function renderStatsCard(f: StatsFigures, words: StatsCardText): Buffer {
+/** The card as a PNG, encoded off the main thread. */
+export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<Buffer> {
   const g = statsCardLayout(f);
   const { canvas, ctx } = cardCanvas(g.width, g.height);
   const fresh = f.calendar.every((d) => d.answers === 0) && f.cards.total === 0;
@@ -268,5 +268,5 @@ export function renderStatsCard(f: StatsFigures, words: StatsCardText): Buffer {
     ctx.fillText(pct(l.mastered / Math.max(1, l.questions)), CARD_WIDTH - CARD_PAD, bars.track.y + MASTERY.barH - 2);
     ctx.textAlign = 'left';
   });
-  return canvas.toBuffer('image/png');
+  return canvas.encode('png');
 }
