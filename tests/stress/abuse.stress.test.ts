@@ -3,18 +3,22 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../src/core/commands.js';
 import { SIGNING_SECRET } from '../fakes/slack/bot.js';
-import { blockActions } from '../fakes/slack/payloads.js';
+import { installViaOAuth } from '../fakes/slack/oauth.js';
+import { appUninstalled, blockActions, eventCallback, slashCommand, TEAM } from '../fakes/slack/payloads.js';
 import { signedRequest } from '../fakes/slack/signing.js';
 import { StressBot } from './harness/bot.js';
 import { scratchDir } from './harness/dirs.js';
 import { pool } from './harness/load.js';
-import { ACK_DEADLINE_MS, INJECTION, NoAnswer, Platforms, postSigned, slackChannelId, slackUserId, type PlatformName, type Seen } from './harness/platforms.js';
+import { ACK_DEADLINE_MS, INJECTION, NoAnswer, Platforms, postSigned, SECOND_TEAM, slackChannelId, slackUserId, type PlatformName, type Seen } from './harness/platforms.js';
 import { recordSection } from './harness/report.js';
+import { closeTenantAgents, postSignedJson } from './harness/tenants.js';
 
 /**
- * Hostile input, counted: forged and replayed Slack requests, other people's buttons, admin
- * commands from members, a flood of clicks, mentions and markdown in every field a user types,
- * and oversized values in every command option. Each must be refused or neutralised.
+ * Hostile input, counted: forged and replayed Slack requests, requests from workspaces that never
+ * installed the bot or uninstalled it, other people's buttons, admin commands from members, a
+ * flood of clicks, mentions and markdown in every field a user types, and oversized values in
+ * every command option. Each must be refused or neutralised. On Slack, users are spread over two
+ * workspaces that installed the bot by OAuth, each with its own token.
  */
 
 const BURST = 20;
@@ -99,15 +103,17 @@ describe('abuse', () => {
   const ackMs: number[] = [];
 
   beforeAll(async () => {
-    platforms = await Platforms.start(2);
+    platforms = await Platforms.start(2, { slackOAuth: { teams: [TEAM.id, SECOND_TEAM], rotating: [SECOND_TEAM] } });
     platforms.slack.users.set(slackUserId('inj1'), { id: slackUserId('inj1'), name: 'inj1', displayName: INJECTION });
     dbPath = join(scratch.path, 'bot.sqlite');
     bot = new StressBot(platforms.env(dbPath, { RATE_LIMIT_BURST: String(BURST), RATE_LIMIT_PER_SECOND: String(PER_SECOND), SLACK_ADMIN_USER_IDS: Array.from({ length: ADMINS }, (_, i) => slackUserId(`admin${i}`)).join(',') }));
     await bot.start();
+    await platforms.installSlack();
   });
 
   afterAll(async () => {
     await bot?.stop();
+    closeTenantAgents();
     await platforms?.stop();
     scratch.cleanup();
   });
@@ -131,7 +137,8 @@ describe('abuse', () => {
   it('refuses forged and stale Slack signatures, and a replayed request counts once', async () => {
     const quiz = await openQuiz('slack', 'victim');
     const button = quiz.buttons.find((b) => b.id.startsWith('qa:'))!;
-    const body = (hook: string) => blockActions({ userId: slackUserId('victim'), actionId: button.id, value: button.value ?? button.id, channelId: slackChannelId(0), responseUrl: `${platforms.hooks.base}/hooks/${hook}` });
+    const team = platforms.slackTeamOf('victim');
+    const body = (hook: string) => blockActions({ userId: slackUserId('victim'), actionId: button.id, value: button.value ?? button.id, channelId: slackChannelId(0, team), teamId: platforms.slackTeams[team]!, responseUrl: `${platforms.hooks.base}/hooks/${hook}` });
     const N = 100;
     const forged = await Promise.all(Array.from({ length: N }, (_, i) => postSigned(platforms.slackPort, body(`forged${i}`), signedRequest(body(`forged${i}`), 'not-the-signing-secret').headers)));
     const stale = await Promise.all(Array.from({ length: N }, (_, i) => postSigned(platforms.slackPort, body(`stale${i}`), signedRequest(body(`stale${i}`), SIGNING_SECRET, Math.floor(Date.now() / 1000) - 6 * 60).headers)));
@@ -161,6 +168,41 @@ describe('abuse', () => {
     expect(hooksHit).toBe(0);
     expect(replays.every((r) => r.status === 200)).toBe(true);
     expect([stored, reviews]).toEqual([1, 1]);
+  });
+
+  it('refuses correctly signed requests from workspaces that never installed the bot, or uninstalled it', async () => {
+    const N = 100;
+    const hook = (name: string) => `${platforms.hooks.base}/hooks/${name}`;
+    const fromWorkspace = (team: string, i: number) =>
+      i % 2
+        ? slashCommand({ text: 'admin stats', userId: `UATTACK${i}`, channelId: 'CATTACK', responseUrl: hook(`${team}-${i}`), teamId: team })
+        : blockActions({ userId: `UATTACK${i}`, actionId: 'qs', value: 'qs', channelId: 'CATTACK', responseUrl: hook(`${team}-${i}`), teamId: team });
+    let never = 0;
+    await pool(Array.from({ length: N }, (_, i) => i), 10, async (i) => {
+      const r = await postSigned(platforms.slackPort, fromWorkspace('T0NEVER', i));
+      if (r.status === 401) never++;
+    });
+
+    // A third workspace installs the bot, uses it once, uninstalls it; Slack revokes its token.
+    const GONE = 'T0GONE';
+    platforms.slack.addWorkspace({ teamId: GONE });
+    expect((await installViaOAuth(platforms.slackPort, platforms.slack, GONE)).status).toBe(200);
+    expect((await postSigned(platforms.slackPort, slashCommand({ text: 'help', userId: 'UGONE', channelId: 'CGONE', responseUrl: hook('gone-ok'), teamId: GONE }))).status).toBe(200);
+    const tokens = platforms.slack.tokensOf(GONE);
+    expect((await postSignedJson(platforms.slackPort, eventCallback(appUninstalled(), undefined, { teamId: GONE, botUserId: 'UBOTGONE' }))).status).toBe(200);
+    platforms.slack.revokeWorkspace(GONE);
+    const mark = platforms.slack.calls.length;
+    let goneRefused = 0;
+    await pool(Array.from({ length: N }, (_, i) => i), 10, async (i) => {
+      const r = await postSigned(platforms.slackPort, fromWorkspace(GONE, i));
+      if (r.status === 401) goneRefused++;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const hooksHit = platforms.hooks.posts.filter((p) => /^(T0NEVER|T0GONE)-/.test(p.hook)).length;
+    const goneCalls = platforms.slack.calls.slice(mark).filter((c) => tokens.includes(c.token!)).length;
+    tallies.push({ attack: 'Slack request correctly signed, from a workspace that never installed the bot', sent: N, stopped: never, how: 'HTTP 401, nothing run' });
+    tallies.push({ attack: 'Slack request correctly signed, from a workspace that uninstalled the bot', sent: N, stopped: goneRefused, how: `HTTP 401, nothing run; its token used ${goneCalls} times after` });
+    expect([never, goneRefused, hooksHit, goneCalls]).toEqual([N, N, 0, 0]);
   });
 
   it("refuses other users' buttons and members' admin commands", async () => {
@@ -292,15 +334,20 @@ describe('abuse', () => {
 
   it('records the tally', () => {
     const late = ackMs.filter((m) => m > ACK_DEADLINE_MS).length;
+    const tokenProblems = platforms.slackTokenProblems();
     recordSection({
       id: 'abuse',
       title: 'Abuse',
       intro: 'Hostile traffic against one bot on both platforms. "Stopped" counts attempts refused or neutralised as described.',
       columns: ['Attack', 'Sent', 'Stopped', 'How'],
       rows: tallies.map((t) => [t.attack, t.sent, t.stopped, t.how]),
-      notes: [`Total: ${tallies.reduce((s, t) => s + t.sent, 0)} hostile interactions, ${tallies.reduce((s, t) => s + t.stopped, 0)} stopped; acknowledgements later than 3 s: ${late}.`],
+      notes: [
+        `Total: ${tallies.reduce((s, t) => s + t.sent, 0)} hostile interactions, ${tallies.reduce((s, t) => s + t.stopped, 0)} stopped; acknowledgements later than 3 s: ${late}.`,
+        `Slack users were spread over two workspaces that installed the bot by OAuth; calls made with another workspace's token or an invalid one: ${tokenProblems.length}.`,
+      ],
     });
     expect(late).toBe(0);
+    expect(tokenProblems).toEqual([]);
     for (const t of tallies) if (!/replayed within/.test(t.attack) && !/rapid clicks/.test(t.attack)) expect(t.stopped, t.attack).toBe(t.sent);
   });
 });

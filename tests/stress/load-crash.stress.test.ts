@@ -7,7 +7,8 @@ import { scratchDir } from './harness/dirs.js';
 import { ms, percentile } from './harness/figures.js';
 import { checkLedger } from './harness/ledger.js';
 import { runLoad, type LoadPlan } from './harness/load.js';
-import { ACK_DEADLINE_MS, Platforms } from './harness/platforms.js';
+import { TEAM } from '../fakes/slack/payloads.js';
+import { ACK_DEADLINE_MS, Platforms, SECOND_TEAM, type SlackOAuthOptions } from './harness/platforms.js';
 import { recordSection } from './harness/report.js';
 
 /**
@@ -19,15 +20,19 @@ const LOAD: LoadPlan = { users: 2000, channels: 25, races: 20, raceClickers: 40,
 const CRASH: LoadPlan = { users: 300, channels: 10, races: 4, raceClickers: 20, steps: 7, concurrency: 32, waitMs: 6_000, attempts: 60 };
 const KILLS = 4;
 
-/** One bot process on a fresh database against fresh Discord and Slack fakes, for a describe block. */
-function botOnFakes(prefix: string, plan: LoadPlan): { platforms: Platforms; bot: StressBot; dbPath: string; scratch: string } {
+/**
+ * One bot process on a fresh database against fresh Discord and Slack fakes, for a describe block.
+ * On Slack, two workspaces install the bot by OAuth before the run, each with its own token.
+ */
+function botOnFakes(prefix: string, plan: LoadPlan, slackOAuth: SlackOAuthOptions): { platforms: Platforms; bot: StressBot; dbPath: string; scratch: string } {
   const scratch = scratchDir(prefix);
   const run = { scratch: scratch.path } as { platforms: Platforms; bot: StressBot; dbPath: string; scratch: string };
   beforeAll(async () => {
-    run.platforms = await Platforms.start(plan.channels + plan.races / 2);
+    run.platforms = await Platforms.start(plan.channels + plan.races / 2, { slackOAuth });
     run.dbPath = join(scratch.path, 'bot.sqlite');
     run.bot = new StressBot(run.platforms.env(run.dbPath, { RACE_ROUND_SECONDS: '600' }));
     await run.bot.start();
+    await run.platforms.installSlack();
   });
   afterAll(async () => {
     await run.bot?.stop();
@@ -37,20 +42,30 @@ function botOnFakes(prefix: string, plan: LoadPlan): { platforms: Platforms; bot
   return run;
 }
 
-describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at once', () => {
-  const run = botOnFakes('quizbot-stress-load-', LOAD);
+/** The second workspace's first token is due for rotation: the load's first requests there refresh it, once. */
+const WORKSPACES: SlackOAuthOptions = { teams: [TEAM.id, SECOND_TEAM], rotating: [SECOND_TEAM] };
+
+/** How many Web API calls the bot made with each workspace's token. */
+function callsPerWorkspace(platforms: Platforms): string {
+  return platforms.slackTeams.map((t) => `${t} ${platforms.slack.calls.filter((c) => c.team === t).length}`).join(', ');
+}
+
+describe('load: 2,000 users in 50 channels and 20 races on Discord and two Slack workspaces at once', () => {
+  const run = botOnFakes('quizbot-stress-load-', LOAD, WORKSPACES);
 
   it('answers every interaction, within the 3 s deadline, and the ledger adds up', async () => {
     const load = await runLoad(run.platforms, LOAD);
     const refusals = run.platforms.discordRefusals();
     expect(await run.bot.stop()).toBe(0);
     const ledger = checkLedger(run.dbPath, load.quizAcks, load.raceAcks);
+    const tokenProblems = run.platforms.slackTokenProblems();
+    const refreshes = run.platforms.slack.callsTo('oauth.v2.access').filter((c) => c.params.grant_type === 'refresh_token').length;
     const all = [...load.ackMs.discord, ...load.ackMs.slack];
     const row = (name: string, values: number[]) => [name, values.length, ms(percentile(values, 50)), ms(percentile(values, 99)), ms(Math.max(...values)), values.filter((v) => v > ACK_DEADLINE_MS).length];
     recordSection({
       id: 'load',
       title: 'Load',
-      intro: `${LOAD.users.toLocaleString('en')} users (half on Discord, half on Slack) in ${LOAD.channels * 2} channels take their daily quiz (/quiz, answer, Next) while ${LOAD.races} races run in channels of their own (${LOAD.raceClickers} players each), through one bot process, ${LOAD.concurrency} users mid-journey at a time. Acknowledgement latency: Discord, gateway dispatch → interaction callback; Slack, request → HTTP response.`,
+      intro: `${LOAD.users.toLocaleString('en')} users (half on Discord, half on Slack, there split between two workspaces that installed the bot by OAuth) in ${LOAD.channels * 2} channels take their daily quiz (/quiz, answer, Next) while ${LOAD.races} races run in channels of their own (${LOAD.raceClickers} players each), through one bot process, ${LOAD.concurrency} users mid-journey at a time. Acknowledgement latency: Discord, gateway dispatch → interaction callback; Slack, request → HTTP response.`,
       columns: ['Platform', 'Interactions', 'p50 ack', 'p99 ack', 'max ack', 'Missed 3 s deadline'],
       rows: [
         row('Discord', load.ackMs.discord),
@@ -61,6 +76,7 @@ describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at 
         `Throughput: **${Math.round(load.interactions / load.seconds)} interactions/s** (${load.interactions.toLocaleString('en')} interactions in ${load.seconds.toFixed(1)} s).`,
         `Errors: **${load.errors.length}**; requests the fake Discord refused (late or invalid callbacks): **${refusals.length}**; rate-limited: ${load.rateLimited}.`,
         `Ledger after the run: ${ledger.quizAcksChecked} graded quiz answers and ${ledger.raceAcksChecked} race answers checked, ${ledger.problems.length} problems, integrity_check ${ledger.integrity}.`,
+        `Slack tokens: Web API calls per workspace ${callsPerWorkspace(run.platforms)}; calls with another workspace's token or an invalid one: **${tokenProblems.length}**; token refreshes of the rotating workspace: ${refreshes}.`,
       ],
     });
     expect(load.errors).toEqual([]);
@@ -70,11 +86,15 @@ describe('load: 2,000 users in 50 channels and 20 races on Discord and Slack at 
     expect(load.interactions).toBe(LOAD.users * LOAD.steps + LOAD.races * (1 + LOAD.raceClickers));
     expect(ledger.problems).toEqual([]);
     expect(load.quizAcks.length).toBe(LOAD.users);
+    expect(tokenProblems).toEqual([]);
+    expect(refreshes).toBe(1);
+    for (const team of run.platforms.slackTeams) expect(run.platforms.slack.calls.some((c) => c.team === team && c.method === 'chat.postMessage'), team).toBe(true);
   });
 });
 
 describe('crash: SIGKILL at random points under load, then restart', () => {
-  const run = botOnFakes('quizbot-stress-crash-', CRASH);
+  // No rotation here: a kill between Slack's refresh and storing its answer would lose the workspace's token.
+  const run = botOnFakes('quizbot-stress-crash-', CRASH, { teams: [TEAM.id, SECOND_TEAM] });
 
   it('loses no acknowledged answer, counts no award twice, keeps the database sound and resumes quizzes', async () => {
     const total = CRASH.users * CRASH.steps + CRASH.races * (1 + CRASH.raceClickers);
@@ -118,6 +138,7 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
     expect(await run.bot.stop()).toBe(0);
 
     const ledger = checkLedger(run.dbPath, load.quizAcks, load.raceAcks);
+    const tokenProblems = run.platforms.slackTokenProblems();
     // The checker itself: a dropped write and a replayed answer in a copy are both caught.
     const copy = join(run.scratch, 'copy.sqlite');
     copyFileSync(run.dbPath, copy);
@@ -133,7 +154,7 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
     recordSection({
       id: 'crash',
       title: 'Crash',
-      intro: `${CRASH.users} users and ${CRASH.races} races on both platforms while the bot is killed with SIGKILL ${KILLS} times at random points (after interactions ${killedAt.join(', ')} of ${total}) and started again on the same database. An answer counts as acknowledged when the user saw it graded (Discord: the callback or the edited reply; Slack: the message posted to the response_url, since Slack's HTTP 200 comes before the work).`,
+      intro: `${CRASH.users} users and ${CRASH.races} races on Discord and two Slack workspaces (installed by OAuth once, before the first start) while the bot is killed with SIGKILL ${KILLS} times at random points (after interactions ${killedAt.join(', ')} of ${total}) and started again on the same database. An answer counts as acknowledged when the user saw it graded (Discord: the callback or the edited reply; Slack: the message posted to the response_url, since Slack's HTTP 200 comes before the work).`,
       columns: ['Check', 'Result'],
       rows: [
         ['SIGKILLs and restarts', `${killedAt.length} (bot starts: ${run.bot.starts})`],
@@ -147,11 +168,13 @@ describe('crash: SIGKILL at random points under load, then restart', () => {
         ['Awards vs scored answers vs leaderboard totals', ledger.problems.some((p) => /awards|leaderboard/.test(p)) ? 'MISMATCH' : 'equal'],
         ['PRAGMA integrity_check', ledger.integrity],
         ['Unfinished quizzes resumed at their position', `${resumed} of ${open.length}`],
+        ["Slack calls with another workspace's token or an invalid one", `${tokenProblems.length} (Web API calls per workspace: ${callsPerWorkspace(run.platforms)})`],
         ['Self-check: one acknowledged row deleted and one review replayed in a copy', `${caught.length} problems reported`],
       ],
     });
     expect(ledger.problems).toEqual([]);
     expect(ledger.integrity).toBe('ok');
+    expect(tokenProblems).toEqual([]);
     expect(ledger.quizAcksChecked).toBeGreaterThan(CRASH.users);
     expect(caught.some((p) => p.includes(`${victim.sessionId}#${victim.position} stored 0 times`))).toBe(true);
     expect(caught.some((p) => /quiz answers but \d+ reviews/.test(p))).toBe(true);

@@ -4,8 +4,10 @@ import { vi } from 'vitest';
 import { repoRoot } from '../../helpers/cli.js';
 import { FakeDiscord, buttonsOf, textOf as discordText, type FakeMessage, type FakeUser, type SentInteraction } from '../../fakes/discord/index.js';
 import { freePort } from '../../fakes/loopback.js';
+import { randomBytes } from 'node:crypto';
 import { SIGNING_SECRET } from '../../fakes/slack/bot.js';
-import { blockActions, buttonsIn, slashCommand, textOf as slackText } from '../../fakes/slack/payloads.js';
+import { installViaOAuth, oauthEnv } from '../../fakes/slack/oauth.js';
+import { blockActions, buttonsIn, slashCommand, TEAM, textOf as slackText } from '../../fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from '../../fakes/slack/response-url.js';
 import { signedRequest } from '../../fakes/slack/signing.js';
 import { FakeSlackWebApi } from '../../fakes/slack/web-api.js';
@@ -66,35 +68,92 @@ function waitForValue<T>(find: () => T | undefined, waitMs: number): Promise<T |
   return vi.waitFor(found, { timeout: waitMs, interval: 10 }).catch(() => undefined);
 }
 
+/** Slack workspaces that install the bot by OAuth (each with its own token), instead of one SLACK_BOT_TOKEN. */
+export interface SlackOAuthOptions {
+  /** Team ids; users and channels are spread over them (see Platforms.slackTeamOf). */
+  teams: string[];
+  /** Teams whose tokens rotate: their first token is due for a refresh at once. */
+  rotating?: string[];
+}
+
+/** The second Slack workspace of the OAuth runs. */
+export const SECOND_TEAM = 'T0SECOND';
+
 export class Platforms {
+  /** The Slack workspaces users are in: one (SLACK_BOT_TOKEN), or those installed by OAuth. */
+  readonly slackTeams: string[];
+  private readonly encryptionKey = randomBytes(32).toString('base64');
+
   private constructor(
     readonly discord: FakeDiscord,
     readonly slack: FakeSlackWebApi,
     readonly hooks: ResponseUrlReceiver,
     readonly slackPort: number,
     readonly channels: number,
-  ) {}
+    readonly slackOAuth: SlackOAuthOptions | undefined,
+  ) {
+    this.slackTeams = slackOAuth?.teams ?? [TEAM.id];
+  }
 
-  /** `channels` channels on each platform. */
-  static async start(channels: number): Promise<Platforms> {
+  /** `channels` channels on each platform (on Slack, in each workspace). */
+  static async start(channels: number, options: { slackOAuth?: SlackOAuthOptions } = {}): Promise<Platforms> {
     const discord = await FakeDiscord.start({ ackDeadlineMs: ACK_DEADLINE_MS, channels: Array.from({ length: channels - 1 }, (_, i) => ({ name: `c${i + 1}` })) });
     const slack = await new FakeSlackWebApi().start();
     const hooks = await new ResponseUrlReceiver().start();
-    return new Platforms(discord, slack, hooks, await freePort(), channels);
+    for (const team of options.slackOAuth?.teams ?? []) {
+      slack.addWorkspace({ teamId: team, ...(options.slackOAuth?.rotating?.includes(team) ? { rotation: { firstExpiresIn: 3600, expiresIn: 12 * 3600 } } : {}) });
+    }
+    return new Platforms(discord, slack, hooks, await freePort(), channels, options.slackOAuth);
   }
 
   /** The environment that connects one bot process to both fakes. */
   env(dbPath: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
       ...this.discord.env({ DISCORD_GUILD_ID: this.discord.guildId }),
-      SLACK_BOT_TOKEN: this.slack.token,
-      SLACK_API_URL: this.slack.url,
+      ...(this.slackOAuth ? oauthEnv(this.slack, this.encryptionKey) : { SLACK_BOT_TOKEN: this.slack.token, SLACK_API_URL: this.slack.url }),
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       PORT: String(this.slackPort),
       CONTENT_DIR: join(repoRoot, 'content'),
       DATABASE_PATH: dbPath,
       ...extra,
     };
+  }
+
+  /** OAuth runs: installs the bot in every workspace through its /slack/install and /slack/oauth_redirect pages. */
+  async installSlack(): Promise<void> {
+    for (const team of this.slackOAuth?.teams ?? []) {
+      const done = await installViaOAuth(this.slackPort, this.slack, team);
+      if (done.status !== 200) throw new Error(`installing the bot in ${team} answered ${done.status}: ${done.page.slice(0, 200)}`);
+    }
+  }
+
+  /**
+   * The workspace (index into slackTeams) a named Slack user is in: load users (`u<i>`) and race
+   * players (`r<r>…`) alternate between workspaces journey by journey and race by race; any other
+   * name by its letters. A user stays in one workspace for the whole run.
+   */
+  slackTeamOf(name: string): number {
+    const n = this.slackTeams.length;
+    if (n === 1) return 0;
+    const numbered = /^[ur](\d+)/.exec(name);
+    if (numbered) return (Number(numbered[1]) >> 1) % n;
+    return [...name].reduce((sum, c) => sum + c.charCodeAt(0), 0) % n;
+  }
+
+  /** The Slack calls the bot made whose token was not that of the workspace they concern (channel or DM), and calls with no valid token. */
+  slackTokenProblems(): string[] {
+    const problems: string[] = [];
+    for (const c of this.slack.calls) {
+      if (c.method === 'oauth.v2.access') continue;
+      if (c.team === undefined) {
+        problems.push(`${c.method} with an invalid token`);
+        continue;
+      }
+      const channel = String(c.params.channel ?? c.params.channel_id ?? '');
+      const team = channel ? slackTeamOfChannel(channel, this.slackTeams) : undefined;
+      if (team !== undefined && team !== c.team) problems.push(`${c.method} in ${channel} (${team}) with ${c.team}'s token`);
+    }
+    return problems;
   }
 
   async stop(): Promise<void> {
@@ -220,7 +279,15 @@ export function slackCommandText(key: string): string {
 }
 
 export const slackUserId = (name: string) => `U${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
-export const slackChannelId = (n: number) => `C${String(n).padStart(4, '0')}`;
+/** Channel `n` of the first workspace (`C0003`), or of another (`CW1X0003`). */
+export const slackChannelId = (n: number, team = 0) => (team === 0 ? `C${String(n).padStart(4, '0')}` : `CW${team}X${String(n).padStart(4, '0')}`);
+
+/** The workspace a channel of slackChannelId is in. */
+function slackTeamOfChannel(channel: string, teams: string[]): string | undefined {
+  if (/^C\d{4}$/.test(channel)) return teams[0];
+  const m = /^CW(\d+)X\d{4}$/.exec(channel);
+  return m ? teams[Number(m[1])] : undefined;
+}
 
 class SlackClient implements Client {
   readonly platform = 'slack';
@@ -234,7 +301,8 @@ class SlackClient implements Client {
     const quoted = (v: string | number) => (typeof v === 'number' ? String(v) : `"${v.replace(/(["\\])/g, '\\$1')}"`);
     const text = [slackCommandText(sub), ...Object.entries(options).map(([k, v]) => `${k}:${quoted(v)}`)].filter(Boolean).join(' ');
     const { url, hook } = this.p.hooks.newUrl();
-    const res = await postSigned(this.p.slackPort, slashCommand({ text, userId: slackUserId(user), channelId: slackChannelId(channel), responseUrl: url }), undefined, waitMs);
+    const team = this.p.slackTeamOf(user);
+    const res = await postSigned(this.p.slackPort, slashCommand({ text, userId: slackUserId(user), channelId: slackChannelId(channel, team), responseUrl: url, teamId: this.p.slackTeams[team]! }), undefined, waitMs);
     if (res.status !== 200) return this.seen(undefined, res.text, res.ms, res.status, undefined);
     const body = res.text ? JSON.parse(res.text) : undefined;
     // A slow command is acknowledged with a placeholder; its answer comes to the response_url.
@@ -247,7 +315,8 @@ class SlackClient implements Client {
 
   async press(user: string, channel: number, seen: Seen, button: Button, waitMs = 20_000): Promise<Seen> {
     const { url, hook } = this.p.hooks.newUrl();
-    const body = blockActions({ userId: slackUserId(user), actionId: button.id, value: button.value ?? button.id, channelId: slackChannelId(channel), responseUrl: url, ...(seen.message ? { messageTs: seen.message as string } : {}) });
+    const team = this.p.slackTeamOf(user);
+    const body = blockActions({ userId: slackUserId(user), actionId: button.id, value: button.value ?? button.id, channelId: slackChannelId(channel, team), responseUrl: url, teamId: this.p.slackTeams[team]!, ...(seen.message ? { messageTs: seen.message as string } : {}) });
     const res = await postSigned(this.p.slackPort, body, undefined, waitMs);
     if (res.status !== 200) return this.seen(undefined, res.text, res.ms, res.status, undefined);
     const post = await this.waitHook(hook, waitMs);
@@ -256,7 +325,9 @@ class SlackClient implements Client {
   }
 
   async channelPost(channel: number, prefix: string, waitMs = 20_000): Promise<Seen | undefined> {
-    const find = () => [...this.p.slack.messages.values()].findLast((m) => m.channel === slackChannelId(channel) && buttonsIn(m.blocks).some((b) => b.action_id.startsWith(prefix)));
+    // Channel `channel` of any workspace (the load gives each race a channel number of its own).
+    const ids = new Set(this.p.slackTeams.map((_, team) => slackChannelId(channel, team)));
+    const find = () => [...this.p.slack.messages.values()].findLast((m) => ids.has(m.channel) && buttonsIn(m.blocks).some((b) => b.action_id.startsWith(prefix)));
     const m = await waitForValue(find, waitMs);
     return m && this.seen(m.blocks, m.text, 0, 200, m.ts);
   }
