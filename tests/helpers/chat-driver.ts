@@ -12,20 +12,20 @@ export class ChatDriver {
   private exited: Promise<number | null>;
   stderr = '';
 
-  constructor(env: Record<string, string>) {
+  constructor(env: Record<string, string>, options: { cwd?: string } = {}) {
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k) && k !== 'LOG_LEVEL') base[k] = v;
-    this.child = spawn(process.execPath, [cliPath, 'chat'], { cwd: repoRoot, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [cliPath, 'chat'], { cwd: options.cwd ?? repoRoot, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d: Buffer) => (this.buffer += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('close', resolve));
   }
 
-  /** Sends one line; resolves with the output once nothing new arrived for `quietMs`. */
-  async send(line: string, quietMs = 60): Promise<string> {
+  /** Sends one line; resolves with the output once nothing new arrived for `quietMs` (or after `waitMs` without any). */
+  async send(line: string, quietMs = 60, waitMs = 10_000): Promise<string> {
     const start = this.buffer.length;
     this.child.stdin.write(line + '\n');
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + waitMs;
     let seen = start;
     let quietSince = Date.now();
     while (Date.now() < deadline) {
