@@ -4,6 +4,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { plainText } from '../src/core/markup.js';
+import { altText, drawableText } from '../src/core/quiz/card-draw.js';
 import { BAR_COLOR, leaderboardCardLayout, MY_BAR_COLOR, MY_ROW_COLOR } from '../src/core/quiz/leaderboard-card.js';
 import { leaderboardView, type BoardView } from '../src/core/quiz/leaderboard.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
@@ -146,6 +147,20 @@ describe('the leaderboard card', () => {
     expect(groups.image!.filename).toBe('study-groups.png');
     expect(groups.image!.alt).toBe('Study groups card, all time: 1. مجموعة الموجهات 50.0 / member, 2. Sparse experts with a long group name 20.0 / member; you are in Sparse experts with a long group name, number 2 with 20.0 / member.');
     await expectRowsDrawn(groups.image!.png, leaderboardView(app.services, actor('ben'), place, 'all', 'groups', undefined, clock.now()));
+  });
+
+  it('keeps the reader’s rank in an alt text cut to 1,000 characters, and never draws control characters or direction overrides', async () => {
+    const { app, clock } = setup();
+    const long = (i: number) => `Learner ${String(i).padStart(2, '0')} ${'with a very long display name '.repeat(3)}`.trim();
+    for (let i = 0; i < 12; i++) await studyToday(app, clock, long(i), (n) => n < 5 - Math.floor(i / 3));
+    const reply = await as(app, actor(long(11))).command('leaderboard');
+    const alt = reply.image!.alt;
+    expect(alt.length).toBeLessThanOrEqual(1000);
+    expect(alt).toMatch(/…; you are number 12 with \d+\.$/);
+    expect(alt.startsWith('Leaderboard card, this server, this week: 1. Learner 00 with a very long display name')).toBe(true);
+    expect(drawableText('Ann\u202e nimda\u202c\u0007 \u200fB')).toBe('Ann nimda B');
+    expect(altText('a\u0007b', 10)).toBe('a b');
+    expect(altText('👩🏽‍💻👩🏽‍💻👩🏽‍💻', 10)).toBe('👩🏽‍💻…');
   });
 
   it('comes with the Monday post of last week’s board, read by nobody in particular', async () => {

@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md, plainText } from '../markup.js';
 import { typedCommand } from '../catalogue.js';
+import { altText } from './card-draw.js';
 import { renderLeaderboardCard } from './leaderboard-card.js';
 import type { Services } from '../services.js';
 import { boardZone, periodKeys } from './scoring.js';
@@ -225,11 +226,11 @@ export function boardText(view: BoardView): string {
 /** The short text version of the card: its alt text. */
 export function boardAlt(view: BoardView): string {
   const head = `${view.groups ? 'Study groups' : 'Leaderboard'} card, ${view.groups ? '' : `${view.where}, `}${view.label}`;
-  if (view.empty) return `${head}: ${plainText(view.empty)}`.slice(0, 1000);
+  if (view.empty) return altText(`${head}: ${plainText(view.empty)}`);
   const rows = view.top.map((r) => `${r.rank}. ${r.name} ${r.shown}`).join(', ');
   const tail = view.me ? `; you are ${view.groups ? 'in ' + view.me.name + ', ' : ''}number ${view.me.rank} with ${view.me.shown}.` : view.note ? `; ${plainText(view.note)}` : '.';
   // The reader's rank is worth more than the tail of the top 10: it stays when the list is cut.
-  return `${head}: ${rows}`.slice(0, 1000 - tail.length) + tail;
+  return altText(`${head}: ${rows}`, 1000 - tail.length) + altText(tail);
 }
 
 /** /leaderboard: the card, with the board as text. */

@@ -6,6 +6,7 @@ import { formatDay } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { typedCommand } from '../catalogue.js';
 import { quizStore, type QuizStore } from './store.js';
+import { altText } from './card-draw.js';
 import { renderStatsCard } from './stats-card.js';
 import { FORECAST_DAYS, RETENTION_DAYS, statsFigures, type StatsFigures } from './stats-figures.js';
 import { DEFAULT_RETENTION } from './srs.js';
@@ -94,7 +95,7 @@ export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): 
       : `true retention ${percent(f.retention.rate)} of ${f.retention.reviews} due reviews in ${RETENTION_DAYS} days, goal ${percent(f.retention.desired)}`,
     f.mastery.length ? 'mastered ' + f.mastery.map((l) => `${l.title} ${l.mastered} of ${l.questions}`).join(', ') : 'no lessons started',
   ];
-  return `Stats card of ${f.name}: ${parts.join('; ')}.`.slice(0, 1000);
+  return altText(`Stats card of ${f.name}: ${parts.join('; ')}.`);
 }
 
 /** /stats: the stats card, with its figures as text (cards due, retention, streak, points, accuracy by lesson). */
