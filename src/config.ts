@@ -168,6 +168,9 @@ function checkSlackOAuth(config: Config): void {
   if (config.SLACK_APP_TOKEN || !config.SLACK_SIGNING_SECRET) {
     throw new ConfigError('Slack installs by OAuth run in HTTP mode: set SLACK_SIGNING_SECRET and unset SLACK_APP_TOKEN. See .env.example.');
   }
+  if (config.SLACK_REDIRECT_URI && /[?#]/.test(config.SLACK_REDIRECT_URI)) {
+    throw new ConfigError(`Invalid SLACK_REDIRECT_URI (got "${config.SLACK_REDIRECT_URI}"): the bot's redirect URL, e.g. https://quizbot.example.com/slack/oauth_redirect, without a query. See .env.example.`);
+  }
   if (config.SLACK_STATE_SECRET!.length < 16) {
     throw new ConfigError('SLACK_STATE_SECRET must be at least 16 characters (openssl rand -hex 32). See .env.example.');
   }

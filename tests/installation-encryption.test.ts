@@ -72,6 +72,8 @@ describe('Slack installs by OAuth: configuration', () => {
       [{ ...oauth, SLACK_APP_TOKEN: 'xapp-1-socket' }, /HTTP mode: set SLACK_SIGNING_SECRET and unset SLACK_APP_TOKEN/],
       [{ ...oauth, SLACK_SIGNING_SECRET: '' }, /HTTP mode: set SLACK_SIGNING_SECRET/],
       [{ ...oauth, SLACK_STATE_SECRET: 'short' }, /SLACK_STATE_SECRET must be at least 16 characters/],
+      [{ ...oauth, SLACK_REDIRECT_URI: 'https://quiz.example.com/slack/oauth_redirect?x=1' }, /^Invalid SLACK_REDIRECT_URI .*without a query/],
+      [{ ...oauth, SLACK_REDIRECT_URI: 'not a url' }, /^Invalid SLACK_REDIRECT_URI/],
     ];
     for (const [env, message] of cases) {
       let error: unknown;

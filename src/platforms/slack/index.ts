@@ -67,7 +67,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
     const unreadable = installations.unreadable();
     if (unreadable.length) {
       throw new ConfigError(
-        `INSTALLATION_ENCRYPTION_KEY does not open the stored Slack installations of ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : ''}: they were sealed with another key. Start with the key they were stored with (or remove them with \`quizbot slack uninstall <team>\` and install the app there again).`,
+        `INSTALLATION_ENCRYPTION_KEY does not open the stored Slack installations of ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : ''}: they were sealed with another key. Start with the key they were stored with (or remove them with \`quizbot slack uninstall <team> --yes\` and install the app there again).`,
       );
     }
   }
