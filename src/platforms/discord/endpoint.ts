@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InteractionResponseType, InteractionType, type APIInteraction, type APIInteractionResponse } from 'discord.js';
+import { InteractionResponseType, InteractionType, type APIInteraction, type APIInteractionResponse, type RawFile } from 'discord.js';
 import type { Logger } from '../../logger.js';
 import type { HttpRoute } from '../../ops/http.js';
 import type { DiscordInteractions } from './interactions.js';
@@ -74,8 +74,10 @@ class HttpResponseTransport implements Transport {
   repeat = false;
   constructor(private readonly res: ServerResponse) {}
 
-  async send(response: APIInteractionResponse): Promise<void> {
+  async send(response: APIInteractionResponse, files: RawFile[]): Promise<void> {
     if (this.answered) throw new Error('The interaction was already answered.');
+    // The Responder defers and edits files in; one reaching here would be lost without a trace.
+    if (files.length) throw new Error('An HTTP response cannot carry files.');
     this.answered = true;
     await send(this.res, 200, JSON.stringify(response), 'application/json');
   }
@@ -83,7 +85,7 @@ class HttpResponseTransport implements Transport {
   repeated(first: Promise<APIInteractionResponse | undefined>): void {
     this.repeat = true;
     // Discord takes whichever answer reaches it: a retried request gets the first one's.
-    void first.then((response) => (response ? this.send(response) : send(this.res, 500, 'no response\n')));
+    void first.then((response) => (response ? this.send(response, []) : send(this.res, 500, 'no response\n')));
   }
 }
 
