@@ -114,10 +114,14 @@ const HOUR_MS = 3_600_000;
  */
 function localInstant(date: DateTime, hour: number, zone: IANAZone): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hour);
+  const shown = (t: number) => t + zone.offset(t) * 60_000;
+  // Most days: one offset all around the hour, so the hour comes once, at that offset.
+  const guess = wall - zone.offset(wall) * 60_000;
+  const offset = zone.offset(guess);
+  if (shown(guess) === wall && zone.offset(guess - 15 * HOUR_MS) === offset && zone.offset(guess + 15 * HOUR_MS) === offset) return guess;
   // Offsets lie within -12 h and +14 h: the instant sought is within 15 hours of the wall time read as UTC.
   const samples: { t: number; offset: number }[] = [];
   for (let t = wall - 15 * HOUR_MS; t <= wall + 15 * HOUR_MS; t += HOUR_MS) samples.push({ t, offset: zone.offset(t) });
-  const shown = (t: number) => t + zone.offset(t) * 60_000;
   const exact = [...new Set(samples.map((s) => s.offset))].map((o) => wall - o * 60_000).filter((t) => shown(t) === wall);
   if (exact.length) return Math.min(...exact);
   // Skipped: the first transition whose clocks jump from before the hour to after it.
