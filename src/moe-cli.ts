@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 import type { Config } from './config.js';
 import { UserError } from './core/errors.js';
 import { renderCompareChart } from './core/moe/compare-chart.js';
-import { COMPARE_LESSON, ROUTE_LESSON, SETUP_TEXT } from './core/moe/commands.js';
+import { COMPARE_LESSON, DOMAINS_LESSON, ROUTE_LESSON, SETUP_TEXT } from './core/moe/commands.js';
+import { loadDomainPrompts } from './core/moe/domain-prompts.js';
+import { renderDomainsChart } from './core/moe/domains-chart.js';
+import { domainLines, specialisationSentence } from './core/moe/domains.js';
 import { renderHeatmap } from './core/moe/heatmap.js';
 import { servedModelLines } from './core/moe/kinds/describe.js';
 import { isServedModel } from './core/moe/kinds/index.js';
@@ -12,7 +15,7 @@ import { moeServiceFor, type MoeService } from './core/moe/service.js';
 import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCompare, summarizeRoute } from './core/moe/summary.js';
 
 /**
- * `quizbot moe route|compare|model`: the /moe commands' core functions from the command line, for
+ * `quizbot moe route|compare|domains|model`: the /moe commands' core functions from the command line, for
  * trying an endpoint and for scripts (--json). Failures print one line and exit 1.
  */
 
@@ -89,6 +92,26 @@ export function registerMoeCommands(program: Command, config: () => Config): voi
       }
       if (image) console.log(`Chart: ${image}`);
       console.log(`Why it matters: /lesson ${COMPARE_LESSON.lesson} (section "Key terms": routing-induced eval flakiness)`);
+    });
+
+  moe
+    .command('domains')
+    .description('which experts code, maths, prose and chat prompts use most at an early, middle and late MoE layer (prompts: CONTENT_DIR/moe/domains.yaml)')
+    .option('--json', 'print the report as JSON')
+    .option('--out <file>', 'write the chart PNG to this file')
+    .action(async (opts: { json?: boolean; out?: string }) => {
+      const c = config();
+      const moe = service(c);
+      const answer = await moe.domains(CLI_USER, loadDomainPrompts(c.CONTENT_DIR));
+      const image = opts.out ? writePng(opts.out, renderDomainsChart(answer.value)) : undefined;
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ image, report: answer.value }, null, 2) + '\n');
+        return;
+      }
+      console.log(specialisationSentence(answer.value));
+      console.log(domainLines(answer.value).map((l) => `  ${l}`).join('\n'));
+      if (image) console.log(`Chart: ${image}`);
+      console.log(`Why it matters: /lesson ${DOMAINS_LESSON.lesson} (section "What experts specialise in")`);
     });
 
   moe

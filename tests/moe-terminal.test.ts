@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
@@ -108,6 +108,33 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     const compare = await runCli(['moe', 'compare', 'What is MoE?', 'Explain MoE'], { env, cwd: dir });
     expect(compare.code).toBe(0);
     expect(compare.stdout).toMatch(/layer +0 {2}jaccard \d\.\d\d {2}load overlap \d\.\d\d/);
+  });
+
+  it('quizbot moe domains --json --out prints the report and writes the chart; a bad prompts file is one line and exit 1', async () => {
+    const { fake, dir, env } = await setup();
+    const out = join(dir, 'domains.png');
+    const r = await runCli(['moe', 'domains', '--json', '--out', out], { env, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as { image: string; report: { domains: { id: string }[]; layers: { position: string; layer: number }[]; topN: number } };
+    expect(printed.image).toBe(out);
+    expect(printed.report.domains.map((d) => d.id)).toEqual(['code', 'maths', 'prose', 'chat']);
+    expect(printed.report.layers.map((l) => [l.position, l.layer])).toEqual([
+      ['early', 0],
+      ['middle', 3],
+      ['late', 7],
+    ]);
+    expect(isPng(out)).toBe(true);
+    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPTS);
+
+    const content = join(dir, 'content');
+    cpSync(join(repoRoot, 'content'), content, { recursive: true });
+    writeFileSync(join(content, 'moe', 'domains.yaml'), 'domains:\n  - {id: code, title: Code, prompts: [a, b]}\n  - {id: chat, title: Chat, prompts: [c, d], extra: 1}\n');
+    const bad = await runCli(['moe', 'domains'], { env: { ...env, CONTENT_DIR: content }, cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(
+      `The routing demo prompts cannot be read, so nothing was routed. Fix ${join('content', 'moe', 'domains.yaml')}: line 3, column 5: unknown field 'extra'`,
+    );
+    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPTS);
   });
 
   it('exits 1 with one clear line when the endpoint is busy or hangs', async () => {

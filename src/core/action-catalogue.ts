@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { typedCommand } from './catalogue.js';
 import { idSchema } from './content/schema.js';
 import { draftTenant } from './import/apply.js';
 import type { Actor, Place, Reply } from './interaction.js';
@@ -101,10 +102,10 @@ function sessionOwner(services: Services, [sessionId]: readonly [string, ...unkn
 const QUIZ_GONE = 'This quiz is no longer available. Start a new one with /quiz.';
 
 /** A /moe quiz question belongs to the learner it was made for (while it lives, an hour in memory). */
-function routingQuizOwner(services: Services, [quizId]: readonly [string, ...unknown[]]): ActionOwner | undefined {
+function routingQuizOwner(services: Services, [quizId]: readonly [string, ...unknown[]], press: Press): ActionOwner | undefined {
   const quiz = moeServiceFor(services.config)?.quizzes.get(quizId);
   if (!quiz) return undefined;
-  return { key: quiz.owner, refusal: () => 'This routing question is someone else\u2019s. Ask your own with /moe quiz.' };
+  return { key: quiz.owner, refusal: () => `This routing question is someone else\u2019s. Ask your own with ${typedCommand('moe quiz', press.actor.platform)}.` };
 }
 
 /** A race runs in one channel of one server: its buttons count only there. */

@@ -1,4 +1,5 @@
 import { encodeAction } from '../actions.js';
+import { typedCommand } from '../catalogue.js';
 import type { Capability, CommandContext, CommandHandler } from '../dispatcher.js';
 import type { Actor, Button, Reply } from '../interaction.js';
 import { md } from '../markup.js';
@@ -114,8 +115,8 @@ export function domainsReply(answer: Answer<DomainReport>, button?: Button): Rep
 }
 
 export const QUIZ_TITLE = 'Practice — which prompt produced this routing? (no points)';
-const QUIZ_HINT =
-  'Hint: in early layers a token\u2019s experts depend mostly on the token itself, so a repeated token repeats its row, and /moe domains shows which experts each kind of text favours.';
+const quizHint = (actor: Actor) =>
+  `Hint: in early layers a token\u2019s experts depend mostly on the token itself, so a repeated token repeats its row, and ${typedCommand('moe domains', actor.platform)} shows which experts each kind of text favours.`;
 const LETTERS = ['A', 'B'] as const;
 
 const quote = (text: string, max: number) => {
@@ -135,7 +136,7 @@ export async function routingQuizReply(services: Services, moe: MoeService, acto
     md`Two prompts went through ${r.model}${r.random_weights ? ' (random weights)' : ''}. The heatmap shows the routing of one of them, its tokens hidden and cut to the first ${quiz.rows}, so its length gives nothing away.` +
     '\n' +
     prompts.map((p, i) => md`**${LETTERS[i]!}** (${p.domain}): “${quote(p.text, 300)}”`).join('\n') +
-    md`\n\nWhich prompt produced this routing? _${QUIZ_HINT}_`;
+    md`\n\nWhich prompt produced this routing? _${quizHint(actor)}_`;
   return {
     title: QUIZ_TITLE,
     text,

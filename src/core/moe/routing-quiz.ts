@@ -36,7 +36,7 @@ export interface RoutingQuiz {
 
 export const QUIZ_TTL_MS = 60 * 60_000;
 export const QUIZ_ID = /^[A-Za-z0-9_-]{8,16}$/;
-export const ROUTING_QUIZ_GONE = 'This routing question has expired (they last an hour). Ask another with /moe quiz.';
+export const ROUTING_QUIZ_GONE = 'This routing question has expired (they last an hour). The moe quiz command asks another.';
 
 export class RoutingQuizzes {
   private readonly open: LruCache<RoutingQuiz>;
