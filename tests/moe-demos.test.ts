@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findCommand } from '../src/core/commands.js';
 import { plainText } from '../src/core/markup.js';
 import { DomainPromptsError, loadDomainPrompts, parseDomainPrompts } from '../src/core/moe/domain-prompts.js';
-import { analyseDomains, chanceTopShare, pickLayers } from '../src/core/moe/domains.js';
+import { analyseDomains, chanceTopShare, pickLayers, specialisationSentence } from '../src/core/moe/domains.js';
 import { domainsChartLayout, renderDomainsChart } from '../src/core/moe/domains-chart.js';
 import { expertColor } from '../src/core/moe/palette.js';
 import type { RouteResponse } from '../src/core/moe/protocol.js';
@@ -177,6 +177,16 @@ describe('the domains analysis', () => {
     expect(chanceTopShare(300, 2, 8, 2)).toBe(many);
   });
 
+  it('says whether the domains lean on experts of their own, on the same few, or on none more than chance', () => {
+    const own = specialisationSentence(report);
+    expect(own).toMatch(/^At the early layer \(layer 0\) each domain's 2 busiest experts take \d+% of its routing on average \(\d+% at the middle layer, \d+% at the late layer\): [\d.]+× the 25% of an even spread, above the \d+% random routing of as many tokens would give, and the domains' top lists name 4 different experts of 4 picks: each domain leans on experts of its own\.$/);
+    const same = specialisationSentence({ ...report, layers: report.layers.map((l) => ({ ...l, distinctTop: 2 })) });
+    expect(same).toContain("but the domains' top lists name 2 different experts of 4 picks: the domains lean on the same few experts, a preference of the router rather than specialisation by domain.");
+    const none = specialisationSentence({ ...report, chanceShare: 0.95 });
+    expect(none).toContain('no more than the 95% random routing of as many tokens would give, so these prompts show no specialisation.');
+    expect(specialisationSentence({ ...report, randomWeights: true })).toMatch(/The model has random weights: any pattern is the untrained router’s, not learned specialisation\.$/);
+  });
+
   it('draws each domain\u2019s top experts as segments in their colours, at their shares', async () => {
     const png = renderDomainsChart(report);
     const g = domainsChartLayout(report);
@@ -205,7 +215,7 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
     expect(reply.image?.filename).toBe('moe-domains.png');
     expect(isPng(reply.image!.png)).toBe(true);
     const text = plainText(reply.text);
-    expect(text).toMatch(/^Each domain's 4 busiest experts take \d+% of its routing on average at the (early|middle|late) layer \(layer \d+\), [\d.]+× the 25% of an even spread and (above|no more than) the \d+% random routing/);
+    expect(text).toMatch(/^At the (early|middle|late) layer \(layer \d+\) each domain's 4 busiest experts take \d+% of its routing on average \([^)]*\): [\d.]+× the 25% of an even spread, (above|no more than) the \d+% random routing/);
     for (const title of ['Code', 'Maths', 'Prose', 'Chat']) expect(text).toContain(`${title} ${5}`);
     expect(text).toMatch(/• Layer \d+ \(early\): Code → experts( \d+,){3} \d+ \(\d+%\); Maths/);
     expect(text).toMatch(/• Layer \d+ \(late\): /);

@@ -95,7 +95,7 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     expect(isEphemeral(message)).toBe(true);
     expect(unescape(message.embeds[0]!.title)).toBe('Which experts each kind of text uses most');
     const text = unescape(textOf(message));
-    expect(text).toMatch(/Each domain's 4 busiest experts take \d+% of its routing on average/);
+    expect(text).toMatch(/each domain's 4 busiest experts take \d+% of its routing on average/);
     expect(text).toMatch(/Layer \d+ \(early\): Code → experts/);
     const png = image(message)!;
     expect(png.name).toBe('moe-domains.png');

@@ -101,7 +101,7 @@ describe('/quiz moe domains and /quiz moe quiz on Slack (child process, fake Sla
     expect(answer.response_type).toBe('ephemeral');
     const text = textOf(answer.blocks);
     expect(text).toContain('Which experts each kind of text uses most');
-    expect(text).toMatch(/Each domain's 4 busiest experts take \d+% of its routing on average/);
+    expect(text).toMatch(/each domain's 4 busiest experts take \d+% of its routing on average/);
     expect(text).toMatch(/Layer 1 \(early\): Code → experts/);
     const chart = await dmUpload('moe-domains.png', since);
     expect(chart.title).toMatch(/^Bar chart of the 4 experts each of 4 domains/);

@@ -63,7 +63,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(fake.hits('/v1/health')).toBe(1);
     const domains = r.stdout.split('Which experts each kind of text uses most').slice(1);
     expect(domains).toHaveLength(2);
-    expect(domains[0]).toMatch(/Each domain's 4 busiest experts take \d+% of its routing/);
+    expect(domains[0]).toMatch(/each domain's 4 busiest experts take \d+% of its routing/);
     expect(domains[0]).toMatch(/• Layer \d+ \(middle\): Code → experts/);
     expect(domains[1]).toContain('Cached: this prompt set was routed on this model before');
     expect(r.stdout).toContain(`[image: Bar chart of the 4 experts each of 4 domains (Code, Maths, Prose, Chat) uses most at MoE layers 0, 3, 7 of fake/moe-tiny → ${join(dir, 'data', 'images', 'moe-domains.png')}]`);

@@ -184,20 +184,27 @@ export function analyseDomains(set: DomainSet, routes: RouteResponse[][]): Domai
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const times = (x: number) => `${x >= 10 ? Math.round(x) : (Math.round(x * 10) / 10).toFixed(1)}×`;
 
-/** The sentence on how specialised the domains are: the most concentrated layer against an even spread and chance. */
+/**
+ * The sentence on how specialised the domains are: at the most concentrated layer, the top
+ * experts' share against an even spread and against chance, and whether the domains lean on
+ * experts of their own or all on the same few (their top lists name few different experts).
+ */
 export function specialisationSentence(r: DomainReport): string {
   const best = [...r.layers].sort((a, b) => b.meanTopShare - a.meanTopShare || a.layer - b.layer)[0]!;
   const others = r.layers.filter((l) => l !== best).map((l) => `${pct(l.meanTopShare)} at the ${l.position} layer`);
   const picks = r.domains.length * r.topN;
-  const verdict =
-    best.meanTopShare <= r.chanceShare * 1.15
-      ? `no more than the ${pct(r.chanceShare)} random routing of as many tokens would give, so these prompts show no specialisation`
-      : `above the ${pct(r.chanceShare)} random routing of as many tokens would give, so each domain's tokens favour a few experts`;
+  const lists = `the domains' top lists name ${best.distinctTop} different experts of ${picks} picks`;
+  let verdict: string;
+  if (best.meanTopShare <= r.chanceShare * 1.15) {
+    verdict = `no more than the ${pct(r.chanceShare)} random routing of as many tokens would give, so these prompts show no specialisation`;
+  } else if (best.distinctTop < picks * 0.75) {
+    verdict = `above the ${pct(r.chanceShare)} random routing of as many tokens would give, but ${lists}: the domains lean on the same few experts, a preference of the router rather than specialisation by domain`;
+  } else {
+    verdict = `above the ${pct(r.chanceShare)} random routing of as many tokens would give, and ${lists}: each domain leans on experts of its own`;
+  }
   let sentence =
-    `Each domain's ${r.topN} busiest experts take ${pct(best.meanTopShare)} of its routing on average at the ${best.position} layer (layer ${best.layer}), ` +
-    `${times(best.meanTopShare / r.evenShare)} the ${pct(r.evenShare)} of an even spread and ${verdict}` +
-    `${others.length ? ` (${others.join(', ')})` : ''}. ` +
-    `There, the domains' top lists name ${best.distinctTop} different experts of ${picks} picks${best.distinctTop === picks ? ': no two domains share a top expert' : ''}.`;
+    `At the ${best.position} layer (layer ${best.layer}) each domain's ${r.topN} busiest experts take ${pct(best.meanTopShare)} of its routing on average` +
+    `${others.length ? ` (${others.join(', ')})` : ''}: ${times(best.meanTopShare / r.evenShare)} the ${pct(r.evenShare)} of an even spread, ${verdict}.`;
   if (r.randomWeights) sentence += ' The model has random weights: any pattern is the untrained router\u2019s, not learned specialisation.';
   return sentence;
 }
