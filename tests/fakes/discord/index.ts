@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway } from './gateway.js';
 import {
@@ -308,6 +308,42 @@ export class FakeDiscord {
     return { 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp };
   }
 
+  /** Connections to the bot's endpoint are kept open, as Discord keeps them. */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+  /**
+   * POSTs a signed delivery; the answer's time is when its headers arrived. Past `timeoutMs` the
+   * request is abandoned, as Discord abandons it at 3 s.
+   */
+  private post(body: string, timeoutMs: number): Promise<{ status: number; contentType: string; text: string; arrivedAt: number }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.endpoint!,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)', ...this.signatureHeaders(body) },
+        },
+        (res) => {
+          const arrivedAt = performance.now();
+          clearTimeout(timer);
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', text: Buffer.concat(parts).toString('utf8'), arrivedAt }));
+          res.on('error', reject);
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        // A kept-alive connection the bot closed just as it was reused (Node's documented race): send again.
+        if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') this.post(body, timeoutMs).then(resolve, reject);
+        else reject(err);
+      });
+      req.end(body);
+    });
+  }
+
   /** A raw POST to the endpoint, with whatever headers: what an attacker (or Discord's own URL check) sends. */
   async postToEndpoint(body: string, headers: Record<string, string>, url = this.endpoint): Promise<{ status: number; text: string; contentType: string }> {
     if (!url) throw new Error('no interactions endpoint set (sendInteractionsTo)');
@@ -328,27 +364,21 @@ export class FakeDiscord {
       this.state.record({ method: 'RESPONSE', path: `/discord/interactions (${why})`, query: new URLSearchParams(), body: undefined, files: [], authorized: true, status, at: performance.now() });
     };
     try {
-      let res: Response;
+      let res: { status: number; contentType: string; text: string; arrivedAt: number };
       try {
-        res = await fetch(this.endpoint!, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)', ...this.signatureHeaders(body) },
-          body,
-          signal: AbortSignal.timeout(this.state.ackDeadlineMs ?? 10_000),
-        });
+        res = await this.post(body, this.state.ackDeadlineMs ?? 10_000);
       } catch (err) {
         // Unreachable or too slow: no answer at all (not a refusal of something the bot sent).
         if (!repeat) sent.deliveryError = `the interactions endpoint did not answer: ${(err as Error).message}`;
         return;
       }
-      const text = await res.text();
-      const arrivedAt = performance.now();
+      const { text, arrivedAt } = res;
       if (repeat) {
         (sent.repeatResponses ??= []).push({ status: res.status, body: text });
         return;
       }
       if (res.status !== 200) return refuse(res.status, `HTTP ${res.status} ${text.slice(0, 60).trim()}`);
-      if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return refuse(400, `not JSON (${res.headers.get('content-type')})`);
+      if (!res.contentType.startsWith('application/json')) return refuse(400, `not JSON (${res.contentType})`);
       let response: Json;
       try {
         response = JSON.parse(text);
@@ -489,6 +519,7 @@ export class FakeDiscord {
   }
 
   async stop(): Promise<void> {
+    this.agent.destroy();
     await this.gateway.close();
     await closeNow(this.server);
   }

@@ -15,8 +15,10 @@ import { FakeSlackWebApi } from '../../fakes/slack/web-api.js';
 /**
  * Both chat platforms' fakes at once, and one client per platform that plays a user: run a
  * command or press a button, and come back with what the user saw and how long the platform
- * waited for the bot's acknowledgement (Discord: dispatch → interaction callback; Slack: request
- * → HTTP response). Both platforms drop an interaction not acknowledged within 3 s.
+ * waited for the bot's acknowledgement (Discord over the gateway: dispatch → interaction callback;
+ * Discord over HTTP and Slack: request → HTTP response). Both platforms drop an interaction not
+ * acknowledged within 3 s. Discord reaches the bot over the gateway, or (`discord: 'http'`) as
+ * signed POSTs to /discord/interactions on the bot's PORT, beside Slack's /slack/events.
  */
 
 export const ACK_DEADLINE_MS = 3000;
@@ -25,6 +27,9 @@ export const ACK_DEADLINE_MS = 3000;
 export const INJECTION = '@everyone @here <@123456789012345678> <@&42> <#1> <!channel> <!here> <@U0ALICE> **bold** [link](https://evil.example) <https://evil.example|click>';
 
 export type PlatformName = 'discord' | 'slack';
+
+/** How Discord delivers interactions to the bot. */
+export type DiscordMode = 'gateway' | 'http';
 
 export interface Button {
   id: string;
@@ -91,25 +96,35 @@ export class Platforms {
     readonly slackPort: number,
     readonly channels: number,
     readonly slackOAuth: SlackOAuthOptions | undefined,
+    readonly discordMode: DiscordMode,
   ) {
     this.slackTeams = slackOAuth?.teams ?? [TEAM.id];
   }
 
   /** `channels` channels on each platform (on Slack, in each workspace). */
-  static async start(channels: number, options: { slackOAuth?: SlackOAuthOptions } = {}): Promise<Platforms> {
+  static async start(channels: number, options: { slackOAuth?: SlackOAuthOptions; discord?: DiscordMode } = {}): Promise<Platforms> {
     const discord = await FakeDiscord.start({ ackDeadlineMs: ACK_DEADLINE_MS, channels: Array.from({ length: channels - 1 }, (_, i) => ({ name: `c${i + 1}` })) });
     const slack = await new FakeSlackWebApi().start();
     const hooks = await new ResponseUrlReceiver().start();
     for (const team of options.slackOAuth?.teams ?? []) {
       slack.addWorkspace({ teamId: team, ...(options.slackOAuth?.rotating?.includes(team) ? { rotation: { firstExpiresIn: 3600, expiresIn: 12 * 3600 } } : {}) });
     }
-    return new Platforms(discord, slack, hooks, await freePort(), channels, options.slackOAuth);
+    const port = await freePort();
+    const mode = options.discord ?? 'gateway';
+    // Over HTTP, Discord posts to the bot's PORT: the server of Slack's HTTP mode.
+    if (mode === 'http') discord.sendInteractionsTo(`http://127.0.0.1:${port}/discord/interactions`);
+    return new Platforms(discord, slack, hooks, port, channels, options.slackOAuth, mode);
+  }
+
+  /** A platform's name in reports: Discord says how it is reached. */
+  label(platform: PlatformName): string {
+    return platform === 'slack' ? 'Slack' : this.discordMode === 'http' ? 'Discord (HTTP)' : 'Discord';
   }
 
   /** The environment that connects one bot process to both fakes. */
   env(dbPath: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
-      ...this.discord.env({ DISCORD_GUILD_ID: this.discord.guildId }),
+      ...this.discord.env({ DISCORD_GUILD_ID: this.discord.guildId, ...(this.discordMode === 'http' ? { DISCORD_PUBLIC_KEY: this.discord.publicKey } : {}) }),
       ...(this.slackOAuth ? oauthEnv(this.slack, this.encryptionKey) : { SLACK_BOT_TOKEN: this.slack.token, SLACK_API_URL: this.slack.url }),
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       PORT: String(this.slackPort),

@@ -18,7 +18,7 @@ export interface Section {
   notes?: string[];
 }
 
-const ORDER = ['load', 'crash', 'faults', 'abuse', 'tenants', 'endpoint'];
+const ORDER = ['load', 'load-http', 'crash', 'crash-http', 'faults', 'abuse', 'tenants', 'endpoint'];
 export const reportsDir = join(repoRoot, 'reports');
 const sectionsDir = join(reportsDir, '.stress-sections');
 
