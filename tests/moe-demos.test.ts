@@ -240,10 +240,17 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
     expect(b!.label).toMatch(/^B: /);
     expect(unknown!.label).toBe("I don't know");
     const id = a!.actionId.split(':')[1]!;
-    const quiz = moeServiceFor(app.services.config)!.quizzes.get(id)!;
+    const moe = moeServiceFor(app.services.config)!;
+    const quiz = moe.quizzes.get(id)!;
+    expect(e.hits(e.routePath)).toBe(2);
+    // The two prompts' routings, as the bot got them (cached: no call to the endpoint).
+    const routes = (await moe.routeAll('test', quiz.prompts.map((p) => p.text))).value as [RouteResponse, RouteResponse];
     expect(e.hits(e.routePath)).toBe(2);
     // The image is the shown prompt's routing, not the other's; its tokens are hidden.
-    expect(await quizShows(question.image!.png, quiz.routes)).toBe(quiz.shown);
+    expect(await quizShows(question.image!.png, routes)).toBe(quiz.shown);
+    // What the question keeps: the shown routing without gate weights.
+    expect(quiz.route.routing.map((l) => l.experts)).toEqual(routes[quiz.shown].routing.map((l) => l.experts));
+    expect(quiz.route.routing.every((l) => l.weights.length === 0)).toBe(true);
     expect(plainText(question.text)).toContain(`“${quiz.prompts[0].text}”`);
     expect(plainText(question.text)).not.toMatch(/<s>/);
 
@@ -257,7 +264,7 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
     const text = plainText(verdict.text);
     expect(text).toMatch(new RegExp(`^❌ Not this time: it was prompt ${letter} \\(${quiz.prompts[quiz.shown].domain}\\)`));
     // The explanation's figures, counted here from the two routings.
-    const [shown, other] = quiz.shown === 0 ? quiz.routes : [quiz.routes[1], quiz.routes[0]];
+    const [shown, other] = quiz.shown === 0 ? routes : [routes[1], routes[0]];
     let differ = 0;
     shown.routing.forEach((l, c) => {
       for (let row = 0; row < quiz.rows; row++) if (l.experts[row]![0] !== other.routing[c]!.experts[row]![0]) differ++;

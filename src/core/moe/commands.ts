@@ -15,7 +15,7 @@ import { compareSummaryLines, flakinessSentence, routeSummaryLines, summarizeCom
 import { loadDomainPrompts } from './domain-prompts.js';
 import { renderDomainsChart } from './domains-chart.js';
 import { domainLines, specialisationSentence, type DomainReport } from './domains.js';
-import { explanation, pickPair, ROUTING_QUIZ_GONE, shownRows, type QuizChoice, type RoutingQuiz } from './routing-quiz.js';
+import { explanation, pickPair, ROUTING_QUIZ_GONE, type QuizChoice, type RoutingQuiz } from './routing-quiz.js';
 
 /**
  * /moe route, /moe compare, /moe model, /moe domains and /moe quiz: live routing demos against the
@@ -129,9 +129,8 @@ export async function routingQuizReply(services: Services, moe: MoeService, acto
   const set = loadDomainPrompts(services.config.CONTENT_DIR);
   const { prompts, shown } = pickPair(set);
   const routed = await moe.routeAll(demoUser(actor), prompts.map((p) => p.text));
-  const routes: [RouteResponse, RouteResponse] = [routed.value[0]!, routed.value[1]!];
-  const quiz = moe.quizzes.add({ owner: demoUser(actor), prompts, routes, shown, rows: shownRows(routes) });
-  const r = routes[shown];
+  const quiz = moe.quizzes.add({ owner: demoUser(actor), prompts, routes: [routed.value[0]!, routed.value[1]!], shown });
+  const r = quiz.route;
   const text =
     md`Two prompts went through ${r.model}${r.random_weights ? ' (random weights)' : ''}. The heatmap shows the routing of one of them, its tokens hidden and cut to the first ${quiz.rows}, so its length gives nothing away.` +
     '\n' +
@@ -164,7 +163,7 @@ export function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: 
   const it = md`prompt **${letter}** (${prompt.domain}): “${quote(prompt.text, 300)}”`;
   const verdict =
     given === 'x' ? md`It was ` + it : given === right ? md`✅ Right: it was ` + it : md`❌ Not this time: it was ` + it + md`, not ${other}.`;
-  const r = quiz.routes[quiz.shown];
+  const r = quiz.route;
   const buttons: Button[] = [{ kind: 'button', label: 'Another routing question', actionId: encodeAction('moe.quiz.next'), style: 'primary' }];
   const lesson = lessonButton(services, QUIZ_LESSON);
   if (lesson) buttons.push(lesson);

@@ -25,27 +25,43 @@ export interface RoutingQuiz {
   /** `<platform>:<user id>` of the learner it was made for. */
   owner: string;
   prompts: [QuizPrompt, QuizPrompt];
-  routes: [RouteResponse, RouteResponse];
   /** Which prompt's routing the heatmap shows. */
   shown: 0 | 1;
   /** Heatmap rows shown: the shorter prompt's token count (at most MAX_ROWS). */
   rows: number;
+  /** The shown prompt's routing, without gate weights (what the answer draws again). */
+  route: RouteResponse;
+  /** The two routings compared when the question was made (what the answer explains). */
+  comparison: QuizComparison;
   /** The first answer given; later presses get it back. */
   answered?: QuizChoice;
 }
 
 export const QUIZ_TTL_MS = 60 * 60_000;
+/** Open questions kept: each holds one routing, so a few hundred stay a few megabytes. */
+export const MAX_OPEN_QUIZZES = 200;
 export const QUIZ_ID = /^[A-Za-z0-9_-]{8,16}$/;
 export const ROUTING_QUIZ_GONE = 'This routing question has expired (they last an hour). The moe quiz command asks another.';
 
 export class RoutingQuizzes {
   private readonly open: LruCache<RoutingQuiz>;
   constructor(now: () => number = Date.now) {
-    this.open = new LruCache(500, QUIZ_TTL_MS, now);
+    this.open = new LruCache(MAX_OPEN_QUIZZES, QUIZ_TTL_MS, now);
   }
 
-  add(quiz: Omit<RoutingQuiz, 'id'>): RoutingQuiz {
-    const made = { ...quiz, id: randomBytes(6).toString('base64url') };
+  /** A new question for `owner`: the two prompts' routings, and which of them is shown. */
+  add(question: { owner: string; prompts: [QuizPrompt, QuizPrompt]; routes: readonly [RouteResponse, RouteResponse]; shown: 0 | 1 }): RoutingQuiz {
+    const rows = shownRows(question.routes);
+    const shown = question.routes[question.shown];
+    const made: RoutingQuiz = {
+      id: randomBytes(6).toString('base64url'),
+      owner: question.owner,
+      prompts: question.prompts,
+      shown: question.shown,
+      rows,
+      route: { ...shown, routing: shown.routing.map((l) => ({ ...l, weights: [] })) },
+      comparison: compareRoutings(question.routes, question.shown, rows),
+    };
     this.open.set(made.id, made);
     return made;
   }
@@ -89,10 +105,10 @@ export interface QuizComparison {
   meanJaccard: number;
 }
 
-/** How the shown routing differs from the other prompt's: what tells the two apart. */
-export function compareForQuiz(quiz: Pick<RoutingQuiz, 'routes' | 'shown' | 'rows'>): QuizComparison {
-  const shown = quiz.routes[quiz.shown];
-  const other = quiz.routes[quiz.shown === 0 ? 1 : 0];
+/** How the shown routing differs from the other prompt's, over the first `rows` tokens: what tells the two apart. */
+export function compareRoutings(routes: readonly [RouteResponse, RouteResponse], shownIndex: 0 | 1, rows: number): QuizComparison {
+  const shown = routes[shownIndex];
+  const other = routes[shownIndex === 0 ? 1 : 0];
   const otherLayers = new Map(other.routing.map((l) => [l.layer, l]));
   let top1Differs = 0;
   let cells = 0;
@@ -104,7 +120,7 @@ export function compareForQuiz(quiz: Pick<RoutingQuiz, 'routes' | 'shown' | 'row
     const o = otherLayers.get(l.layer);
     if (!o) continue;
     layers++;
-    for (let row = 0; row < quiz.rows; row++) {
+    for (let row = 0; row < rows; row++) {
       cells++;
       if (l.experts[row]?.[0] !== o.experts[row]?.[0]) top1Differs++;
     }
@@ -123,8 +139,8 @@ export function compareForQuiz(quiz: Pick<RoutingQuiz, 'routes' | 'shown' | 'row
 const pct = (n: number, of: number) => `${of ? Math.round((n / of) * 100) : 0}%`;
 
 /** The explanation after an answer: which prompt it was, and how its routing differs from the other's. */
-export function explanation(quiz: Pick<RoutingQuiz, 'routes' | 'shown' | 'rows' | 'prompts'>): string {
-  const c = compareForQuiz(quiz);
+export function explanation(quiz: Pick<RoutingQuiz, 'comparison' | 'shown' | 'rows'>): string {
+  const c = quiz.comparison;
   const letter = quiz.shown === 0 ? 'A' : 'B';
   const otherLetter = quiz.shown === 0 ? 'B' : 'A';
   const lines = [
