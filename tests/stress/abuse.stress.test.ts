@@ -1,7 +1,10 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../src/core/commands.js';
+import type { FakeMessage } from '../fakes/discord/index.js';
+import { snowflake, type Json } from '../fakes/discord/model.js';
 import { SIGNING_SECRET } from '../fakes/slack/bot.js';
 import { installViaOAuth } from '../fakes/slack/oauth.js';
 import { appUninstalled, blockActions, eventCallback, slashCommand, TEAM } from '../fakes/slack/payloads.js';
@@ -15,15 +18,16 @@ import { closeTenantAgents, postSignedJson } from './harness/tenants.js';
 
 /**
  * Hostile input, counted: forged and replayed Slack requests, requests from workspaces that never
- * installed the bot or uninstalled it, other people's buttons, admin commands from members, a
- * flood of clicks, mentions and markdown in every field a user types, and oversized values in
- * every command option. Each must be refused or neutralised. On Slack, users are spread over two
- * workspaces that installed the bot by OAuth, each with its own token.
+ * installed the bot or uninstalled it, forged and replayed Discord requests to the interactions
+ * endpoint, other people's buttons, admin commands from members, a flood of clicks, mentions and
+ * markdown in every field a user types, and oversized values in every command option. Each must
+ * be refused or neutralised. On Slack, users are spread over two workspaces that installed the
+ * bot by OAuth, each with its own token. A second bot takes Discord over HTTP, and the attacks on
+ * Discord are made on it too.
  */
 
 const BURST = 20;
 const PER_SECOND = 5;
-const PLATFORMS: PlatformName[] = ['discord', 'slack'];
 /** Admin users, one per command sent: one admin sending them all would hit the click limit. */
 const ADMINS = 120;
 let nextAdmin = 0;
@@ -94,10 +98,27 @@ function baseOptions(spec: (typeof CATALOGUE)[number], except: string): Record<s
   return out;
 }
 
+/** Where an attack goes: a platform of one of the two bots. */
+interface Target {
+  name: string;
+  platform: PlatformName;
+  platforms: () => Platforms;
+  dbPath: () => string;
+}
+
 describe('abuse', () => {
   let platforms: Platforms;
   let bot: StressBot;
   let dbPath: string;
+  /** The second bot: Discord over HTTP (signed POSTs to its PORT). */
+  let httpPlatforms: Platforms;
+  let httpBot: StressBot;
+  let httpDbPath: string;
+  const targets: Target[] = [
+    { name: 'discord', platform: 'discord', platforms: () => platforms, dbPath: () => dbPath },
+    { name: 'slack', platform: 'slack', platforms: () => platforms, dbPath: () => dbPath },
+    { name: 'discord (HTTP)', platform: 'discord', platforms: () => httpPlatforms, dbPath: () => httpDbPath },
+  ];
   const scratch = scratchDir('quizbot-stress-abuse-');
   const tallies: Tally[] = [];
   const ackMs: number[] = [];
@@ -106,29 +127,35 @@ describe('abuse', () => {
     platforms = await Platforms.start(2, { slackOAuth: { teams: [TEAM.id, SECOND_TEAM], rotating: [SECOND_TEAM] } });
     platforms.slack.users.set(slackUserId('inj1'), { id: slackUserId('inj1'), name: 'inj1', displayName: INJECTION });
     dbPath = join(scratch.path, 'bot.sqlite');
-    bot = new StressBot(platforms.env(dbPath, { RATE_LIMIT_BURST: String(BURST), RATE_LIMIT_PER_SECOND: String(PER_SECOND), SLACK_ADMIN_USER_IDS: Array.from({ length: ADMINS }, (_, i) => slackUserId(`admin${i}`)).join(',') }));
-    await bot.start();
+    const limits = { RATE_LIMIT_BURST: String(BURST), RATE_LIMIT_PER_SECOND: String(PER_SECOND) };
+    bot = new StressBot(platforms.env(dbPath, { ...limits, SLACK_ADMIN_USER_IDS: Array.from({ length: ADMINS }, (_, i) => slackUserId(`admin${i}`)).join(',') }));
+    httpPlatforms = await Platforms.start(2, { discord: 'http' });
+    httpDbPath = join(scratch.path, 'bot-http.sqlite');
+    httpBot = new StressBot(httpPlatforms.env(httpDbPath, limits));
+    await Promise.all([bot.start(), httpBot.start()]);
     await platforms.installSlack();
   });
 
   afterAll(async () => {
-    await bot?.stop();
+    await Promise.all([bot?.stop(), httpBot?.stop()]);
     closeTenantAgents();
     await platforms?.stop();
+    await httpPlatforms?.stop();
     scratch.cleanup();
   });
 
-  const count = (sql: string, ...args: unknown[]) => {
-    const db = new Database(dbPath, { readonly: true });
+  const countIn = (path: string, sql: string, ...args: unknown[]) => {
+    const db = new Database(path, { readonly: true });
     try {
       return (db.prepare(sql).get(...args) as { n: number }).n;
     } finally {
       db.close();
     }
   };
+  const count = (sql: string, ...args: unknown[]) => countIn(dbPath, sql, ...args);
 
-  async function openQuiz(platform: PlatformName, name: string): Promise<Seen> {
-    const seen = await platforms.client(platform).command(name, 0, 'quiz start');
+  async function openQuiz(platform: PlatformName, name: string, on: Platforms = platforms): Promise<Seen> {
+    const seen = await on.client(platform).command(name, 0, 'quiz start');
     if (!seen.buttons.some((b) => b.id.startsWith('qa:'))) throw new Error(`no question for ${name}: ${seen.text}`);
     ackMs.push(seen.ackMs);
     return seen;
@@ -205,40 +232,80 @@ describe('abuse', () => {
     expect([never, goneRefused, hooksHit, goneCalls]).toEqual([N, N, 0, 0]);
   });
 
+  it('refuses forged, stale, altered and unsigned Discord requests over HTTP, and a replayed one counts once', async () => {
+    const fake = httpPlatforms.discord;
+    const quiz = await openQuiz('discord', 'dvictim', httpPlatforms);
+    const button = quiz.buttons.find((b) => b.id.startsWith('qa:'))!;
+    // The victim's press of their own answer, with a fresh id each time: no duplicate check is what stops a forgery.
+    const press = (): Json => ({ ...fake.pressPayload(httpPlatforms.discordUser('dvictim'), quiz.message as FakeMessage, button.id), id: snowflake(), token: randomBytes(24).toString('base64url') });
+    const stranger = generateKeyPairSync('ed25519').privateKey;
+    const now = () => Math.floor(Date.now() / 1000);
+    const N = 100;
+    const attacks: [string, () => { body: string; headers: Record<string, string> }][] = [
+      ['Discord request (HTTP) signed with another key', () => { const body = JSON.stringify(press()); return { body, headers: fake.signatureHeaders(body, { key: stranger }) }; }],
+      ['Discord request (HTTP) with a timestamp 6 min old (replay)', () => { const body = JSON.stringify(press()); return { body, headers: fake.signatureHeaders(body, { timestamp: now() - 6 * 60 }) }; }],
+      ['Discord body (HTTP) altered after signing (Administrator added)', () => {
+        const p = press();
+        return { body: JSON.stringify({ ...p, member: { ...p.member, permissions: String(1n << 3n) } }), headers: fake.signatureHeaders(JSON.stringify(p)) };
+      }],
+      ['Discord request (HTTP) without signature headers', () => ({ body: JSON.stringify(press()), headers: {} })],
+    ];
+    const mark = fake.state.requests.length;
+    for (const [attack, make] of attacks) {
+      const answers = await Promise.all(Array.from({ length: N }, () => { const { body, headers } = make(); return fake.postToEndpoint(body, headers); }));
+      tallies.push({ attack, sent: N, stopped: answers.filter((a) => a.status === 401).length, how: 'HTTP 401, nothing run' });
+    }
+    const [, sessionId, position] = button.id.split(':');
+    const stored = () => countIn(httpDbPath, 'SELECT count(*) n FROM session_answers WHERE session_id = ? AND position = ?', sessionId, Number(position));
+    // Nothing ran: no answer stored, and the bot made no call to Discord.
+    expect([stored(), fake.state.requests.length - mark]).toEqual([0, 0]);
+
+    // One valid request sent again and again within the window: handled once, every copy answered alike.
+    const body = JSON.stringify(press());
+    const headers = fake.signatureHeaders(body);
+    const replays = await Promise.all(Array.from({ length: N }, () => fake.postToEndpoint(body, headers)));
+    const reviews = countIn(httpDbPath, 'SELECT count(*) n FROM reviews r JOIN users u ON u.id = r.user_id WHERE u.external_id = ?', httpPlatforms.externalId('discord', 'dvictim'));
+    tallies.push({ attack: 'Valid Discord request (HTTP) replayed within the window', sent: N, stopped: stored() === 1 && reviews === 1 ? N - 1 : 0, how: `answer stored ${stored()}×, reviewed ${reviews}×, every copy answered with the first's response` });
+    expect(replays.map((r) => r.status)).toEqual(Array(N).fill(200));
+    expect(new Set(replays.map((r) => r.text)).size).toBe(1);
+    expect([stored(), reviews]).toEqual([1, 1]);
+  });
+
   it("refuses other users' buttons and members' admin commands", async () => {
-    const owners = await Promise.all(PLATFORMS.map(async (p) => ({ p, seen: await openQuiz(p, `owner-${p}`) })));
+    const owners = await Promise.all(targets.map(async (t) => ({ t, seen: await openQuiz(t.platform, `owner-${t.platform}`, t.platforms()) })));
     const N = 25;
-    for (const { p, seen } of owners) {
+    for (const { t, seen } of owners) {
       const button = seen.buttons.find((b) => b.id.startsWith('qa:'))!;
       const replies = await pool(Array.from({ length: N }, (_, i) => i), 5, async (i) => {
-        const r = await platforms.client(p).press(`intruder${i}`, 0, seen, button);
+        const r = await t.platforms().client(t.platform).press(`intruder${i}`, 0, seen, button);
         ackMs.push(r.ackMs);
-        if (/This quiz belongs to/.test(r.text)) stoppedButtons[p]++;
+        if (/This quiz belongs to/.test(r.text)) stoppedButtons[t.name] = (stoppedButtons[t.name] ?? 0) + 1;
       }).then(() => undefined);
       void replies;
       const [, sessionId] = button.id.split(':');
-      expect(count('SELECT count(*) n FROM session_answers WHERE session_id = ?', sessionId)).toBe(0);
-      tallies.push({ attack: `${p}: another user presses someone's quiz answer`, sent: N, stopped: stoppedButtons[p], how: '"This quiz belongs to …", nothing stored' });
+      expect(countIn(t.dbPath(), 'SELECT count(*) n FROM session_answers WHERE session_id = ?', sessionId)).toBe(0);
+      tallies.push({ attack: `${t.name}: another user presses someone's quiz answer`, sent: N, stopped: stoppedButtons[t.name] ?? 0, how: '"This quiz belongs to …", nothing stored' });
     }
     const adminKeys = CATALOGUE.filter((c) => c.admin).map((c) => c.key);
-    for (const p of PLATFORMS) {
+    for (const t of targets) {
       let stopped = 0;
       for (const key of adminKeys) {
-        const r = await platforms.client(p).command('member1', 0, key);
+        const r = await t.platforms().client(t.platform).command('member1', 0, key);
         ackMs.push(r.ackMs);
         if (/is for admins only/.test(r.text)) stopped++;
       }
-      tallies.push({ attack: `${p}: admin commands from a member (${adminKeys.length} commands)`, sent: adminKeys.length, stopped, how: '"… is for admins only."' });
+      tallies.push({ attack: `${t.name}: admin commands from a member (${adminKeys.length} commands)`, sent: adminKeys.length, stopped, how: '"… is for admins only."' });
       expect(stopped).toBe(adminKeys.length);
     }
-    expect(stoppedButtons).toEqual({ discord: N, slack: N });
+    expect(stoppedButtons).toEqual(Object.fromEntries(targets.map((t) => [t.name, N])));
   });
-  const stoppedButtons: Record<PlatformName, number> = { discord: 0, slack: 0 };
+  const stoppedButtons: Record<string, number> = {};
 
   it('limits 1,000 rapid clicks from one user, and nobody else', async () => {
     const N = 1000;
-    for (const p of PLATFORMS) {
-      const seen = await openQuiz(p, `flood-${p}`);
+    for (const t of targets) {
+      const p = t.platform;
+      const seen = await openQuiz(p, `flood-${p}`, t.platforms());
       const button = seen.buttons.find((b) => b.id.startsWith('qa:'))!;
       let limited = 0;
       let errors = 0;
@@ -246,7 +313,7 @@ describe('abuse', () => {
       const started = performance.now();
       await pool(Array.from({ length: N }, (_, i) => i), 50, async () => {
         try {
-          const r = await platforms.client(p).press(`flood-${p}`, 0, seen, button);
+          const r = await t.platforms().client(p).press(`flood-${p}`, 0, seen, button);
           ackMs.push(r.ackMs);
           if (/Slow down a little/.test(r.text)) limited++;
           if (/Something went wrong/.test(r.text) || r.status !== 200) {
@@ -260,27 +327,29 @@ describe('abuse', () => {
         }
       });
       const seconds = (performance.now() - started) / 1000;
-      const bystander = await openQuiz(p, `bystander-${p}`);
+      const bystander = await openQuiz(p, `bystander-${p}`, t.platforms());
       const [, sessionId] = button.id.split(':');
-      tallies.push({ attack: `${p}: 1,000 rapid clicks from one user (${seconds.toFixed(1)} s)`, sent: N, stopped: limited, how: `"Slow down a little: too many clicks." (burst ${BURST}, ${PER_SECOND}/s); ${N - limited} let through, answer stored once` });
+      tallies.push({ attack: `${t.name}: 1,000 rapid clicks from one user (${seconds.toFixed(1)} s)`, sent: N, stopped: limited, how: `"Slow down a little: too many clicks." (burst ${BURST}, ${PER_SECOND}/s); ${N - limited} let through, answer stored once` });
       expect(errors, samples.slice(0, 3).join(' | ')).toBe(0);
       // At most the burst plus what refills while the flood lasts gets through.
       expect(N - limited).toBeLessThanOrEqual(BURST + Math.ceil(seconds * PER_SECOND) + 1);
-      expect(count('SELECT count(*) n FROM session_answers WHERE session_id = ?', sessionId)).toBe(1);
+      expect(countIn(t.dbPath(), 'SELECT count(*) n FROM session_answers WHERE session_id = ?', sessionId)).toBe(1);
       expect(bystander.text).not.toMatch(/Slow down/);
     }
   });
 
   it('neutralises mentions and markdown in every user-supplied field', async () => {
     const problems: string[] = [];
-    for (const p of PLATFORMS) {
+    for (const t of targets) {
+      const p = t.platform;
+      const client = t.platforms().client(p);
       let sent = 0;
       let stopped = 0;
       const check = (what: string, seen: Seen) => {
         sent++;
         ackMs.push(seen.ackMs);
         const bad = dangerous(p, seen.raw);
-        if (bad) problems.push(`${p} ${what}: ${bad}`);
+        if (bad) problems.push(`${t.name} ${what}: ${bad}`);
         else stopped++;
       };
       // Every string option of every command, as an admin so admin commands read their options too.
@@ -289,24 +358,25 @@ describe('abuse', () => {
           const value = INJECTION.slice(0, o.maxLength ?? INJECTION.length);
           const key = spec.key === 'quiz' ? 'quiz start' : spec.key;
           try {
-            check(`/${spec.key} ${o.name}`, await platforms.client(p).command(admin(), 0, key, { ...baseOptions(spec, o.name), [o.name]: value }, 10_000));
+            check(`/${spec.key} ${o.name}`, await client.command(admin(), 0, key, { ...baseOptions(spec, o.name), [o.name]: value }, 10_000));
           } catch (err) {
             if (!(err instanceof NoAnswer)) throw err;
-            problems.push(`${p} /${spec.key} ${o.name}: no answer (${err.message.slice(0, 60)})`);
+            problems.push(`${t.name} /${spec.key} ${o.name}: no answer (${err.message.slice(0, 60)})`);
           }
         }
       }
       // The display name, shown to someone who presses the hostile user's button.
-      const owner = await openQuiz(p, 'inj1');
-      check('display name', await platforms.client(p).press('curious1', 0, owner, owner.buttons.find((b) => b.id.startsWith('qa:'))!));
-      tallies.push({ attack: `${p}: mentions, links and markdown in every string option and the display name`, sent, stopped, how: p === 'discord' ? 'markdown escaped, allowed_mentions parse: [] (pings nobody)' : 'no live <!…>, <@…>, <#…> or <link|…> in any mrkdwn text' });
+      const owner = await openQuiz(p, 'inj1', t.platforms());
+      check('display name', await client.press('curious1', 0, owner, owner.buttons.find((b) => b.id.startsWith('qa:'))!));
+      tallies.push({ attack: `${t.name}: mentions, links and markdown in every string option and the display name`, sent, stopped, how: p === 'discord' ? 'markdown escaped, allowed_mentions parse: [] (pings nobody)' : 'no live <!…>, <@…>, <#…> or <link|…> in any mrkdwn text' });
     }
     expect(problems).toEqual([]);
   });
 
   it('refuses oversized values in every command option with a clear message', async () => {
     const problems: string[] = [];
-    for (const p of PLATFORMS) {
+    for (const t of targets) {
+      const p = t.platform;
       let sent = 0;
       let stopped = 0;
       for (const spec of CATALOGUE.filter((c) => !FILE_COMMANDS.has(c.key))) {
@@ -316,18 +386,18 @@ describe('abuse', () => {
           sent++;
           let seen: Seen;
           try {
-            seen = await platforms.client(p).command(admin(), 0, key, { ...baseOptions(spec, o.name), [o.name]: value }, 10_000);
+            seen = await t.platforms().client(p).command(admin(), 0, key, { ...baseOptions(spec, o.name), [o.name]: value }, 10_000);
           } catch (err) {
             if (!(err instanceof NoAnswer)) throw err;
-            problems.push(`${p} /${spec.key} ${o.name}: no answer (${err.message.slice(0, 60)})`);
+            problems.push(`${t.name} /${spec.key} ${o.name}: no answer (${err.message.slice(0, 60)})`);
             continue;
           }
           ackMs.push(seen.ackMs);
           if (seen.status === 200 && new RegExp(`Option '${o.name}' must be (at most|one of)`).test(seen.text)) stopped++;
-          else problems.push(`${p} /${spec.key} ${o.name}: ${seen.status} ${seen.text.slice(0, 300)}`);
+          else problems.push(`${t.name} /${spec.key} ${o.name}: ${seen.status} ${seen.text.slice(0, 300)}`);
         }
       }
-      tallies.push({ attack: `${p}: oversized value in every string and integer option`, sent, stopped, how: `"Option '…' must be at most …" (or "must be one of …" for a fixed list)` });
+      tallies.push({ attack: `${t.name}: oversized value in every string and integer option`, sent, stopped, how: `"Option '…' must be at most …" (or "must be one of …" for a fixed list)` });
     }
     expect(problems).toEqual([]);
   });
@@ -338,7 +408,7 @@ describe('abuse', () => {
     recordSection({
       id: 'abuse',
       title: 'Abuse',
-      intro: 'Hostile traffic against one bot on both platforms. "Stopped" counts attempts refused or neutralised as described.',
+      intro: 'Hostile traffic against one bot on both platforms, and against a second bot that takes Discord over HTTP ("discord (HTTP)"). "Stopped" counts attempts refused or neutralised as described.',
       columns: ['Attack', 'Sent', 'Stopped', 'How'],
       rows: tallies.map((t) => [t.attack, t.sent, t.stopped, t.how]),
       notes: [
@@ -348,6 +418,8 @@ describe('abuse', () => {
     });
     expect(late).toBe(0);
     expect(tokenProblems).toEqual([]);
+    // The HTTP bot's every answer was one Discord takes (in time, JSON, a valid response).
+    expect(httpPlatforms.discordRefusals()).toEqual([]);
     for (const t of tallies) if (!/replayed within/.test(t.attack) && !/rapid clicks/.test(t.attack)) expect(t.stopped, t.attack).toBe(t.sent);
   });
 });

@@ -442,10 +442,15 @@ export class FakeDiscord {
 
   /** A user presses the button whose label matches (or whose custom id equals `which`). */
   press(user: FakeUser, message: FakeMessage, which: string | RegExp): SentInteraction {
+    return this.deliver(this.pressPayload(user, message, which));
+  }
+
+  /** The payload of a button press (see press), built but not delivered. */
+  pressPayload(user: FakeUser, message: FakeMessage, which: string | RegExp): Json {
     const button = buttonsOf(message).find((b) => (typeof which === 'string' ? b.label === which || b.custom_id === which : which.test(b.label ?? '')));
     if (!button) throw new Error(`no button ${String(which)} on the message; buttons: ${buttonsOf(message).map((b) => b.label).join(', ')}`);
     const payload = this.base(user, InteractionType.MESSAGE_COMPONENT, { custom_id: button.custom_id, component_type: 2 }, this.whereOf(message));
-    return this.deliver({ ...payload, message: structuredClone(message) });
+    return { ...payload, message: structuredClone(message) };
   }
 
   /** A user picks values in the message's select menu. */

@@ -185,6 +185,11 @@ export class Platforms {
     return (this.clients.slack ??= new SlackClient(this));
   }
 
+  /** The fake Discord's user of a name (the same one every time). */
+  discordUser(name: string): FakeUser {
+    return (this.client('discord') as DiscordClient).user(name);
+  }
+
   /** A named user's id on the platform (the users.external_id the bot stores). */
   externalId(platform: PlatformName, name: string): string {
     return platform === 'discord' ? (this.client('discord') as DiscordClient).idOf(name) : slackUserId(name);
@@ -203,7 +208,7 @@ class DiscordClient implements Client {
   private users = new Map<string, FakeUser>();
   constructor(private readonly p: Platforms) {}
 
-  private user(name: string): FakeUser {
+  user(name: string): FakeUser {
     let u = this.users.get(name);
     // Names starting with "admin" have Manage Server.
     // Names starting with "inj" carry a hostile nickname.
