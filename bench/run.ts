@@ -1,5 +1,6 @@
 import { abuseBenchmark } from './abuse.js';
 import { askBenchmark } from './ask.js';
+import { capacityBenchmark } from './capacity.js';
 import { discordBenchmark } from './discord.js';
 import type { Benchmark, BenchResult } from './harness.js';
 import { importBenchmark } from './import.js';
@@ -10,9 +11,10 @@ import { startupBenchmark } from './startup.js';
 
 /**
  * `npm run bench` runs every benchmark and prints a table; `-- --json` also prints every figure as
- * one JSON object on the last line; `-- --only name,name` runs a subset.
+ * one JSON object on the last line; `-- --only name,name` runs a subset; `-- --quick` makes the
+ * capacity benchmark's trials shorter and its search coarser.
  */
-const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark, abuseBenchmark, srsBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, quizBenchmark, slackBenchmark, discordBenchmark, askBenchmark, importBenchmark, abuseBenchmark, srsBenchmark, capacityBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
