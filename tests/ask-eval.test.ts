@@ -29,8 +29,9 @@ describe('/ask evaluation set', () => {
   it('has enough questions in both splits, and every expected section exists', () => {
     expect(splits.test.inScope.length).toBeGreaterThanOrEqual(120);
     expect(splits.test.outOfScope.length).toBeGreaterThanOrEqual(50);
-    expect(splits.calibration.inScope.length).toBeGreaterThanOrEqual(54);
-    expect(splits.calibration.outOfScope.length).toBeGreaterThanOrEqual(28);
+    // At least 200 in-scope and 80 out-of-scope learner questions to choose settings on.
+    expect(splits.calibration.inScope.length).toBeGreaterThanOrEqual(200);
+    expect(splits.calibration.outOfScope.length).toBeGreaterThanOrEqual(80);
     const calibrationQuestions = new Set([...splits.calibration.inScope, ...splits.calibration.outOfScope].map((e) => e.q.toLowerCase()));
     for (const set of [splits.calibration, splits.test]) {
       for (const q of set.inScope) {
@@ -56,8 +57,8 @@ describe('/ask evaluation set', () => {
     expect(c.recallAt3).toBeGreaterThanOrEqual(0.9);
     // Regression gates on the held-out split (its figures when the thresholds were last calibrated, less a margin).
     const t = figures(test, ABSTAIN);
-    expect(t.answerFromSection).toBeGreaterThanOrEqual(0.75);
-    expect(t.inScopeRefused).toBeLessThanOrEqual(0.13);
+    expect(t.answerFromSection).toBeGreaterThanOrEqual(0.78);
+    expect(t.inScopeRefused).toBeLessThanOrEqual(0.12);
     expect(t.outOfScopeAnswered).toBeLessThanOrEqual(0.2);
   });
 
