@@ -71,6 +71,47 @@ describe('/ask on questions worded as a new user words them', () => {
   });
 });
 
+describe('/ask on the way learners write and what lessons cite', () => {
+  it('keeps "et al." citations inside their sentence, so a "who" question finds the name', () => {
+    expect(lessonSentences('Shazeer et al. (2017), "Outrageously Large Neural Networks", introduced it. Switch Transformer (Fedus et al. 2021) routes, e.g. Mixtral. Next.').map((x) => x.text)).toEqual([
+      'Shazeer et al. (2017), "Outrageously Large Neural Networks", introduced it.',
+      'Switch Transformer (Fedus et al. 2021) routes, e.g. Mixtral.',
+      'Next.',
+    ]);
+    const a = answer('who came up with noisy top-k gating');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toMatch(/^Shazeer et al\. \(2017\)/);
+    const b = answer('how many experts does switch transformer send each token to');
+    expect(b.abstained).toBe(false);
+    expect(b.answer).toMatch(/a single expert \(top-1\)/);
+    expectQuotes(b);
+  });
+
+  it('reads chat spellings of question words ("wat", "y", "r")', () => {
+    const a = answer('wat context length does olmoe support');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toMatch(/^OLMoE-1B-7B has a context length of 4,096 tokens/);
+    const b = answer('r moe models easy to debug');
+    expect(b.abstained).toBe(false);
+    expect(b.answer).toMatch(/not debug-friendly/);
+    const c = answer('y do moe models answer differently when i reword a prompt');
+    expect(c.abstained).toBe(false);
+    expect(c.answer).toMatch(/rephras|reword/i);
+  });
+
+  it('asks for the measure named, not a word with the same stem ("tokenizer" is not "token")', () => {
+    const a = answer('whats the tokenizer of gpt-oss');
+    expect(a.abstained).toBe(true);
+    expect(a.notice).toBe(NO_FIGURE);
+  });
+
+  it('does not answer a question about one model with sentences about others only', () => {
+    const a = answer('does llama 4 use sigmoid or softmax scores');
+    expect(a.answer).not.toMatch(/DeepSeek|Mixtral|OLMoE|Qwen/);
+    expectQuotes(a);
+  });
+});
+
 /** The lessons' sentences that give a model's expert count ("DeepSeek-V3 activates 9 experts"). */
 function givesCount(from: readonly Lesson[], model: RegExp): boolean {
   return from.some((l) => l.sections.some((s) => lessonSentences(s.body).some((x) => model.test(x.text) && /\b\d+\s+(?:of its \d+\s+)?(?:routed\s+)?experts?\b/.test(x.text))));

@@ -1,5 +1,5 @@
 import type { Speller } from './spelling.js';
-import { isGeneralWord, stem, tokens, type Token } from './text.js';
+import { isGeneralWord, stem, tokens, unChat, type Token } from './text.js';
 
 /**
  * What kind of answer a question asks for. A number or a name needs a sentence that carries one;
@@ -20,6 +20,8 @@ export interface QuestionShape {
   words: string[];
   /** Stems of the attributes a figure question asks for ("context", "coefficient"): the answer must name one. */
   measures: string[];
+  /** The same attributes as written ("tokenizer"): an answer names one by its written form. */
+  measuredWords: string[];
   /** Stems of the words that only ask for a figure ("size", "count", "top"): an answer need not repeat them. */
   figureTerms: string[];
   /** Whether the question is about what AI tools can do (then "AI can …" sentences answer it as they are). */
@@ -65,7 +67,7 @@ function isNumberWord(w: string, vague: boolean): boolean {
 }
 
 export function classify(question: string, speller: Speller | undefined, names: ReadonlySet<string>): QuestionShape {
-  const text = question.toLowerCase().replace(/[\u2018\u2019]/g, "'");
+  const text = unChat(question.toLowerCase());
   const toks: Token[] = speller ? tokens(question).map((t) => speller.correct(t)) : tokens(question);
   const words = toks.map((t) => t.word);
   const aboutAi = AI_WORDS.test(text);
@@ -83,10 +85,11 @@ export function classify(question: string, speller: Speller | undefined, names: 
     }
   }
 
-  const measures = words.filter((w) => MEASURES.has(w)).map((w) => stem(w));
+  const measuredWords = words.filter((w) => MEASURES.has(w));
+  const measures = measuredWords.map((w) => stem(w));
   const figureTerms = words.filter((w) => FIGURE_WORDS.has(w)).map((w) => stem(w));
   const superlative = words.some((w) => SUPERLATIVES.has(w));
-  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, figureTerms, aboutAi, superlative, ...extra });
+  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, measuredWords, figureTerms, aboutAi, superlative, ...extra });
 
   // "can a chatbot tell me how much it will cost?" is a yes/no question, whatever it contains.
   const yesNo = /^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text);
@@ -164,10 +167,18 @@ export function hasEntities(text: string, entities: string[][]): boolean {
   });
 }
 
+/**
+ * Whether a sentence's word names a measure asked for, by its written form rather than its stem:
+ * "tokenizer" stems to "token", which every sentence about routing holds; "layers" meets "layer".
+ */
+function namesMeasure(word: string, measure: string): boolean {
+  return word.startsWith(measure.slice(0, Math.max(4, measure.length - 2)));
+}
+
 /** Whether a sentence carries a number (a figure the question did not give) near what is counted, and names what is measured. */
 export function carriesNumber(text: string, shape: QuestionShape): boolean {
   const ws = wordsWithEnds(text);
-  if (shape.measures.length && !ws.some((w) => shape.measures.includes(w.stem))) return false;
+  if (shape.measuredWords.length && !ws.some((w) => shape.measuredWords.some((m) => namesMeasure(w.word, m)))) return false;
   const own = new Set(shape.words);
   const vague = shape.entities.length === 0;
   const numberAt = ws.map((w) => isNumberWord(w.word, vague) && !own.has(w.word));

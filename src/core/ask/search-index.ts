@@ -6,7 +6,7 @@ import { Speller } from './spelling.js';
 import { BASE_SYNONYMS, FULL_SYNONYMS, indexTerms, PARAPHRASE_GROUPS, SYNONYM_GROUPS, type SynonymTable } from './synonyms.js';
 import { isEverydayWord } from './everyday.js';
 import { definedTerms, namesIn, type DefinedTerm } from './question.js';
-import { lessonSentences, tokens } from './text.js';
+import { lessonSentences, stem, STOPWORDS, tokens } from './text.js';
 
 /**
  * The /ask search index: every lesson section in MiniSearch (BM25+, field boosts, prefix search),
@@ -77,6 +77,8 @@ export interface AskIndex {
   everyday: boolean;
   /** Proper names in the lessons ("mixtral", "deepseek", "v3"): a question naming one asks about that thing. */
   names: Set<string>;
+  /** The names in lesson and section titles: what the lessons are about ("mixtral", "dbrx", "llama"), not names in passing ("gaussian"). */
+  titleNames: Set<string>;
 }
 
 /** Switches for what the index adds to BM25 (each can be turned off to measure what it buys). */
@@ -118,6 +120,8 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
   let sentenceTermCount = 0;
   const capitalised = new Map<string, number>();
   const lowercase = new Map<string, number>();
+  /** Capitalised words that open a sentence: a name when the lessons never write them in lowercase ("Shazeer et al."). */
+  const opening = new Map<string, number>();
   const speller = new Speller({ phonetic: options.phonetic });
   for (const group of paraphrases ? [...SYNONYM_GROUPS, ...PARAPHRASE_GROUPS] : SYNONYM_GROUPS) for (const phrase of group) speller.add(tokens(phrase));
 
@@ -141,6 +145,8 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
         bodyTerms.push(...terms);
         speller.add(tokens(text));
         count(capitalised, namesIn(text));
+        const first = /^[\p{L}\p{N}]+/u.exec(text)?.[0];
+        if (first && /^\p{Lu}\p{Ll}/u.test(first)) count(opening, [first.toLowerCase()]);
         count(lowercase, text.match(/(?<![\p{L}\p{N}])\p{Ll}[\p{Ll}\p{N}]*/gu) ?? []);
       });
       const title = plainText(s.title);
@@ -170,6 +176,14 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
   sectionSearch.addAll(sectionDocs);
   const vocabulary = new SearchableMap<true>();
   for (const term of sectionFrequency.keys()) vocabulary.set(term, true);
+  // A word the lessons write in lowercase at least as often ("The", "Try") is no name; nor is an
+  // everyday English word capitalised in a quoted title ("Cheaper, Better, Faster").
+  const lowercaseStems = new Set([...lowercase.keys()].map((w) => stem(w)));
+  const names = new Set([
+    ...[...capitalised].filter(([n, k]) => /\d/.test(n) || (k > (lowercase.get(n) ?? 0) && !isEverydayWord(n))).map(([n]) => n),
+    ...[...opening.keys()].filter((n) => !lowercaseStems.has(stem(n)) && !isEverydayWord(n) && !STOPWORDS.has(n)),
+  ]);
+  const titleWords = new Set([...lessons.map((l) => l.title), ...sections.map((s) => s.title)].flatMap((t) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
   return {
     sections,
     sentences,
@@ -184,9 +198,8 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
     synonyms,
     definitionsByStem,
     everyday: options.everyday !== false,
-    // A word the lessons write in lowercase at least as often ("The", "Try") is no name.
-    // An everyday English word capitalised in a quoted title ("Cheaper, Better, Faster") is no name either.
-    names: new Set([...capitalised].filter(([n, k]) => /\d/.test(n) || (k > (lowercase.get(n) ?? 0) && !isEverydayWord(n))).map(([n]) => n)),
+    names,
+    titleNames: new Set([...names].filter((n) => titleWords.has(n))),
   };
 }
 

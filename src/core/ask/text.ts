@@ -15,7 +15,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   can could would should will shall may might must
   just also very really quite please tell tells told explain explains explained explaining mean means meant meaning kind sort
   not no nor any some all every each other such own same too only
-  vs versus per like one ok okay thing things stuff way ways lot lots much many
+  vs versus per like one ones ok okay thing things up out off stuff way ways lot lots much many
   s t d ll re ve m`.split(/\s+/),
 );
 
@@ -35,7 +35,7 @@ const GENERAL_WORDS = new Set(
   least leave less let level likely little long look lot low main make matter maybe mind miss more most move need never new
   next nice normal normally often old open order others otherwise part particular pick place point possible possibly
   pretty probably problem put question quick quickly rather read real really reason right run say see seem seems sense set
-  show similar simple simply since situation small someone something sometimes soon sort start still stop sure take talk
+  show similar simple simply since situation small someone something sometimes soon sort start still stop support supports sure take talk
   tend term think thought time today together true try turn type understand upon use used useful user using usually want
   well whole why wide work works world worse worst wrong yet`.split(/\s+/),
 );
@@ -67,19 +67,35 @@ export interface Token {
   stop: boolean;
 }
 
+/**
+ * A question in chat spelling, spelt out: "wat" → "what", "y do" → "why do", "r" → "are", "u" →
+ * "you", "ur" → "your", "im" → "i am", "pls" → "please". Lowercase text in, lowercase text out.
+ */
+export function unChat(lower: string): string {
+  return lower
+    .replace(/[\u2018\u2019\u02bc`]/g, "'")
+    .replace(/\b(wot|wut|wat|wht)\b/g, 'what')
+    .replace(/\b(wots|wuts|wats)\b/g, "what's")
+    .replace(/^(\s*)y(?=\s+(do|does|did|is|are|was|were|would|should|can|cant|cannot|dont|doesnt|isnt|arent|not|on)\b)/, '$1why')
+    .replace(/\br\b(?!\s*[-'])/g, 'are')
+    .replace(/\bu\b(?!\s*[-'])/g, 'you')
+    .replace(/\bur\b/g, 'your')
+    .replace(/\bim\b/g, 'i am')
+    .replace(/\b(cuz|coz|bc)\b/g, 'because')
+    .replace(/\b(pls|plz)\b/g, 'please');
+}
+
 /** Lowercase words, contractions expanded ("can't" → "cannot"), accents and punctuation dropped. */
 export function words(text: string): string[] {
-  const normalized = text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc`]/g, "'")
+  const normalized = unChat(
+    text
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase(),
+  )
     .replace(/\bcan't\b|\bcannot\b/g, ' cannot ')
     .replace(/\bwon't\b/g, ' will not ')
     .replace(/n't\b/g, ' not ')
-    // Chat spellings of question words.
-    .replace(/\b(wot|wut|wat|wht)\b/g, ' what ')
-    .replace(/\b(pls|plz)\b/g, ' please ')
     // Contractions typed without the apostrophe.
     .replace(/\bcant\b/g, ' cannot ')
     .replace(/\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|shouldnt|wouldnt|couldnt)\b/g, (w) => `${w.slice(0, -2)} not`);
@@ -104,8 +120,15 @@ export interface LessonSentence {
 }
 
 /**
+ * Where a sentence ends: . ! or ? (a closing quote or bracket may follow), a space, then a capital,
+ * digit or opening quote; not after an abbreviation that never ends a sentence ("Shazeer et al.
+ * (2017)", "e.g. Mixtral").
+ */
+const SENTENCE_BREAK = /(?<=[.!?]["”’)]?)(?<!\b(?:et al|e\.g|i\.e|cf|vs|fig|approx)\.)\s+(?=["“‘(]?[\p{Lu}\p{N}])/iu;
+
+/**
  * Lesson markup → sentences of plain text. List items and lines are sentences of their own;
- * within a line, a sentence ends at . ! or ? followed by a space and a capital, digit or quote.
+ * within a line, a sentence ends as SENTENCE_BREAK says.
  */
 export function lessonSentences(markup: string): LessonSentence[] {
   const out: LessonSentence[] = [];
@@ -117,7 +140,7 @@ export function lessonSentences(markup: string): LessonSentence[] {
       .replace(/^#+\s+/, '')
       .trim();
     if (!line) continue;
-    for (const part of line.split(/(?<=[.!?]["”’)]?)\s+(?=["“‘(]?[\p{Lu}\p{N}])/u)) {
+    for (const part of line.split(SENTENCE_BREAK)) {
       const s = part.trim();
       if (/[\p{L}\p{N}]/u.test(s)) out.push({ text: s, listItem });
     }
