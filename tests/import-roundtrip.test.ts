@@ -153,7 +153,7 @@ describe('a short answer that must be typed exactly', () => {
       { id: 'exact-gate', type: 'short', prompt: 'Which activation does DeepSeek-V3 use for its affinity scores?', answer: 'sigmoid', accepted: [], exact: true, explanation: 'Sigmoid, not softmax.', tags: [] },
     ],
   };
-  it.each(['yaml', 'json', 'csv'] as const)('keeps its exact flag through %s', (format) => {
+  it.each(['yaml', 'json', 'csv', 'gift'] as const)('keeps its exact flag through %s', (format) => {
     expect(reimport(exactBank, format).questions).toEqual(exactBank.questions);
   });
 });

@@ -98,7 +98,7 @@ describe('time zone names', () => {
     const stored = app.services.db.$client.prepare('SELECT DISTINCT timezone FROM users').all() as { timezone: string }[];
     expect(stored.map((r) => r.timezone)).toEqual([expected]);
     expect(plainText((await users[1]!.command('settings')).text)).toBe(
-      `Your time zone: ${expected}. Change it with /settings timezone:Europe/Berlin.\nReviews a day: 50 (the default). Change it with /settings reviews:30 (1 to 500, or default).`,
+      `Your time zone: ${expected}. Change it with /settings timezone:Europe/Berlin.\nReviews a day: 50 (the default). Change it with /settings reviews:30 (1 to 500, or default).\nDesired retention: 90% (the default). Change it with /settings retention:0.85 (0.70 to 0.97, or default).`,
     );
     // A formatter per spelling costs tens of kilobytes outside the JS heap: 20,000 of them, over 500 MB.
     expect((after.rss - before.rss) / MB, 'RSS growth, MB').toBeLessThan(64);

@@ -4,7 +4,8 @@ import type { ExportResult, SkippedQuestion } from './types.js';
 
 /**
  * Moodle GIFT. Ids and tags travel in Moodle's own `// [id:…]` and `// [tag:…]` comments, the
- * source in `// [lesson:…] [section:…]`, the explanation as general feedback (`####`).
+ * source in `// [lesson:…] [section:…]`, a short answer that forgives no typo in `// [exact]`,
+ * the explanation as general feedback (`####`).
  */
 
 /** Escapes GIFT's special characters; line breaks become `\n`. */
@@ -39,6 +40,7 @@ function problemOf(q: Question): string | undefined {
 function question(q: Question): string {
   const comments = [`// [id:${q.id}]${q.tags.map((t) => ` [tag:${t}]`).join('')}`];
   if (q.source) comments.push(`// [lesson:${q.source.lesson}] [section:${q.source.section}]`);
+  if (q.type === 'short' && q.exact) comments.push('// [exact]');
   const lines: string[] = [];
   switch (q.type) {
     case 'single':

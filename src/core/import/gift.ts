@@ -382,6 +382,7 @@ export function parseGift(text: string, file: string, options: ParseOptions): Pa
     }
     const lesson = commentMarker(comments, 'lesson');
     const section = commentMarker(comments, 'section');
+    const exact = comments.some((c) => /\[exact\]/.test(c));
     for (const q of parsed) {
       if (q.type === 'Category') {
         title ??= q.title.split('/').filter(Boolean).at(-1);
@@ -393,6 +394,7 @@ export function parseGift(text: string, file: string, options: ParseOptions): Pa
         continue;
       }
       const fields = mapped.fields;
+      if (exact && fields.type === 'short') fields.exact = true;
       if (section) {
         const sourceLesson = lesson ?? options.lessonId;
         if (!sourceLesson) {
