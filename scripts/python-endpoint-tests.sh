@@ -99,9 +99,10 @@ else
   build_started=$SECONDS
   "$python" -m venv "$venv"
   # The machine's pip configuration (index, local wheel directories, constraints) applies. Its
-  # output goes to a log, shown when the install fails.
+  # output goes to a log, shown when the install fails. One retry, not pip's five with backoff:
+  # where one configured index cannot be reached, five cost minutes and mend nothing.
   pip_log="$cache/pip-install.log"
-  if ! "$venv/bin/python" -m pip install --disable-pip-version-check -r "$endpoint/requirements-dev.txt" >"$pip_log" 2>&1; then
+  if ! PIP_RETRIES="${PIP_RETRIES:-1}" "$venv/bin/python" -m pip install --disable-pip-version-check -r "$endpoint/requirements-dev.txt" >"$pip_log" 2>&1; then
     tail -n 40 "$pip_log" >&2
     say "FAILED: pip could not install deploy/moe-endpoint/requirements-dev.txt (the last 40 lines of $pip_log are above)." >&2
     rm -rf "$venv"
