@@ -46,6 +46,7 @@ export interface MemoryResult {
   fileMb: number;
   heapMb: number;
   rssBeforeMb: number;
+  /** The database file as seeded, before the bot opened it. */
   dbMb: number;
   requests: number;
   seconds: number;
@@ -207,7 +208,7 @@ async function child(path: string, users: number): Promise<void> {
       fileMb: statusMb('RssFile'),
       heapMb: mb(process.memoryUsage().heapUsed),
       rssBeforeMb,
-      dbMb: mb(statSync(path).size),
+      dbMb: 0,
       requests,
       seconds,
     };
@@ -222,6 +223,7 @@ async function child(path: string, users: number): Promise<void> {
 export async function measureMemory(dir: string, users: number): Promise<MemoryResult> {
   const path = join(dir, `memory-${users}.sqlite`);
   await seedDatabase(path, users);
+  const dbMb = mb(statSync(path).size);
   const fake = await FakeDiscord.start();
   try {
     return await new Promise<MemoryResult>((resolve, reject) => {
@@ -237,7 +239,7 @@ export async function measureMemory(dir: string, users: number): Promise<MemoryR
       proc.on('close', (code) => {
         const line = out.trim().split('\n').pop() ?? '';
         if (code !== 0 || !line.startsWith('{')) reject(new Error(`the memory benchmark's process exited with ${code}: ${out.slice(-500)}`));
-        else resolve(JSON.parse(line) as MemoryResult);
+        else resolve({ ...(JSON.parse(line) as MemoryResult), dbMb });
       });
     });
   } finally {

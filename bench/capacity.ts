@@ -42,9 +42,11 @@ function report(key: string, label: string, result: PlatformCapacity): BenchResu
       rows: [[`${label}: no rate passed (tried ${tried})`, '0/s', '']],
     };
   }
-  const cpu = best.botCpu !== undefined ? `, bot CPU ${Math.round(best.botCpu * 100)}% of a core` : '';
+  // CPU time per interaction: the figure that least depends on what else the machine runs.
+  const cpuMs = best.botCpu !== undefined ? (best.botCpu * 1000) / best.rate : undefined;
+  const cpu = best.botCpu !== undefined ? `, bot CPU ${Math.round(best.botCpu * 100)}% of a core, ${round(cpuMs!, 2)} ms per interaction` : '';
   return {
-    figures: { [`${key}_capacity_per_s`]: best.rate, [`${key}_capacity_p99_ms`]: round(best.ackP99, 1) },
+    figures: { [`${key}_capacity_per_s`]: best.rate, [`${key}_capacity_p99_ms`]: round(best.ackP99, 1), ...(cpuMs !== undefined ? { [`${key}_capacity_cpu_ms`]: round(cpuMs, 2) } : {}) },
     rows: [
       [
         `${label}: interactions/s sustained, p99 ack < ${DEADLINE_MS / 1000} s, none lost (${result.servers} servers, ${best.sent} interactions in ${best.windowMs / 1000} s; rates tried ${tried})`,
