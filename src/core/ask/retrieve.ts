@@ -50,7 +50,7 @@ export interface RetrieveOptions {
  * `coverage` how much a section that covers little of the question is held back. Chosen on the
  * calibration part of the evaluation set (recall@1, MRR).
  */
-export const RANK = { section: 0.3, coverage: 0.5 };
+export const RANK = { section: 0.3, coverage: 0.7 };
 
 /**
  * A lesson's list of sources names every model and figure again: it ranks lower than the sections
