@@ -121,8 +121,10 @@ export function processCpuMs(pid: number | undefined): number | undefined {
 export interface TrialResult {
   rate: number;
   windowMs: number;
+  /** Steps sent in the measured window, and how many of them were answered. */
   sent: number;
   answered: number;
+  /** Steps that got no proper answer, lead-in included. */
   lost: number;
   failures: string[];
   ackP50: number;
@@ -181,8 +183,14 @@ export class UserPool {
   }
 }
 
-/** One trial: `rate` steps a second for `windowMs`, then waits for every answer (or failure). */
-export async function runTrial(driver: Driver, pool: UserPool, rate: number, windowMs: number): Promise<TrialResult> {
+/**
+ * One trial: `rate` steps a second for `leadInMs` then `windowMs`, then waits for every answer
+ * (or failure). The lead-in is not measured: users arrive until there are enough of them in the
+ * middle of their visits for the rate (after a doubling, half are missing), so the measured
+ * window sees the steady mix rather than a burst of newcomers' /quiz starts. Anything lost,
+ * lead-in included, fails the trial.
+ */
+export async function runTrial(driver: Driver, pool: UserPool, rate: number, windowMs: number, leadInMs = 0): Promise<TrialResult> {
   const kinds = Object.fromEntries(STEP_KINDS.map((k) => [k, 0])) as Record<StepKind, number>;
   const acks: number[] = [];
   const answers: number[] = [];
@@ -191,14 +199,17 @@ export async function runTrial(driver: Driver, pool: UserPool, rate: number, win
   const pending = new Set<Promise<void>>();
   const usersBefore = pool.size;
   let sent = 0;
+  let measured = 0;
+  let lost = 0;
   let sentLateHalf = 0;
   let answeredLateHalf = 0;
   let aborted = false;
   const cpuBefore = driver.botCpuMs?.();
   const ownBefore = process.cpuUsage();
   const start = performance.now();
-  const end = start + windowMs;
-  const half = start + windowMs / 2;
+  const from = start + leadInMs;
+  const end = from + windowMs;
+  const half = from + windowMs / 2;
   // More answers outstanding than the deadline's worth of sends: the queue already passed 3 s.
   const abortAt = Math.max(50, (rate * DEADLINE_MS) / 1000);
 
@@ -206,30 +217,37 @@ export async function runTrial(driver: Driver, pool: UserPool, rate: number, win
     const now = performance.now();
     lags.push(now - intended);
     const { user, step } = pool.take(now);
-    kinds[step.kind]++;
     sent++;
-    const late = now >= half;
+    const counted = intended >= from;
+    if (counted) {
+      kinds[step.kind]++;
+      measured++;
+    }
+    const late = intended >= half;
     if (late) sentLateHalf++;
+    const lose = (why: string) => {
+      lost++;
+      failures.push(`${step.kind}: ${why}`);
+    };
     const work = driver.send(user, step).then(
       (seen) => {
         const at = performance.now();
-        if (seen.failure) {
-          failures.push(`${step.kind}: ${seen.failure}`);
-          return;
+        if (seen.failure) return lose(seen.failure);
+        if (counted) {
+          acks.push(seen.ackMs);
+          answers.push(seen.answerMs);
         }
-        acks.push(seen.ackMs);
-        answers.push(seen.answerMs);
         if (late && at <= end) answeredLateHalf++;
         applySeen(user, step, seen);
         pool.release(user, at);
       },
-      (err: unknown) => void failures.push(`${step.kind}: ${(err as Error).message.split('\n')[0]}`),
+      (err: unknown) => lose((err as Error).message.split('\n')[0]!),
     );
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
 
-  const total = Math.floor((windowMs * rate) / 1000);
+  const total = Math.floor(((leadInMs + windowMs) * rate) / 1000);
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
     while (sent < due) fire(start + (sent * 1000) / rate);
@@ -249,9 +267,9 @@ export async function runTrial(driver: Driver, pool: UserPool, rate: number, win
   const result: TrialResult = {
     rate,
     windowMs,
-    sent,
+    sent: measured,
     answered: acks.length,
-    lost: sent - acks.length,
+    lost,
     failures: failures.slice(0, 5),
     ackP50: percentile(acks, 50),
     ackP99: percentile(acks, 99),
@@ -265,7 +283,7 @@ export async function runTrial(driver: Driver, pool: UserPool, rate: number, win
     generatorCpu: (own.user + own.system) / 1000 / wall,
     passed: false,
   };
-  result.passed = !aborted && result.lost === 0 && result.ackP99 < DEADLINE_MS && result.answerP99 < DEADLINE_MS && pace >= KEEP_PACE;
+  result.passed = !aborted && lost === 0 && result.ackP99 < DEADLINE_MS && result.answerP99 < DEADLINE_MS && pace >= KEEP_PACE;
   return result;
 }
 
@@ -280,6 +298,8 @@ export interface SearchOptions {
   restMs?: number;
   /** An unrecorded trial at half the first rate, so start-up work (JIT, first reads) is not measured. */
   warmupMs?: number;
+  /** Each trial's unmeasured lead-in at its rate (see runTrial). */
+  leadInMs?: number;
   log?: (trial: TrialResult) => void;
 }
 
@@ -320,7 +340,7 @@ export async function findCapacity(driver: Driver, pool: UserPool, options: Sear
   const trial = async (rate: number) => {
     await sleep(options.restMs ?? 500);
     await quiet(driver);
-    const t = await runTrial(driver, pool, rate, options.windowMs);
+    const t = await runTrial(driver, pool, rate, options.windowMs, options.leadInMs);
     trials.push(t);
     options.log?.(t);
     return t;

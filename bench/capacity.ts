@@ -21,8 +21,8 @@ const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1
 const SERVERS = 200;
 
 const search: SearchOptions = quick
-  ? { startRate: 100, windowMs: 1500, precision: 0.3, maxTrials: 4, restMs: 300, warmupMs: 1000 }
-  : { startRate: 100, windowMs: 3000, precision: 0.15, maxTrials: 6, restMs: 500, warmupMs: 2000 };
+  ? { startRate: 100, windowMs: 1500, precision: 0.3, maxTrials: 4, restMs: 300, warmupMs: 1000, leadInMs: 500 }
+  : { startRate: 100, windowMs: 3000, precision: 0.15, maxTrials: 6, restMs: 500, warmupMs: 2000, leadInMs: 1000 };
 
 const log = (name: string) => (t: TrialResult) => process.stderr.write(describeTrial(name, t));
 

@@ -100,6 +100,16 @@ describe('capacity benchmark: a trial against a bot of known capacity', () => {
     expect(Object.keys(trial.kinds)).toEqual(STEP_KINDS);
   });
 
+  it('measures the steady mix after a lead-in, not a burst of newcomers starting their quiz', async () => {
+    const share = (t: { kinds: Record<string, number>; sent: number }) => t.kinds.start! / t.sent;
+    const cold = await runTrial(new QueueBot(2), new UserPool(10), 100, 1000);
+    const led = await runTrial(new QueueBot(2), new UserPool(10), 100, 1000, 1500);
+    expect(share(cold)).toBeGreaterThan(0.5);
+    expect(share(led)).toBeLessThan(0.25);
+    expect(led.sent).toBe(100);
+    expect(led.kinds.answer! + led.kinds.next!).toBeGreaterThan(50);
+  });
+
   it('fails a rate above the capacity even when every answer is still within the 3 s deadline', async () => {
     // 200/s capacity, 320/s offered for 1 s: the queue grows to about 0.6 s, far under 3 s.
     const trial = await runTrial(new QueueBot(5), new UserPool(10), 320, 1000);
