@@ -1,4 +1,4 @@
-import { carriesName, carriesNumber, classify, hasEntities, namesIn, PLACE_WORDS, RANKING_WORDS, termMatches, type QuestionShape } from './question.js';
+import { carriesName, carriesNumber, classify, entityPattern, entityText, hasEntities, namesIn, PLACE_WORDS, RANKING_WORDS, termMatches, type QuestionShape } from './question.js';
 import type { Retrieval, SectionHit, SentenceHit } from './retrieve.js';
 import type { QueryTerm } from './synonyms.js';
 import type { AskIndex, IndexedSection, IndexedSentence } from './search-index.js';
@@ -141,7 +141,7 @@ function sentenceCoverage(r: Retrieval, s: IndexedSentence, shape: QuestionShape
   if (!subject.length) return 1;
   const covered = new Set<number>();
   // A word also meets the longer words it starts, as in the search ("params" → "parameters").
-  const has = (q: QueryTerm) => s.termCounts.has(q.term) || (q.loose && q.term.length >= 4 && s.terms.some((t) => t.startsWith(q.term)));
+  const has = (q: QueryTerm) => s.termCounts.has(q.term) || (q.prefix && s.terms.some((t) => t.startsWith(q.term)));
   for (const q of r.query) if (has(q)) for (const i of q.covers) covered.add(i);
   return subject.filter((q) => covered.has(own.indexOf(q))).length / subject.length;
 }
@@ -167,8 +167,12 @@ class Picked {
 function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions): Choice {
   const framing = options.framing !== false;
   const shape = classify(r.question, index.speller, index.names);
+  // A model the lessons never mention ("Switch Transformer v2", "GPT-5") is not answered about another.
+  if (options.questionTypes !== false && !r.preferred && shape.entities.some((e) => !mentioned(index, r, e))) return { notice: NOT_COVERED };
   if (options.questionTypes !== false && !r.preferred) {
     if (shape.kind === 'number' || shape.kind === 'name' || shape.kind === 'attribute') return factAnswer(index, r, shape, framing);
+    // "Does DBRX use shared experts?": a sentence about DBRX that says something about shared experts, or no answer.
+    if (shape.kind === 'yesno' && shape.entities.some((e) => e.some((w) => index.titleNames.has(w)))) return factAnswer(index, r, shape, framing);
     if (shape.kind === 'definition' || shape.kind === 'term') {
       const answer = definitionAnswer(index, r, shape, framing);
       if (answer) return answer;
@@ -188,6 +192,15 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
     if (shape.kind === 'procedure' && !general.some((s) => INSTRUCTION.test(s.text))) return { notice: NOT_COVERED };
   }
   return general;
+}
+
+/**
+ * Whether the lessons mention a named thing at all ("Switch Transformer v2", "GPT-5" are not there):
+ * in the text or the title of a retrieved section, the only places its words would be found.
+ */
+function mentioned(index: AskIndex, r: Retrieval, entity: string[]): boolean {
+  const pattern = entityPattern(entity);
+  return r.hits.some((h) => pattern.test(entityText(h.section.title)) || h.section.sentenceIds.some((id) => pattern.test(index.sentences[id]!.entityText)));
 }
 
 /** A figure, a name or a fact about a named model: a sentence about the thing asked that carries it, or no answer. */

@@ -114,9 +114,9 @@ export function classify(question: string, speller: Speller | undefined, names: 
   if (/\b(vs|versus|compare|compared|comparison|than|difference between)\b/.test(text)) return shape('comparison');
 
   const definition =
+    /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(text) ??
     /^\s*(?:so\s+)?(?:what|whats|what's|wat|wht|wats)\s*(?:'s|is|are|r|s)?\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(text) ??
     /^\s*define\s+(.+?)\s*\??\s*$/.exec(text) ??
-    /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(text) ??
     /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(text);
   if (definition) {
     const phrase = definition[1]!.replace(/\s+(?:in|for|of|with)\s+(?:an?\s+|the\s+)?(?:moe|mixture.of.experts?|mixture-of-experts|sparse models?)(?:\s+models?)?\s*$/, '');
@@ -159,12 +159,22 @@ function wordsWithEnds(text: string): { word: string; stem: string; start: numbe
 
 /** Whether the words of each entity occur next to each other in the sentence ("DeepSeek-V3", not "GPT-OSS … 4"). */
 export function hasEntities(text: string, entities: string[][]): boolean {
-  const flat = wordsWithEnds(text).map((w) => w.word).join(' ');
-  return entities.every((e) => {
-    const parts = e.flatMap((w) => w.split(/[^\p{L}\p{N}]+/u).flatMap((x) => x.split(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u))).filter(Boolean);
-    const pattern = new RegExp(`(?:^| )${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(' ?')}(?: |$)`);
-    return pattern.test(flat.replace(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu, ' '));
-  });
+  const flat = entityText(text);
+  return entities.every((e) => entityPattern(e).test(flat));
+}
+
+/** A text as entity patterns read it: lowercase words, letters and digits apart ("deepseek v 3"). */
+export function entityText(text: string): string {
+  return wordsWithEnds(text)
+    .map((w) => w.word)
+    .join(' ')
+    .replace(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu, ' ');
+}
+
+/** The pattern of an entity's words next to each other in an entityText ("deepseek v3" meets "DeepSeek-V3"). */
+export function entityPattern(entity: string[]): RegExp {
+  const parts = entity.flatMap((w) => w.split(/[^\p{L}\p{N}]+/u).flatMap((x) => x.split(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u))).filter(Boolean);
+  return new RegExp(`(?:^| )${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(' ?')}(?: |$)`);
 }
 
 /**

@@ -91,7 +91,7 @@ function bm25(tf: number, df: number, n: number, length: number, average: number
 
 /** Whether a question term may match longer words it starts ("param" → "paramet"). */
 function usesPrefix(t: QueryTerm): boolean {
-  return t.loose && t.term.length >= 4;
+  return t.prefix;
 }
 
 function searchOptions(terms: QueryTerm[]): SearchOptions {

@@ -5,7 +5,7 @@ import { plainText } from '../markup.js';
 import { Speller } from './spelling.js';
 import { BASE_SYNONYMS, FULL_SYNONYMS, indexTerms, PARAPHRASE_GROUPS, SYNONYM_GROUPS, type SynonymTable } from './synonyms.js';
 import { isEverydayWord } from './everyday.js';
-import { definedTerms, namesIn, type DefinedTerm } from './question.js';
+import { definedTerms, entityText, namesIn, type DefinedTerm } from './question.js';
 import { lessonSentences, stem, STOPWORDS, tokens } from './text.js';
 
 /**
@@ -42,6 +42,8 @@ export interface IndexedSentence {
   listItem: boolean;
   /** The terms it defines (a "what is" question is answered by a sentence that defines its term). */
   defines: DefinedTerm[];
+  /** Its words as entity patterns read them (question.ts entityText). */
+  entityText: string;
 }
 
 /** A section as MiniSearch sees it: each field already analysed into space-separated terms. */
@@ -139,7 +141,7 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
         sentenceIds.push(sentences.length);
         const termCounts = new Map<string, number>();
         count(termCounts, terms);
-        sentences.push({ id: sentences.length, sectionId: id, index, text, terms, termCounts, listItem, defines: definedTerms(text) });
+        sentences.push({ id: sentences.length, sectionId: id, index, text, terms, termCounts, listItem, defines: definedTerms(text), entityText: entityText(text) });
         count(sentenceFrequency, termCounts.keys());
         sentenceTermCount += terms.length;
         bodyTerms.push(...terms);

@@ -1,6 +1,7 @@
 import { doubleMetaphone } from 'double-metaphone';
 import SearchableMap from 'minisearch/SearchableMap';
 import { editDistance } from '../util/text.js';
+import { isEverydayWord } from './everyday.js';
 import type { Token } from './text.js';
 
 /**
@@ -40,6 +41,8 @@ export class Speller {
   /** The token as the lessons would spell it; unknown words stay as they are. */
   correct(token: Token): Token {
     if (token.stop || this.stems.has(token.stem) || !/^\p{L}+$/u.test(token.word)) return token;
+    // An everyday English word is what the learner meant, not a slip for a lesson word ("fully" is not "full", "date" not "data").
+    if (isEverydayWord(token.word)) return token;
     const n = token.word.length;
     if (n >= 5) {
       let best: { word: string; stem: string; distance: number; count: number } | undefined;

@@ -160,6 +160,8 @@ export interface QueryTerm {
   weight: number;
   /** Whether typos and prefixes may match it (the question's own words only). */
   loose: boolean;
+  /** Whether it may match the longer lesson words it starts ("param" → "parameters"): a shortened word, not a whole everyday one ("fall" is not "fallback"). */
+  prefix: boolean;
   /** Indexes of the question's own terms this term stands for (for coverage). */
   covers: number[];
   /** An everyday word rather than a subject (it counts less in coverage). */
@@ -200,7 +202,8 @@ export function queryTerms(
     seen.set(t.stem, own.length);
     ownIndexAt.set(i, own.length);
     const general = isGeneralWord(t.word) || (everyday && !speller?.knows(t.stem) && isEverydayWord(t.word));
-    own.push({ term: t.stem, weight: general ? GENERAL_WORD_WEIGHT : 1, loose: true, covers: [own.length], general });
+    const prefix = t.stem.length >= 4 && !isEverydayWord(t.word);
+    own.push({ term: t.stem, weight: general ? GENERAL_WORD_WEIGHT : 1, loose: true, prefix, covers: [own.length], general });
   });
   const concepts = new Map<string, QueryTerm>();
   for (const c of synonyms.findConcepts(toks)) {
@@ -212,7 +215,7 @@ export function queryTerms(
     if (covers.length === 0) continue;
     const prior = concepts.get(c.concept);
     if (prior) prior.covers = [...new Set([...prior.covers, ...covers])];
-    else concepts.set(c.concept, { term: c.concept, weight: CONCEPT_WEIGHT, loose: false, covers, general: false });
+    else concepts.set(c.concept, { term: c.concept, weight: CONCEPT_WEIGHT, loose: false, prefix: false, covers, general: false });
   }
   return { own, all: [...own, ...concepts.values()] };
 }

@@ -9,6 +9,7 @@ import { stemmer } from 'stemmer';
 /** Function words and question words: they say what kind of question it is, not what it is about. */
 export const STOPWORDS: ReadonlySet<string> = new Set(
   `a an the and or but if then than so of in on at to for from by with about as into onto over under between through
+  behind within without along during via toward towards beyond inside outside above below
   is are was were be been being am do does did doing done have has had having get gets got
   i me my mine we us our you your he him his she her it its they them their this that these those there here
   what whats which who whom whose why how when where whether
@@ -42,17 +43,30 @@ const GENERAL_WORDS = new Set(
 
 /** Whether a word (as written) is an everyday word rather than a subject (see GENERAL_WORDS). */
 export function isGeneralWord(word: string): boolean {
-  return GENERAL_WORDS.has(word);
+  return GENERAL_WORDS.has(word) || GENERAL_WORDS.has(IRREGULAR.get(word) ?? word);
 }
 
 const MAX_STEM_CACHE = 50_000;
 const stemCache = new Map<string, string>();
 
+/** Irregular verb forms, read as their base form before stemming ("made" → make, "chose" → choose). */
+const IRREGULAR: ReadonlyMap<string, string> = new Map(
+  `made:make came:come went:go gone:go took:take taken:take gave:give given:give chose:choose chosen:choose
+  ran:run began:begin begun:begin brought:bring built:build bought:buy caught:catch drew:draw drawn:draw
+  drove:drive driven:drive fell:fall fallen:fall felt:feel found:find grew:grow grown:grow held:hold kept:keep
+  knew:know known:know led:lead left:leave lost:lose meant:mean paid:pay saw:see seen:see sent:send set:set
+  shown:show sold:sell spent:spend split:split stood:stand taught:teach thought:think told:tell understood:understand
+  won:win wrote:write written:write`
+    .split(/\s+/)
+    .map((pair) => pair.split(':') as [string, string]),
+);
+
 /** Porter stem with British -ise/-isation spelt as -ize/-ization first, cached (the vocabulary is small). */
 export function stem(word: string): string {
   let s = stemCache.get(word);
   if (s === undefined) {
-    const american = word.length >= 6 ? word.replace(/is(ation|ations|e|es|ed|ing|er|ers)$/, 'iz$1') : word;
+    const base = IRREGULAR.get(word) ?? word;
+    const american = base.length >= 6 ? base.replace(/is(ation|ations|e|es|ed|ing|er|ers)$/, 'iz$1') : base;
     s = stemmer(american);
     if (stemCache.size >= MAX_STEM_CACHE) stemCache.clear();
     stemCache.set(word, s);
