@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { loadContent } from '../src/core/content/load.js';
+import { correctAnswers } from '../src/core/content/schema.js';
 import type { Actor, Interaction, Reply } from '../src/core/interaction.js';
+import { plainText } from '../src/core/markup.js';
 import { leaderboardView } from '../src/core/quiz/leaderboard.js';
 import { createLogger } from '../src/logger.js';
 import { packageRoot } from '../src/paths.js';
@@ -116,6 +119,18 @@ function seed(app: App, users: number): void {
   db.exec('DROP TABLE temp.learners; DROP TABLE temp.qs; DROP TABLE temp.ks');
 }
 
+/**
+ * A button of the shown question that is right (or wrong): the template learner answers one right
+ * and the others wrong, so it has exactly one award to copy, whatever order the choices came in.
+ */
+function answerButton(reply: Reply, right: boolean): string {
+  const shown = plainText(reply.text);
+  const question = loadContent(contentDir).banks.flatMap((b) => b.bank.questions).find((q) => shown.includes(q.prompt));
+  const answers = question ? correctAnswers(question) : [];
+  const b = (reply.components ?? []).flat().find((c) => c.kind === 'button' && c.actionId.startsWith('qa:') && answers.includes(plainText(c.label)) === right);
+  return b && b.kind === 'button' ? b.actionId : button(reply, 'qa:');
+}
+
 function button(reply: Reply, prefix: string): string {
   const b = (reply.components ?? []).flat().find((c) => c.kind === 'button' && c.actionId.startsWith(prefix));
   if (!b || b.kind !== 'button') throw new Error(`no ${prefix} button in: ${reply.text.slice(0, 200)}`);
@@ -133,7 +148,7 @@ export async function seedDatabase(path: string, users: number): Promise<void> {
     // The template learner: a quiz started, three questions answered (one right), the fourth shown.
     let reply = await handle({ kind: 'command', command: 'quiz', options: {} });
     for (let k = 0; k < 3; k++) {
-      reply = await handle({ kind: 'action', actionId: button(reply, 'qa:') });
+      reply = await handle({ kind: 'action', actionId: answerButton(reply, k === 0) });
       reply = await handle({ kind: 'action', actionId: button(reply, 'qn:') });
     }
     seed(app, users);
