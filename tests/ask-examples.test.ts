@@ -129,6 +129,28 @@ describe('/ask on the way learners write and what lessons cite', () => {
     expect(answer('explain soft mixture of experts, the google one').abstained).toBe(true);
   });
 
+  it('reads terse and misspelt questions for what they ask: "what decides" is no definition, "how to" asks for steps, a bare "<model> <measure>" asks for a figure, "whens" for a date', () => {
+    const router = answer('wot decides wich experts get a tokin');
+    expect(router.abstained).toBe(false);
+    expect(router.answer).toMatch(/decides which expert handles each token|router/i);
+    expect(answer('expert ofloading how to').abstained).toBe(true);
+    for (const q of ['how meny layers in qwen3', 'mixtral licence', 'deepseek v3 trainng cost']) {
+      const a = answer(q);
+      expect(a.abstained, q).toBe(true);
+      expect(a.notice, q).toBe(NO_FIGURE);
+    }
+    const when = answer('whens qwen 3 out');
+    expect(when.abstained).toBe(false);
+    expect(when.answer).toMatch(/^Qwen3[^.]*released in April 2025/);
+  });
+
+  it('answers a list question about the models with the list about the models, not the list of what AI tools cannot do', () => {
+    const a = answer('moe cons');
+    expect(a.abstained).toBe(false);
+    expect(a.answer).toMatch(/memory-constrained hardware/);
+    expect(a.answer).not.toMatch(/something AI cannot do/);
+  });
+
   it('does not answer a question about one model with sentences about others only', () => {
     const a = answer('does llama 4 use sigmoid or softmax scores');
     expect(a.answer).not.toMatch(/DeepSeek|Mixtral|OLMoE|Qwen/);

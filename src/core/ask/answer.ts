@@ -181,7 +181,7 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
     }
   }
   if (options.lists !== false && shape.kind === 'list' && !r.preferred) {
-    const list = listAnswer(index, r);
+    const list = listAnswer(index, r, shape);
     if (list) return list;
   }
   const general = generalAnswer(index, r, shape, framing);
@@ -253,13 +253,15 @@ function definitionAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, f
  * A list question: a list whose title is what the question asks for ("limitations" → "What MoE
  * models cannot do") is quoted in full; otherwise the matching items of the best section's list.
  */
-function listAnswer(index: AskIndex, r: Retrieval): IndexedSentence[] | undefined {
+function listAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape): IndexedSentence[] | undefined {
   const lists = r.hits.slice(0, KIND_SECTIONS).filter((h) => h.sentences.some((s) => s.sentence.listItem));
   const query = new Set(r.query.map((q) => q.term));
   // The list whose title shares the most with the question ("MoE downsides" → "What MoE models cannot do", not "What AI cannot do").
   const placing = new Set([...PLACE_WORDS].flatMap((w) => [stem(w), ...index.synonyms.findConcepts([{ word: w, stem: stem(w), stop: false }]).map((c) => c.concept)]));
   const titleMatches = (h: SectionHit) => [...index.sectionTitleTerms[h.section.id]!].filter((t) => query.has(t) && !placing.has(t)).length;
-  const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a))[0];
+  // A list of what AI tools can do answers a question about AI tools; for any other, a list about the models comes first.
+  const aboutAiTools = (h: SectionHit) => !shape.aboutAi && h.section.sentenceIds.filter((id) => index.sentences[id]!.listItem && AI_SENTENCE.test(index.sentences[id]!.text)).length * 2 > h.section.sentenceIds.length;
+  const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a) || Number(aboutAiTools(a)) - Number(aboutAiTools(b)))[0];
   const picked = new Picked();
   if (titled) {
     for (const s of titled.section.sentenceIds.map((id) => index.sentences[id]!)) if (s.listItem) picked.add(s, MAX_LIST_ITEMS);

@@ -28,10 +28,12 @@ export interface QuestionShape {
   aboutAi: boolean;
   /** Whether it asks for the best, fastest, cheapest … of something: only a sentence that ranks things answers it. */
   superlative: boolean;
+  /** Whether it asks when ("when was Mixtral released", "what year"): only a date answers it. */
+  asksDate?: boolean;
 }
 
 /** Words that name an attribute with a value: a question for one of these asks for a figure. */
-const MEASURES = new Set(['context', 'coefficient', 'batch', 'bandwidth', 'window', 'license', 'price', 'cost', 'costs', 'score', 'rate', 'factor', 'layers', 'dimension', 'vocabulary', 'tokenizer', 'gigabytes', 'gb', 'hidden']);
+const MEASURES = new Set(['context', 'coefficient', 'batch', 'bandwidth', 'window', 'license', 'licence', 'price', 'cost', 'costs', 'score', 'rate', 'factor', 'layers', 'dimension', 'vocabulary', 'tokenizer', 'gigabytes', 'gb', 'hidden']);
 /** Words that ask for a figure without naming an attribute the answer has to repeat ("size", "count"). */
 const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'length', 'year', 'date', 'top', 'topk']);
 /** Words that ask for a list. */
@@ -99,11 +101,16 @@ export function classify(question: string, speller: Speller | undefined, names: 
     return shape('number', { counted: howMany[1] === 'many' ? next : undefined });
   }
   if (yesNo) return shape('yesno');
-  if (/^\s*when\b/.test(text) || /\bwhat (year|date|size|percentage|fraction|number|amount)\b/.test(text)) return shape('number');
-  const topK = /\btop-?k\b|\btop-?\d\b/.test(text);
-  const hasMeasure = words.some((w) => MEASURES.has(w) || FIGURE_WORDS.has(w)) || topK;
+  if (/^\s*when\b|\bwhat (year|date|month)\b|\brelease date\b/.test(text)) return shape('number', { asksDate: true });
+  if (/\bwhat (size|percentage|fraction|number|amount)\b/.test(text)) return shape('number');
+  // "top-k" asks for k; "its top 4" gives it.
+  const topK = /\btop[- ]?k\b/.test(text);
+  const givenK = /\btop[- ]?\d+\b/.test(text);
+  const hasMeasure = words.some((w) => (MEASURES.has(w) || FIGURE_WORDS.has(w)) && !(givenK && w === 'top')) || topK;
   // "What top-k does DeepSeek-V3 use?" asks how many experts.
-  if (entities.length && hasMeasure && /^\s*(what|which|whats|what's)\b/.test(text)) return shape('number', topK ? { counted: 'expert' } : {});
+  // So does a bare "DeepSeek-V3 context length".
+  const noQuestionWord = !/^\s*(what|which|who|whom|whose|why|how|when|where|is|are|am|do|does|did|can|could|will|would|should|was|were|has|have|had|list|name|define|explain|tell|give|show|compare)\b/.test(text);
+  if (entities.length && hasMeasure && (noQuestionWord || /^\s*(what|which|whats|what's)\b/.test(text))) return shape('number', topK ? { counted: 'expert' } : {});
   // "what is the training data of DeepSeek-V3": a fact about a named model, which a sentence about that model must state.
   if (entities.length && /^\s*(?:what|whats|what's)\s*(?:'s|is|are)?\s+the\s+[\p{L}\s-]+\s+of\b/u.test(text)) return shape('attribute');
   if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family|gpu|gpus|hardware)\b/.test(text)) {
@@ -115,7 +122,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
 
   const definition =
     /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(text) ??
-    /^\s*(?:so\s+)?(?:what|whats|what's|wat|wht|wats)\s*(?:'s|is|are|r|s)?\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(text) ??
+    // "what is X", "whats X"; not "what decides X", which asks what does something.
+    /^\s*(?:so\s+)?(?:what\s*(?:'s|is|are|s)|whats|what's)\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(text) ??
     /^\s*define\s+(.+?)\s*\??\s*$/.exec(text) ??
     /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(text);
   if (definition) {
@@ -140,7 +148,7 @@ export function classify(question: string, speller: Speller | undefined, names: 
     if (isTerm) return shape('definition', { subject });
   }
   // "how do I deploy …": a question for steps, which only an instruction answers.
-  if (/^\s*how (do|can|should|would|could) (i|we)\b/.test(text)) return shape('procedure');
+  if (/^\s*how (do|can|should|would|could) (i|we|you)\b|\bhow to\b/.test(text)) return shape('procedure');
   if (/^\s*(why|how come|how)\b/.test(text)) return shape('reason');
   // A bare term ("lode balansing", "moe?"): a definition is the likeliest answer, but not the only one.
   const bare = toks.filter((t) => !t.stop);
@@ -185,6 +193,9 @@ function namesMeasure(word: string, measure: string): boolean {
   return word.startsWith(measure.slice(0, Math.max(4, measure.length - 2)));
 }
 
+/** A year or a month: what a "when" question asks for. */
+const DATE = /\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b/;
+
 /** Whether a sentence carries a number (a figure the question did not give) near what is counted, and names what is measured. */
 export function carriesNumber(text: string, shape: QuestionShape): boolean {
   const ws = wordsWithEnds(text);
@@ -193,6 +204,7 @@ export function carriesNumber(text: string, shape: QuestionShape): boolean {
   const vague = shape.entities.length === 0;
   const numberAt = ws.map((w) => isNumberWord(w.word, vague) && !own.has(w.word));
   if (!numberAt.some(Boolean)) return false;
+  if (shape.asksDate) return DATE.test(text);
   if (!shape.counted) return true;
   // "how many experts": a number at most three words before "experts" ("8 routed experts"); "params" counts "parameters".
   const counted = shape.counted;

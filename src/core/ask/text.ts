@@ -83,13 +83,20 @@ export interface Token {
 
 /**
  * A question in chat spelling, spelt out: "wat" → "what", "y do" → "why do", "r" → "are", "u" →
- * "you", "ur" → "your", "im" → "i am", "pls" → "please". Lowercase text in, lowercase text out.
+ * "you", "ur" → "your", "im" → "i am", "pls" → "please", "whens" → "when is", "thru" → "through",
+ * and the usual slips in question words ("meny", "wich"). Lowercase text in, lowercase text out.
  */
 export function unChat(lower: string): string {
   return lower
     .replace(/[\u2018\u2019\u02bc`]/g, "'")
     .replace(/\b(wot|wut|wat|wht)\b/g, 'what')
     .replace(/\b(wots|wuts|wats)\b/g, "what's")
+    .replace(/\b(whens|hows|wheres|whos|whys)\b/g, (w) => `${w.slice(0, -1)} is`)
+    .replace(/\b(meny|mny|manny)\b/g, 'many')
+    .replace(/\b(wich|whcih|wihch|whitch)\b/g, 'which')
+    .replace(/\b(hw)\b/g, 'how')
+    .replace(/\b(wen)\b/g, 'when')
+    .replace(/\b(thru|thrugh)\b/g, 'through')
     .replace(/^(\s*)y(?=\s+(do|does|did|is|are|was|were|would|should|can|cant|cannot|dont|doesnt|isnt|arent|not|on)\b)/, '$1why')
     .replace(/\br\b(?!\s*[-'])/g, 'are')
     .replace(/\bu\b(?!\s*[-'])/g, 'you')
