@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_FIGURE, NOT_COVERED, type AskAnswer } from '../src/core/ask/answer.js';
 import { answerFromLessons } from '../src/core/ask/ask.js';
 import { buildAskIndex, type AskIndex } from '../src/core/ask/search-index.js';
-import { lessonSentences } from '../src/core/ask/text.js';
+import { lessonSentences, unChat } from '../src/core/ask/text.js';
 import { loadContent, type Lesson } from '../src/core/content/load.js';
 import { plainText } from '../src/core/markup.js';
 import { actor, as, makeApp } from './helpers/app.js';
@@ -142,6 +142,19 @@ describe('/ask on the way learners write and what lessons cite', () => {
     const when = answer('whens qwen 3 out');
     expect(when.abstained).toBe(false);
     expect(when.answer).toMatch(/^Qwen3[^.]*released in April 2025/);
+  });
+
+  it('answers yes/no questions about a model from what the lessons say of it, even when the answer is no', () => {
+    expect(answer('does olmoe use sigmoid scores').answer).toMatch(/^Mixtral, Qwen-MoE, OLMoE and DeepSeek-V2 compute softmax scores/);
+    expect(answer('does gpt-oss use shared experts in its 20b version').answer).toMatch(/GPT-OSS has no shared experts/);
+  });
+
+  it('reads a description as a question, not as a term to define, and "what fraction" as a figure', () => {
+    expect(unChat('how come only part of the model works')).toBe('why only part of the model works');
+    const thing = answer('whats the thing inside an moe that hands each token to experts');
+    expect(thing.abstained).toBe(false);
+    expect(answer('what does the number after the A in qwen model names mean').answer).toMatch(/the A2\.7B in its name is the active count/);
+    expect(answer('what fraction of mixtral 8x22b is active').answer).toMatch(/^Mixtral 8x22B has 141 billion parameters in total, of which 39 billion are active/);
   });
 
   it('answers a list question about the models with the list about the models, not the list of what AI tools cannot do', () => {

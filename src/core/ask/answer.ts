@@ -108,6 +108,8 @@ export function abstention(r: Retrieval, notice: string = NOT_COVERED): AskAnswe
 const KIND_SECTIONS = 5;
 /** Share of the question's subject words (weighted as in coverage) a figure's sentence must hold itself. */
 const FACT_SENTENCE_COVERAGE = 0.6;
+/** The same for a yes/no question about a named model. */
+const YES_NO_SENTENCE_COVERAGE = 0.5;
 /** Most list items quoted for a list question. */
 const MAX_LIST_ITEMS = 6;
 /** Weight of an "AI can …" sentence for a question that is not about AI tools. */
@@ -205,11 +207,15 @@ function mentioned(index: AskIndex, r: Retrieval, entity: string[]): boolean {
 
 /** A figure, a name or a fact about a named model: a sentence about the thing asked that carries it, or no answer. */
 function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): Choice {
+  // A yes/no question may name a model and a version of it ("GPT-OSS … its 20B version") and the
+  // alternative the answer turns down ("sigmoid" when the answer is softmax): a sentence about one
+  // of its models that holds half of what it asks will do.
+  const yesNo = shape.kind === 'yesno';
   const fits = candidatesOf(r).filter(
     (c) =>
-      hasEntities(c.sentence.text, shape.entities) &&
+      (yesNo ? shape.entities.some((e) => hasEntities(c.sentence.text, [e])) : hasEntities(c.sentence.text, shape.entities)) &&
       (shape.kind === 'number' ? carriesNumber(c.sentence.text, shape) : shape.kind === 'name' ? carriesName(c.sentence.text, shape, index.names) : true) &&
-      sentenceCoverage(r, c.sentence, shape) >= FACT_SENTENCE_COVERAGE,
+      sentenceCoverage(r, c.sentence, shape) >= (yesNo ? YES_NO_SENTENCE_COVERAGE : FACT_SENTENCE_COVERAGE),
   );
   if (!fits.length) return { notice: shape.kind === 'number' ? NO_FIGURE : shape.kind === 'name' ? NO_NAME : NOT_COVERED };
   // The best-ranked section first (a lesson before its list of sources), then the best sentence.

@@ -35,7 +35,7 @@ export interface QuestionShape {
 /** Words that name an attribute with a value: a question for one of these asks for a figure. */
 const MEASURES = new Set(['context', 'coefficient', 'batch', 'bandwidth', 'window', 'license', 'licence', 'price', 'cost', 'costs', 'score', 'rate', 'factor', 'layers', 'dimension', 'vocabulary', 'tokenizer', 'gigabytes', 'gb', 'hidden']);
 /** Words that ask for a figure without naming an attribute the answer has to repeat ("size", "count"). */
-const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'length', 'year', 'date', 'top', 'topk']);
+const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'fraction', 'share', 'proportion', 'ratio', 'length', 'year', 'date', 'top', 'topk']);
 /** Words that ask for a list. */
 const LIST_WORDS = new Set(['list', 'limitations', 'strengths', 'weaknesses', 'downsides', 'upsides', 'advantages', 'disadvantages', 'benefits', 'drawbacks', 'pros', 'cons', 'kinds', 'types', 'examples', 'steps', 'things', 'ways', 'components', 'parts', 'factors']);
 /** Words after "what is the …" that ask why or how rather than what a thing is. */
@@ -110,7 +110,9 @@ export function classify(question: string, speller: Speller | undefined, names: 
   // "What top-k does DeepSeek-V3 use?" asks how many experts.
   // So does a bare "DeepSeek-V3 context length".
   const noQuestionWord = !/^\s*(what|which|who|whom|whose|why|how|when|where|is|are|am|do|does|did|can|could|will|would|should|was|were|has|have|had|list|name|define|explain|tell|give|show|compare)\b/.test(text);
-  if (entities.length && hasMeasure && (noQuestionWord || /^\s*(what|which|whats|what's)\b/.test(text))) return shape('number', topK ? { counted: 'expert' } : {});
+  // "What does the number in Qwen's name mean" asks what something means, not for a figure.
+  const asksMeaning = /^\s*what (does|do) .+ mean\b/.test(text);
+  if (entities.length && hasMeasure && !asksMeaning && (noQuestionWord || /^\s*(what|which|whats|what's)\b/.test(text))) return shape('number', topK ? { counted: 'expert' } : {});
   // "what is the training data of DeepSeek-V3": a fact about a named model, which a sentence about that model must state.
   if (entities.length && /^\s*(?:what|whats|what's)\s*(?:'s|is|are)?\s+the\s+[\p{L}\s-]+\s+of\b/u.test(text)) return shape('attribute');
   if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family|gpu|gpus|hardware)\b/.test(text)) {
@@ -144,7 +146,9 @@ export function classify(question: string, speller: Speller | undefined, names: 
       !asksWhatItDoes &&
       !/^(does|do|did|can|could|should|would|will|is|are|was|were|happens?|goes)\b/.test(phrase) &&
       !firstWords.some((w) => NOT_A_TERM.has(w)) &&
-      !/\b(do|does|did|can|should|would|will|happens?|goes|make|makes|keep|keeps|shape|shapes|depend|depends|trade|focus|include)\b/.test(phrase);
+      !/\b(do|does|did|can|should|would|will|happens?|goes|make|makes|keep|keeps|shape|shapes|depend|depends|trade|focus|include)\b/.test(phrase) &&
+      // "the thing that hands each token to experts", "special about how …": a description, not a term.
+      !/\b(that|which|who|how|why|when|where|about|after|before)\b/.test(phrase);
     if (isTerm) return shape('definition', { subject });
   }
   // "how do I deploy …": a question for steps, which only an instruction answers.

@@ -13,7 +13,7 @@ import { isGeneralWord, stem, tokens, type Token } from './text.js';
 export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['moe', 'mixture of experts', 'mixture-of-experts', 'sparse moe', 'sparse mixture of experts'],
   ['router', 'gating', 'gate', 'gating network', 'gating function', 'routing network', 'routing function'],
-  ['routing', 'expert routing', 'token routing', 'dispatch', 'expert selection', 'expert choice'],
+  ['routing', 'expert routing', 'token routing', 'dispatch', 'expert selection'],
   ['active parameters', 'activated parameters', 'sparse activation', 'active compute', 'parameters per token'],
   ['total parameters', 'parameter count', 'model size', 'full footprint', 'apparent parameter count'],
   ['load balancing', 'load-balancing loss', 'auxiliary loss', 'aux loss', 'expert utilization', 'expert load'],
@@ -45,7 +45,7 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
  */
 export const PARAPHRASE_GROUPS: readonly (readonly string[])[] = [
   ['token', 'word', 'words', 'piece of text'],
-  ['rephrase', 'reword', 'paraphrase', 'phrasing', 'wording', 'worded differently', 'ask differently', 'rewrite the prompt', 'in other words', 'different words', 'other words'],
+  ['rephrase', 'reword', 'paraphrase', 'phrasing', 'worded differently', 'ask differently', 'rewrite the prompt', 'in other words', 'different words', 'other words'],
   ['rare topics', 'rare topic', 'niche', 'obscure', 'unusual', 'uncommon', 'edge cases', 'long tail', 'specialised subjects', 'oddball', 'weird', 'strange', 'exotic', 'rarely'],
   ['uneven', 'uniform', 'patchy', 'hit and miss', 'fall apart', 'inconsistent quality'],
   ['adversarial', 'attack', 'attacks', 'jailbreak', 'robustness', 'robust', 'tougher', 'manipulation', 'hostile', 'malicious', 'hold up against'],

@@ -97,6 +97,7 @@ export function unChat(lower: string): string {
     .replace(/\b(hw)\b/g, 'how')
     .replace(/\b(wen)\b/g, 'when')
     .replace(/\b(thru|thrugh)\b/g, 'through')
+    .replace(/^(\s*)how come\b/, '$1why')
     .replace(/^(\s*)y(?=\s+(do|does|did|is|are|was|were|would|should|can|cant|cannot|dont|doesnt|isnt|arent|not|on)\b)/, '$1why')
     .replace(/\br\b(?!\s*[-'])/g, 'are')
     .replace(/\bu\b(?!\s*[-'])/g, 'you')
