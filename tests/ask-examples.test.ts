@@ -157,6 +157,15 @@ describe('/ask on the way learners write and what lessons cite', () => {
     expect(answer('what fraction of mixtral 8x22b is active').answer).toMatch(/^Mixtral 8x22B has 141 billion parameters in total, of which 39 billion are active/);
   });
 
+  it('reads a word the lessons never use followed by a version as a model they do not teach, and needs a ranking to say one model is better', () => {
+    const phi = answer('how many experts does phi 3.5 moe have');
+    expect(phi.abstained).toBe(true);
+    expect(phi.notice).toBe(NOT_COVERED);
+    expect(answer('is olmoe better than mixtral').abstained).toBe(true);
+    expect(answer('what precision is gpt oss released in').abstained).toBe(true);
+    expect(answer('when was switch transformer released').answer).toMatch(/Switch Transformer \(Fedus et al\. 2021\)/);
+  });
+
   it('answers a list question about the models with the list about the models, not the list of what AI tools cannot do', () => {
     const a = answer('moe cons');
     expect(a.abstained).toBe(false);

@@ -174,7 +174,12 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
   if (options.questionTypes !== false && !r.preferred) {
     if (shape.kind === 'number' || shape.kind === 'name' || shape.kind === 'attribute') return factAnswer(index, r, shape, framing);
     // "Does DBRX use shared experts?": a sentence about DBRX that says something about shared experts, or no answer.
-    if (shape.kind === 'yesno' && shape.entities.some((e) => e.some((w) => index.titleNames.has(w)))) return factAnswer(index, r, shape, framing);
+    if (shape.kind === 'yesno' && shape.entities.some((e) => e.some((w) => index.titleNames.has(w)))) {
+      const fact = factAnswer(index, r, shape, framing);
+      // "Is OLMoE better than Mixtral?": only a sentence that ranks them answers it.
+      if (Array.isArray(fact) && (shape.superlative || shape.comparative) && !fact.some((s) => RANKING_WORDS.test(s.text))) return { notice: NOT_COVERED };
+      return fact;
+    }
     if (shape.kind === 'definition' || shape.kind === 'term') {
       const answer = definitionAnswer(index, r, shape, framing);
       if (answer) return answer;

@@ -1,5 +1,6 @@
 import type { Speller } from './spelling.js';
-import { isGeneralWord, stem, tokens, unChat, type Token } from './text.js';
+import { isEverydayWord } from './everyday.js';
+import { isGeneralWord, stem, STOPWORDS, tokens, unChat, type Token } from './text.js';
 
 /**
  * What kind of answer a question asks for. A number or a name needs a sentence that carries one;
@@ -28,6 +29,8 @@ export interface QuestionShape {
   aboutAi: boolean;
   /** Whether it asks for the best, fastest, cheapest … of something: only a sentence that ranks things answers it. */
   superlative: boolean;
+  /** Whether it compares ("better", "faster"): a yes/no question comparing models needs a sentence that ranks them. */
+  comparative: boolean;
   /** Whether it asks when ("when was Mixtral released", "what year"): only a date answers it. */
   asksDate?: boolean;
 }
@@ -35,7 +38,7 @@ export interface QuestionShape {
 /** Words that name an attribute with a value: a question for one of these asks for a figure. */
 const MEASURES = new Set(['context', 'coefficient', 'batch', 'bandwidth', 'window', 'license', 'licence', 'price', 'cost', 'costs', 'score', 'rate', 'factor', 'layers', 'dimension', 'vocabulary', 'tokenizer', 'gigabytes', 'gb', 'hidden']);
 /** Words that ask for a figure without naming an attribute the answer has to repeat ("size", "count"). */
-const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'fraction', 'share', 'proportion', 'ratio', 'length', 'year', 'date', 'top', 'topk']);
+const FIGURE_WORDS = new Set(['size', 'count', 'number', 'percent', 'percentage', 'fraction', 'share', 'proportion', 'ratio', 'length', 'year', 'date', 'top', 'topk', 'released', 'release', 'launched', 'published']);
 /** Words that ask for a list. */
 const LIST_WORDS = new Set(['list', 'limitations', 'strengths', 'weaknesses', 'downsides', 'upsides', 'advantages', 'disadvantages', 'benefits', 'drawbacks', 'pros', 'cons', 'kinds', 'types', 'examples', 'steps', 'things', 'ways', 'components', 'parts', 'factors']);
 /** Words after "what is the …" that ask why or how rather than what a thing is. */
@@ -43,6 +46,7 @@ const NOT_A_TERM = new Set(['point', 'purpose', 'job', 'role', 'use', 'catch', '
 /** Words that only place a term ("in MoE", "for mixture of experts models") or fill a definition question. */
 export const PLACE_WORDS = new Set(['moe', 'mixture', 'experts', 'model', 'models', 'exactly', 'here', 'llm', 'llms', 'lesson', 'lessons', 'context']);
 const SUPERLATIVES = new Set(['best', 'worst', 'fastest', 'slowest', 'cheapest', 'biggest', 'largest', 'smallest', 'strongest', 'most', 'least']);
+const COMPARATIVES = new Set(['better', 'worse', 'faster', 'slower', 'cheaper', 'bigger', 'larger', 'smaller', 'stronger', 'weaker']);
 /** Words of a sentence that rank or compare things, the only answer to a superlative question. */
 export const RANKING_WORDS = /\b(best|better|worst|worse|fastest|faster|slower|cheapest|cheaper|most|more|least|less|largest|larger|smallest|smaller|beat|beats|outperform\w*|lower|higher|strongest|stronger)\b/i;
 const AI_WORDS = /\b(ai|assistant|chatgpt|chatbot|llm|copilot|claude|gemini)\b/;
@@ -78,8 +82,11 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const entities: string[][] = [];
   let run: string[] = [];
   const rawWords = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-  for (const w of [...rawWords, '']) {
-    const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0));
+  // A word the lessons never use, followed by a version, names a model they don't teach ("phi 3.5", "jamba 1.5").
+  const unknownModel = (w: string, next: string | undefined) =>
+    next !== undefined && /^\d/.test(next) && /^\p{L}{3,}$/u.test(w) && !STOPWORDS.has(w) && !isEverydayWord(w) && !(speller?.knows(stem(w)) ?? true);
+  for (const [i, w] of [...rawWords, ''].entries()) {
+    const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0) || unknownModel(w, rawWords[i + 1]));
     if (isName && !/^(moe|ai|top|k)$/.test(w)) run.push(w);
     else {
       if (run.length) entities.push(run);
@@ -91,7 +98,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const measures = measuredWords.map((w) => stem(w));
   const figureTerms = words.filter((w) => FIGURE_WORDS.has(w)).map((w) => stem(w));
   const superlative = words.some((w) => SUPERLATIVES.has(w));
-  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, measuredWords, figureTerms, aboutAi, superlative, ...extra });
+  const comparative = words.some((w) => COMPARATIVES.has(w));
+  const shape = (kind: QuestionKind, extra: Partial<QuestionShape> = {}): QuestionShape => ({ kind, subject: [], entities, words, measures, measuredWords, figureTerms, aboutAi, superlative, comparative, ...extra });
 
   // "can a chatbot tell me how much it will cost?" is a yes/no question, whatever it contains.
   const yesNo = /^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text);
