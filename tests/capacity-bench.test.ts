@@ -153,7 +153,8 @@ describe('capacity benchmark: the database of many learners', () => {
       expect(count("SELECT count(DISTINCT user_id) n FROM cards WHERE user_id IN (SELECT id FROM users WHERE external_id LIKE 'u%')")).toBe(users);
       expect(count('SELECT count(*) n FROM quiz_sessions WHERE finished_at IS NULL')).toBe(users + 1);
       expect(count('SELECT count(DISTINCT tenant) n FROM members')).toBe(Math.ceil(users / MEMBERS_PER_SERVER));
-      // Awards and running totals agree, learner by learner.
+      // Every learner has points, and awards and running totals agree, learner by learner.
+      expect(count('SELECT count(DISTINCT user_id) n FROM awards')).toBe(users + 1);
       expect(count("SELECT count(*) n FROM awards a JOIN scores s ON s.user_id = a.user_id AND s.period = 'all' AND s.scope = a.server_key WHERE s.points != a.points")).toBe(0);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
 
