@@ -243,7 +243,7 @@ export function buildCli(): Command {
         if (opts.chart) {
           const { renderAnalysisChart } = await import('./core/quiz/analysis-chart.js');
           const flagged = all.filter((f) => f.flags.length).slice(0, 10);
-          writeFileSync(opts.chart, renderAnalysisChart(flagged, `${tenant ?? 'every server'}: ${flagged.length} of ${all.filter((f) => f.flags.length).length} flagged`));
+          writeFileSync(opts.chart, await renderAnalysisChart(flagged, `${tenant ?? 'every server'}: ${flagged.length} of ${all.filter((f) => f.flags.length).length} flagged`));
           console.error(`Chart of ${flagged.length} flagged question${flagged.length === 1 ? '' : 's'} written to ${opts.chart}.`);
         }
         const records = list.map(questionRecord);

@@ -60,7 +60,7 @@ export function registerMoeCommands(program: Command, config: () => Config): voi
       if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) throw new UserError('--max-new-tokens must be a whole number of at least 0.');
       const answer = await service(config()).route(CLI_USER, prompt, opts.maxNewTokens);
       const summary = summarizeRoute(answer.value, answer.roundTripMs);
-      const image = opts.out ? writePng(opts.out, renderHeatmap(answer.value)) : undefined;
+      const image = opts.out ? writePng(opts.out, await renderHeatmap(answer.value)) : undefined;
       if (opts.json) {
         process.stdout.write(JSON.stringify({ summary, image, response: answer.value }, null, 2) + '\n');
         return;
@@ -80,7 +80,7 @@ export function registerMoeCommands(program: Command, config: () => Config): voi
     .action(async (a: string, b: string, opts: { json?: boolean; out?: string }) => {
       const answer = await service(config()).compare(CLI_USER, checkPrompt(a, 'first prompt'), checkPrompt(b, 'second prompt'));
       const summary = summarizeCompare(answer.value);
-      const image = opts.out ? writePng(opts.out, renderCompareChart(answer.value)) : undefined;
+      const image = opts.out ? writePng(opts.out, await renderCompareChart(answer.value)) : undefined;
       if (opts.json) {
         process.stdout.write(JSON.stringify({ summary, image, response: answer.value }, null, 2) + '\n');
         return;
@@ -103,7 +103,7 @@ export function registerMoeCommands(program: Command, config: () => Config): voi
       const c = config();
       const moe = service(c);
       const answer = await moe.domains(CLI_USER, loadDomainPrompts(c.CONTENT_DIR));
-      const image = opts.out ? writePng(opts.out, renderDomainsChart(answer.value)) : undefined;
+      const image = opts.out ? writePng(opts.out, await renderDomainsChart(answer.value)) : undefined;
       if (opts.json) {
         process.stdout.write(JSON.stringify({ image, report: answer.value }, null, 2) + '\n');
         return;

@@ -188,7 +188,7 @@ describe('the domains analysis', () => {
   });
 
   it('draws each domain\u2019s top experts as segments in their colours, at their shares', async () => {
-    const png = renderDomainsChart(report);
+    const png = await renderDomainsChart(report);
     const g = domainsChartLayout(report);
     const img = await pixels(png);
     expect([img.width, img.height]).toEqual([g.width, g.height]);

@@ -44,7 +44,7 @@ describe('routing heatmap', () => {
   });
 
   it('is a PNG of the laid-out size whose every cell has its top-1 expert colour', async () => {
-    const png = renderHeatmap(route);
+    const png = await renderHeatmap(route);
     expect(isPng(png)).toBe(true);
     const layout = heatmapLayout(route);
     const img = await pixels(png);
@@ -68,7 +68,7 @@ describe('routing heatmap', () => {
 
   it('has a legend of the most frequent top-1 experts in their colours', async () => {
     const layout = heatmapLayout(route);
-    const img = await pixels(renderHeatmap(route));
+    const img = await pixels(await renderHeatmap(route));
     const top = topExperts(route);
     expect(layout.legend.map((l) => l.expert)).toEqual(top.slice(0, 20).map((t) => t.expert));
     for (const entry of layout.legend) expect(img.at(entry.x + 7, entry.y + 7)).toEqual([...expertColor(entry.expert)]);
@@ -79,7 +79,7 @@ describe('routing heatmap', () => {
     expect(long.tokens.length).toBeGreaterThan(MAX_ROWS);
     const layout = heatmapLayout(long);
     expect(layout.rows).toBe(MAX_ROWS);
-    const img = await pixels(renderHeatmap(long));
+    const img = await pixels(await renderHeatmap(long));
     expect(img.height).toBe(layout.height);
     const last = layout.cell(MAX_ROWS - 1, 15);
     expect(img.at(last.x + 2, last.y + 2)).toEqual([...expertColor(long.routing[15]!.experts[MAX_ROWS - 1]![0]!)]);
@@ -89,7 +89,7 @@ describe('routing heatmap', () => {
 
   it('draws each layer\u2019s load under its column: the busiest expert\u2019s share of tokens in its colour, and the idle experts', async () => {
     const layout = heatmapLayout(route);
-    const img = await pixels(renderHeatmap(route));
+    const img = await pixels(await renderHeatmap(route));
     const loads = layerLoads(route);
     route.routing.forEach((layer, column) => {
       // Counted here from the rows, independently of the summary.
@@ -148,7 +148,7 @@ describe('compare chart', () => {
 
   it('draws two bars per layer at the measured heights, in the legend colours', async () => {
     const layout = compareLayout(compare);
-    const img = await pixels(renderCompareChart(compare));
+    const img = await pixels(await renderCompareChart(compare));
     expect([img.width, img.height]).toEqual([layout.width, layout.height]);
     const meanYs = [compare.mean_jaccard, compare.mean_load_overlap].map((v) => layout.plotY + layout.plotH - Math.round(v * layout.plotH));
     compare.layers.forEach((layer, i) => {

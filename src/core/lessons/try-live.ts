@@ -52,7 +52,7 @@ export async function tryLiveReply(services: Services, actor: Pick<Actor, 'platf
   return runDemo(
     services,
     async (moe) => {
-      const live = demo.kind === 'route' ? routeReply(await moe.route(user, demo.prompt), back) : compareReply(await moe.compare(user, demo.a, demo.b), back);
+      const live = demo.kind === 'route' ? await routeReply(await moe.route(user, demo.prompt), back) : await compareReply(await moe.compare(user, demo.a, demo.b), back);
       return { ...live, title: `Try it live: ${section.title}`, text: promptLine(demo) + '\n\n' + live.text };
     },
     () => demoExplanation(section.title, demo, back),

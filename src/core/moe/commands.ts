@@ -54,7 +54,7 @@ function bullets(lines: string[]): string {
   return lines.map((l) => md`• ${l}`).join('\n');
 }
 
-export function routeReply(answer: Answer<RouteResponse>, button?: Button): Reply {
+export async function routeReply(answer: Answer<RouteResponse>, button?: Button): Promise<Reply> {
   const r = answer.value;
   const summary = summarizeRoute(r, answer.cached ? undefined : answer.roundTripMs);
   const lines = routeSummaryLines(r, summary);
@@ -65,7 +65,7 @@ export function routeReply(answer: Answer<RouteResponse>, button?: Button): Repl
       text: intro + '\n\n' + bullets(lines) + (answer.cached ? md`\n_Cached: this exact prompt was routed a moment ago._` : ''),
       image: {
         filename: 'moe-routing.png',
-        png: renderHeatmap(r),
+        png: await renderHeatmap(r),
         alt: `Heatmap of the top-1 expert for ${r.tokens.length} tokens across ${r.routing.length} MoE layers of ${r.model}`,
       },
       visibility: 'ephemeral',
@@ -74,7 +74,7 @@ export function routeReply(answer: Answer<RouteResponse>, button?: Button): Repl
   );
 }
 
-export function compareReply(answer: Answer<CompareResponse>, button?: Button): Reply {
+export async function compareReply(answer: Answer<CompareResponse>, button?: Button): Promise<Reply> {
   const c = answer.value;
   const summary = summarizeCompare(c);
   const lines = compareSummaryLines(c, summary, answer.cached ? undefined : answer.roundTripMs);
@@ -84,7 +84,7 @@ export function compareReply(answer: Answer<CompareResponse>, button?: Button): 
       text: md`${flakinessSentence(summary)}` + '\n\n' + bullets(lines),
       image: {
         filename: 'moe-compare.png',
-        png: renderCompareChart(c),
+        png: await renderCompareChart(c),
         alt: `Bar chart of the per-layer expert overlap of two prompts on ${c.model}, mean ${c.mean_jaccard.toFixed(2)}`,
       },
       visibility: 'ephemeral',
@@ -93,7 +93,7 @@ export function compareReply(answer: Answer<CompareResponse>, button?: Button): 
   );
 }
 
-export function domainsReply(answer: Answer<DomainReport>, button?: Button): Reply {
+export async function domainsReply(answer: Answer<DomainReport>, button?: Button): Promise<Reply> {
   const r = answer.value;
   return withLesson(
     {
@@ -105,7 +105,7 @@ export function domainsReply(answer: Answer<DomainReport>, button?: Button): Rep
         (answer.cached ? md`\n_Cached: this prompt set was routed on this model before; editing content/moe/domains.yaml routes it afresh._` : ''),
       image: {
         filename: 'moe-domains.png',
-        png: renderDomainsChart(r),
+        png: await renderDomainsChart(r),
         alt: `Bar chart of the ${r.topN} experts each of ${r.domains.length} domains (${r.domains.map((d) => d.title).join(', ')}) uses most at MoE layers ${r.layers.map((l) => l.layer).join(', ')} of ${r.model}`,
       },
       visibility: 'ephemeral',
@@ -141,7 +141,7 @@ export async function routingQuizReply(services: Services, moe: MoeService, acto
     text,
     image: {
       filename: 'moe-quiz.png',
-      png: renderHeatmap(r, { rows: quiz.rows, hideTokens: true, title: 'Which prompt produced this routing?' }),
+      png: await renderHeatmap(r, { rows: quiz.rows, hideTokens: true, title: 'Which prompt produced this routing?' }),
       alt: `Heatmap of the top-1 expert for ${quiz.rows} hidden tokens across ${r.routing.length} MoE layers: prompt A or prompt B?`,
     },
     components: [
@@ -155,7 +155,7 @@ export async function routingQuizReply(services: Services, moe: MoeService, acto
 }
 
 /** The verdict and explanation, with the routing shown again with its tokens; a practice answer: no points, no schedule change. */
-export function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: QuizChoice, first: boolean): Reply {
+export async function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: QuizChoice, first: boolean): Promise<Reply> {
   const right = quiz.shown === 0 ? 'a' : 'b';
   const letter = LETTERS[quiz.shown]!;
   const other = LETTERS[quiz.shown === 0 ? 1 : 0]!;
@@ -177,7 +177,7 @@ export function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: 
       md`\n\n_A practice question: no points, and your quiz schedule is unchanged._`,
     image: {
       filename: 'moe-quiz-answer.png',
-      png: renderHeatmap(r, { rows: quiz.rows, title: `Prompt ${letter}'s routing, with its tokens · ${r.model}` }),
+      png: await renderHeatmap(r, { rows: quiz.rows, title: `Prompt ${letter}'s routing, with its tokens · ${r.model}` }),
       alt: `Heatmap of the top-1 expert for the first ${quiz.rows} tokens of prompt ${letter} across ${r.routing.length} MoE layers`,
     },
     components: [buttons],

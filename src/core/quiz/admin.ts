@@ -120,7 +120,7 @@ function statsCommand(platform: Platform, options: StatsOptions): string {
  * flagged ones with `flagged`, a page at a time; the flagged view comes with a chart. Every page
  * says which part it shows and how to see the rest.
  */
-export function questionStats(services: Services, actor: Actor, place: Place, options: StatsOptions = {}): Reply {
+export async function questionStats(services: Services, actor: Actor, place: Place, options: StatsOptions = {}): Promise<Reply> {
   const store = quizStore(services);
   const page = options.page ?? 1;
   const sort = options.sort ?? 'attempts';
@@ -166,7 +166,7 @@ export function questionStats(services: Services, actor: Actor, place: Place, op
   if (flaggedOnly) {
     reply.image = {
       filename: 'flagged-questions.png',
-      png: renderAnalysisChart(shown, `${first + 1}–${first + shown.length} of ${list.length} flagged, ${SORT_LABELS[sort]}`),
+      png: await renderAnalysisChart(shown, `${first + 1}–${first + shown.length} of ${list.length} flagged, ${SORT_LABELS[sort]}`),
       alt: `Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${Math.round(f.facility * 100)}% ${formatDiscrimination(f.discrimination)}`).join(', ')}`.slice(0, 1000),
     };
   }
