@@ -15,6 +15,7 @@ import { FitThread } from '../src/core/srs/fit-thread.js';
 import { cardHistories, dayNumber, itemCount, packHistories } from '../src/core/srs/history.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { createLogger } from '../src/logger.js';
+import { seededRandom } from '../src/core/util/seeded-random.js';
 
 /**
  * Synthetic learners for the scheduling benchmark and its test. Each one's true memory follows
@@ -52,17 +53,6 @@ export const LEARNERS: SimLearner[] = [
   forgetter('fast-b', 0.4, 0.55, 0.45),
 ];
 
-/** A small deterministic random source (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The content's questions, longest prompt first, to know which one a reply shows. */
 let questions: Question[] | undefined;
@@ -136,7 +126,7 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   );
   const clock = new ManualClock(new Date(START));
   const app = createApp(config, createLogger('silent'), { clock });
-  const rand = random(opts.seed ?? 7);
+  const rand = seededRandom(opts.seed ?? 7);
   const truth = learners.map((l) => ({ learner: l, alg: new FSRSAlgorithm(generatorParameters({ w: l.w, enable_short_term: false })), cards: new Map<string, Memory>(), reviews: 0 }));
   let counter = 0;
   for (let day = 0; day < days; day++) {

@@ -11,6 +11,7 @@ import { fitDue } from '../src/core/srs/fit.js';
 import { createLogger } from '../src/logger.js';
 import { percentile, round, type Benchmark } from './harness.js';
 import { heldOutLogLoss, simulate, type SimResult } from './srs-sim.js';
+import { seededRandom } from '../src/core/util/seeded-random.js';
 
 /**
  * Per-learner FSRS parameters: how much better they predict and schedule simulated learners than
@@ -24,16 +25,6 @@ const SIM_DAYS = 120;
 /** Answers timed with, and as many without, a fit in flight. */
 const TIMED_ANSWERS = 400;
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function benchApp(dir: string): App {
   const config = loadConfig(
@@ -50,7 +41,7 @@ function benchApp(dir: string): App {
  */
 function seedReviews(app: App, tenant: string, firstId: string, learners: number, cards: number, perCard: number): void {
   const db = app.services.db.$client;
-  const rand = random(11);
+  const rand = seededRandom(11);
   const truth = [...default_w];
   truth[8] = truth[8]! + Math.log(1.8);
   const trueAlg = new FSRSAlgorithm(generatorParameters({ w: truth, enable_short_term: false }));

@@ -1,12 +1,12 @@
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
 import { JACCARD_COLOR, LOAD_COLOR, compareLayout, renderCompareChart } from '../src/core/moe/compare-chart.js';
 import { MAX_ROWS, heatmapLayout, renderHeatmap, topExperts } from '../src/core/moe/heatmap.js';
-import { expertColor, type Rgb } from '../src/core/moe/palette.js';
+import { expertColor } from '../src/core/moe/palette.js';
 import type { CompareResponse, RouteResponse } from '../src/core/moe/protocol.js';
 import { layerLoads, routeSummaryLines, summarizeRoute } from '../src/core/moe/summary.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
+import { pixels } from './helpers/moe-images.js';
 
 let fake: FakeMoeEndpoint;
 let client: MoeClient;
@@ -17,21 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-async function pixels(png: Buffer) {
-  const image = await loadImage(png);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const data = ctx.getImageData(0, 0, image.width, image.height).data;
-  return {
-    width: image.width,
-    height: image.height,
-    at: (x: number, y: number): Rgb => {
-      const i = (Math.round(y) * image.width + Math.round(x)) * 4;
-      return [data[i]!, data[i + 1]!, data[i + 2]!];
-    },
-  };
-}
 
 function isPng(buffer: Buffer): boolean {
   return buffer.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLesson, type Lesson } from '../../src/core/content/load.js';
 import { JACCARD_COLOR, LOAD_COLOR, compareLayout } from '../../src/core/moe/compare-chart.js';
 import { heatmapLayout } from '../../src/core/moe/heatmap.js';
-import { expertColor, type Rgb } from '../../src/core/moe/palette.js';
+import { expertColor } from '../../src/core/moe/palette.js';
 import type { CompareResponse, ModelResponse, RouteResponse } from '../../src/core/moe/protocol.js';
 import { ChatDriver, printedButtons } from '../helpers/chat-driver.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
+import { pixels } from '../helpers/moe-images.js';
 import { schemaError } from '../helpers/moe-protocol.js';
 import { tempDir } from '../helpers/tmp.js';
 import { endpointPython, startEndpoint, type RealEndpoint } from './endpoint-process.js';
@@ -60,19 +60,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 async function decodePng(path: string) {
   const bytes = readFileSync(path);
   expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${path} is not a PNG`).toBe(true);
-  const image = await loadImage(bytes);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const data = ctx.getImageData(0, 0, image.width, image.height).data;
-  return {
-    width: image.width,
-    height: image.height,
-    at: (x: number, y: number): Rgb => {
-      const i = (Math.round(y) * image.width + Math.round(x)) * 4;
-      return [data[i]!, data[i + 1]!, data[i + 2]!];
-    },
-  };
+  return pixels(bytes);
 }
 
 /** The heatmap at `path` has the size laid out for `route` and each cell the colour of its token's top-1 expert. */

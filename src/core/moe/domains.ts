@@ -1,5 +1,6 @@
 import type { DomainSet } from './domain-prompts.js';
 import type { RouteResponse } from './protocol.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 /**
  * /moe domains: which experts each kind of text (code, maths, prose, chat) uses most at an early,
@@ -75,17 +76,6 @@ export function pickLayers(moeLayers: number): { position: LayerPosition; column
   return picks;
 }
 
-/** A small seeded generator (mulberry32): the chance level is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const chanceCache = new Map<string, number>();
 
@@ -99,7 +89,7 @@ export function chanceTopShare(tokens: number, topK: number, experts: number, n:
   if (known !== undefined) return known;
   const k = Math.min(topK, experts);
   if (tokens === 0 || k === 0) return 0;
-  const random = seeded(tokens * 1_000_003 + k * 1009 + experts * 31 + n);
+  const random = seededRandom(tokens * 1_000_003 + k * 1009 + experts * 31 + n);
   const rounds = 400;
   const ids = Array.from({ length: experts }, (_, i) => i);
   let total = 0;
