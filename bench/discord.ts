@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../src/paths.js';
 import { FakeDiscord, buttonsOf, type FakeMessage, type FakeUser } from '../tests/fakes/discord/index.js';
+import { startDiscordBot, stopChild } from './capacity-discord.js';
+import { processCpuMs } from './capacity-load.js';
 import { percentile, round, type Benchmark } from './harness.js';
 
 /**
@@ -17,7 +18,6 @@ import { percentile, round, type Benchmark } from './harness.js';
  * the real discord.js.
  */
 
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const USERS = 200;
 const ANSWERS_PER_USER = 5;
 /** Each user presses about once a second; users start spread over that second. */
@@ -34,34 +34,6 @@ async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<void
   );
 }
 
-function startBot(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'start'], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    const onData = (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('"msg":"discord connected"')) {
-        child.stderr!.off('data', onData);
-        child.stderr!.resume();
-        resolve(child);
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code) => reject(new Error(`the bot exited (${code}) before connecting:\n${stderr}`)));
-  });
-}
-
-/** CPU milliseconds a process has used so far (Linux /proc; undefined elsewhere). */
-function cpuMs(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Player {
   user: FakeUser;
   message: FakeMessage;
@@ -75,7 +47,7 @@ export const discordBenchmark: Benchmark = {
     const fake = await FakeDiscord.start({ ackDeadlineMs: 3000 });
     let bot: ChildProcess | undefined;
     try {
-      bot = await startBot(fake.env({ CONTENT_DIR: join(packageRoot, 'content'), DATABASE_PATH: join(dir, 'bot.sqlite') }));
+      bot = await startDiscordBot(fake.env({ CONTENT_DIR: join(packageRoot, 'content'), DATABASE_PATH: join(dir, 'bot.sqlite') }));
       const players: Player[] = [];
       // Everyone opens a quiz first (not measured).
       await pool(
@@ -102,7 +74,7 @@ export const discordBenchmark: Benchmark = {
         p.message = outcome.message!;
         return !next;
       };
-      const cpuBefore = cpuMs(bot.pid);
+      const cpuBefore = processCpuMs(bot.pid);
       const start = performance.now();
       await Promise.all(
         players.map(async (p, i) => {
@@ -115,7 +87,7 @@ export const discordBenchmark: Benchmark = {
         }),
       );
       const seconds = (performance.now() - start) / 1000;
-      const cpuAfter = cpuMs(bot.pid);
+      const cpuAfter = processCpuMs(bot.pid);
       const load = loadavg()[0]!;
       const refused = fake.state.requests.filter((r) => r.status >= 400).length;
       if (refused) throw new Error(`the fake Discord refused ${refused} requests`);
@@ -133,11 +105,7 @@ export const discordBenchmark: Benchmark = {
         ],
       };
     } finally {
-      if (bot && bot.exitCode === null) {
-        const exited = new Promise((resolve) => bot!.once('close', resolve));
-        bot.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(bot);
       await fake.stop();
       rmSync(dir, { recursive: true, force: true });
     }
