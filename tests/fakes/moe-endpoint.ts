@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { schemaError, type MessageName } from '../helpers/moe-protocol.js';
+import { startRecordingServer, type RecordedRequest } from './recording-server.js';
 
 /**
  * A stand-in for deploy/moe-endpoint: a node:http server that speaks protocol v1 with
@@ -43,13 +43,6 @@ export interface FakeMoeOptions {
   randomWeights?: boolean;
   maxPromptChars?: number;
   maxNewTokens?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization?: string;
-  body?: unknown;
 }
 
 export interface FakeMoeEndpoint {
@@ -96,9 +89,6 @@ export async function startFakeMoeEndpoint(options: FakeMoeOptions = {}): Promis
   const maxPromptChars = options.maxPromptChars ?? 2000;
   const maxNewTokens = options.maxNewTokens ?? 16;
   let fault: MoeFault = { kind: 'none' };
-  const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  let port = 0;
 
   const base = () => ({ protocol_version: 1, model, family, random_weights: options.randomWeights ?? true, experts, top_k: topK });
   const timings = (forward: number) => ({ queue_ms: 0, tokenize_ms: 0.05, forward_ms: forward, total_ms: forward + 0.1 });
@@ -172,23 +162,7 @@ export async function startFakeMoeEndpoint(options: FakeMoeOptions = {}): Promis
     send(res, status, body, 'ErrorResponse', retryAfterS !== undefined ? { 'Retry-After': String(retryAfterS) } : {});
   }
 
-  async function readBody(req: IncomingMessage): Promise<string> {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    return text;
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
-    requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
-
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, body: unknown): Promise<void> {
     const current = fault;
     if (current.kind === 'reset') {
       if (current.times !== undefined && --current.times <= 0) fault = { kind: 'none' };
@@ -257,53 +231,19 @@ export async function startFakeMoeEndpoint(options: FakeMoeOptions = {}): Promis
     res.end(JSON.stringify({ error: { code: 'not_found', message: `no such endpoint ${path}` } }));
   }
 
-  let server: Server = makeServer();
-
-  function makeServer(): Server {
-    const s = createServer((req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        res.writeHead(500, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'internal', message: String((err as Error).message).slice(0, 400) } }));
-      });
-    });
-    s.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return s;
-  }
-
-  function listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-
-  function stop(): Promise<void> {
-    for (const socket of sockets) socket.destroy();
-    return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-  }
-
-  await listen();
+  const server = await startRecordingServer(handle, (res, err) => {
+    res.writeHead(500, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'internal', message: String(err.message).slice(0, 400) } }));
+  });
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    hits: (path?: string) => requests.filter((r) => path === undefined || r.path === path).length,
+    url: server.url,
+    requests: server.requests,
+    hits: server.hits,
     async setFault(next: MoeFault) {
-      const wasDown = fault.kind === 'down';
       fault = next.kind === 'reset' ? { ...next } : next;
-      if (next.kind === 'down' && !wasDown) await stop();
-      if (next.kind !== 'down' && wasDown) {
-        server = makeServer();
-        await listen();
-      }
+      await server.setDown(next.kind === 'down');
     },
-    close: stop,
+    close: server.close,
   };
 }

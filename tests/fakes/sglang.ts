@@ -1,4 +1,4 @@
-import { capture, generate, layoutOf, modelList, sendJson, serve, tokenize, type FakeServer, type ServingOptions } from './vllm-and-sglang.js';
+import { capture, generate, modelList, sendJson, serve, servedOf, tokenize, type FakeServer, type ServingOptions } from './vllm-and-sglang.js';
 
 /**
  * A stand-in for `python -m sglang.launch_server --model-path <model>
@@ -14,17 +14,9 @@ import { capture, generate, layoutOf, modelList, sendJson, serve, tokenize, type
  */
 
 export async function startFakeSglang(options: ServingOptions = {}): Promise<FakeServer> {
-  const models = options.models ?? ['deepseek-ai/DeepSeek-V2-Lite'];
-  const layout = layoutOf(options);
-  const maxModelLen = options.maxModelLen ?? 4096;
-  const routedExperts = options.routedExperts ?? true;
+  const { models, layout, maxModelLen, routedExperts } = servedOf(options, 'deepseek-ai/DeepSeek-V2-Lite');
 
-  return serve({ token: options.token, unauthorized: { error: 'Unauthorized' }, open: ['/health'] }, (req, path, body, res) => {
-    if (path === '/health' && req.method === 'GET') {
-      res.writeHead(200);
-      res.end();
-      return;
-    }
+  return serve(options.token, (req, path, body, res) => {
     if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, modelList(models.slice(0, 1), 'sglang', maxModelLen));
     if (path === '/generate' && req.method === 'POST') {
       const b = (body ?? {}) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fakeChoice, fakeTokens } from './moe-endpoint.js';
+import { startRecordingServer, type RecordedRequest } from './recording-server.js';
 
 /**
  * What the vLLM and SGLang fakes share: a node:http server with faults (down, hang, an error
@@ -30,13 +30,6 @@ export interface ServingOptions {
   /** Started with --enable-return-routed-experts. */
   routedExperts?: boolean;
   maxModelLen?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization?: string;
-  body?: unknown;
 }
 
 export interface FakeServer {
@@ -72,8 +65,21 @@ export interface Layout {
   dense: number[];
 }
 
-export function layoutOf(o: ServingOptions): Layout {
-  return { experts: o.experts ?? 16, topK: o.topK ?? 2, layers: o.layers ?? 6, dense: o.denseLayers ?? [0] };
+export interface Served {
+  models: string[];
+  layout: Layout;
+  maxModelLen: number;
+  routedExperts: boolean;
+}
+
+/** The options with both servers' defaults filled in. */
+export function servedOf(o: ServingOptions, defaultModel: string): Served {
+  return {
+    models: o.models ?? [defaultModel],
+    layout: { experts: o.experts ?? 16, topK: o.topK ?? 2, layers: o.layers ?? 6, dense: o.denseLayers ?? [0] },
+    maxModelLen: o.maxModelLen ?? 4096,
+    routedExperts: o.routedExperts ?? true,
+  };
 }
 
 /** Expert ids [token][layer][slot] as the capture buffer holds them: the router's choice, zeros where no router ran. */
@@ -99,74 +105,37 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-/** The server: records requests, applies the fault, checks the bearer token (401 with `unauthorized`), then hands over. */
-export async function serve(options: { token?: string; unauthorized: unknown; open: string[] }, handler: Handler): Promise<FakeServer> {
+/**
+ * The server: records requests, applies the fault, answers GET /health (open to all), checks the
+ * bearer token (401 `{"error": "Unauthorized"}`, as both servers word it), then hands over.
+ */
+export async function serve(token: string | undefined, handler: Handler): Promise<FakeServer> {
   let fault: ServingFault = { kind: 'none' };
-  const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  let port = 0;
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
-    requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
-    const current = fault;
-    if (current.kind === 'hang') return;
-    if (current.kind === 'status') {
-      return sendJson(res, current.status, current.body, current.retryAfterS !== undefined ? { 'Retry-After': String(current.retryAfterS) } : {});
-    }
-    if (options.token && !options.open.includes(path) && req.headers.authorization !== `Bearer ${options.token}`) {
-      return sendJson(res, 401, options.unauthorized);
-    }
-    await handler(req, path, body, res);
-  }
-
-  let server: Server = makeServer();
-  function makeServer(): Server {
-    const s = createServer((req, res) => {
-      Promise.resolve(handle(req, res)).catch((err: unknown) => sendJson(res, 500, { error: { message: String((err as Error).message) } }));
-    });
-    s.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return s;
-  }
-  function listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-  function stop(): Promise<void> {
-    for (const socket of sockets) socket.destroy();
-    return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-  }
-  await listen();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    hits: (path?: string) => requests.filter((r) => path === undefined || r.path === path).length,
-    async setFault(next) {
-      const wasDown = fault.kind === 'down';
-      fault = next;
-      if (next.kind === 'down' && !wasDown) await stop();
-      if (next.kind !== 'down' && wasDown) {
-        server = makeServer();
-        await listen();
+  const server = await startRecordingServer(
+    async (req, res, path, body) => {
+      const current = fault;
+      if (current.kind === 'hang') return;
+      if (current.kind === 'status') {
+        return sendJson(res, current.status, current.body, current.retryAfterS !== undefined ? { 'Retry-After': String(current.retryAfterS) } : {});
       }
+      if (path === '/health' && req.method === 'GET') {
+        res.writeHead(200);
+        res.end();
+        return;
+      }
+      if (token && req.headers.authorization !== `Bearer ${token}`) return sendJson(res, 401, { error: 'Unauthorized' });
+      await handler(req, path, body, res);
     },
-    close: stop,
+    (res, err) => sendJson(res, 500, { error: { message: String(err.message) } }),
+  );
+  return {
+    url: server.url,
+    requests: server.requests,
+    hits: server.hits,
+    async setFault(next) {
+      fault = next;
+      await server.setDown(next.kind === 'down');
+    },
+    close: server.close,
   };
 }

@@ -1,4 +1,4 @@
-import { capture, generate, layoutOf, modelList, sendJson, serve, tokenize, type FakeServer, type ServingOptions } from './vllm-and-sglang.js';
+import { capture, generate, modelList, sendJson, serve, servedOf, tokenize, type FakeServer, type ServingOptions } from './vllm-and-sglang.js';
 
 /**
  * A stand-in for `vllm serve <model> [--enable-return-routed-experts] [--api-key ...]`, answering
@@ -43,17 +43,9 @@ export function npyBytes(rows: number[][][], dtype: 'u1' | 'u2' | 'i4'): Buffer 
 const vllmError = (status: number, type: string, message: string, param: string | null = null) => ({ error: { message, type, param, code: status } });
 
 export async function startFakeVllm(options: FakeVllmOptions = {}): Promise<FakeServer> {
-  const models = options.models ?? ['Qwen/Qwen3-30B-A3B'];
-  const layout = layoutOf(options);
-  const maxModelLen = options.maxModelLen ?? 4096;
-  const routedExperts = options.routedExperts ?? true;
+  const { models, layout, maxModelLen, routedExperts } = servedOf(options, 'Qwen/Qwen3-30B-A3B');
 
-  return serve({ token: options.token, unauthorized: { error: 'Unauthorized' }, open: ['/health'] }, (req, path, body, res) => {
-    if (path === '/health' && req.method === 'GET') {
-      res.writeHead(200);
-      res.end();
-      return;
-    }
+  return serve(options.token, (req, path, body, res) => {
     if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, modelList(models, 'vllm', maxModelLen));
     if (path === '/v1/completions' && req.method === 'POST') {
       const b = (body ?? {}) as Record<string, unknown>;
