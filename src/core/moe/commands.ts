@@ -16,6 +16,7 @@ import { loadDomainPrompts } from './domain-prompts.js';
 import { renderDomainsChart } from './domains-chart.js';
 import { domainLines, specialisationSentence, type DomainReport } from './domains.js';
 import { explanation, pickPair, ROUTING_QUIZ_GONE, type QuizChoice, type RoutingQuiz } from './routing-quiz.js';
+import { truncate } from '../util/text.js';
 
 /**
  * /moe route, /moe compare, /moe model, /moe domains and /moe quiz: live routing demos against the
@@ -119,10 +120,8 @@ const quizHint = (actor: Actor) =>
   `Hint: in early layers a token\u2019s experts depend mostly on the token itself, so a repeated token repeats its row, and ${typedCommand('moe domains', actor.platform)} shows which experts each kind of text favours.`;
 const LETTERS = ['A', 'B'] as const;
 
-const quote = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
+/** A prompt on one line, cut to `max` characters. */
+const quote = (text: string, max: number) => truncate(text.replace(/\s+/g, ' ').trim(), max);
 
 /** /moe quiz: two prompts of two domains routed (one rate-limit slot), the heatmap of one, tokens hidden. */
 export async function routingQuizReply(services: Services, moe: MoeService, actor: Actor): Promise<Reply> {
