@@ -7,6 +7,7 @@ import { CATALOGUE } from '../src/core/commands.js';
 import { runCli, repoRoot } from './helpers/cli.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
 import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
+import { oneQuestionBankYaml } from './helpers/bot-db.js';
 
 const CONTENT_DIR = join(repoRoot, 'content');
 
@@ -151,19 +152,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
   });
 
   it('imports a question bank from an attached file: preview, then Apply', async () => {
-    const bank = [
-      'id: discord-upload',
-      'title: Uploaded from Discord',
-      'lesson: moe-tradeoffs',
-      'questions:',
-      '  - id: upload-sparse',
-      '    type: true_false',
-      '    prompt: An MoE layer runs every expert for every token.',
-      '    answer: false',
-      '    explanation: Only the experts the router picks run for a token.',
-      '    source: { lesson: moe-tradeoffs, section: Key terms }',
-      '',
-    ].join('\n');
+    const bank = oneQuestionBankYaml('discord-upload', 'Uploaded from Discord', 'upload-sparse');
     const file = fake.upload('bank.yaml', bank, 'application/yaml');
     const downloads = () => fake.state.requests.filter((r) => r.path.startsWith('/attachments/')).length;
 

@@ -9,6 +9,7 @@ import { BotProcess } from './fakes/discord/bot-process.js';
 import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import { snowflake, type Json } from './fakes/discord/model.js';
 import { freePort } from './fakes/loopback.js';
+import { oneQuestionBankYaml } from './helpers/bot-db.js';
 
 /**
  * The bot with Discord over HTTP: no gateway, Discord POSTs each interaction to
@@ -223,19 +224,7 @@ describe('the bot on Discord over HTTP (a child process, signed requests from th
   });
 
   it('imports a question bank from an attached file, fetched from its URL', async () => {
-    const bank = [
-      'id: discord-http-upload',
-      'title: Uploaded over HTTP',
-      'lesson: moe-tradeoffs',
-      'questions:',
-      '  - id: http-upload-sparse',
-      '    type: true_false',
-      '    prompt: An MoE layer runs every expert for every token.',
-      '    answer: false',
-      '    explanation: Only the experts the router picks run for a token.',
-      '    source: { lesson: moe-tradeoffs, section: Key terms }',
-      '',
-    ].join('\n');
+    const bank = oneQuestionBankYaml('discord-http-upload', 'Uploaded over HTTP', 'http-upload-sparse');
     const file = fake.upload('bank.yaml', bank, 'application/yaml');
     const preview = await fake.outcome(fake.slash(admin, 'quiz-admin', {}, { subcommand: 'import', attachments: { file } }));
     expect(preview.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 64 } });

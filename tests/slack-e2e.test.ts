@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContent } from '../src/core/content/load.js';
 import { correctAnswers, type Question } from '../src/core/content/schema.js';
 import { freePort } from './fakes/loopback.js';
 import { startBot, SIGNING_SECRET, type RunningBot } from './fakes/slack/bot.js';
@@ -13,6 +11,7 @@ import { blockActions, buttonsIn, eventCallback, fileShareInDm, selectsIn, slash
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { signedRequest } from './fakes/slack/signing.js';
 import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import { queryDb, questionsById, raceQuestion } from './helpers/bot-db.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -56,30 +55,14 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-const questions = new Map(
-  loadContent(contentDir)
-    .banks.flatMap((b) => b.bank.questions)
-    .map((q) => [q.id, q]),
-);
+const questions = questionsById(contentDir);
 
 /** Reads the bot's database (read-only, while it runs). */
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...args: unknown[]): T[] => queryDb<T>(dbPath, sql, ...args);
 
 function sessionQuestion(sessionId: string, position: number): Question {
   const [row] = query<{ ids: string }>('SELECT question_ids ids FROM quiz_sessions WHERE id = ?', sessionId);
   return questions.get(JSON.parse(row!.ids)[position])!;
-}
-
-function raceQuestion(raceId: string, round: number): Question {
-  const [row] = query<{ ids: string }>('SELECT question_ids ids FROM races WHERE id = ?', raceId);
-  return questions.get(JSON.parse(row!.ids)[round])!;
 }
 
 /** Answers the question shown in `blocks` right, the way its controls ask: button, select or modal. */
@@ -285,7 +268,7 @@ describe('Slack adapter, HTTP mode (child process, fake Slack)', () => {
     const raceTs = [...slack.messages.values()].find((m) => m.channel === 'C0RACE')!.ts;
     const buttons = buttonsIn(posted.params.blocks);
     const [, raceId] = buttons[0]!.action_id.split(':');
-    const q = raceQuestion(raceId!, 0);
+    const q = raceQuestion(dbPath, questions, raceId!, 0);
     const right = buttons.find((b) => correctAnswers(q).includes(b.text))!;
     const wrong = buttons.find((b) => !correctAnswers(q).includes(b.text))!;
     const press = (userId: string, b: typeof right) => driver.pressAndWait({ userId, actionId: b.action_id, value: b.value!, channelId: 'C0RACE', messageTs: raceTs });

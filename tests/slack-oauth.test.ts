@@ -3,10 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContent } from '../src/core/content/load.js';
-import { correctAnswers, type Question } from '../src/core/content/schema.js';
+import { correctAnswers } from '../src/core/content/schema.js';
 import { parseEncryptionKey, SecretBox } from '../src/db/encryption.js';
 import { BOT_SCOPES } from '../src/platforms/slack/workspaces.js';
 import { startBot, type RunningBot } from './fakes/slack/bot.js';
@@ -14,6 +12,7 @@ import { installViaOAuth, oauthEnv } from './fakes/slack/oauth.js';
 import { appUninstalled, blockActions, buttonsIn, eventCallback, fileShareInDm, slashCommand, textOf, tokensRevoked } from './fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
 import { FakeSlackWebApi, type RecordedCall } from './fakes/slack/web-api.js';
+import { queryDb, questionsById, raceQuestion } from './helpers/bot-db.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -52,20 +51,9 @@ let bot: RunningBot;
 let env: Record<string, string>;
 const key = randomBytes(32).toString('base64');
 
-const questions = new Map(
-  loadContent(contentDir)
-    .banks.flatMap((b) => b.bank.questions)
-    .map((q) => [q.id, q]),
-);
+const questions = questionsById(contentDir);
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...args: unknown[]): T[] => queryDb<T>(dbPath, sql, ...args);
 
 async function startOn(extra: Record<string, string> = {}): Promise<RunningBot> {
   return startBot({ ...env, ...extra });
@@ -87,12 +75,6 @@ function concerns(call: RecordedCall): string | undefined {
   const p = call.params;
   for (const id of [p.channel, p.channel_id, p.users]) if (typeof id === 'string' && HOME[id]) return HOME[id];
   return undefined;
-}
-
-/** Which answer of a race round is right. */
-function raceQuestion(raceId: string, round: number): Question {
-  const [row] = query<{ ids: string }>('SELECT question_ids ids FROM races WHERE id = ?', raceId);
-  return questions.get(JSON.parse(row!.ids)[round])!;
 }
 
 /** The next minute boundary at least 15 s away, as HH:MM in UTC. */
@@ -219,7 +201,7 @@ describe('Slack installs by OAuth (child process, fake Slack)', () => {
       const ts = [...slack.messages.values()].find((m) => m.channel === channel)!.ts;
       const buttons = buttonsIn(posted.params.blocks);
       const [, raceId] = buttons[0]!.action_id.split(':');
-      const q = raceQuestion(raceId!, 0);
+      const q = raceQuestion(dbPath, questions, raceId!, 0);
       const right = buttons.find((b) => correctAnswers(q).includes(b.text))!;
       const wrong = buttons.find((b) => !correctAnswers(q).includes(b.text))!;
       for (const [user, b] of [
