@@ -78,6 +78,8 @@ describe('/stats figures', () => {
     const dueRows = db.prepare('SELECT c.due FROM cards c JOIN questions q ON q.id = c.question_id JOIN users u ON u.id = c.user_id WHERE u.external_id = ? AND q.retired_at IS NULL').all('ann') as { due: number }[];
     const expectedDue = f.forecast.map((d, i) => dueRows.filter((r) => (i === 0 || r.due >= dayStart(d.day)) && r.due < dayStart(DateTime.fromISO(d.day).plus({ days: 1 }).toISODate()!)).length);
     expect(f.forecast.map((d) => d.due)).toEqual(expectedDue);
+    expect(f.dueInForecast).toBe(expectedDue.reduce((n, d) => n + d, 0));
+    expect(f.busiestDay).toBe(expectedDue.indexOf(Math.max(...expectedDue)));
     expect(f.cards.total).toBe(dueRows.length);
     expect(expectedDue.reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
 

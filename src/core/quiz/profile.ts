@@ -85,10 +85,9 @@ function retentionNow(store: QuizStore, userId: number): string {
 
 /** The short text version of the stats card: its alt text, read out by screen readers. */
 export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): string {
-  const inMonth = f.forecast.reduce((n, d) => n + d.due, 0);
-  const peak = f.forecast.reduce((best, d) => (d.due > best.due ? d : best), f.forecast[0]!);
+  const peak = f.forecast[f.busiestDay]!;
   const parts = [
-    inMonth ? `${f.cards.dueToday} cards due today, ${inMonth} in the next ${FORECAST_DAYS} days${peak.due > f.cards.dueToday ? ` (most on ${dayLabel(peak.start)}: ${peak.due})` : ''}` : 'nothing due yet',
+    f.dueInForecast ? `${f.cards.dueToday} cards due today, ${f.dueInForecast} in the next ${FORECAST_DAYS} days${peak.due > f.cards.dueToday ? ` (most on ${dayLabel(peak.start)}: ${peak.due})` : ''}` : 'nothing due yet',
     `${f.activeDays} of the last ${f.calendar.length} days with answers, streak ${f.streak.current} day${f.streak.current === 1 ? '' : 's'} (best ${f.streak.best})`,
     f.retention.rate === null
       ? `no due reviews in ${RETENTION_DAYS} days yet (goal ${percent(f.retention.desired)})`

@@ -187,24 +187,20 @@ export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<
   fillRect(ctx, { x: CARD_PAD, y: HEADER_H - 2, w: CARD_WIDTH - 2 * CARD_PAD, h: 2 }, css(CARD_TRACK));
 
   // Due forecast.
-  const inMonth = f.forecast.reduce((n, d) => n + d.due, 0);
   heading(ctx, `Due, next ${FORECAST_DAYS} days`, CARD_PAD, ROW_A.y + 38, PANEL_W);
-  note(ctx, inMonth ? `${f.cards.dueToday} today · ${inMonth} in all` : 'Nothing due yet', CARD_PAD, ROW_A.y + 70, PANEL_W);
+  note(ctx, f.dueInForecast ? `${f.cards.dueToday} today · ${f.dueInForecast} in all` : 'Nothing due yet', CARD_PAD, ROW_A.y + 70, PANEL_W);
   fillRect(ctx, { x: BARS.x, y: BARS.bottom, w: BARS.w, h: 2 }, CARD_MUTED);
-  let peakAt = -1;
-  f.forecast.forEach((d, i) => {
+  f.forecast.forEach((_, i) => {
     const bar = g.forecastBar(i);
-    if (!bar) return;
-    fillRect(ctx, bar, css(i === 0 ? TODAY_COLOR : FORECAST_COLOR));
-    if (peakAt < 0 || d.due > f.forecast[peakAt]!.due) peakAt = i;
+    if (bar) fillRect(ctx, bar, css(i === 0 ? TODAY_COLOR : FORECAST_COLOR));
   });
-  if (peakAt >= 0) {
-    // The highest bar carries its count.
-    const bar = g.forecastBar(peakAt)!;
+  // The highest bar carries its count.
+  const bar = g.forecastBar(f.busiestDay);
+  if (bar) {
     ctx.font = cardFont(SMALL, 'bold');
     ctx.fillStyle = CARD_INK;
     ctx.textAlign = 'center';
-    ctx.fillText(String(f.forecast[peakAt]!.due), Math.min(Math.max(bar.x + bar.w / 2, BARS.x + 16), BARS.x + BARS.w - 16), bar.y - 6);
+    ctx.fillText(String(f.forecast[f.busiestDay]!.due), Math.min(Math.max(bar.x + bar.w / 2, BARS.x + 16), BARS.x + BARS.w - 16), bar.y - 6);
     ctx.textAlign = 'left';
   }
   note(ctx, 'today', BARS.x, BARS.bottom + 32, 120);

@@ -66,6 +66,10 @@ export interface StatsFigures {
   cards: { total: number; dueToday: number };
   /** FORECAST_DAYS learner days, today first. */
   forecast: DueDay[];
+  /** Cards due over the whole forecast. */
+  dueInForecast: number;
+  /** The forecast's busiest day (the first of equals): an index into `forecast`. */
+  busiestDay: number;
   /** Every day from the Monday CALENDAR_WEEKS − 1 weeks before this week's to today, in order: the first is a Monday. */
   calendar: CalendarDay[];
   activeDays: number;
@@ -163,6 +167,8 @@ export function statsFigures(services: Services, actor: Actor, place: Place, now
     today: forecast[0]!.day,
     cards: { total, dueToday: forecast[0]!.due },
     forecast,
+    dueInForecast: forecast.reduce((n, d) => n + d.due, 0),
+    busiestDay: forecast.reduce((best, d, i) => (d.due > forecast[best]!.due ? i : best), 0),
     calendar,
     activeDays: calendar.filter((d) => d.answers > 0).length,
     streak: currentStreak(store, user.id, now, tz),
