@@ -156,9 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvPath = '.
 function checkSlackOAuth(config: Config): void {
   const oauth = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
   const given = oauth.filter((name) => config[name]);
-  if (config.INSTALLATION_ENCRYPTION_KEY && !parseEncryptionKey(config.INSTALLATION_ENCRYPTION_KEY)) {
-    throw new ConfigError('Invalid INSTALLATION_ENCRYPTION_KEY: it must be 32 bytes written as base64 (openssl rand -base64 32) or as 64 hex digits. See .env.example.');
-  }
+  installationKey(config);
   if (given.length === 0) return;
   const missing = oauth.filter((name) => !config[name]);
   if (missing.length) throw new ConfigError(`Slack installs by OAuth need ${missing.join(' and ')} too (with ${given.join(', ')}). See .env.example.`);
@@ -177,6 +175,14 @@ function checkSlackOAuth(config: Config): void {
   if (!config.INSTALLATION_ENCRYPTION_KEY) {
     throw new ConfigError('Slack installs by OAuth need INSTALLATION_ENCRYPTION_KEY, which seals each workspace\'s tokens in the database: generate one with `openssl rand -base64 32`. See .env.example.');
   }
+}
+
+/** INSTALLATION_ENCRYPTION_KEY as a key: undefined when unset, a ConfigError when malformed. */
+export function installationKey(c: Config): Buffer | undefined {
+  if (!c.INSTALLATION_ENCRYPTION_KEY) return undefined;
+  const key = parseEncryptionKey(c.INSTALLATION_ENCRYPTION_KEY);
+  if (!key) throw new ConfigError('Invalid INSTALLATION_ENCRYPTION_KEY: it must be 32 bytes written as base64 (openssl rand -base64 32) or as 64 hex digits. See .env.example.');
+  return key;
 }
 
 /** Whether Slack workspaces install the app by OAuth (each with its own token) instead of one SLACK_BOT_TOKEN. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Config } from './config.js';
+import { installationKey, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
-import { parseEncryptionKey, SecretBox } from './db/encryption.js';
+import { SecretBox } from './db/encryption.js';
 import { UserError } from './core/errors.js';
 import { deleteTenantData, type TenantRows } from './core/tenant-data.js';
 import { parseTenant, tenantPlatform } from './core/tenant.js';
@@ -59,7 +59,7 @@ export function registerTenantCommands(program: Command, config: () => Config): 
   const slack = program.command('slack').description('Slack workspaces that installed the app by OAuth');
   const installations = () => {
     const c = config();
-    const key = c.INSTALLATION_ENCRYPTION_KEY ? parseEncryptionKey(c.INSTALLATION_ENCRYPTION_KEY) : undefined;
+    const key = installationKey(c);
     const db = openDatabase(c.DATABASE_PATH);
     return { db, store: new SlackInstallations(db, key ? new SecretBox(key) : undefined, createLogger('warn')) };
   };

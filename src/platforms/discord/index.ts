@@ -21,6 +21,8 @@ import { callbackTransport } from './respond.js';
  * (development); global registration is `quizbot discord register`.
  */
 
+const TOKEN_REFUSED = 'Discord refused DISCORD_TOKEN (401). Reset the bot token in the Developer Portal.';
+
 /** How long stopping waits for interactions still being answered. */
 const STOP_GRACE_MS = 5000;
 
@@ -74,7 +76,7 @@ async function startGateway(app: App, log: Logger, options: InteractionOptions):
   } catch (err) {
     await client.destroy();
     const code = (err as { code?: string }).code;
-    if (code === DiscordjsErrorCodes.TokenInvalid) throw new ConfigError('Discord refused DISCORD_TOKEN (401). Reset the bot token in the Developer Portal.');
+    if (code === DiscordjsErrorCodes.TokenInvalid) throw new ConfigError(TOKEN_REFUSED);
     if (shardingRequired) throw new ConfigError(`Discord requires more shards than DISCORD_SHARDS=${shards}. Leave DISCORD_SHARDS at auto (Discord's recommendation), or raise it.`);
     throw new ConfigError(`Cannot connect to Discord: ${describeDiscordError(err)}`);
   }
@@ -112,7 +114,7 @@ async function checkApplication(config: Config, rest: REST): Promise<void> {
   try {
     application = (await rest.get(Routes.currentApplication())) as APIApplication;
   } catch (err) {
-    if (err instanceof DiscordAPIError && err.status === 401) throw new ConfigError('Discord refused DISCORD_TOKEN (401). Reset the bot token in the Developer Portal.');
+    if (err instanceof DiscordAPIError && err.status === 401) throw new ConfigError(TOKEN_REFUSED);
     throw new ConfigError(`Cannot reach Discord: ${describeDiscordError(err)}`);
   }
   if (application.id !== config.DISCORD_APPLICATION_ID) {

@@ -1,7 +1,7 @@
 import { App as BoltApp, ErrorCode, HTTPReceiver, type CodedError, type CustomRoute, type webApi } from '@slack/bolt';
 import type { App } from '../../app.js';
-import { ConfigError, slackOAuth } from '../../config.js';
-import { parseEncryptionKey, SecretBox } from '../../db/encryption.js';
+import { ConfigError, installationKey, slackOAuth } from '../../config.js';
+import { SecretBox } from '../../db/encryption.js';
 import type { Logger } from '../../logger.js';
 import type { PlatformHandle } from '../platform.js';
 import { AckFirst } from './ack-first.js';
@@ -61,9 +61,8 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
 
   let installations: SlackInstallations | undefined;
   if (oauth) {
-    const key = parseEncryptionKey(config.INSTALLATION_ENCRYPTION_KEY ?? '');
-    if (!key) throw new ConfigError('Invalid INSTALLATION_ENCRYPTION_KEY: it must be 32 bytes written as base64 (openssl rand -base64 32) or as 64 hex digits. See .env.example.');
-    installations = new SlackInstallations(app.services.db, new SecretBox(key), log);
+    // slackOAuth() holds only with a key set; installationKey() refuses a malformed one.
+    installations = new SlackInstallations(app.services.db, new SecretBox(installationKey(config)!), log);
     const unreadable = installations.unreadable();
     if (unreadable.length) {
       throw new ConfigError(
