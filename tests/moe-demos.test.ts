@@ -270,6 +270,11 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
       for (let row = 0; row < quiz.rows; row++) if (l.experts[row]![0] !== other.routing[c]!.experts[row]![0]) differ++;
     });
     expect(text).toContain(`the top-1 expert differs between A and B in ${differ} of ${quiz.rows * shown.routing.length} cells`);
+    const jaccards = shown.routing.map((l, c) => {
+      const [mine, theirs] = [new Set(l.experts.flat()), new Set(other.routing[c]!.experts.flat())];
+      return [...mine].filter((e) => theirs.has(e)).length / new Set([...mine, ...theirs]).size;
+    });
+    expect(text).toContain(`expert sets overlap by ${(jaccards.reduce((n, j) => n + j, 0) / jaccards.length).toFixed(2)} on average`);
     expect(text).toContain('A practice question: no points, and your quiz schedule is unchanged.');
     expect(verdict.replaceOriginal).toBe(true);
     expect(verdict.image?.filename).toBe('moe-quiz-answer.png');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DomainSet } from './domain-prompts.js';
 import { MAX_ROWS } from './heatmap.js';
+import { compareRoutes } from './kinds/routing.js';
 import { LruCache } from './lru.js';
 import type { RouteResponse } from './protocol.js';
 
@@ -114,7 +115,6 @@ export function compareRoutings(routes: readonly [RouteResponse, RouteResponse],
   let cells = 0;
   let ownChoices = 0;
   let choices = 0;
-  let jaccard = 0;
   let layers = 0;
   for (const l of shown.routing) {
     const o = otherLayers.get(l.layer);
@@ -125,15 +125,13 @@ export function compareRoutings(routes: readonly [RouteResponse, RouteResponse],
       if (l.experts[row]?.[0] !== o.experts[row]?.[0]) top1Differs++;
     }
     const otherSet = new Set(o.experts.flat());
-    const ownSet = new Set(l.experts.flat());
     for (const e of l.experts.flat()) {
       choices++;
       if (!otherSet.has(e)) ownChoices++;
     }
-    const shared = [...ownSet].filter((e) => otherSet.has(e)).length;
-    jaccard += shared / new Set([...ownSet, ...otherSet]).size;
   }
-  return { layers, top1Differs, cells, ownChoices, choices, meanJaccard: layers ? jaccard / layers : 1 };
+  // The same per-layer Jaccard mean as /moe compare's.
+  return { layers, top1Differs, cells, ownChoices, choices, meanJaccard: layers ? compareRoutes(shown, other).mean_jaccard : 1 };
 }
 
 const pct = (n: number, of: number) => `${of ? Math.round((n / of) * 100) : 0}%`;
