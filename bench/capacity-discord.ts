@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../src/paths.js';
 import { FakeDiscord, buttonsOf, textOf, type FakeMessage, type FakeUser, type SentInteraction } from '../tests/fakes/discord/index.js';
 import type { FakeChannel } from '../tests/fakes/discord/model.js';
+import { envWithoutPlatforms } from '../tests/fakes/child-env.js';
 import { freePort } from '../tests/fakes/loopback.js';
 import { DEADLINE_MS, FAILURE_TEXT, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
 
@@ -21,8 +22,7 @@ const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const ANSWER_TIMEOUT_MS = DEADLINE_MS + 2000;
 
 export function startDiscordBot(env: Record<string, string>): Promise<ChildProcess> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_|^LOG_LEVEL$/.test(k)) base[k] = v;
+  const base = envWithoutPlatforms();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'start'], { cwd: packageRoot, env: { ...base, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

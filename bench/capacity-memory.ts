@@ -12,6 +12,7 @@ import { leaderboardView } from '../src/core/quiz/leaderboard.js';
 import { createLogger } from '../src/logger.js';
 import { packageRoot } from '../src/paths.js';
 import type { PlatformHandle } from '../src/platforms/platform.js';
+import { envWithoutPlatforms } from '../tests/fakes/child-env.js';
 import { FakeDiscord } from '../tests/fakes/discord/index.js';
 import { FAILURE_TEXT } from './capacity-load.js';
 
@@ -242,8 +243,7 @@ export async function measureMemory(dir: string, users: number): Promise<MemoryR
   const fake = await FakeDiscord.start();
   try {
     return await new Promise<MemoryResult>((resolve, reject) => {
-      const base: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k)) base[k] = v;
+      const base = envWithoutPlatforms();
       const proc = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', path, String(users)], {
         env: { ...base, ...fake.env() },
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliPath, jsonLogLines, repoRoot } from '../../helpers/cli.js';
+import { envWithoutPlatforms } from '../child-env.js';
 
 /** The compiled bot running as a real child process (`quizbot start`), with its logs collected. */
 export class BotProcess {
@@ -10,8 +11,7 @@ export class BotProcess {
   private readonly exitPromise: Promise<number | null>;
 
   constructor(env: Record<string, string>, args: string[] = ['start']) {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_|^LOG_LEVEL$/.test(k)) base[k] = v;
+    const base = envWithoutPlatforms();
     this.child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: { ...base, LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/paths.js';
+import { envWithoutPlatforms } from '../child-env.js';
 import { freePort } from '../loopback.js';
 import { signedRequest } from './signing.js';
 
@@ -50,8 +51,7 @@ export interface RunningBot {
  */
 export async function startBot(env: Record<string, string>): Promise<RunningBot> {
   const port = Number(env.PORT ?? (await freePort()));
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k)) childEnv[k] = v;
+  const childEnv = envWithoutPlatforms();
   Object.assign(childEnv, { LOG_LEVEL: 'info', SLACK_SIGNING_SECRET: SIGNING_SECRET, ...env, PORT: String(port) });
   const child = spawn(process.execPath, [cliPath, 'start'], { cwd: packageRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
