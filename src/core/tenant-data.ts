@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { tenantPlatform, type Tenant } from './tenant.js';
+import { tenantPlatform, tenantServer, type Tenant } from './tenant.js';
 
 /**
  * Everything one tenant (a Slack workspace, a Discord server) left in the database: its boards,
@@ -63,7 +63,7 @@ const TENANT_USERS = `
 class Preview extends Error {}
 
 function run(db: Database.Database, tenant: Tenant, extra: { table: string; sql: string }[]): TenantRows {
-  const params = { tenant, platform: tenantPlatform(tenant), server: tenant.slice(tenant.indexOf(':') + 1) };
+  const params = { tenant, platform: tenantPlatform(tenant), server: tenantServer(tenant) };
   const rows: TenantRows = {};
   db.prepare(TENANT_USERS).run(params);
   try {

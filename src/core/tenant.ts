@@ -20,6 +20,11 @@ export function tenantPlatform(tenant: Tenant): string {
   return tenant.slice(0, tenant.indexOf(':'));
 }
 
+/** The server (Discord guild, Slack workspace) a tenant is, on its platform. */
+export function tenantServer(tenant: Tenant): string {
+  return tenant.slice(tenant.indexOf(':') + 1);
+}
+
 /** A tenant named on the command line (`--tenant discord:123`); undefined when malformed. */
 export function parseTenant(text: string): Tenant | undefined {
   const m = /^(discord|slack|terminal):([\w.:-]{1,100})$/.exec(text.trim());
