@@ -218,7 +218,7 @@ function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing
   const yesNo = shape.kind === 'yesno';
   const fits = candidatesOf(r).filter(
     (c) =>
-      (yesNo ? shape.entities.some((e) => hasEntities(c.sentence.text, [e])) : hasEntities(c.sentence.text, shape.entities)) &&
+      (yesNo ? shape.entities.some((e) => hasEntities(c.sentence.entityText, [e])) : hasEntities(c.sentence.entityText, shape.entities)) &&
       (shape.kind === 'number' ? carriesNumber(c.sentence.text, shape) : shape.kind === 'name' ? carriesName(c.sentence.text, shape, index.names) : true) &&
       sentenceCoverage(r, c.sentence, shape) >= (yesNo ? YES_NO_SENTENCE_COVERAGE : FACT_SENTENCE_COVERAGE),
   );
@@ -303,7 +303,7 @@ function generalAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, fram
   // sentence about other models only ("DeepSeek-V3 computes a sigmoid …").
   const own = new Set(shape.words);
   const aboutOthers = (s: IndexedSentence) =>
-    shape.entities.length > 0 && !r.preferred && !hasEntities(s.text, shape.entities) && [...namesIn(s.text)].some((n) => index.titleNames.has(n) && !own.has(n));
+    shape.entities.length > 0 && !r.preferred && !hasEntities(s.entityText, shape.entities) && [...namesIn(s.text)].some((n) => index.titleNames.has(n) && !own.has(n));
   const topSentences = top.sentences.filter((s) => !aboutOthers(s.sentence));
   if (top.sentences.length === 0) {
     // Found by its title (or preferred) without a matching sentence: its opening says what it is about.
@@ -315,9 +315,9 @@ function generalAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, fram
   }
   const best = candidates[0]?.score ?? 0;
   // A question about a named thing ("does GPT-4 use MoE?") is not answered with sentences about another.
-  const aboutNamed = shape.entities.length > 0 && hasEntities(picked.list[0]?.text ?? '', shape.entities);
+  const aboutNamed = shape.entities.length > 0 && hasEntities(picked.list[0]?.entityText ?? '', shape.entities);
   for (const c of candidates) {
-    if (c.score >= SENTENCE_SCORE_SHARE * best && !aboutOthers(c.sentence) && (!aboutNamed || hasEntities(c.sentence.text, shape.entities))) picked.add(c.sentence);
+    if (c.score >= SENTENCE_SCORE_SHARE * best && !aboutOthers(c.sentence) && (!aboutNamed || hasEntities(c.sentence.entityText, shape.entities))) picked.add(c.sentence);
   }
   return picked.list;
 }

@@ -177,9 +177,11 @@ function wordsWithEnds(text: string): { word: string; stem: string; start: numbe
   return [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ word: m[0].toLowerCase(), stem: stem(m[0].toLowerCase()), start: m.index!, end: m.index! + m[0].length }));
 }
 
-/** Whether the words of each entity occur next to each other in the sentence ("DeepSeek-V3", not "GPT-OSS … 4"). */
-export function hasEntities(text: string, entities: string[][]): boolean {
-  const flat = entityText(text);
+/**
+ * Whether the words of each entity occur next to each other in a sentence ("DeepSeek-V3", not
+ * "GPT-OSS … 4"), given as its entityText (the index keeps each sentence's).
+ */
+export function hasEntities(flat: string, entities: string[][]): boolean {
   return entities.every((e) => entityPattern(e).test(flat));
 }
 
