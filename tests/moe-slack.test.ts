@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
@@ -8,8 +6,9 @@ import { startFakeSglang } from './fakes/sglang.js';
 import { startBot, type RunningBot } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
 import { buttonsIn, textOf } from './fakes/slack/payloads.js';
-import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
-import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import type { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
+import type { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { repoRoot } from './helpers/cli.js';
 import { isPng, quizShows } from './helpers/moe-images.js';
@@ -24,6 +23,7 @@ const TOKEN = 'sglang-key';
 const PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 let dir: string;
+let fakes: SlackFakes;
 let slack: FakeSlackWebApi;
 let hooks: ResponseUrlReceiver;
 let sglang: FakeServer;
@@ -31,9 +31,8 @@ let bot: RunningBot;
 let driver: SlackDriver;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'quizbot-moe-slack-'));
-  slack = await new FakeSlackWebApi().start();
-  hooks = await new ResponseUrlReceiver().start();
+  fakes = await startSlackFakes('quizbot-moe-slack-');
+  ({ dir, slack, hooks } = fakes);
   slack.users.set('UALICE', { id: 'UALICE', name: 'alice', displayName: 'Alice' });
   slack.users.set('UBOB', { id: 'UBOB', name: 'bob', displayName: 'Bob' });
   sglang = await startFakeSglang({ token: TOKEN, experts: 16, topK: 2, layers: 5, denseLayers: [0] });
@@ -53,10 +52,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const code = await bot?.stop();
-  await slack?.stop();
-  await hooks?.stop();
+  await fakes?.stop();
   await sglang?.close();
-  rmSync(dir, { recursive: true, force: true });
   expect(code).toBe(0);
 });
 

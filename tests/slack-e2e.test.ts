@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +6,10 @@ import { freePort } from './fakes/loopback.js';
 import { startBot, SIGNING_SECRET, type RunningBot } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
 import { blockActions, buttonsIn, eventCallback, fileShareInDm, selectsIn, slashCommand, textOf, viewSubmission } from './fakes/slack/payloads.js';
-import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import type { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
 import { signedRequest } from './fakes/slack/signing.js';
-import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import type { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import { queryDb, questionsById, raceQuestion } from './helpers/bot-db.js';
 import { runCli } from './helpers/cli.js';
 
@@ -21,6 +20,7 @@ import { runCli } from './helpers/cli.js';
 
 const contentDir = fileURLToPath(new URL('../content', import.meta.url));
 let dir: string;
+let fakes: SlackFakes;
 let slack: FakeSlackWebApi;
 let hooks: ResponseUrlReceiver;
 let bot: RunningBot;
@@ -28,9 +28,8 @@ let driver: SlackDriver;
 let dbPath: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'quizbot-slack-'));
-  slack = await new FakeSlackWebApi().start();
-  hooks = await new ResponseUrlReceiver().start();
+  fakes = await startSlackFakes('quizbot-slack-');
+  ({ dir, slack, hooks } = fakes);
   slack.users.set('UADMIN', { id: 'UADMIN', name: 'ada', isAdmin: true });
   slack.users.set('UOWNER', { id: 'UOWNER', name: 'olga', isOwner: true });
   slack.users.set('UALICE', { id: 'UALICE', name: 'alice', displayName: 'Alice' });
@@ -49,9 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const code = await bot?.stop();
-  await slack?.stop();
-  await hooks?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fakes?.stop();
   expect(code).toBe(0);
 });
 

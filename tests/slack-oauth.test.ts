@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,9 @@ import { BOT_SCOPES } from '../src/platforms/slack/workspaces.js';
 import { startBot, type RunningBot } from './fakes/slack/bot.js';
 import { installViaOAuth, oauthEnv } from './fakes/slack/oauth.js';
 import { appUninstalled, blockActions, buttonsIn, eventCallback, fileShareInDm, slashCommand, textOf, tokensRevoked } from './fakes/slack/payloads.js';
-import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
-import { FakeSlackWebApi, type RecordedCall } from './fakes/slack/web-api.js';
+import type { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
+import type { FakeSlackWebApi, RecordedCall } from './fakes/slack/web-api.js';
 import { queryDb, questionsById, raceQuestion } from './helpers/bot-db.js';
 import { runCli } from './helpers/cli.js';
 
@@ -45,6 +45,7 @@ const HOME: Record<string, string> = {
 
 let dir: string;
 let dbPath: string;
+let fakes: SlackFakes;
 let slack: FakeSlackWebApi;
 let hooks: ResponseUrlReceiver;
 let bot: RunningBot;
@@ -84,10 +85,9 @@ function nextMinute(): { time: string; at: number } {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'quizbot-slack-oauth-'));
+  fakes = await startSlackFakes('quizbot-slack-oauth-');
+  ({ dir, slack, hooks } = fakes);
   dbPath = join(dir, 'bot.sqlite');
-  slack = await new FakeSlackWebApi().start();
-  hooks = await new ResponseUrlReceiver().start();
   // A rotates its tokens: the first lives an hour, so the bot must refresh it before using it.
   slack.addWorkspace({ teamId: A, name: 'Alpha', rotation: { firstExpiresIn: 3600, expiresIn: 12 * 3600 } });
   slack.addWorkspace({ teamId: B, name: 'Bravo' });
@@ -104,9 +104,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const code = await bot?.stop();
-  await slack?.stop();
-  await hooks?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fakes?.stop();
   expect(code).toBe(0);
 });
 

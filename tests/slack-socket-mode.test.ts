@@ -1,17 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type RunningBot } from './fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand, textOf } from './fakes/slack/payloads.js';
-import { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import type { ResponseUrlReceiver } from './fakes/slack/response-url.js';
+import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
 import { FakeSocketModeServer } from './fakes/slack/socket-mode.js';
-import { FakeSlackWebApi } from './fakes/slack/web-api.js';
+import type { FakeSlackWebApi } from './fakes/slack/web-api.js';
 
 /** The real bot in Socket Mode (SLACK_APP_TOKEN, no public URL), against a fake Socket Mode server. */
 
 let dir: string;
+let fakes: SlackFakes;
 let slack: FakeSlackWebApi;
 let socket: FakeSocketModeServer;
 let hooks: ResponseUrlReceiver;
@@ -24,10 +24,9 @@ const asObject = (form: string) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'quizbot-slack-socket-'));
-  slack = await new FakeSlackWebApi().start();
+  fakes = await startSlackFakes('quizbot-slack-socket-');
+  ({ dir, slack, hooks } = fakes);
   socket = await new FakeSocketModeServer().start();
-  hooks = await new ResponseUrlReceiver().start();
   slack.socketModeUrl = socket.url;
   bot = await startBot({
     SLACK_BOT_TOKEN: slack.token,
@@ -43,9 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await bot?.stop();
   await socket?.stop();
-  await slack?.stop();
-  await hooks?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fakes?.stop();
   expect(code).toBe(0);
 });
 
