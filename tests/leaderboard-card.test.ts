@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { plainText } from '../src/core/markup.js';
@@ -12,9 +11,9 @@ import type { ManualClock } from '../src/core/services.js';
 import { actor, appsWithPosts, as } from './helpers/app.js';
 import { repoRoot } from './helpers/cli.js';
 import { studyToday } from './helpers/learner.js';
+import { pixels, PNG_SIGNATURE } from './helpers/png.js';
 
 const setup = appsWithPosts();
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const place = { serverId: 'local', channelId: 'general' };
 
 /** Twelve learners, among them long, right-to-left and emoji names; the reader scores least. */
@@ -40,15 +39,6 @@ async function playThreeDays(app: App, clock: ManualClock): Promise<void> {
     for (const [i, name] of NAMES.entries()) await studyToday(app, clock, name, (n) => n < 15 - i, answered[i]);
     clock.advance(86_400_000);
   }
-}
-
-async function pixels(png: Buffer) {
-  const img = await loadImage(png);
-  const canvas = createCanvas(img.width, img.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  const data = ctx.getImageData(0, 0, img.width, img.height).data;
-  return { width: img.width, height: img.height, at: (x: number, y: number) => [...data.subarray((Math.round(y) * img.width + Math.round(x)) * 4, (Math.round(y) * img.width + Math.round(x)) * 4 + 3)] };
 }
 
 /** Every row's bar is where the layout puts it, in its colour; the reader's row is highlighted; no name runs into a bar. */

@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
@@ -14,23 +13,13 @@ import { actor, appsWithPosts, as } from './helpers/app.js';
 import { repoRoot } from './helpers/cli.js';
 import { answerOnScreen, ChatDriver, printedButtons } from './helpers/chat-driver.js';
 import { studyToday } from './helpers/learner.js';
+import { pixels, PNG_SIGNATURE } from './helpers/png.js';
 import { tempDir } from './helpers/tmp.js';
 
 const setup = appsWithPosts();
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const ZONE = 'America/New_York';
 const DAY_STARTS = 4;
 const place = { serverId: 'local', channelId: 'general' };
-
-/** The image's pixels, read back: at(x, y) is [r, g, b]. */
-async function pixels(png: Buffer): Promise<{ width: number; height: number; at: (x: number, y: number) => number[] }> {
-  const img = await loadImage(png);
-  const canvas = createCanvas(img.width, img.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  const data = ctx.getImageData(0, 0, img.width, img.height).data;
-  return { width: img.width, height: img.height, at: (x, y) => [...data.subarray((Math.round(y) * img.width + Math.round(x)) * 4, (Math.round(y) * img.width + Math.round(x)) * 4 + 3)] };
-}
 
 const centre = (r: { x: number; y: number; w: number; h: number }) => [r.x + Math.floor(r.w / 2), r.y + Math.floor(r.h / 2)] as const;
 

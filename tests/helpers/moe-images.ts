@@ -1,28 +1,9 @@
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { heatmapLayout, type HeatmapOptions } from '../../src/core/moe/heatmap.js';
-import { expertColor, type Rgb } from '../../src/core/moe/palette.js';
+import { expertColor } from '../../src/core/moe/palette.js';
 import type { RouteResponse } from '../../src/core/moe/protocol.js';
+import { pixels } from './png.js';
 
-/** A PNG's pixels, read back with the same canvas library that drew it. */
-export async function pixels(png: Buffer) {
-  const image = await loadImage(png);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const data = ctx.getImageData(0, 0, image.width, image.height).data;
-  return {
-    width: image.width,
-    height: image.height,
-    at: (x: number, y: number): Rgb => {
-      const i = (Math.round(y) * image.width + Math.round(x)) * 4;
-      return [data[i]!, data[i + 1]!, data[i + 2]!];
-    },
-  };
-}
-
-export function isPng(buffer: Buffer): boolean {
-  return buffer.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-}
+export { isPng, pixels } from './png.js';
 
 /**
  * How many heatmap cells of `png` show the top-1 expert colour `route` has there, laid out as the
