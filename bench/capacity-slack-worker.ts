@@ -5,9 +5,11 @@ import { buttonsIn, textOf } from '../tests/fakes/slack/payloads.js';
 import { FakeSlackWebApi } from '../tests/fakes/slack/web-api.js';
 
 /**
- * The fake Slack of the capacity benchmark, in its own thread: the Web API (auth.test, users.info)
- * and a response_url receiver that hands each post to the main thread as it arrives, reduced to
- * its buttons and text, and keeps nothing (a long run posts tens of thousands of answers).
+ * The fake Slack of the Slack benchmarks (capacity, and acknowledgements under load), in its own
+ * thread so serving the bot's calls never delays the thread that times it: the Web API
+ * (auth.test, users.info) and a response_url receiver that hands each post to the main thread as
+ * it arrives, reduced to its buttons and text, and keeps nothing (a long run posts tens of
+ * thousands of answers).
  */
 
 export interface CapacityFakesReady {

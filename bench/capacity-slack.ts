@@ -21,11 +21,16 @@ const ANSWER_TIMEOUT_MS = DEADLINE_MS + 2000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
-function post(port: number, body: string): Promise<{ status: number; text: string }> {
+/**
+ * POSTs a body signed as Slack signs it to the bot's /slack/events over `agent`'s kept-alive
+ * connections; resolves with the status and body once the response ended. With `timeoutMs`, a
+ * connection idle that long fails the request.
+ */
+export function postSigned(port: number, body: string, agent: Agent, timeoutMs?: number): Promise<{ status: number; text: string }> {
   const { headers } = signedRequest(body, SIGNING_SECRET);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, timeout: ANSWER_TIMEOUT_MS, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, ...(timeoutMs ? { timeout: timeoutMs } : {}), headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (d: Buffer) => parts.push(d));
@@ -33,7 +38,7 @@ function post(port: number, body: string): Promise<{ status: number; text: strin
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no acknowledgement within ${ANSWER_TIMEOUT_MS / 1000} s`)));
+    if (timeoutMs) req.on('timeout', () => req.destroy(new Error(`no acknowledgement within ${timeoutMs / 1000} s`)));
     req.on('error', reject);
     req.end(body);
   });
@@ -82,7 +87,7 @@ export class SlackDriver implements Driver {
         : slashCommand({ text: step.kind === 'start' ? '' : step.kind, userId, channelId, responseUrl: hook.url });
     const sent = performance.now();
     try {
-      const res = await post(this.bot.port, body.replaceAll(TEAM.id, team));
+      const res = await postSigned(this.bot.port, body.replaceAll(TEAM.id, team), agent, ANSWER_TIMEOUT_MS);
       const ackMs = performance.now() - sent;
       if (res.status !== 200) return { ackMs, answerMs: ackMs, buttons: [], failure: `HTTP ${res.status}` };
       if (ackMs > DEADLINE_MS) return { ackMs, answerMs: ackMs, buttons: [], failure: `acknowledged after ${Math.round(ackMs)} ms` };

@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/paths.js';
-import { SIGNING_SECRET, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
+import { startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand } from '../tests/fakes/slack/payloads.js';
-import { signedRequest } from '../tests/fakes/slack/signing.js';
 import { median, percentile, round, type Benchmark } from './harness.js';
-import type { FakesReady, HookPost } from './slack-fakes-worker.js';
+import { postSigned } from './capacity-slack.js';
+import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-worker.js';
 
 /**
  * Slack's HTTP mode under load: 200 users take the daily quiz at the same time, each pressing a
@@ -27,29 +27,14 @@ const PRESS_INTERVAL_MS = 1000;
 /** Separate runs (fresh users each): the figures are their medians, steadier on a shared machine. */
 const RUNS = 3;
 
-type Button = { action_id: string; value?: string };
+type Button = CapacityHookPost['buttons'][number];
 
 const agent = new Agent({ keepAlive: true, maxSockets: USERS });
 
-/** POSTs a signed body to /slack/events; resolves with the status and body once the response ended. */
-function send(port: number, body: string): Promise<{ status: number; text: string }> {
-  const { headers } = signedRequest(body, SIGNING_SECRET);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** The answer (the first choice, or "I don't know") or Next button, whichever the message offers. */
 function nextPress(buttons: Button[]): Button {
-  const button = buttons.find((b) => b.action_id.startsWith('qn:')) ?? buttons.find((b) => b.action_id.startsWith('qa:'));
-  if (!button) throw new Error(`no quiz button among ${buttons.map((b) => b.action_id).join(', ')}`);
+  const button = buttons.find((b) => b.id.startsWith('qn:')) ?? buttons.find((b) => b.id.startsWith('qa:'));
+  if (!button) throw new Error(`no quiz button among ${buttons.map((b) => b.id).join(', ')}`);
   return button;
 }
 
@@ -57,11 +42,11 @@ export const slackBenchmark: Benchmark = {
   name: 'slack',
   async run() {
     const dir = mkdtempSync(join(tmpdir(), 'quizbot-bench-slack-'));
-    const worker = new Worker(new URL('./slack-fakes-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./capacity-slack-worker.js', import.meta.url));
     const waiting = new Map<string, (buttons: Button[]) => void>();
-    const fakes = await new Promise<FakesReady>((resolve, reject) => {
+    const fakes = await new Promise<CapacityFakesReady>((resolve, reject) => {
       worker.once('error', reject);
-      worker.on('message', (m: FakesReady | HookPost) => (m.kind === 'ready' ? resolve(m) : waiting.get(m.hook)?.(m.buttons)));
+      worker.on('message', (m: CapacityFakesReady | CapacityHookPost) => (m.kind === 'ready' ? resolve(m) : waiting.get(m.hook)?.(m.buttons)));
     });
     let hookCount = 0;
     const newHook = () => {
@@ -89,8 +74,8 @@ export const slackBenchmark: Benchmark = {
       const run = async (runIndex: number): Promise<{ acks: number[]; perSecond: number }> => {
         const users = Array.from({ length: USERS }, (_, i) => ({ userId: `UR${runIndex}U${String(i).padStart(4, '0')}`, buttons: [] as Button[] }));
         for (const u of users) {
-          const res = await send(port, slashCommand({ text: '', userId: u.userId, responseUrl: `${fakes.hooksBase}/hooks/start-${u.userId}` }));
-          u.buttons = buttonsIn(JSON.parse(res.text).blocks);
+          const res = await postSigned(port, slashCommand({ text: '', userId: u.userId, responseUrl: `${fakes.hooksBase}/hooks/start-${u.userId}` }), agent);
+          u.buttons = buttonsIn(JSON.parse(res.text).blocks).map((b) => ({ id: b.action_id, value: b.value }));
         }
         const acks: number[] = [];
         let failures = 0;
@@ -102,9 +87,9 @@ export const slackBenchmark: Benchmark = {
               if (due > performance.now()) await sleep(due - performance.now());
               const button = nextPress(u.buttons);
               const hook = newHook();
-              const body = blockActions({ userId: u.userId, actionId: button.action_id, value: button.value!, responseUrl: hook.url });
+              const body = blockActions({ userId: u.userId, actionId: button.id, value: button.value!, responseUrl: hook.url });
               const sent = performance.now();
-              const res = await send(port, body);
+              const res = await postSigned(port, body, agent);
               acks.push(performance.now() - sent);
               if (res.status !== 200) failures++;
               u.buttons = await hook.answered;
