@@ -116,19 +116,13 @@ export function drawName(ctx: SKRSContext2D, text: string, x: number, y: number,
   const shown = drawableText(text);
   const saved = { direction: ctx.direction, align: ctx.textAlign, fill: ctx.fillStyle };
   ctx.textAlign = 'left';
-  if (!shown) {
-    ctx.fillStyle = CARD_MUTED;
-    const out = fit(ctx, fallback, maxWidth);
-    ctx.fillText(out, x, y);
-    ctx.fillStyle = saved.fill;
-    ctx.textAlign = saved.align;
-    return out;
-  }
-  ctx.direction = isRightToLeft(shown) ? 'rtl' : 'ltr';
-  const out = fit(ctx, shown, maxWidth);
+  if (shown) ctx.direction = isRightToLeft(shown) ? 'rtl' : 'ltr';
+  else ctx.fillStyle = CARD_MUTED;
+  const out = fit(ctx, shown || fallback, maxWidth);
   ctx.fillText(out, x, y);
   ctx.direction = saved.direction;
   ctx.textAlign = saved.align;
+  ctx.fillStyle = saved.fill;
   return out;
 }
 
