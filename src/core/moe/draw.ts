@@ -33,6 +33,14 @@ export function fit(ctx: SKRSContext2D, text: string, maxWidth: number): string 
   return parts.slice(0, lo).join('') + '…';
 }
 
+/** A rectangle on a chart or card: its top-left corner and size, in pixels. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 /** A token's text with its whitespace made visible (spaces as ·, newlines as ⏎). */
 export function visibleToken(text: string): string {
   const shown = text

@@ -1,5 +1,5 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
-import { GRID, INK, MONO, MUTED, fit, font, titledCanvas, PAD, visibleToken } from './draw.js';
+import { GRID, INK, MONO, MUTED, fit, font, titledCanvas, PAD, visibleToken, type Rect } from './draw.js';
 import { css, expertColor, textOn } from './palette.js';
 import type { RouteResponse } from './protocol.js';
 import { layerLoads, type LayerLoad } from './summary.js';
@@ -49,13 +49,6 @@ export interface HeatmapLayout {
   busyBase: number;
   evenY: number;
   idleBase: number;
-}
-
-export interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
 
 /** Top-1 experts by how many cells they colour, most first. */

@@ -1,5 +1,7 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { fit } from '../moe/draw.js';
+import { fit, type Rect } from '../moe/draw.js';
+
+export type { Rect } from '../moe/draw.js';
 import type { Rgb } from '../moe/palette.js';
 import { LruMap } from '../util/lru-map.js';
 
@@ -124,13 +126,6 @@ export function drawName(ctx: SKRSContext2D, text: string, x: number, y: number,
   ctx.textAlign = saved.align;
   ctx.fillStyle = saved.fill;
   return out;
-}
-
-export interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
 
 export function fillRect(ctx: SKRSContext2D, r: Rect, color: string): void {
