@@ -1,6 +1,7 @@
 import { GRID, INK, MUTED, PAD, fit, font, titledCanvas } from './draw.js';
 import type { DomainReport } from './domains.js';
 import { css, expertColor, textOn } from './palette.js';
+import { percent } from '../util/text.js';
 
 /**
  * The /moe domains chart: one panel per shown MoE layer (early, middle, late), one bar per domain.
@@ -58,7 +59,6 @@ export function domainsChartLayout(r: DomainReport): DomainsChartLayout {
   return { width: WIDTH, height: TOP + r.layers.length * panelH + 44, barX, barW: BAR_W, axisMax, panels, xOf };
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
   const g = domainsChartLayout(r);
@@ -87,10 +87,10 @@ export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
   };
   line(PAD, [5, 3], INK);
   ctx.fillStyle = INK;
-  ctx.fillText(`even spread: ${pct(r.evenShare)}`, PAD + 28, legendY);
-  const second = PAD + 28 + ctx.measureText(`even spread: ${pct(r.evenShare)}`).width + 24;
+  ctx.fillText(`even spread: ${percent(r.evenShare)}`, PAD + 28, legendY);
+  const second = PAD + 28 + ctx.measureText(`even spread: ${percent(r.evenShare)}`).width + 24;
   line(second, [2, 3], '#b03a2e');
-  ctx.fillText(`random routing of as many tokens: about ${pct(r.chanceShare)}`, second + 28, legendY);
+  ctx.fillText(`random routing of as many tokens: about ${percent(r.chanceShare)}`, second + 28, legendY);
 
   r.layers.forEach((l, pi) => {
     const panel = g.panels[pi]!;
@@ -115,7 +115,7 @@ export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
       ctx.fillStyle = GRID;
       ctx.fillRect(x - 0.5, rowsTop - 4, 1, rowsBottom - rowsTop + 8);
       ctx.fillStyle = MUTED;
-      ctx.fillText(pct(v), x, rowsBottom + 16);
+      ctx.fillText(percent(v), x, rowsBottom + 16);
     }
 
     ctx.fillStyle = '#eef0f4';
@@ -157,7 +157,7 @@ export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
       ctx.textAlign = 'left';
       ctx.font = font(12);
       ctx.fillStyle = INK;
-      ctx.fillText(`${pct(d.topShare)}`, g.barX + g.barW + 10, row.y + 15);
+      ctx.fillText(`${percent(d.topShare)}`, g.barX + g.barW + 10, row.y + 15);
       ctx.fillStyle = MUTED;
       ctx.font = font(11);
       ctx.fillText(fit(ctx, `experts ${d.top.map((e) => e.expert).join(', ')}`, g.width - PAD - (g.barX + g.barW + 48)), g.barX + g.barW + 48, row.y + 15);

@@ -1,6 +1,7 @@
 import type { DomainSet } from './domain-prompts.js';
 import type { RouteResponse } from './protocol.js';
 import { seededRandom } from '../util/seeded-random.js';
+import { percent } from '../util/text.js';
 
 /**
  * /moe domains: which experts each kind of text (code, maths, prose, chat) uses most at an early,
@@ -171,7 +172,6 @@ export function analyseDomains(set: DomainSet, routes: RouteResponse[][]): Domai
   };
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
 const times = (x: number) => `${x >= 10 ? Math.round(x) : (Math.round(x * 10) / 10).toFixed(1)}×`;
 
 /**
@@ -181,20 +181,20 @@ const times = (x: number) => `${x >= 10 ? Math.round(x) : (Math.round(x * 10) / 
  */
 export function specialisationSentence(r: DomainReport): string {
   const best = [...r.layers].sort((a, b) => b.meanTopShare - a.meanTopShare || a.layer - b.layer)[0]!;
-  const others = r.layers.filter((l) => l !== best).map((l) => `${pct(l.meanTopShare)} at the ${l.position} layer`);
+  const others = r.layers.filter((l) => l !== best).map((l) => `${percent(l.meanTopShare)} at the ${l.position} layer`);
   const picks = r.domains.length * r.topN;
   const lists = `the domains' top lists name ${best.distinctTop} different experts of ${picks} picks`;
   let verdict: string;
   if (best.meanTopShare <= r.chanceShare * 1.15) {
-    verdict = `no more than the ${pct(r.chanceShare)} random routing of as many tokens would give, so these prompts show no specialisation`;
+    verdict = `no more than the ${percent(r.chanceShare)} random routing of as many tokens would give, so these prompts show no specialisation`;
   } else if (best.distinctTop < picks * 0.75) {
-    verdict = `above the ${pct(r.chanceShare)} random routing of as many tokens would give, but ${lists}: the domains lean on the same few experts, a preference of the router rather than specialisation by domain`;
+    verdict = `above the ${percent(r.chanceShare)} random routing of as many tokens would give, but ${lists}: the domains lean on the same few experts, a preference of the router rather than specialisation by domain`;
   } else {
-    verdict = `above the ${pct(r.chanceShare)} random routing of as many tokens would give, and ${lists}: each domain leans on experts of its own`;
+    verdict = `above the ${percent(r.chanceShare)} random routing of as many tokens would give, and ${lists}: each domain leans on experts of its own`;
   }
   let sentence =
-    `At the ${best.position} layer (layer ${best.layer}) each domain's ${r.topN} busiest experts take ${pct(best.meanTopShare)} of its routing on average` +
-    `${others.length ? ` (${others.join(', ')})` : ''}: ${times(best.meanTopShare / r.evenShare)} the ${pct(r.evenShare)} of an even spread, ${verdict}.`;
+    `At the ${best.position} layer (layer ${best.layer}) each domain's ${r.topN} busiest experts take ${percent(best.meanTopShare)} of its routing on average` +
+    `${others.length ? ` (${others.join(', ')})` : ''}: ${times(best.meanTopShare / r.evenShare)} the ${percent(r.evenShare)} of an even spread, ${verdict}.`;
   if (r.randomWeights) sentence += ' The model has random weights: any pattern is the untrained router\u2019s, not learned specialisation.';
   return sentence;
 }
@@ -208,8 +208,8 @@ export function domainLines(r: DomainReport): string[] {
     ...r.layers.map(
       (l) =>
         `Layer ${l.layer} (${l.position}): ` +
-        l.domains.map((d) => `${d.title} → expert${d.top.length === 1 ? '' : 's'} ${d.top.map((e) => e.expert).join(', ')} (${pct(d.topShare)})`).join('; '),
+        l.domains.map((d) => `${d.title} → expert${d.top.length === 1 ? '' : 's'} ${d.top.map((e) => e.expert).join(', ')} (${percent(d.topShare)})`).join('; '),
     ),
-    `Even spread: ${pct(r.evenShare)} for ${r.topN} experts; random routing of as many tokens: about ${pct(r.chanceShare)}`,
+    `Even spread: ${percent(r.evenShare)} for ${r.topN} experts; random routing of as many tokens: about ${percent(r.chanceShare)}`,
   ];
 }

@@ -1,4 +1,5 @@
 import type { CompareResponse, RouteResponse } from './protocol.js';
+import { percent } from '../util/text.js';
 
 /**
  * The figures under the heatmap: how many experts each layer used, how uneven their load was
@@ -94,12 +95,11 @@ export function layerLoads(r: RouteResponse, rows = r.tokens.length): LayerLoad[
 export function layerLoadLine(r: RouteResponse, loads: LayerLoad[] = layerLoads(r)): string {
   return (
     `Load per MoE layer (experts idle of ${r.experts}; busiest expert, share of tokens): ` +
-    loads.map((l) => `${l.layer}: ${l.idle} idle, expert ${l.busiest.expert} ${pct(l.busiest.share)}`).join('; ')
+    loads.map((l) => `${l.layer}: ${l.idle} idle, expert ${l.busiest.expert} ${percent(l.busiest.share)}`).join('; ')
   );
 }
 
 const ms = (n: number) => (n >= 100 ? `${Math.round(n)} ms` : `${round(n, 1)} ms`);
-const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** Plain lines (no markup) for the reply, the CLI and the image's alt text. */
 export function routeSummaryLines(r: RouteResponse, s: RouteSummary): string[] {
@@ -111,9 +111,9 @@ export function routeSummaryLines(r: RouteResponse, s: RouteSummary): string[] {
       : `Experts used per layer: ${s.expertsUsed.min}–${s.expertsUsed.max} of ${s.experts} (mean ${s.expertsUsed.mean})`,
     `Load imbalance (max/mean): ${s.imbalance.mean} on average, ${s.imbalance.worst} at worst (layer ${s.imbalance.worstLayer})`,
     layerLoadLine(r),
-    `Most used: ${s.busiest.map((b) => `expert ${b.expert} in layer ${b.layer} (${pct(b.share)} of its choices)`).join('; ')}`,
+    `Most used: ${s.busiest.map((b) => `expert ${b.expert} in layer ${b.layer} (${percent(b.share)} of its choices)`).join('; ')}`,
     s.topSwitches.steps
-      ? `Top-1 expert changed between consecutive MoE layers: ${s.topSwitches.changed} of ${s.topSwitches.steps} times (${pct(s.topSwitches.changed / s.topSwitches.steps)})`
+      ? `Top-1 expert changed between consecutive MoE layers: ${s.topSwitches.changed} of ${s.topSwitches.steps} times (${percent(s.topSwitches.changed / s.topSwitches.steps)})`
       : 'Top-1 expert changes between layers: one MoE layer only',
     `Latency: ${ms(s.latency.totalMs)} at the endpoint (forward ${ms(s.latency.forwardMs)}, queue ${ms(s.latency.queueMs)}, ${r.execution === 'cuda_graph' ? 'CUDA graph' : 'eager'} on ${r.device})${s.latency.roundTripMs !== undefined ? `, ${ms(s.latency.roundTripMs)} round trip` : ''}`,
   ];

@@ -2,6 +2,7 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { fit, font, GRID, INK, MUTED, PAD } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
 import { flagWords, QUESTION_FLAGS, type QuestionFigures } from './question-analysis.js';
+import { percent } from '../util/text.js';
 
 /**
  * The flagged questions as horizontal bars, one row per question: its share right (facility) on a
@@ -60,7 +61,6 @@ export function analysisChartLayout(rows: readonly QuestionFigures[]): AnalysisC
 export const discriminationColor = (d: number): Rgb => (d < 0 ? NEGATIVE_DISC_COLOR : d >= GOOD_DISCRIMINATION ? GOOD_DISC_COLOR : WEAK_DISC_COLOR);
 export const facilityColor = (q: QuestionFigures): Rgb => (q.flags.includes('too hard') || q.flags.includes('too easy') ? OFF_RANGE_COLOR : FACILITY_COLOR);
 
-const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 const signed = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(2);
 
@@ -141,7 +141,7 @@ export async function renderAnalysisChart(rows: readonly QuestionFigures[], subt
     ctx.fillStyle = css(facilityColor(q));
     ctx.fillRect(fb.x, fb.y, fb.w, fb.h);
     const facInside = fb.w > 110;
-    valueLabel(ctx, `${pct(q.facility)} of ${q.attempts}`, fb.x + fb.w, fb.y + BAR_H / 2 + 1, facInside, facInside ? '#ffffff' : INK);
+    valueLabel(ctx, `${percent(q.facility)} of ${q.attempts}`, fb.x + fb.w, fb.y + BAR_H / 2 + 1, facInside, facInside ? '#ffffff' : INK);
 
     const db = g.discriminationBar(i);
     if (!db || q.discrimination === null) {
@@ -181,11 +181,11 @@ export async function renderAnalysisChart(rows: readonly QuestionFigures[], subt
   ctx.font = font(17);
   ctx.textAlign = 'center';
   const axisY = bottom + 16;
-  for (const v of [0, QUESTION_FLAGS.tooHard, QUESTION_FLAGS.tooEasy]) ctx.fillText(pct(v), Math.min(Math.max(facX(v), FAC_X + 14), FAC_X + FAC_W - 10), axisY);
+  for (const v of [0, QUESTION_FLAGS.tooHard, QUESTION_FLAGS.tooEasy]) ctx.fillText(percent(v), Math.min(Math.max(facX(v), FAC_X + 14), FAC_X + FAC_W - 10), axisY);
   for (const v of [-1, 0, 1]) ctx.fillText(v === 0 ? '0' : signed(v).replace('.00', ''), Math.min(Math.max(discX(v), DISC_X + 10), DISC_X + DISC_W - 10), axisY);
   ctx.textAlign = 'left';
   ctx.font = font(16);
-  ctx.fillText(fit(ctx, `shaded: too hard (≤ ${pct(QUESTION_FLAGS.tooHard)}) and too easy (≥ ${pct(QUESTION_FLAGS.tooEasy)})`, FAC_W + LABEL_W), PAD, axisY + 22);
+  ctx.fillText(fit(ctx, `shaded: too hard (≤ ${percent(QUESTION_FLAGS.tooHard)}) and too easy (≥ ${percent(QUESTION_FLAGS.tooEasy)})`, FAC_W + LABEL_W), PAD, axisY + 22);
   ctx.textAlign = 'right';
   ctx.fillText('red: negative (dubious)', g.width - PAD, axisY + 22);
   ctx.textAlign = 'left';

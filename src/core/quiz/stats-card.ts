@@ -19,6 +19,7 @@ import {
   type Rect,
 } from './card-draw.js';
 import { CALENDAR_WEEKS, FORECAST_DAYS, lessonsForCard, RETENTION_DAYS, type LessonMastery, type StatsFigures } from './stats-figures.js';
+import { percent } from '../util/text.js';
 
 /**
  * The /stats card: the due forecast and true retention side by side, the activity calendar of the
@@ -131,7 +132,6 @@ export function statsCardLayout(f: StatsFigures): StatsCardLayout {
   };
 }
 
-const pct = (r: number) => `${Math.round(r * 100)}%`;
 
 function heading(ctx: SKRSContext2D, text: string, x: number, y: number, maxWidth: number): void {
   ctx.fillStyle = CARD_INK;
@@ -211,7 +211,7 @@ export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<
   heading(ctx, 'True retention', RIGHT_X, ROW_A.y + 38, PANEL_W);
   ctx.font = cardFont(60, 'bold');
   ctx.fillStyle = rate === null ? CARD_MUTED : css(retentionColor(rate, desired));
-  const big = rate === null ? '—' : pct(rate);
+  const big = rate === null ? '—' : percent(rate);
   ctx.fillText(big, RIGHT_X, ROW_A.y + 128);
   const bigW = ctx.measureText(big).width + 14;
   note(ctx, rate === null ? 'no due reviews yet' : `of ${reviews} due`, RIGHT_X + bigW, ROW_A.y + 96, PANEL_W - bigW);
@@ -220,7 +220,7 @@ export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<
   const fill = g.retentionFill();
   if (fill && rate !== null) roundRect(ctx, fill, 6, css(retentionColor(rate, desired)));
   fillRect(ctx, { x: g.goalX - 2, y: GAUGE.y - 8, w: 4, h: GAUGE.h + 16 }, CARD_INK);
-  const goal = `goal ${pct(desired)}`;
+  const goal = `goal ${percent(desired)}`;
   ctx.font = cardFont(SMALL, 'bold');
   const goalW = ctx.measureText(goal).width;
   ctx.fillStyle = CARD_INK;
@@ -261,7 +261,7 @@ export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<
     ctx.font = cardFont(SMALL, 'bold');
     ctx.fillStyle = CARD_INK;
     ctx.textAlign = 'right';
-    ctx.fillText(pct(l.mastered / Math.max(1, l.questions)), CARD_WIDTH - CARD_PAD, bars.track.y + MASTERY.barH - 2);
+    ctx.fillText(percent(l.mastered / Math.max(1, l.questions)), CARD_WIDTH - CARD_PAD, bars.track.y + MASTERY.barH - 2);
     ctx.textAlign = 'left';
   });
   return canvas.encode('png');

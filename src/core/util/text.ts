@@ -39,3 +39,8 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   }
   return rows[a.length]![b.length]!;
 }
+
+/** A share (0 to 1) as a whole percentage: 0.256 → "26%". */
+export function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
