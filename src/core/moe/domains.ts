@@ -1,5 +1,6 @@
 import type { DomainSet } from './domain-prompts.js';
 import type { RouteResponse } from './protocol.js';
+import { LruMap } from '../util/lru-map.js';
 import { seededRandom } from '../util/seeded-random.js';
 import { percent } from '../util/text.js';
 
@@ -77,8 +78,7 @@ export function pickLayers(moeLayers: number): { position: LayerPosition; column
   return picks;
 }
 
-
-const chanceCache = new Map<string, number>();
+const chanceCache = new LruMap<string, number>(1000);
 
 /**
  * The expected share of `tokens × topK` choices that the N busiest of `experts` take when each
@@ -108,7 +108,6 @@ export function chanceTopShare(tokens: number, topK: number, experts: number, n:
     total += counts.slice(0, n).reduce((s, c) => s + c, 0) / (tokens * k);
   }
   const share = total / rounds;
-  if (chanceCache.size > 1000) chanceCache.clear();
   chanceCache.set(key, share);
   return share;
 }
