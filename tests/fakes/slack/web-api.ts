@@ -46,6 +46,8 @@ interface IssuedToken {
   /** Epoch seconds. */
   expiresAt?: number;
   revoked?: boolean;
+  /** A refresh token's scopes, granted again with each rotation. */
+  scope?: string;
 }
 
 export interface FakeUser {
@@ -308,7 +310,7 @@ export class FakeSlackWebApi {
       // A refresh token is good for one exchange; the tokens it replaces stop working.
       for (const t of this.issued.values()) if (t.teamId === refresh.teamId && (t.kind === 'bot' || t.kind === 'refresh')) t.revoked = true;
       teamId = refresh.teamId;
-      scope = (refresh as IssuedToken & { scope?: string }).scope ?? '';
+      scope = refresh.scope ?? '';
     } else {
       const code = this.codes.get(p.code);
       if (!code) return { ok: false, error: 'invalid_code' };
@@ -325,7 +327,7 @@ export class FakeSlackWebApi {
     let refreshToken: string | undefined;
     if (w.rotation) {
       refreshToken = this.newToken('xoxe-1', w.teamId);
-      this.issued.set(refreshToken, Object.assign({ kind: 'refresh' as const, teamId: w.teamId }, { scope }));
+      this.issued.set(refreshToken, { kind: 'refresh', teamId: w.teamId, scope });
     }
     return {
       ok: true,
