@@ -5,7 +5,7 @@ import { tenantOf, type Tenant } from '../tenant.js';
 import { daysBefore, localWeekday, previousDay } from '../util/time.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
-import { quizStore, type QuizStore } from './store.js';
+import { PROMPT, quizStore, VISIBLE, type QuizStore } from './store.js';
 
 /**
  * The figures of /stats, computed once for both its text and its card (stats-card.ts draws them).
@@ -84,9 +84,6 @@ export interface StatsFigures {
   nextReview?: string;
 }
 
-/** Same grouping as the quiz's: the same prompt in two banks is one question to learn. */
-const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
-
 function lessonTitle(services: Services, lessonId: string | null): string {
   return services.lessons.get(lessonId ?? '')?.title ?? lessonId ?? 'Imported questions';
 }
@@ -97,7 +94,7 @@ function dueForecast(store: QuizStore, userId: number, tenant: Tenant, now: Date
   while (days.length < FORECAST_DAYS) days.push(learnerToday(store, new Date(days.at(-1)!.end), timeZone));
   const rows = store
     .q<[number, Tenant], { due: number }>(
-      'SELECT c.due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?) ORDER BY c.due',
+      `SELECT c.due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY c.due`,
     )
     .all(userId, tenant);
   const forecast = days.map((d) => ({ day: d.key, start: d.start, due: 0 }));
@@ -134,7 +131,7 @@ function lessonMastery(store: QuizStore, services: Services, userId: number, ten
       `SELECT g.lesson lessonId, count(*) questions, sum(g.seen) seen, sum(g.mastered) mastered, l.position position
        FROM (SELECT q.lesson_id lesson, max(c.question_id IS NOT NULL) seen, coalesce(max(c.stability >= ?), 0) mastered
              FROM questions q LEFT JOIN cards c ON c.user_id = ? AND c.question_id = q.id
-             WHERE q.retired_at IS NULL AND (q.tenant IS NULL OR q.tenant = ?)
+             WHERE q.retired_at IS NULL AND ${VISIBLE}
              GROUP BY q.lesson_id, ${PROMPT}) g
        LEFT JOIN lessons l ON l.id = g.lesson
        GROUP BY g.lesson HAVING sum(g.seen) > 0
@@ -157,7 +154,7 @@ export function statsFigures(services: Services, actor: Actor, place: Place, now
     .get(user.id, daysBefore(now, tz, RETENTION_DAYS))!;
   const accuracy = store
     .q<[number, Tenant], { lesson: string | null; n: number; hits: number }>(
-      'SELECT q.lesson_id lesson, count(*) n, sum(r.correct) hits FROM reviews r JOIN questions q ON q.id = r.question_id WHERE r.user_id = ? AND (q.tenant IS NULL OR q.tenant = ?) GROUP BY q.lesson_id ORDER BY n DESC',
+      `SELECT q.lesson_id lesson, count(*) n, sum(r.correct) hits FROM reviews r JOIN questions q ON q.id = r.question_id WHERE r.user_id = ? AND ${VISIBLE} GROUP BY q.lesson_id ORDER BY n DESC`,
     )
     .all(user.id, tenant);
   const points = store.q<[string, number], { points: number }>("SELECT points FROM scores WHERE scope = ? AND period = 'all' AND user_id = ?").get(tenant, user.id)?.points ?? 0;

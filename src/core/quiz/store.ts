@@ -71,11 +71,11 @@ const cardColumns = `user_id userId, question_id questionId, due, stability, dif
   scheduled_days scheduledDays, learning_steps learningSteps, reps, lapses, state, last_review lastReview`;
 
 /** Questions a tenant may see: global ones (content, the operator's imports) and its own imports. */
-const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
+export const VISIBLE = '(q.tenant IS NULL OR q.tenant = ?)';
 /** Banks the tenant turned off (a bank without a row is on); one small list, looked up once per query. */
 const DISABLED = '(SELECT tb.bank_id FROM tenant_banks tb WHERE tb.tenant = ? AND tb.enabled = 0)';
 /** One group per prompt: its key, or the question itself where it has none (the prefixes keep them apart). */
-const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
+export const PROMPT = "coalesce('p' || nullif(q.prompt_key, ''), 'i' || q.id)";
 /** VISIBLE for statements with named parameters. */
 const VISIBLE_AT = '(q.tenant IS NULL OR q.tenant = @tenant)';
 /** Overdue at the day's end in intervals: a week late on a two-day card before a week late on a year's. */
