@@ -69,36 +69,34 @@ export function focusedOption(i: APIApplicationCommandAutocompleteInteraction): 
   return focused && 'value' in focused ? { name: focused.name, value: String(focused.value) } : undefined;
 }
 
-/** The value a modal's text input with this custom id was submitted with (in a label or an action row). */
-export function modalText(i: APIModalSubmitInteraction, customId: string): string {
+/**
+ * A text field (`value`, `label`) of the component with this custom id, wherever it sits in a
+ * component tree: in action rows (`components`), labels (`component`) or sections (`accessory`).
+ */
+function componentField(components: unknown, customId: string, field: 'value' | 'label'): string | undefined {
   const find = (node: unknown): string | undefined => {
     if (!node || typeof node !== 'object') return undefined;
-    const n = node as { custom_id?: unknown; value?: unknown; component?: unknown; components?: unknown };
-    if (n.custom_id === customId && typeof n.value === 'string') return n.value;
-    for (const child of [n.component, ...(Array.isArray(n.components) ? n.components : [])]) {
+    const n = node as { custom_id?: unknown; component?: unknown; components?: unknown; accessory?: unknown } & Record<typeof field, unknown>;
+    if (n.custom_id === customId && typeof n[field] === 'string') return n[field];
+    for (const child of [n.component, n.accessory, ...(Array.isArray(n.components) ? n.components : [])]) {
       const found = find(child);
       if (found !== undefined) return found;
     }
     return undefined;
   };
-  const text = find({ components: i.data.components });
+  return find({ components });
+}
+
+/** The value a modal's text input with this custom id was submitted with (in a label or an action row). */
+export function modalText(i: APIModalSubmitInteraction, customId: string): string {
+  const text = componentField(i.data.components, customId, 'value');
   if (text === undefined) throw new UserError('The form came back without its answer. Please try again.');
   return text;
 }
 
 /** The label of the pressed button, as shown on its message. */
 export function buttonLabel(i: APIMessageComponentInteraction): string | undefined {
-  const find = (node: unknown): string | undefined => {
-    if (!node || typeof node !== 'object') return undefined;
-    const n = node as { custom_id?: unknown; label?: unknown; components?: unknown; accessory?: unknown };
-    if (n.custom_id === i.data.custom_id && typeof n.label === 'string') return n.label;
-    for (const child of [n.accessory, ...(Array.isArray(n.components) ? n.components : [])]) {
-      const found = find(child);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return find({ components: i.message.components });
+  return componentField(i.message.components, i.data.custom_id, 'label');
 }
 
 async function download(name: string, url: string, size: number): Promise<Buffer> {
