@@ -190,6 +190,11 @@ export function slackOAuth(c: Config): boolean {
   return Boolean(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && c.SLACK_STATE_SECRET && c.SLACK_SIGNING_SECRET && c.INSTALLATION_ENCRYPTION_KEY);
 }
 
+/** Whether Slack connects over Socket Mode (SLACK_APP_TOKEN, one workspace) rather than serving HTTP on PORT. */
+export function slackSocketMode(c: Config): boolean {
+  return !slackOAuth(c) && Boolean(c.SLACK_APP_TOKEN);
+}
+
 export function discordConfigured(c: Config): boolean {
   return Boolean(c.DISCORD_TOKEN && c.DISCORD_APPLICATION_ID);
 }

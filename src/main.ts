@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createApp, type App } from './app.js';
-import { discordConfigured, discordOverHttp, slackConfigured, type Config } from './config.js';
+import { discordConfigured, discordOverHttp, slackConfigured, slackSocketMode, type Config } from './config.js';
 import { DatabaseOpenError } from './db/connection.js';
 import { telemetry } from './core/telemetry.js';
 import { createLogger, secretValues, type Logger } from './logger.js';
@@ -130,7 +130,7 @@ export async function startPlatforms(config: Config, options: { forceTerminal?: 
   };
 
   // One HTTP server on PORT serves every route there: Slack's (HTTP mode) when Slack runs, else the bot's own.
-  const slackServesPort = platforms.some((p) => p.name === 'slack') && !config.SLACK_APP_TOKEN;
+  const slackServesPort = platforms.some((p) => p.name === 'slack') && !slackSocketMode(config);
   const discordNeedsPort = platforms.some((p) => p.name === 'discord') && discordOverHttp(config);
   const portRoutes: HttpRoute[] = [];
   try {

@@ -1,6 +1,6 @@
 import { App as BoltApp, ErrorCode, HTTPReceiver, type CodedError, type CustomRoute, type webApi } from '@slack/bolt';
 import type { App } from '../../app.js';
-import { ConfigError, installationKey, slackOAuth } from '../../config.js';
+import { ConfigError, installationKey, slackConfigured, slackOAuth, slackSocketMode } from '../../config.js';
 import { SecretBox } from '../../db/encryption.js';
 import type { Logger } from '../../logger.js';
 import type { PlatformHandle } from '../platform.js';
@@ -38,7 +38,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
   const config = app.services.config;
   const token = config.SLACK_BOT_TOKEN;
   const oauth = slackOAuth(config);
-  if (!oauth && (!token || (!config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET))) {
+  if (!slackConfigured(config)) {
     throw new ConfigError('Slack needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode), or installs by OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SLACK_SIGNING_SECRET, INSTALLATION_ENCRYPTION_KEY). See .env.example.');
   }
   let apiOrigin: string | undefined;
@@ -48,7 +48,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
     throw new ConfigError(`Invalid SLACK_API_URL (got "${config.SLACK_API_URL}"): must be a URL such as https://slack.com/api/. See .env.example.`);
   }
   const log = logger.child({ platform: 'slack' });
-  const socketMode = !oauth && Boolean(config.SLACK_APP_TOKEN);
+  const socketMode = slackSocketMode(config);
   const customRoutes = options.customRoutes ?? [];
   const bLogger = boltLogger(log);
   const clientOptions: webApi.WebClientOptions = {
