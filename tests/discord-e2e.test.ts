@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../src/core/commands.js';
 import { runCli, repoRoot } from './helpers/cli.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
 import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
-import { oneQuestionBankYaml } from './helpers/bot-db.js';
+import { oneQuestionBankYaml, queryDb } from './helpers/bot-db.js';
 
 const CONTENT_DIR = join(repoRoot, 'content');
 
@@ -169,12 +168,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const applied = await fake.outcome(fake.press(admin, preview.message!, 'Apply import'));
     expect(applied.message!.id).toBe(preview.message!.id);
     expect(applied.message!.embeds[0]!.title).toBe('Import applied');
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      expect(db.prepare(`SELECT id FROM questions WHERE bank_id = 'discord-upload'`).all()).toEqual([{ id: 'upload-sparse' }]);
-    } finally {
-      db.close();
-    }
+    expect(queryDb(dbPath, `SELECT id FROM questions WHERE bank_id = 'discord-upload'`)).toEqual([{ id: 'upload-sparse' }]);
   });
 
   it('defers a slow command (/ask) and then edits the answer in', async () => {
@@ -257,20 +251,15 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     // Discord saw exactly one response to the retried interaction.
     expect(fake.state.requests.filter((r) => r.path.startsWith(`/api/v10/interactions/${sent.id}/`))).toHaveLength(1);
     expect(sent.callbacks).toHaveLength(1);
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      const rows = db
-        .prepare(
-          `SELECT a.interaction_id id FROM session_answers a JOIN quiz_sessions s ON s.id = a.session_id JOIN users u ON u.id = s.user_id
-           WHERE u.platform = 'discord' AND u.external_id = ? AND s.lesson_id = 'moe-behave-differently'`,
-        )
-        .all(admin.id) as { id: string }[];
-      expect(rows).toEqual([{ id: sent.id }]);
-      const awards = db.prepare(`SELECT count(*) n FROM awards a JOIN users u ON u.id = a.user_id WHERE u.external_id = ? AND a.reason = 'quiz'`).get(admin.id) as { n: number };
-      expect(awards.n).toBeLessThanOrEqual(1);
-    } finally {
-      db.close();
-    }
+    const rows = queryDb<{ id: string }>(
+      dbPath,
+      `SELECT a.interaction_id id FROM session_answers a JOIN quiz_sessions s ON s.id = a.session_id JOIN users u ON u.id = s.user_id
+       WHERE u.platform = 'discord' AND u.external_id = ? AND s.lesson_id = 'moe-behave-differently'`,
+      admin.id,
+    );
+    expect(rows).toEqual([{ id: sent.id }]);
+    const [awards] = queryDb<{ n: number }>(dbPath, `SELECT count(*) n FROM awards a JOIN users u ON u.id = a.user_id WHERE u.external_id = ? AND a.reason = 'quiz'`, admin.id);
+    expect(awards!.n).toBeLessThanOrEqual(1);
   });
 
   it('runs a two-user race in public: first right answer wins', async () => {
@@ -280,9 +269,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const race = fake.channelPosts(fake.channel()).find((m) => m.embeds[0]?.title === '🏁 Race — round 1 of 1')!;
     expect(isEphemeral(race)).toBe(false);
     const prompt = unescape(race.embeds[0]!.description!).split('\n')[0]!;
-    const db = new Database(dbPath, { readonly: true });
-    const row = db.prepare(`SELECT body FROM questions WHERE json_extract(body, '$.prompt') = ?`).get(prompt) as { body: string } | undefined;
-    db.close();
+    const [row] = queryDb<{ body: string }>(dbPath, `SELECT body FROM questions WHERE json_extract(body, '$.prompt') = ?`, prompt);
     expect(row).toBeDefined();
     const q = JSON.parse(row!.body) as { type: string; answer: string | boolean };
     const right = q.type === 'true_false' ? (q.answer ? 'True' : 'False') : String(q.answer);

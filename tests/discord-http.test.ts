@@ -2,14 +2,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cli.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
 import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import { snowflake, type Json } from './fakes/discord/model.js';
 import { freePort } from './fakes/loopback.js';
-import { oneQuestionBankYaml } from './helpers/bot-db.js';
+import { oneQuestionBankYaml, queryDb } from './helpers/bot-db.js';
 
 /**
  * The bot with Discord over HTTP: no gateway, Discord POSTs each interaction to
@@ -67,14 +66,7 @@ describe('the bot on Discord over HTTP (a child process, signed requests from th
   });
 
   const run = async (sent: SentInteraction) => (await fake.outcome(sent)).message!;
-  const count = (sql: string, ...args: unknown[]) => {
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      return (db.prepare(sql).get(...args) as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const count = (sql: string, ...args: unknown[]) => queryDb<{ n: number }>(dbPath, sql, ...args)[0]!.n;
   /** Requests the bot made that only the gateway mode makes: none may appear. */
   const gatewayOnly = () => fake.state.requests.filter((r) => /\/callback$|\/gateway(\/bot)?$/.test(r.path));
 
