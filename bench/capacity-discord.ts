@@ -6,7 +6,7 @@ import { FakeDiscord, buttonsOf, textOf, type FakeMessage, type FakeUser, type S
 import type { FakeChannel } from '../tests/fakes/discord/model.js';
 import { envWithoutPlatforms } from '../tests/fakes/child-env.js';
 import { freePort } from '../tests/fakes/loopback.js';
-import { DEADLINE_MS, FAILURE_TEXT, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { DEADLINE_MS, failureIn, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
 
 /**
  * Discord at increasing rates: the bot (`quizbot start`, real discord.js) as a process of its
@@ -89,9 +89,7 @@ export class DiscordDriver implements Driver {
       const answerMs = performance.now() - sent.dispatchedAt;
       const message = outcome.message;
       this.forget(u, step, message);
-      const text = textOf(message);
-      const failure = FAILURE_TEXT.test(text) ? text.slice(0, 80) : undefined;
-      return { ackMs: outcome.callback.at - sent.dispatchedAt, answerMs, buttons: buttonsOf(message).map((b) => ({ id: String(b.custom_id) })), message, ...(failure ? { failure } : {}) };
+      return { ackMs: outcome.callback.at - sent.dispatchedAt, answerMs, buttons: buttonsOf(message).map((b) => ({ id: String(b.custom_id) })), message, ...failureIn(textOf(message)) };
     } catch (err) {
       return { ackMs: NaN, answerMs: NaN, buttons: [], failure: (err as Error).message.split('\n')[0] };
     } finally {

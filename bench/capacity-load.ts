@@ -18,6 +18,11 @@ export const THINK_MS = 800;
 export const DEADLINE_MS = 3000;
 /** What a user sees when the bot could not serve them: counted as lost. */
 export const FAILURE_TEXT = /Something went wrong|Slow down a little|Please try again/;
+
+/** A step's failure when the answer the user read is one of the bot's error messages (its start); nothing otherwise. */
+export function failureIn(text: string): { failure?: string } {
+  return FAILURE_TEXT.test(text) ? { failure: text.slice(0, 80) } : {};
+}
 /** A trial passes only if the answers completed in its second half keep up with what was sent then. */
 export const KEEP_PACE = 0.9;
 

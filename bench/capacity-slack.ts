@@ -5,7 +5,7 @@ import { packageRoot } from '../src/paths.js';
 import { SIGNING_SECRET, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand, TEAM, textOf } from '../tests/fakes/slack/payloads.js';
 import { signedRequest } from '../tests/fakes/slack/signing.js';
-import { DEADLINE_MS, FAILURE_TEXT, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { DEADLINE_MS, failureIn, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
 import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-worker.js';
 
 /**
@@ -96,11 +96,11 @@ export class SlackDriver implements Driver {
       if (acked?.blocks && !/Working on it/.test(acked.text ?? '')) {
         const text = `${acked.text ?? ''}\n${textOf(acked.blocks)}`;
         const buttons = buttonsIn(acked.blocks).map((b) => ({ id: b.action_id, ...(b.value !== undefined ? { value: b.value } : {}) }));
-        return { ackMs, answerMs: ackMs, buttons, ...(FAILURE_TEXT.test(text) ? { failure: text.slice(0, 80) } : {}) };
+        return { ackMs, answerMs: ackMs, buttons, ...failureIn(text) };
       }
       const answer = await hook.answered;
       const answerMs = performance.now() - sent;
-      return { ackMs, answerMs, buttons: answer.buttons, ...(FAILURE_TEXT.test(answer.text) ? { failure: answer.text.slice(0, 80) } : {}) };
+      return { ackMs, answerMs, buttons: answer.buttons, ...failureIn(answer.text) };
     } catch (err) {
       return { ackMs: NaN, answerMs: NaN, buttons: [], failure: (err as Error).message.split('\n')[0] };
     }
