@@ -37,15 +37,17 @@ cat >"$work/olmoe-shape.json" <<'JSON'
 }
 JSON
 
-port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 token="$(node -e 'console.log(require("crypto").randomBytes(18).toString("hex"))')"
+# Port 0: the endpoint binds a free port itself and names it in its "listening on" line.
 (
   cd deploy/moe-endpoint
-  HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MOE_API_TOKEN="$token" exec "$python" -m moe_endpoint --random-init "$work/olmoe-shape.json" --device cpu --port "$port"
+  HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MOE_API_TOKEN="$token" exec "$python" -m moe_endpoint --random-init "$work/olmoe-shape.json" --device cpu --port 0
 ) >"$work/endpoint.log" 2>&1 &
 pid=$!
+port=""
 for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$port/v1/health" 2>/dev/null | grep -q '"ready": *true'; then break; fi
+  [ -n "$port" ] || port="$(sed -n 's|.*listening on http://[^:]*:\([0-9]*\).*|\1|p' "$work/endpoint.log" | head -n 1)"
+  if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/v1/health" 2>/dev/null | grep -q '"ready": *true'; then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then cat "$work/endpoint.log" >&2; exit 1; fi
   sleep 1
 done
