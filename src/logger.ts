@@ -3,15 +3,23 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
-/** Keys whose values are secrets wherever they appear in a log object. */
-const SECRET_KEYS = [
-  'token',
+/** The settings that hold secrets: redacted by key in log objects, and their values scrubbed from every line. */
+const SECRET_SETTINGS = [
   'DISCORD_TOKEN',
   'SLACK_BOT_TOKEN',
   'SLACK_APP_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+  'INSTALLATION_ENCRYPTION_KEY',
   'LLM_API_KEY',
   'MOE_API_TOKEN',
+];
+
+/** Keys whose values are secrets wherever they appear in a log object. */
+const SECRET_KEYS = [
+  'token',
+  ...SECRET_SETTINGS,
   'signingSecret',
   'appToken',
   'botToken',
@@ -42,9 +50,8 @@ const SLACK_TOKEN = /\b(?:xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]+/g;
 
 /** The secret values of a configuration, to scrub from any log line that would contain them. */
 export function secretValues(config: Partial<Record<string, unknown>>): string[] {
-  const names = ['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'INSTALLATION_ENCRYPTION_KEY', 'LLM_API_KEY', 'MOE_API_TOKEN'];
   // Very short values would scrub ordinary words; real tokens are long.
-  return names.map((n) => config[n]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
+  return SECRET_SETTINGS.map((n) => config[n]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
 }
 
 export interface LoggerOptions {

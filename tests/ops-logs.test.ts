@@ -10,13 +10,21 @@ import { actor, as } from './helpers/app.js';
 import { repoRoot, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
-const SECRETS = {
+/** The secrets a bot with a single Slack workspace and Discord is started with. */
+const BOT_SECRETS = {
   DISCORD_TOKEN: 'MTA-discord-token-value-0001',
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-slackbotsecret',
   SLACK_APP_TOKEN: 'xapp-1-A111-slackappsecret',
   SLACK_SIGNING_SECRET: 'signing-secret-abcdef0123',
   LLM_API_KEY: 'sk-llm-key-0987654321',
   MOE_API_TOKEN: 'moe-token-5555555555',
+};
+const SECRETS = {
+  ...BOT_SECRETS,
+  // Slack installs by OAuth (not started together with a single workspace's token).
+  SLACK_CLIENT_SECRET: 'client-secret-7777777777',
+  SLACK_STATE_SECRET: 'state-secret-8888888888',
+  INSTALLATION_ENCRYPTION_KEY: 'aW5zdGFsbGF0aW9uLWtleS0zMi1ieXRlcy1sb25nISE=',
 };
 const SIGNATURE = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
 
@@ -121,7 +129,7 @@ describe('every interaction log line carries its request id', () => {
 
   it('the terminal chat logs pretty lines with the request id, and LOG_LEVEL chooses them', async () => {
     const dir = tempDir();
-    const r = await runCli(['chat'], { input: '/help\n', env: { DATABASE_PATH: join(dir, 'bot.sqlite'), LOG_LEVEL: 'debug', ...SECRETS, DISCORD_APPLICATION_ID: '1' } });
+    const r = await runCli(['chat'], { input: '/help\n', env: { DATABASE_PATH: join(dir, 'bot.sqlite'), LOG_LEVEL: 'debug', ...BOT_SECRETS, DISCORD_APPLICATION_ID: '1' } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/DEBUG.*: handled\n\s+rid: "t\d+-\d+-1"\n\s+platform: "terminal"\n\s+command: "help"/);
     expectNoSecret(r.stderr + r.stdout);
