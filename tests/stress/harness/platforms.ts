@@ -195,9 +195,17 @@ export class Platforms {
     return platform === 'discord' ? (this.client('discord') as DiscordClient).idOf(name) : slackUserId(name);
   }
 
-  /** The fake Discord's requests the bot made that Discord refused (late callbacks among them). */
+  /**
+   * The fake Discord's requests the bot made that Discord refused (late callbacks among them). A
+   * webhook call that overtook the HTTP response it follows ("Unknown Webhook") and went through
+   * when the bot tried it again is no refusal: Discord took that answer.
+   */
   discordRefusals(): { path: string; status: number }[] {
-    return this.discord.state.requests.filter((r) => r.status >= 400).map((r) => ({ path: r.path, status: r.status }));
+    const requests = this.discord.state.requests;
+    const takenLater = (i: number) => requests.slice(i + 1).some((later) => later.method === requests[i]!.method && later.path === requests[i]!.path && later.status < 400);
+    return requests
+      .filter((r, i) => r.status >= 400 && !(r.status === 404 && r.path.includes('/webhooks/') && takenLater(i)))
+      .map((r) => ({ path: r.path, status: r.status }));
   }
 }
 
