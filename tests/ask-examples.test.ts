@@ -166,6 +166,26 @@ describe('/ask on the way learners write and what lessons cite', () => {
     expect(answer('when was switch transformer released').answer).toMatch(/Switch Transformer \(Fedus et al\. 2021\)/);
   });
 
+  it('defines a term from the section named after it, and reads a misspelt comparison as a comparison', () => {
+    // No sentence reads "the capacity factor is …"; the section titled by it explains it.
+    const capacity = answer('what is the expert capacity factor');
+    expect(capacity.abstained).toBe(false);
+    expect(capacity.citations.map((c) => c.section)).toEqual(['Capacity factor and token dropping']);
+    expect(answer('what is top-k routing').citations[0]?.section).toBe('Top-k selection and renormalisation');
+    // "in deepseek" places the term; the definition of a shared expert answers it.
+    expect(answer('what is a shared expert in deepseek').answer).toMatch(/^A shared expert is an expert that processes every token/);
+    const difference = answer('wats the diffrence between aktive and totel paramiters');
+    expect(difference.abstained).toBe(false);
+    expect(difference.answer).toMatch(/active parameters/i);
+    // A term the lessons name but never explain, and no section is about, is still declined.
+    expect(answer('what is expert offloading').abstained).toBe(true);
+  });
+
+  it('reads "who makes" as who released a model, and experts that "fire" per token as those each token is routed to', () => {
+    expect(answer('who makes gpt-oss').answer).toMatch(/released by OpenAI/);
+    expect(answer('how many experts fire per token in olmoe').answer).toMatch(/^OLMoE-1B-7B routes each token to 8 of its 64 experts/);
+  });
+
   it('answers a list question about the models with the list about the models, not the list of what AI tools cannot do', () => {
     const a = answer('moe cons');
     expect(a.abstained).toBe(false);

@@ -181,7 +181,7 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
       return fact;
     }
     if (shape.kind === 'definition' || shape.kind === 'term') {
-      const answer = definitionAnswer(index, r, shape, framing);
+      const answer = definitionAnswer(index, r, shape, framing) ?? titledSectionAnswer(index, r, shape, framing);
       if (answer) return answer;
       // A bare term with no sentence that defines it is answered as any question.
       if (shape.kind === 'definition') return { notice: NOT_EXPLAINED };
@@ -257,6 +257,27 @@ function definitionAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, f
   const section = r.hits.find((h) => h.section.id === lead!.sentence.sectionId);
   const others = section ? weighted(section.sentences, shape, framing) : [];
   for (const c of others) if (c.score >= SENTENCE_SCORE_SHARE * (others[0]?.score ?? 0)) picked.add(c.sentence, 2);
+  return picked.list;
+}
+
+/**
+ * A section titled by the asked term ("Capacity factor and token dropping" for "what is the
+ * capacity factor") explains it even when no sentence reads "X is …": its best sentences answer.
+ * Words in most sections ("expert") need not be in the title, unless all of them are.
+ */
+function titledSectionAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing: boolean): IndexedSentence[] | undefined {
+  const n = index.sections.length;
+  const frequency = (st: string) => index.sectionFrequency.get(st) ?? 0;
+  const rare = shape.subject.filter((st) => frequency(st) * 2 <= n);
+  // When every word is common ("top-k routing"), the rarest must be in the title.
+  const rarest = [...shape.subject].sort((a, b) => frequency(a) - frequency(b))[0];
+  const telling = rare.length ? rare : rarest ? [rarest] : [];
+  if (!telling.length) return undefined;
+  const titled = r.hits.slice(0, KIND_SECTIONS).find((h) => h.sentences.length && telling.every((st) => index.sectionTitleTerms[h.section.id]!.has(st)));
+  if (!titled) return undefined;
+  const ranked = weighted(titled.sentences, shape, framing);
+  const picked = new Picked();
+  for (const c of ranked) if (c.score >= SENTENCE_SCORE_SHARE * ranked[0]!.score) picked.add(c.sentence, 2);
   return picked.list;
 }
 

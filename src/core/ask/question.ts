@@ -73,7 +73,8 @@ function isNumberWord(w: string, vague: boolean): boolean {
 }
 
 export function classify(question: string, speller: Speller | undefined, names: ReadonlySet<string>): QuestionShape {
-  const text = unChat(question.toLowerCase());
+  // Slips corrected before the wording is read: "wats the diffrence between" is a comparison.
+  const text = speller ? correctedText(unChat(question.toLowerCase()), speller) : unChat(question.toLowerCase());
   const toks: Token[] = speller ? tokens(question).map((t) => speller.correct(t)) : tokens(question);
   const words = toks.map((t) => t.word);
   const aboutAi = AI_WORDS.test(text);
@@ -137,7 +138,11 @@ export function classify(question: string, speller: Speller | undefined, names: 
     /^\s*define\s+(.+?)\s*\??\s*$/.exec(text) ??
     /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(text);
   if (definition) {
-    const phrase = definition[1]!.replace(/\s+(?:in|for|of|with)\s+(?:an?\s+|the\s+)?(?:moe|mixture.of.experts?|mixture-of-experts|sparse models?)(?:\s+models?)?\s*$/, '');
+    // "what is a shared expert in deepseek": the term is "shared expert"; the model only places it.
+    const named = new Set(entities.flat());
+    const phrase = definition[1]!
+      .replace(/\s+(?:in|for|of|with)\s+(?:an?\s+|the\s+)?(?:moe|mixture.of.experts?|mixture-of-experts|sparse models?)(?:\s+models?)?\s*$/, '')
+      .replace(/\s+(?:in|for|on|with)\s+(?:the\s+)?([\p{L}\p{N}\s.-]+?)\s*$/u, (all, tail: string) => (tail.split(/[^\p{L}\p{N}]+/u).filter(Boolean).every((w) => named.has(w)) ? '' : all));
     const subjectToks = tokens(phrase).map((t) => (speller ? speller.correct(t) : t));
     const content = subjectToks.filter((t) => !t.stop && !isGeneralWord(t.word));
     // "what are MoE models good at" asks what they do, not what they are.
@@ -170,6 +175,16 @@ export function classify(question: string, speller: Speller | undefined, names: 
   }
   if (/^\s*(is|are|do|does|did|can|could|will|would|should|was|were|has|have)\b/.test(text)) return shape('yesno');
   return shape('other');
+}
+
+/** A lowercase question with each word the lessons never use replaced by the lesson word the speller reads it as. */
+function correctedText(lower: string, speller: Speller): string {
+  return lower.replace(/\p{L}+/gu, (w) => {
+    const t = tokens(w)[0];
+    if (!t || t.word !== w) return w;
+    const c = speller.correct(t);
+    return c.stop || c.word === t.word ? w : c.word;
+  });
 }
 
 /** Lowercase words of a sentence with where each ends, for checks on the text around them. */
