@@ -186,6 +186,19 @@ describe('/ask on the way learners write and what lessons cite', () => {
     expect(answer('how many experts fire per token in olmoe').answer).toMatch(/^OLMoE-1B-7B routes each token to 8 of its 64 experts/);
   });
 
+  it('declines facts about a model that the lessons do not give, rather than quoting a source list or another fact', () => {
+    // "jamba", a word the lessons never use, is what the question asks about.
+    expect(answer('whats the active param count of jamba').abstained).toBe(true);
+    // "what dataset was Mixtral trained on" asks a fact of Mixtral, which no sentence about Mixtral states.
+    expect(answer('what dataset was mixtral trained on').abstained).toBe(true);
+    // The Sources list repeats Mixtral's figures next to "Mistral AI"; a citation is not an answer.
+    const large = answer('how many experts does mistral large have');
+    expect(large.abstained).toBe(true);
+    expect(large.notice).toBe(NO_FIGURE);
+    // "iz" is chat spelling for "is", so this asks what the router is.
+    expect(answer('wat iz the rooter in moe').answer).toMatch(/^The router is the component/);
+  });
+
   it('answers a list question about the models with the list about the models, not the list of what AI tools cannot do', () => {
     const a = answer('moe cons');
     expect(a.abstained).toBe(false);

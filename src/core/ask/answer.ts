@@ -1,5 +1,5 @@
 import { carriesName, carriesNumber, classify, entityPattern, entityText, hasEntities, namesIn, PLACE_WORDS, RANKING_WORDS, termMatches, type QuestionShape } from './question.js';
-import type { Retrieval, SectionHit, SentenceHit } from './retrieve.js';
+import { BIBLIOGRAPHY, type Retrieval, type SectionHit, type SentenceHit } from './retrieve.js';
 import type { QueryTerm } from './synonyms.js';
 import type { AskIndex, IndexedSection, IndexedSentence } from './search-index.js';
 import { stem } from './text.js';
@@ -216,14 +216,16 @@ function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing
   // alternative the answer turns down ("sigmoid" when the answer is softmax): a sentence about one
   // of its models that holds half of what it asks will do.
   const yesNo = shape.kind === 'yesno';
+  // A lesson's list of sources repeats its figures; the lesson, not a citation, answers.
   const fits = candidatesOf(r).filter(
     (c) =>
+      !BIBLIOGRAPHY.test(index.sections[c.sentence.sectionId]!.title) &&
       (yesNo ? shape.entities.some((e) => hasEntities(c.sentence.entityText, [e])) : hasEntities(c.sentence.entityText, shape.entities)) &&
       (shape.kind === 'number' ? carriesNumber(c.sentence.text, shape) : shape.kind === 'name' ? carriesName(c.sentence.text, shape, index.names) : true) &&
       sentenceCoverage(r, c.sentence, shape) >= (yesNo ? YES_NO_SENTENCE_COVERAGE : FACT_SENTENCE_COVERAGE),
   );
   if (!fits.length) return { notice: shape.kind === 'number' ? NO_FIGURE : shape.kind === 'name' ? NO_NAME : NOT_COVERED };
-  // The best-ranked section first (a lesson before its list of sources), then the best sentence.
+  // The best-ranked section first, then the best sentence.
   const hitRank = new Map(r.hits.map((h, i) => [h.section.id, i]));
   const best = weighted(fits, shape, framing).sort((a, b) => hitRank.get(a.sentence.sectionId)! - hitRank.get(b.sentence.sectionId)! || b.score - a.score);
   const picked = new Picked();

@@ -85,9 +85,13 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const rawWords = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   // A word the lessons never use, followed by a version, names a model they don't teach ("phi 3.5", "jamba 1.5").
   const unknownModel = (w: string, next: string | undefined) =>
-    next !== undefined && /^\d/.test(next) && /^\p{L}{3,}$/u.test(w) && !STOPWORDS.has(w) && !isEverydayWord(w) && !(speller?.knows(stem(w)) ?? true);
+    next !== undefined && /^\d/.test(next) && unknownWord(w);
+  const unknownWord = (w: string) => /^\p{L}{3,}$/u.test(w) && !STOPWORDS.has(w) && !isEverydayWord(w) && !(speller?.knows(stem(w)) ?? true);
+  // So does one that ends "… of jamba", the thing a question about a model asks of.
+  const unknownLast = (w: string, i: number) => i === rawWords.length - 1 && /^(of|does|do|in|about)$/.test(rawWords[i - 1] ?? '') && unknownWord(w) && !speller?.startsKnown(stem(w)) && !corrected(w);
+  const corrected = (w: string) => { const [t] = tokens(w); return !!t && !!speller && speller.correct(t).word !== t.word; };
   for (const [i, w] of [...rawWords, ''].entries()) {
-    const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0) || unknownModel(w, rawWords[i + 1]));
+    const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0) || unknownModel(w, rawWords[i + 1]) || unknownLast(w, i));
     if (isName && !/^(moe|ai|top|k)$/.test(w)) run.push(w);
     else {
       if (run.length) entities.push(run);
@@ -124,6 +128,8 @@ export function classify(question: string, speller: Speller | undefined, names: 
   if (entities.length && hasMeasure && !asksMeaning && (noQuestionWord || /^\s*(what|which|whats|what's)\b/.test(text))) return shape('number', topK ? { counted: 'expert' } : {});
   // "what is the training data of DeepSeek-V3": a fact about a named model, which a sentence about that model must state.
   if (entities.length && /^\s*(?:what|whats|what's)\s*(?:'s|is|are)?\s+the\s+[\p{L}\s-]+\s+of\b/u.test(text)) return shape('attribute');
+  // "what dataset was Mixtral trained on": the same, asked the other way round.
+  if (entities.length && /^\s*what\s+[\p{L}-]+\s+(?:was|were|is|are|does|did|do)\s+/u.test(text) && !/^\s*what\s+(?:is|are|was|were|does|did|do)\b/.test(text)) return shape('attribute');
   if (/^\s*(who|which)\b/.test(text) || /^\s*what (model|models|company|companies|vendor|vendors|license|families|family|gpu|gpus|hardware)\b/.test(text)) {
     if (words.some((w) => LIST_WORDS.has(w))) return shape('list');
     return shape('name');

@@ -56,7 +56,7 @@ export const RANK = { section: 0.3, coverage: 0.7 };
  * A lesson's list of sources names every model and figure again: it ranks lower than the sections
  * that teach them, so an answer quotes the lesson before its bibliography.
  */
-const BIBLIOGRAPHY = /^(sources|references|bibliography|further reading)$/i;
+export const BIBLIOGRAPHY = /^(sources|references|bibliography|further reading)$/i;
 const BIBLIOGRAPHY_WEIGHT = 0.5;
 
 /** How many of the best sections (by their own score) are re-ranked with their sentences. */

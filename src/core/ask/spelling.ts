@@ -38,6 +38,12 @@ export class Speller {
     return this.stems.has(stem);
   }
 
+  /** Whether a lesson word starts with this stem ("param" → "parameters"). */
+  startsKnown(stem: string): boolean {
+    for (const known of this.stems) if (known.startsWith(stem)) return true;
+    return false;
+  }
+
   /** The token as the lessons would spell it; unknown words stay as they are. */
   correct(token: Token): Token {
     if (token.stop || this.stems.has(token.stem) || !/^\p{L}+$/u.test(token.word)) return token;

@@ -91,6 +91,7 @@ export function unChat(lower: string): string {
     .replace(/[\u2018\u2019\u02bc`]/g, "'")
     .replace(/\b(wot|wut|wat|wht)\b/g, 'what')
     .replace(/\b(wots|wuts|wats)\b/g, "what's")
+    .replace(/\b(iz)\b/g, 'is')
     .replace(/\b(whens|hows|wheres|whos|whys)\b/g, (w) => `${w.slice(0, -1)} is`)
     .replace(/\b(meny|mny|manny)\b/g, 'many')
     .replace(/\b(wich|whcih|wihch|whitch)\b/g, 'which')
