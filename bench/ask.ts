@@ -25,9 +25,9 @@ function lessonsRepeatedTo(sections: number): Lesson[] {
   return out;
 }
 
-/** The evaluation questions (in scope and out of scope, both splits) that the tests use. */
+/** The evaluation questions (in scope and out of scope, every split) that the tests use. */
 function evalQuestions(): string[] {
-  return ['ask-eval.json', 'ask-eval-test.json'].flatMap((file) => {
+  return ['ask-eval.json', 'ask-eval-earlier.json', 'ask-eval-dev.json', 'ask-eval-test.json'].flatMap((file) => {
     const set = JSON.parse(readFileSync(join(packageRoot, 'tests', 'fixtures', file), 'utf8')) as {
       inScope: { q: string }[];
       outOfScope: { q: string }[];

@@ -7,15 +7,22 @@ import type { AskIndex } from '../../src/core/ask/search-index.js';
 import { slugify } from '../../src/core/util/text.js';
 
 /**
- * The /ask evaluation. Two splits: calibration (tests/fixtures/ask-eval.json), on which thresholds
- * and other settings may be chosen, and test (tests/fixtures/ask-eval-test.json), written before
- * the retrieval it measures and never used to choose anything. The figure that matters is whether
- * the answer's quoted text comes from a section that answers the question; retrieval recall and the
+ * The /ask evaluation. Four splits: calibration (tests/fixtures/ask-eval.json), on which thresholds
+ * and other settings are chosen; earlier (ask-eval-earlier.json), the first held-out split, on
+ * which settings may now be chosen too; dev and test (ask-eval-dev.json, ask-eval-test.json), the
+ * two halves of a second held-out set written by someone who saw neither the code nor the other
+ * splits: settings may be chosen on dev, never on test. The figure that matters is whether the
+ * answer's quoted text comes from a section that answers the question; retrieval recall and the
  * abstention figures are reported beside it.
  */
 
-export const calibrationSetPath = fileURLToPath(new URL('../fixtures/ask-eval.json', import.meta.url));
-export const testSetPath = fileURLToPath(new URL('../fixtures/ask-eval-test.json', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+export const splitPaths = {
+  calibration: fixture('ask-eval.json'),
+  earlier: fixture('ask-eval-earlier.json'),
+  dev: fixture('ask-eval-dev.json'),
+  test: fixture('ask-eval-test.json'),
+} as const;
 
 export interface InScopeQuestion {
   q: string;
@@ -27,17 +34,18 @@ export interface InScopeQuestion {
 
 export interface EvalSet {
   inScope: InScopeQuestion[];
-  outOfScope: { q: string }[];
+  /** kind: 'near-miss' or 'off-topic', where the split records it. */
+  outOfScope: { q: string; kind?: string }[];
 }
 
-export type Split = 'calibration' | 'test';
+export type Split = keyof typeof splitPaths;
 
 export function loadEvalSet(path: string): EvalSet {
   return JSON.parse(readFileSync(path, 'utf8')) as EvalSet;
 }
 
 export function loadSplits(): Record<Split, EvalSet> {
-  return { calibration: loadEvalSet(calibrationSetPath), test: loadEvalSet(testSetPath) };
+  return { calibration: loadEvalSet(splitPaths.calibration), earlier: loadEvalSet(splitPaths.earlier), dev: loadEvalSet(splitPaths.dev), test: loadEvalSet(splitPaths.test) };
 }
 
 export interface EvalRow {
