@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { ask } from '../src/core/ask/ask.js';
 import { whyButton } from '../src/core/ask/commands.js';
 import { citedNumbers, completionsUrl, stripThinking, SYSTEM_PROMPT } from '../src/core/ask/llm.js';
-import { queryTerms } from '../src/core/ask/synonyms.js';
+import { indexTerms, queryTerms } from '../src/core/ask/synonyms.js';
 import { loadContent, parseLesson, type Lesson } from '../src/core/content/load.js';
 import { plainText } from '../src/core/markup.js';
 import { LessonLibrary } from '../src/core/services.js';
@@ -177,6 +177,18 @@ describe('/ask extractive answers', () => {
 function sectionTextIncludes(text: string): boolean {
   return [...sectionText.values()].some((body) => body.includes(text));
 }
+
+describe('/ask phrase tables', () => {
+  it('gives no lesson word the concept of a phrase that only shares its stem', () => {
+    // "ads" and "added" both stem to "ad"; "positives" and "positions" to "posit"; "plan b" loses its "b".
+    expect(indexTerms('A load-balancing loss is an auxiliary loss added during training.')).not.toContain('~marketing');
+    expect(indexTerms('The tokens, their positions and the context change.')).not.toContain('~do-well');
+    expect(indexTerms('Plan the GPU memory budget first.')).not.toContain('~fallback');
+    // The phrases that replace them still work.
+    expect(indexTerms('is there a backup plan')).toContain('~fallback');
+    expect(indexTerms('MoE advertising quotes the active count')).toContain('~marketing');
+  });
+});
 
 describe('/ask with a language model (OpenAI-compatible server on 127.0.0.1)', () => {
   let server: FakeLlmServer;
