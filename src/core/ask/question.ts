@@ -73,9 +73,10 @@ function isNumberWord(w: string, vague: boolean): boolean {
 }
 
 export function classify(question: string, speller: Speller | undefined, names: ReadonlySet<string>): QuestionShape {
+  const written = tokens(question);
+  const toks: Token[] = speller ? written.map((t) => speller.correct(t)) : written;
   // Slips corrected before the wording is read: "wats the diffrence between" is a comparison.
-  const text = speller ? correctedText(unChat(question.toLowerCase()), speller) : unChat(question.toLowerCase());
-  const toks: Token[] = speller ? tokens(question).map((t) => speller.correct(t)) : tokens(question);
+  const text = correctedText(unChat(question.toLowerCase()), written, toks);
   const words = toks.map((t) => t.word);
   const aboutAi = AI_WORDS.test(text);
 
@@ -183,14 +184,14 @@ export function classify(question: string, speller: Speller | undefined, names: 
   return shape('other');
 }
 
-/** A lowercase question with each word the lessons never use replaced by the lesson word the speller reads it as. */
-function correctedText(lower: string, speller: Speller): string {
-  return lower.replace(/\p{L}+/gu, (w) => {
-    const t = tokens(w)[0];
-    if (!t || t.word !== w) return w;
-    const c = speller.correct(t);
-    return c.stop || c.word === t.word ? w : c.word;
+/** A lowercase question with each slip replaced by the lesson word the speller read it as. */
+function correctedText(lower: string, written: readonly Token[], corrected: readonly Token[]): string {
+  const slips = new Map<string, string>();
+  written.forEach((t, i) => {
+    const c = corrected[i]!;
+    if (!c.stop && c.word !== t.word) slips.set(t.word, c.word);
   });
+  return slips.size ? lower.replace(/\p{L}+/gu, (w) => slips.get(w) ?? w) : lower;
 }
 
 /** Lowercase words of a sentence with where each ends, for checks on the text around them. */
