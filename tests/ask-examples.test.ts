@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NO_FIGURE, NOT_COVERED, type AskAnswer } from '../src/core/ask/answer.js';
+import { NO_FIGURE, NOT_COVERED, NOT_EXPLAINED, type AskAnswer } from '../src/core/ask/answer.js';
 import { answerFromLessons } from '../src/core/ask/ask.js';
 import { buildAskIndex, type AskIndex } from '../src/core/ask/search-index.js';
 import { lessonSentences, unChat } from '../src/core/ask/text.js';
@@ -177,6 +177,9 @@ describe('/ask on the way learners write and what lessons cite', () => {
     const difference = answer('wats the diffrence between aktive and totel paramiters');
     expect(difference.abstained).toBe(false);
     expect(difference.answer).toMatch(/active parameters/i);
+    // An adverb after the term, or a second question after it, leaves the definition asked for.
+    expect(answer('what is routing observability exactly').notice).toBe(NOT_EXPLAINED);
+    expect(answer('what is a residual connection exactly and why does it help training').notice).toBe(NOT_EXPLAINED);
     // A term the lessons name but never explain, and no section is about, is still declined.
     expect(answer('what is expert offloading').abstained).toBe(true);
   });

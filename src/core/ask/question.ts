@@ -138,16 +138,20 @@ export function classify(question: string, speller: Speller | undefined, names: 
   if (words.some((w) => LIST_WORDS.has(w)) || /\bwhat goes in\b|\bwhat should .* (include|cover)\b|\bpros and cons\b/.test(text)) return shape('list');
   if (/\b(vs|versus|compare|compared|comparison|than|difference between)\b/.test(text)) return shape('comparison');
 
+  // "what is a residual connection exactly and why does it help": the first question is a definition.
+  const asked = text.replace(/\s+and\s+(?:why|how|what|when|where|which|who)\b.*$/, '');
   const definition =
-    /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(text) ??
+    /^\s*(?:what does|what do)\s+(.+?)\s+mean\s*\??\s*$/.exec(asked) ??
     // "what is X", "whats X"; not "what decides X", which asks what does something.
-    /^\s*(?:so\s+)?(?:what\s*(?:'s|is|are|s)|whats|what's)\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(text) ??
-    /^\s*define\s+(.+?)\s*\??\s*$/.exec(text) ??
-    /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(text);
+    /^\s*(?:so\s+)?(?:what\s*(?:'s|is|are|s)|whats|what's)\s+(?:an?|the)?\s*(.+?)\s*\??\s*$/.exec(asked) ??
+    /^\s*define\s+(.+?)\s*\??\s*$/.exec(asked) ??
+    /^\s*(.+?)\s+(?:meaning|definition|-\s*what is it)\s*\??\s*$/.exec(asked);
   if (definition) {
     // "what is a shared expert in deepseek": the term is "shared expert"; the model only places it.
     const named = new Set(entities.flat());
+    // "what is routing observability exactly": the adverb is no part of the term.
     const phrase = definition[1]!
+      .replace(/\s+(?:exactly|really|actually|precisely|again|anyway)$/, '')
       .replace(/\s+(?:in|for|of|with)\s+(?:an?\s+|the\s+)?(?:moe|mixture.of.experts?|mixture-of-experts|sparse models?)(?:\s+models?)?\s*$/, '')
       .replace(/\s+(?:in|for|on|with)\s+(?:the\s+)?([\p{L}\p{N}\s.-]+?)\s*$/u, (all, tail: string) => (tail.split(/[^\p{L}\p{N}]+/u).filter(Boolean).every((w) => named.has(w)) ? '' : all));
     const subjectToks = tokens(phrase).map((t) => (speller ? speller.correct(t) : t));
