@@ -1,5 +1,5 @@
 import type { App as BoltApp, BlockAction, BlockElementAction, webApi } from '@slack/bolt';
-import { slackServerId } from './tenant.js';
+import { payloadServerId, slackServerId } from './tenant.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { errorReply } from '../../core/dispatcher.js';
 import type { ActionInteraction, Place, Reply } from '../../core/interaction.js';
@@ -65,7 +65,7 @@ function actionValues(action: BlockElementAction): string[] | undefined {
 
 function actionPlace(body: BlockAction): Place {
   const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined) ?? body.user.id;
-  return { serverId: slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install }), channelId };
+  return { serverId: payloadServerId(body), channelId };
 }
 
 export function registerListeners(bolt: BoltApp, bridge: SlackBridge): void {

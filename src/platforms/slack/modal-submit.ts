@@ -1,5 +1,5 @@
 import type { App as BoltApp, ViewOutput } from '@slack/bolt';
-import { slackServerId } from './tenant.js';
+import { payloadServerId } from './tenant.js';
 import type { Actor, Place, Reply } from '../../core/interaction.js';
 import { handleOnce } from './after-ack.js';
 import { deliverReply, responseUrlPoster } from './deliver.js';
@@ -46,7 +46,7 @@ export function onModalSubmit<M extends ModalOrigin>(
     }
     await handleOnce(bridge, { key: id, kind: modal.kind, log }, async () => {
       await bridge.ackFirst.turn();
-      const place = { serverId: slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install }), channelId: meta.channelId };
+      const place = { serverId: payloadServerId(body), channelId: meta.channelId };
       const actor = await bridge.users.actor(web, place.serverId, body.user.id, body.user.name);
       const reply = await run({ id, meta, actor, place, values: view.state.values, workspace: { web, token: context.botToken } });
       const respond = meta.responseUrl ? responseUrlPoster(meta.responseUrl) : undefined;

@@ -6,3 +6,8 @@ export function slackServerId(ids: { enterprise?: string | null | undefined; tea
   if (ids.orgInstall && ids.enterprise) return ids.enterprise;
   return ids.team ?? '';
 }
+
+/** The server id of an interactive payload: a button click or a modal submission. */
+export function payloadServerId(body: { enterprise?: { id: string } | null; team?: { id: string } | null; user: { team_id?: string }; is_enterprise_install?: boolean }): string {
+  return slackServerId({ enterprise: body.enterprise?.id, team: body.team?.id ?? body.user.team_id, orgInstall: body.is_enterprise_install });
+}
