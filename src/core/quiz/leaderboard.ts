@@ -197,7 +197,7 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   if (board.top.length === 0) {
     if (pastSeason) view.empty = md`Nobody scored in ${where} in season ${season}.`;
     // Only the week that runs now is "this week" (a post of last week's board asks for an earlier one).
-    else if (period === 'week' && season === undefined && pk === thisWeek) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
+    else if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
     else view.empty = md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`;
   } else if (reader && !board.me) {
     view.note = pastSeason ? md`_You did not score in season ${season}._` : md`_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
