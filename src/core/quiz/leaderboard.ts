@@ -196,7 +196,8 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   view.me = reader ? [...view.top, ...view.around].find((r) => r.mine) : undefined;
   if (board.top.length === 0) {
     if (pastSeason) view.empty = md`Nobody scored in ${where} in season ${season}.`;
-    // Only the week that runs now is "this week" (a post of last week's board asks for an earlier one).
+    // Only the week that runs now is "this week": `now` is the time the board is of, which may be a
+    // week ago (a post of last week's board), so the clock is read for the week that runs.
     else if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
     else view.empty = md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`;
   } else if (reader && !board.me) {
