@@ -1,3 +1,4 @@
+import { LruMap } from '../util/lru-map.js';
 import type { Speller } from './spelling.js';
 import { isEverydayWord } from './everyday.js';
 import { isGeneralWord, stem, STOPWORDS, tokens, unChat, type Token } from './text.js';
@@ -221,6 +222,16 @@ export function entityText(text: string): string {
 
 /** The pattern of an entity's words next to each other in an entityText ("deepseek v3" meets "DeepSeek-V3"). */
 export function entityPattern(entity: string[]): RegExp {
+  const key = entity.join(' ');
+  let pattern = entityPatterns.get(key);
+  if (!pattern) entityPatterns.set(key, (pattern = buildEntityPattern(entity)));
+  return pattern;
+}
+
+/** Patterns are asked for once per candidate sentence: kept for the entities of recent questions. */
+const entityPatterns = new LruMap<string, RegExp>(1000);
+
+function buildEntityPattern(entity: string[]): RegExp {
   const parts = entity.flatMap((w) => w.split(/[^\p{L}\p{N}]+/u).flatMap((x) => x.split(/(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u))).filter(Boolean);
   return new RegExp(`(?:^| )${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(' ?')}(?: |$)`);
 }
