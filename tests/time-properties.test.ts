@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { touchStreak } from '../src/core/quiz/scoring.js';
 import { quizStore } from '../src/core/quiz/store.js';
 import { tenantOf } from '../src/core/tenant.js';
-import { isoWeek, learnerDay, localDay, monthKey } from '../src/core/util/time.js';
+import { isoWeek, learnerDay, learnerDayAfter, localDay, monthKey } from '../src/core/util/time.js';
 import { actor, makeApp } from './helpers/app.js';
 
 const ZONES = Intl.supportedValuesOf('timeZone');
@@ -100,6 +100,8 @@ function checkDay(zone: string, t: number, startHour: number): void {
   if (!edges[0]!.jump && !edges[1]!.jump) expect([23, 24, 25, ...(OTHER_LENGTHS[zone] ?? [])], at).toContain(hours);
   // The next day begins where this one ends.
   expect(learnerDay(new Date(day.end), zone, startHour).start, at).toBe(day.end);
+  // The forecast's way to the next day agrees.
+  expect(learnerDayAfter(day, zone, startHour), at).toEqual(learnerDay(new Date(day.end), zone, startHour));
   // Weeks and months are the library's ISO week and month of the local date.
   expect(localDay(new Date(t), zone), at).toBe(clock.toISODate());
   expect(isoWeek(new Date(t), zone), at).toBe(`${clock.weekYear}-W${String(clock.weekNumber).padStart(2, '0')}`);

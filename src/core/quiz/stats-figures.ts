@@ -2,7 +2,7 @@ import type { Actor, Place } from '../interaction.js';
 import type { Services } from '../services.js';
 import { desiredRetention } from '../srs/parameters.js';
 import { tenantOf, type Tenant } from '../tenant.js';
-import { daysBefore, localWeekday, previousDay } from '../util/time.js';
+import { daysBefore, learnerDayAfter, localWeekday, previousDay } from '../util/time.js';
 import { nextReview } from './personal.js';
 import { currentStreak, learnerToday } from './scoring.js';
 import { PROMPT, quizStore, VISIBLE, type QuizStore } from './store.js';
@@ -91,7 +91,7 @@ function lessonTitle(services: Services, lessonId: string | null): string {
 /** Counts of due cards for each of the next FORECAST_DAYS learner days. */
 function dueForecast(store: QuizStore, userId: number, tenant: Tenant, now: Date, timeZone: string): { forecast: DueDay[]; total: number } {
   const days = [learnerToday(store, now, timeZone)];
-  while (days.length < FORECAST_DAYS) days.push(learnerToday(store, new Date(days.at(-1)!.end), timeZone));
+  while (days.length < FORECAST_DAYS) days.push(learnerDayAfter(days.at(-1)!, timeZone, store.services.config.DAY_STARTS_AT_HOUR));
   const rows = store
     .q<[number, Tenant], { due: number }>(
       `SELECT c.due FROM cards c JOIN questions q ON q.id = c.question_id WHERE c.user_id = ? AND q.retired_at IS NULL AND ${VISIBLE} ORDER BY c.due`,

@@ -192,6 +192,14 @@ export function learnerDay(date: Date, timeZone: string, startHour: number): Lea
   return day;
 }
 
+/**
+ * The learner's day after `day`, for looking ahead (the due forecast): computed without taking the
+ * zone's cached day, which stays the one answers fall in.
+ */
+export function learnerDayAfter(day: LearnerDay, timeZone: string, startHour: number): LearnerDay {
+  return computeDay(day.end, zoneOf(timeZone), startHour);
+}
+
 interface CalendarDay extends LearnerDay {
   /** ISO week (2026-W48) and month (2026-11) of the day. */
   week: string;
