@@ -80,7 +80,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     dir = mkdtempSync(join(tmpdir(), 'quizbot-discord-'));
     dbPath = join(dir, 'bot.sqlite');
     // Users here click faster than people do: the per-user click limit must not depend on timing.
-    bot = new BotProcess(fake.env({ DISCORD_GUILD_ID: fake.guildId, DATABASE_PATH: dbPath, CONTENT_DIR, RACE_ROUND_SECONDS: '600', RATE_LIMIT_BURST: '1000' }));
+    bot = new BotProcess(botEnv());
     await bot.waitForLog('discord connected');
   });
 
@@ -91,6 +91,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
   });
 
   const run = async (sent: SentInteraction) => (await fake.outcome(sent)).message!;
+  const botEnv = () => fake.env({ DISCORD_GUILD_ID: fake.guildId, DATABASE_PATH: dbPath, CONTENT_DIR, RACE_ROUND_SECONDS: '600', RATE_LIMIT_BURST: '1000' });
 
   it('identifies with the Guilds intent only and registers the commands in the development server', async () => {
     expect(fake.gateway.identifies).toHaveLength(1);
@@ -328,6 +329,21 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const submitted = await fake.outcome(fake.submitModal(bob, opened, 'The key <@1> looks **wrong**'));
     expect(isEphemeral(submitted.message)).toBe(true);
     expect(textOf(submitted.message)).not.toMatch(/(^|[^\\])<@1>/);
+  });
+
+  it('opens the form of a button sent before a restart, titled by the button, and takes the report', async () => {
+    const question = await run(fake.slash(bob, 'quiz', { lesson: 'moe-routing' }, { subcommand: 'start' }));
+    const { message: feedback } = await answer(bob, question);
+    // A form's wording lives in the bot's memory; the message with its button stays in Discord.
+    expect(await bot.stop()).toBe(0);
+    bot = new BotProcess(botEnv());
+    await bot.waitForLog('discord connected');
+    const opened = fake.press(bob, feedback, 'Report question');
+    const modal = (await fake.callback(opened)).data!;
+    expect(modal).toMatchObject({ title: 'Report question', components: [{ type: 18, label: 'Your answer', component: { type: 4 } }] });
+    const submitted = await fake.outcome(fake.submitModal(bob, opened, 'The figure looks off'));
+    expect(isEphemeral(submitted.message)).toBe(true);
+    expect(textOf(submitted.message)).toBe('Thanks! An admin will look at this question.');
   });
 
   it('made no request Discord would refuse, logged no token, and stops cleanly', async () => {
