@@ -1,6 +1,7 @@
 import { questionShown, rightLabels } from './answers.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cliPath, repoRoot } from './cli.js';
+import { envWithoutPlatforms } from '../fakes/child-env.js';
 
 /**
  * Drives the terminal chat as a real child process over piped standard input, one message at a
@@ -13,8 +14,8 @@ export class ChatDriver {
   stderr = '';
 
   constructor(env: Record<string, string>, options: { cwd?: string } = {}) {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k) && k !== 'LOG_LEVEL') base[k] = v;
+    const base = envWithoutPlatforms();
+    delete base.LOG_LEVEL;
     this.child = spawn(process.execPath, [cliPath, 'chat'], { cwd: options.cwd ?? repoRoot, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d: Buffer) => (this.buffer += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));

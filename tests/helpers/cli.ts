@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { envWithoutPlatforms } from '../fakes/child-env.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const cliPath = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -27,10 +28,11 @@ export interface RunResult {
 /** Runs the compiled CLI as a real child process with piped standard input. */
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, ...options.env })) if (v !== undefined) env[k] = v;
     // Never pick up a developer's platform credentials.
-    for (const k of Object.keys(env)) if (/^(DISCORD|SLACK)_/.test(k) && !(options.env && k in options.env)) delete env[k];
+    const env = envWithoutPlatforms();
+    delete env.LOG_LEVEL;
+    for (const [k, v] of Object.entries(options.env ?? {})) if (v === undefined) delete env[k];
+    else env[k] = v;
     const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { cliPath, repoRoot } from './cli.js';
 import { demoLesson } from './content.js';
 import { writeFiles } from './tmp.js';
+import { envWithoutPlatforms } from '../fakes/child-env.js';
 
 /**
  * Content for answer bursts: `count` single-choice questions, so that in the terminal chat "1"
@@ -49,8 +50,8 @@ export class BotChild {
   readonly pid: number;
 
   constructor(env: Record<string, string>, args = ['chat']) {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DISCORD|SLACK)_/.test(k) && k !== 'LOG_LEVEL') base[k] = v;
+    const base = envWithoutPlatforms();
+    delete base.LOG_LEVEL;
     this.child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.child.pid!;
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
