@@ -77,7 +77,7 @@ export function classify(question: string, speller: Speller | undefined, names: 
   const written = tokens(question);
   const toks: Token[] = speller ? written.map((t) => speller.correct(t)) : written;
   // Slips corrected before the wording is read: "wats the diffrence between" is a comparison.
-  const text = correctedText(unChat(question.toLowerCase()), written, toks);
+  const text = correctedText(unChat(question.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase()), written, toks);
   const words = toks.map((t) => t.word);
   const aboutAi = AI_WORDS.test(text);
 
@@ -90,8 +90,7 @@ export function classify(question: string, speller: Speller | undefined, names: 
     next !== undefined && /^\d/.test(next) && unknownWord(w);
   const unknownWord = (w: string) => /^\p{L}{3,}$/u.test(w) && !STOPWORDS.has(w) && !isEverydayWord(w) && !(speller?.knows(stem(w)) ?? true);
   // So does one that ends "… of jamba", the thing a question about a model asks of.
-  const unknownLast = (w: string, i: number) => i === rawWords.length - 1 && /^(of|does|do|in|about)$/.test(rawWords[i - 1] ?? '') && unknownWord(w) && !speller?.startsKnown(stem(w)) && !corrected(w);
-  const corrected = (w: string) => { const [t] = tokens(w); return !!t && !!speller && speller.correct(t).word !== t.word; };
+  const unknownLast = (w: string, i: number) => i === rawWords.length - 1 && /^(of|does|do|in|about)$/.test(rawWords[i - 1] ?? '') && unknownWord(w) && !speller?.startsKnown(stem(w));
   for (const [i, w] of [...rawWords, ''].entries()) {
     const isName = w !== '' && (names.has(w) || (/\d/.test(w) && /\p{L}/u.test(w)) || (/^\d/.test(w) && run.length > 0) || unknownModel(w, rawWords[i + 1]) || unknownLast(w, i));
     if (isName && !/^(moe|ai|top|k)$/.test(w)) run.push(w);

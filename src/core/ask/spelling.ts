@@ -13,7 +13,7 @@ import type { Token } from './text.js';
  */
 export class Speller {
   private vocabulary = new SearchableMap<{ stem: string; count: number }>();
-  private stems = new Set<string>();
+  private stems = new SearchableMap<true>();
   /** Lesson words by their Double Metaphone codes. */
   private bySound = new Map<string, string[]>();
 
@@ -28,7 +28,7 @@ export class Speller {
         continue;
       }
       this.vocabulary.set(t.word, { stem: t.stem, count: 1 });
-      this.stems.add(t.stem);
+      this.stems.set(t.stem, true);
       if (t.word.length >= 4) for (const code of new Set(doubleMetaphone(t.word))) this.bySound.set(code, [...(this.bySound.get(code) ?? []), t.word]);
     }
   }
@@ -40,8 +40,7 @@ export class Speller {
 
   /** Whether a lesson word starts with this stem ("param" → "parameters"). */
   startsKnown(stem: string): boolean {
-    for (const known of this.stems) if (known.startsWith(stem)) return true;
-    return false;
+    return this.stems.atPrefix(stem).size > 0;
   }
 
   /** The token as the lessons would spell it; unknown words stay as they are. */
