@@ -3,6 +3,7 @@ import { createApp, type App } from './app.js';
 import { discordConfigured, discordOverHttp, slackConfigured, slackSocketMode, type Config } from './config.js';
 import { DatabaseOpenError } from './db/connection.js';
 import { telemetry } from './core/telemetry.js';
+import { within } from './core/util/within.js';
 import { createLogger, secretValues, type Logger } from './logger.js';
 import { backupSettings, scheduleBackups, type BackupSchedule } from './ops/backup-schedule.js';
 import type { PlatformState, ShardStatus } from './ops/health.js';
@@ -34,13 +35,6 @@ function configuredPlatforms(config: Config): { name: string; start: PlatformSta
 
 /** How long shutdown waits for interactions in flight before it closes anyway. */
 const DRAIN_MS = 10_000;
-
-/** Resolves true when `work` settles within `ms`, false otherwise. */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(false), ms)));
-  return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A stray error (a promise nobody awaited, a throw in a timer) is logged and counted, never

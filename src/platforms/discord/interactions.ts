@@ -19,6 +19,7 @@ import type { ActionInteraction, Reply } from '../../core/interaction.js';
 import { bankChoices } from '../../core/quiz/banks.js';
 import type { Logger } from '../../logger.js';
 import { LruMap } from '../../core/util/lru-map.js';
+import { within } from '../../core/util/within.js';
 import { tenantOf, type Tenant } from '../../core/tenant.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
 import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
@@ -97,9 +98,7 @@ export class DiscordInteractions {
 
   /** Resolves once the interactions being answered now are answered, or after `ms`. */
   async settled(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.inflight]), ms);
   }
 
   private async run(i: APIInteraction, r: Responder): Promise<void> {

@@ -1,6 +1,7 @@
 import { App as BoltApp, ErrorCode, HTTPReceiver, type CodedError, type CustomRoute, type webApi } from '@slack/bolt';
 import type { App } from '../../app.js';
 import { ConfigError, installationKey, slackConfigured, slackOAuth, slackSocketMode } from '../../config.js';
+import { within } from '../../core/util/within.js';
 import { SecretBox } from '../../db/encryption.js';
 import type { Logger } from '../../logger.js';
 import type { PlatformHandle } from '../platform.js';
@@ -176,9 +177,7 @@ export async function startSlack(app: App, logger: Logger, options: SlackStartOp
     async stop() {
       app.services.outbox.unregister('slack');
       await bolt.stop().catch((err: unknown) => log.warn({ err: errorInfo(err) }, 'slack stop failed'));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
-      clearTimeout(timer);
+      await within(Promise.allSettled([...inflight]), STOP_GRACE_MS);
     },
   };
 }
