@@ -1,10 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/paths.js';
-import { SIGNING_SECRET, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
+import { postSigned, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand, TEAM, textOf } from '../tests/fakes/slack/payloads.js';
-import { signedRequest } from '../tests/fakes/slack/signing.js';
 import { DEADLINE_MS, failureIn, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
 import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-worker.js';
 
@@ -20,29 +19,6 @@ import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-work
 const ANSWER_TIMEOUT_MS = DEADLINE_MS + 2000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-
-/**
- * POSTs a body signed as Slack signs it to the bot's /slack/events over `agent`'s kept-alive
- * connections; resolves with the status and body once the response ended. With `timeoutMs`, a
- * connection idle that long fails the request.
- */
-export function postSigned(port: number, body: string, agent: Agent, timeoutMs?: number): Promise<{ status: number; text: string }> {
-  const { headers } = signedRequest(body, SIGNING_SECRET);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, ...(timeoutMs ? { timeout: timeoutMs } : {}), headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    if (timeoutMs) req.on('timeout', () => req.destroy(new Error(`no acknowledgement within ${timeoutMs / 1000} s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const teamOf = (server: number) => `T${String(server).padStart(5, '0')}`;
 const userOf = (index: number) => `UL${index.toString(36).toUpperCase()}`;
@@ -87,7 +63,7 @@ export class SlackDriver implements Driver {
         : slashCommand({ text: step.kind === 'start' ? '' : step.kind, userId, channelId, responseUrl: hook.url });
     const sent = performance.now();
     try {
-      const res = await postSigned(this.bot.port, body.replaceAll(TEAM.id, team), agent, ANSWER_TIMEOUT_MS);
+      const res = await postSigned(this.bot.port, body.replaceAll(TEAM.id, team), { agent, timeoutMs: ANSWER_TIMEOUT_MS });
       const ackMs = performance.now() - sent;
       if (res.status !== 200) return { ackMs, answerMs: ackMs, buttons: [], failure: `HTTP ${res.status}` };
       if (ackMs > DEADLINE_MS) return { ackMs, answerMs: ackMs, buttons: [], failure: `acknowledged after ${Math.round(ackMs)} ms` };

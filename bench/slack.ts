@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/paths.js';
-import { startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
+import { postSigned, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand } from '../tests/fakes/slack/payloads.js';
 import { median, percentile, round, type Benchmark } from './harness.js';
-import { postSigned } from './capacity-slack.js';
 import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-worker.js';
 
 /**
@@ -74,7 +73,7 @@ export const slackBenchmark: Benchmark = {
       const run = async (runIndex: number): Promise<{ acks: number[]; perSecond: number }> => {
         const users = Array.from({ length: USERS }, (_, i) => ({ userId: `UR${runIndex}U${String(i).padStart(4, '0')}`, buttons: [] as Button[] }));
         for (const u of users) {
-          const res = await postSigned(port, slashCommand({ text: '', userId: u.userId, responseUrl: `${fakes.hooksBase}/hooks/start-${u.userId}` }), agent);
+          const res = await postSigned(port, slashCommand({ text: '', userId: u.userId, responseUrl: `${fakes.hooksBase}/hooks/start-${u.userId}` }), { agent });
           u.buttons = buttonsIn(JSON.parse(res.text).blocks).map((b) => ({ id: b.action_id, value: b.value }));
         }
         const acks: number[] = [];
@@ -89,7 +88,7 @@ export const slackBenchmark: Benchmark = {
               const hook = newHook();
               const body = blockActions({ userId: u.userId, actionId: button.id, value: button.value!, responseUrl: hook.url });
               const sent = performance.now();
-              const res = await postSigned(port, body, agent);
+              const res = await postSigned(port, body, { agent });
               acks.push(performance.now() - sent);
               if (res.status !== 200) failures++;
               u.buttons = await hook.answered;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request, type Agent } from 'node:http';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/paths.js';
 import { envWithoutPlatforms } from '../child-env.js';
@@ -32,6 +33,48 @@ export async function sendSigned(port: number, body: string, options: SendOption
   });
   const text = await res.text();
   return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+export interface PostSignedOptions {
+  /** A keep-alive agent whose connections the requests reuse. */
+  agent: Agent;
+  /** The signature headers; by default the body signed with SIGNING_SECRET now. */
+  headers?: Record<string, string>;
+  /** By default a form body, as slash commands and block_actions come. */
+  contentType?: string;
+  /** A connection idle this long fails the request; by default none does. */
+  timeoutMs?: number;
+}
+
+/**
+ * POSTs a signed body to the bot's /slack/events over `agent`'s kept-alive connections; resolves
+ * with the status, the body and the milliseconds from sending to the end of the response. A
+ * kept-alive socket the server closed just as it was reused (Node's documented race, not the
+ * bot's doing) makes the request go again, as an HTTP client would.
+ */
+export function postSigned(port: number, body: string, options: PostSignedOptions): Promise<{ status: number; text: string; ms: number }> {
+  const { agent, timeoutMs } = options;
+  const headers = options.headers ?? signedRequest(body, SIGNING_SECRET).headers;
+  const started = performance.now();
+  const attempt = (): Promise<{ status: number; text: string; ms: number }> =>
+    new Promise<{ status: number; text: string; ms: number }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, ...(timeoutMs ? { timeout: timeoutMs } : {}), headers: { ...headers, 'content-type': options.contentType ?? 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), ms: performance.now() - started }));
+          res.on('error', reject);
+        },
+      );
+      if (timeoutMs) req.on('timeout', () => req.destroy(new Error(`no acknowledgement within ${timeoutMs / 1000} s`)));
+      req.on('error', (err) => {
+        if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') attempt().then(resolve, reject);
+        else reject(err);
+      });
+      req.end(body);
+    });
+  return attempt();
 }
 
 export interface RunningBot {

@@ -1,15 +1,14 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { repoRoot } from '../../helpers/cli.js';
 import { FakeDiscord, buttonsOf, textOf as discordText, type FakeMessage, type FakeUser, type SentInteraction } from '../../fakes/discord/index.js';
 import { freePort } from '../../fakes/loopback.js';
 import { randomBytes } from 'node:crypto';
-import { SIGNING_SECRET } from '../../fakes/slack/bot.js';
+import { postSigned as postSlackSigned, SIGNING_SECRET } from '../../fakes/slack/bot.js';
 import { installViaOAuth, oauthEnv } from '../../fakes/slack/oauth.js';
 import { blockActions, buttonsIn, slashCommand, TEAM, textOf as slackText } from '../../fakes/slack/payloads.js';
 import { ResponseUrlReceiver } from '../../fakes/slack/response-url.js';
-import { signedRequest } from '../../fakes/slack/signing.js';
 import { FakeSlackWebApi } from '../../fakes/slack/web-api.js';
 
 /**
@@ -271,30 +270,10 @@ class DiscordClient implements Client {
 
 const slackAgent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-/** POSTs a signed body to the bot's /slack/events. */
-export function postSigned(port: number, body: string, headers: Record<string, string> = signedRequest(body, SIGNING_SECRET).headers, timeoutMs = 20_000): Promise<{ status: number; text: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent: slackAgent, timeout: timeoutMs, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), ms: performance.now() - started }));
-        res.on('error', (err) => reject(new NoAnswer(err.message)));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (err) => {
-      // A kept-alive socket the server closed just as it was reused: Node's documented race, not
-      // the bot's doing, so the request goes again on a fresh connection (as an HTTP client would).
-      if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-        postSigned(port, body, headers, timeoutMs).then(resolve, reject);
-        return;
-      }
-      reject(new NoAnswer(`Slack request failed: ${err.message}`));
-    });
-    req.end(body);
+/** POSTs a signed body to the bot's /slack/events; a failed request is a NoAnswer. */
+export function postSigned(port: number, body: string, headers?: Record<string, string>, timeoutMs = 20_000): Promise<{ status: number; text: string; ms: number }> {
+  return postSlackSigned(port, body, { agent: slackAgent, ...(headers ? { headers } : {}), timeoutMs }).catch((err: Error) => {
+    throw new NoAnswer(`Slack request failed: ${err.message}`);
   });
 }
 

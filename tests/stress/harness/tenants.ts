@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { vi } from 'vitest';
 import { buttonsOf, textOf as discordText, type FakeDiscord, type FakeMessage, type FakeUser, type SentInteraction } from '../../fakes/discord/index.js';
 import type { FakeChannel } from '../../fakes/discord/model.js';
-import { SIGNING_SECRET } from '../../fakes/slack/bot.js';
+import { postSigned as postSlackSigned } from '../../fakes/slack/bot.js';
 import { blockActions, buttonsIn, eventCallback, fileShareInDm, slashCommand, textOf as slackText } from '../../fakes/slack/payloads.js';
-import { signedRequest } from '../../fakes/slack/signing.js';
 import { NoAnswer, postSigned, settleDiscord, slackCommandText, type Button, type Client, type Platforms, type Seen } from './platforms.js';
 
 /**
@@ -207,22 +206,10 @@ export class GuildClient {
 
 const eventAgent = new Agent({ keepAlive: true, maxSockets: 16 });
 
-/** POSTs a signed Events API delivery (JSON) to the bot's /slack/events. */
+/** POSTs a signed Events API delivery (JSON) to the bot's /slack/events; a failed request is a NoAnswer. */
 export function postSignedJson(port: number, body: string, timeoutMs = 20_000): Promise<{ status: number; text: string }> {
-  const { headers } = signedRequest(body, SIGNING_SECRET);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent: eventAgent, timeout: timeoutMs, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-        res.on('error', (err) => reject(new NoAnswer(err.message)));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (err) => reject(new NoAnswer(`Slack event failed: ${err.message}`)));
-    req.end(body);
+  return postSlackSigned(port, body, { agent: eventAgent, contentType: 'application/json', timeoutMs }).catch((err: Error) => {
+    throw new NoAnswer(`Slack event failed: ${err.message}`);
   });
 }
 
