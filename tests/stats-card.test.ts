@@ -119,7 +119,10 @@ describe('/stats figures', () => {
     // The reply: the card drawn from these figures, its text version as alt text, the text as before.
     const reply = await ann.command('stats');
     expect(reply.image!.png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
-    expect(reply.image!.alt).toContain(`true retention ${Math.round((ret.hits / ret.n) * 1000) / 10}% of ${ret.n} due reviews in 30 days, goal 85%`);
+    // The same whole percentage as the card's, in the alt text and in the Retention field.
+    const retained = `${Math.round((100 * ret.hits) / ret.n)}%`;
+    expect(reply.image!.alt).toContain(`true retention ${retained} of ${ret.n} due reviews in 30 days, goal 85%`);
+    expect(plainText(reply.fields!.find((field) => field.name === 'Retention (30 days)')!.value)).toBe(`${retained} of ${ret.n} reviews (goal 85%)`);
     expect(reply.image!.alt).toContain(`streak 9 days (best ${Math.max(...runs)})`);
     expect(reply.fields!.map((field) => field.name)).toEqual(['Cards', 'Retention (30 days)', 'Streak', 'Points here', 'Next review']);
     expect(plainText(reply.text)).toMatch(/^Accuracy by lesson\n• /);

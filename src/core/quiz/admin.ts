@@ -5,7 +5,7 @@ import { typedCommand } from '../catalogue.js';
 import { md } from '../markup.js';
 import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
-import { truncate } from '../util/text.js';
+import { percent, truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
 import { quizStore } from './store.js';
 import { renderAnalysisChart } from './analysis-chart.js';
@@ -98,7 +98,7 @@ function wrongPicks(f: QuestionFigures): string {
 
 function statsLine(f: QuestionFigures): string {
   const flags = f.flags.length ? md` · ⚠️ ${flagWords(f).join(', ')}` : '';
-  const head = md`\`${truncate(f.shownId, 60)}\` **${Math.round(f.facility * 100)}%** right of ${f.attempts} · discrimination ${formatDiscrimination(f.discrimination)}` + flags;
+  const head = md`\`${truncate(f.shownId, 60)}\` **${percent(f.facility)}** right of ${f.attempts} · discrimination ${formatDiscrimination(f.discrimination)}` + flags;
   const lines = [head, md`   ${truncate(f.prompt, 70)}`];
   const picks = wrongPicks(f);
   if (picks) lines.push(picks);
@@ -167,7 +167,7 @@ export async function questionStats(services: Services, actor: Actor, place: Pla
     reply.image = {
       filename: 'flagged-questions.png',
       png: await renderAnalysisChart(shown, `${first + 1}–${first + shown.length} of ${list.length} flagged, ${SORT_LABELS[sort]}`),
-      alt: `Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${Math.round(f.facility * 100)}% ${formatDiscrimination(f.discrimination)}`).join(', ')}`.slice(0, 1000),
+      alt: `Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${percent(f.facility)} ${formatDiscrimination(f.discrimination)}`).join(', ')}`.slice(0, 1000),
     };
   }
   return reply;

@@ -12,6 +12,7 @@ import { FORECAST_DAYS, RETENTION_DAYS, statsFigures, type StatsFigures } from '
 import { DEFAULT_RETENTION } from './srs.js';
 import { MAX_RETENTION, MIN_RETENTION } from '../srs/parameters.js';
 import { tenantOf } from '../tenant.js';
+import { percent } from '../util/text.js';
 
 /** A desired retention as typed (0.85, 85 or 85%), or null for `default`; throws when out of range. */
 export function parseRetention(text: string): number | null {
@@ -25,7 +26,8 @@ export function parseRetention(text: string): number | null {
   return Math.round(r * 10_000) / 10_000;
 }
 
-const percent = (r: number) => `${Math.round(r * 1000) / 10}%`;
+/** A desired retention as the settings say it, to one decimal: 0.875 → "87.5%". */
+const retentionSetting = (r: number) => `${Math.round(r * 1000) / 10}%`;
 
 /**
  * /settings: time zone, reviews a day, and desired retention (the chance of recall the scheduler
@@ -40,8 +42,8 @@ export function settingsReply(services: Services, actor: Actor, place: Place, ti
   store.q('UPDATE users SET desired_retention = ? WHERE id = ?').run(wanted, user.id);
   const note =
     wanted === null
-      ? md`Your reviews now aim for **${percent(DEFAULT_RETENTION)}** recall (the default).`
-      : md`Your reviews now aim for **${percent(wanted)}** recall: ${wanted > DEFAULT_RETENTION ? 'more reviews, fewer lapses' : wanted < DEFAULT_RETENTION ? 'fewer reviews, more lapses' : 'the default'}.`;
+      ? md`Your reviews now aim for **${retentionSetting(DEFAULT_RETENTION)}** recall (the default).`
+      : md`Your reviews now aim for **${retentionSetting(wanted)}** recall: ${wanted > DEFAULT_RETENTION ? 'more reviews, fewer lapses' : wanted < DEFAULT_RETENTION ? 'fewer reviews, more lapses' : 'the default'}.`;
   return rest ? { ...rest, text: `${rest.text}\n${note}` } : { text: note, visibility: 'ephemeral' };
 }
 
@@ -80,7 +82,7 @@ function otherSettings(services: Services, actor: Actor, place: Place, timezone:
 
 function retentionNow(store: QuizStore, userId: number): string {
   const stored = store.q<[number], { r: number | null }>('SELECT desired_retention r FROM users WHERE id = ?').get(userId)?.r ?? null;
-  return stored === null ? md`**${percent(DEFAULT_RETENTION)}** (the default)` : md`**${percent(stored)}**`;
+  return stored === null ? md`**${retentionSetting(DEFAULT_RETENTION)}** (the default)` : md`**${retentionSetting(stored)}**`;
 }
 
 /** The short text version of the stats card: its alt text, read out by screen readers. */
@@ -100,12 +102,12 @@ export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): 
 /** /stats: the stats card, with its figures as text (cards due, retention, streak, points, accuracy by lesson). */
 export async function statsReply(services: Services, actor: Actor, place: Place, now: Date): Promise<Reply> {
   const f = statsFigures(services, actor, place, now);
-  const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)}%` : '—');
+  const pct = (a: number, b: number) => (b ? percent(a / b) : '—');
   const fields = [
     { name: 'Cards', value: md`${f.cards.dueToday} due today, ${f.cards.total} learned or learning`, inline: true },
     {
       name: `Retention (${RETENTION_DAYS} days)`,
-      value: f.retention.reviews ? md`${pct(f.retention.right, f.retention.reviews)} of ${f.retention.reviews} reviews (goal ${percent(f.retention.desired)})` : 'No reviews of learned cards yet',
+      value: f.retention.rate === null ? 'No reviews of learned cards yet' : md`${percent(f.retention.rate)} of ${f.retention.reviews} reviews (goal ${percent(f.retention.desired)})`,
       inline: true,
     },
     { name: 'Streak', value: md`${f.streak.current} day${f.streak.current === 1 ? '' : 's'} (best ${f.streak.best})`, inline: true },
