@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answerFromLessons } from '../src/core/ask/ask.js';
 import { buildAskIndex } from '../src/core/ask/search-index.js';
 import { loadContent, type Lesson } from '../src/core/content/load.js';
 import { packageRoot } from '../src/paths.js';
+import { loadSplits } from '../tests/helpers/ask-eval.js';
 import { median, percentile, round, type Benchmark } from './harness.js';
 
 const SECTIONS = 500;
@@ -27,13 +27,7 @@ function lessonsRepeatedTo(sections: number): Lesson[] {
 
 /** The evaluation questions (in scope and out of scope, every split) that the tests use. */
 function evalQuestions(): string[] {
-  return ['ask-eval.json', 'ask-eval-earlier.json', 'ask-eval-dev.json', 'ask-eval-test.json'].flatMap((file) => {
-    const set = JSON.parse(readFileSync(join(packageRoot, 'tests', 'fixtures', file), 'utf8')) as {
-      inScope: { q: string }[];
-      outOfScope: { q: string }[];
-    };
-    return [...set.inScope, ...set.outOfScope].map((e) => e.q);
-  });
+  return Object.values(loadSplits()).flatMap((set) => [...set.inScope, ...set.outOfScope].map((e) => e.q));
 }
 
 /** Retrieval plus the extractive answer per question, over lessons repeated to 500 sections. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AbstainThresholds, AskAnswer } from '../../src/core/ask/answer.js';
 import { extractiveAnswer, shouldAbstain } from '../../src/core/ask/answer.js';
 import { retrieve } from '../../src/core/ask/retrieve.js';
 import type { AskIndex } from '../../src/core/ask/search-index.js';
+import { packageRoot } from '../../src/paths.js';
 import { slugify } from '../../src/core/util/text.js';
 
 /**
@@ -16,7 +17,8 @@ import { slugify } from '../../src/core/util/text.js';
  * abstention figures are reported beside it.
  */
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+// From the package root, so that the benchmark (compiled to dist/) reads the same files.
+const fixture = (name: string) => join(packageRoot, 'tests', 'fixtures', name);
 export const splitPaths = {
   calibration: fixture('ask-eval.json'),
   earlier: fixture('ask-eval-earlier.json'),
@@ -45,7 +47,7 @@ export function loadEvalSet(path: string): EvalSet {
 }
 
 export function loadSplits(): Record<Split, EvalSet> {
-  return { calibration: loadEvalSet(splitPaths.calibration), earlier: loadEvalSet(splitPaths.earlier), dev: loadEvalSet(splitPaths.dev), test: loadEvalSet(splitPaths.test) };
+  return Object.fromEntries(Object.entries(splitPaths).map(([split, path]) => [split, loadEvalSet(path)])) as Record<Split, EvalSet>;
 }
 
 export interface EvalRow {
