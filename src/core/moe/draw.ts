@@ -1,4 +1,5 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { graphemes } from '../util/text.js';
 
 /** Shared drawing helpers for the routing images: fonts, truncation, visible whitespace. */
 
@@ -13,8 +14,6 @@ export const PAD = 16;
 export function font(size: number, weight: 'normal' | 'bold' = 'normal', family = FONT, style: 'normal' | 'italic' = 'normal'): string {
   return `${style === 'italic' ? 'italic ' : ''}${weight === 'bold' ? 'bold ' : ''}${size}px ${family}`;
 }
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * Text cut with an ellipsis to fit maxWidth at the context's current font. It is cut between
@@ -51,14 +50,20 @@ export function visibleToken(text: string): string {
   return shown || '∅';
 }
 
-/** A white canvas with the chart's bold title in the top-left corner. */
-export function titledCanvas(width: number, height: number, title: string): { canvas: Canvas; ctx: SKRSContext2D } {
+/** A white canvas, its text drawn on the alphabetic baseline. */
+export function whiteCanvas(width: number, height: number): { canvas: Canvas; ctx: SKRSContext2D } {
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = INK;
   ctx.textBaseline = 'alphabetic';
+  return { canvas, ctx };
+}
+
+/** A white canvas with the chart's bold title in the top-left corner. */
+export function titledCanvas(width: number, height: number, title: string): { canvas: Canvas; ctx: SKRSContext2D } {
+  const { canvas, ctx } = whiteCanvas(width, height);
+  ctx.fillStyle = INK;
   ctx.font = font(17, 'bold');
   ctx.fillText(fit(ctx, title, width - 2 * PAD), PAD, 28);
   return { canvas, ctx };

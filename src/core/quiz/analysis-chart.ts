@@ -1,5 +1,5 @@
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { fit, font, GRID, INK, MUTED, PAD } from '../moe/draw.js';
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import { fit, font, GRID, INK, MUTED, PAD, whiteCanvas } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
 import { flagWords, QUESTION_FLAGS, type QuestionFigures } from './question-analysis.js';
 import { percent } from '../util/text.js';
@@ -74,10 +74,7 @@ function valueLabel(ctx: SKRSContext2D, text: string, x: number, y: number, insi
 /** The chart as a PNG. `subtitle` says whose answers and which part of the list it shows. */
 export async function renderAnalysisChart(rows: readonly QuestionFigures[], subtitle: string): Promise<Buffer> {
   const g = analysisChartLayout(rows);
-  const canvas = createCanvas(g.width, g.height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, g.width, g.height);
+  const { canvas, ctx } = whiteCanvas(g.width, g.height);
   ctx.textBaseline = 'middle';
 
   ctx.fillStyle = INK;

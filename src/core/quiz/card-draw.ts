@@ -1,9 +1,10 @@
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { fit, type Rect } from '../moe/draw.js';
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { fit, font, type Rect } from '../moe/draw.js';
 
 export type { Rect } from '../moe/draw.js';
 import type { Rgb } from '../moe/palette.js';
 import { LruMap } from '../util/lru-map.js';
+import { graphemes } from '../util/text.js';
 
 /**
  * What the learner cards (/stats, /leaderboard) share: an 800 px wide white card whose smallest
@@ -28,20 +29,8 @@ export const CARD_ACCENT: Rgb = [37, 99, 235];
 export const CARD_GOOD: Rgb = [21, 128, 61];
 export const CARD_WARN: Rgb = [194, 65, 12];
 
-export function cardFont(size: number, weight: 'normal' | 'bold' = 'normal'): string {
-  return `${weight === 'bold' ? 'bold ' : ''}${size}px ${CARD_FONT}`;
-}
+export const cardFont = (size: number, weight: 'normal' | 'bold' = 'normal'): string => font(size, weight, CARD_FONT);
 
-export function cardCanvas(width: number, height: number): { canvas: Canvas; ctx: SKRSContext2D } {
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, width, height);
-  ctx.textBaseline = 'alphabetic';
-  return { canvas, ctx };
-}
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 /** Explicit direction marks and overrides: a name may not turn the text around it. */
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /** Code points drawn as nothing by design: spaces, combining marks, joiners, variation selectors. */

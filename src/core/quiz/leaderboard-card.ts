@@ -1,8 +1,8 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
-import { fit } from '../moe/draw.js';
+import { fit, whiteCanvas } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
 import { plainText } from '../markup.js';
-import { CARD_ACCENT, CARD_INK, CARD_MUTED, CARD_PAD, CARD_TRACK, CARD_WARN, CARD_WIDTH, cardCanvas, cardFont, drawName, fillRect, roundRect, SMALL, wrapLines, type Rect } from './card-draw.js';
+import { CARD_ACCENT, CARD_INK, CARD_MUTED, CARD_PAD, CARD_TRACK, CARD_WARN, CARD_WIDTH, cardFont, drawName, fillRect, roundRect, SMALL, wrapLines, type Rect } from './card-draw.js';
 import type { BoardRow, BoardView } from './leaderboard.js';
 
 /**
@@ -86,7 +86,7 @@ export interface LeaderboardCardText {
 /** The card as a PNG, encoded off the main thread. */
 export function renderLeaderboardCard(view: BoardView, words: LeaderboardCardText): Promise<Buffer> {
   const g = leaderboardCardLayout(view);
-  const { canvas, ctx } = cardCanvas(g.width, g.height);
+  const { canvas, ctx } = whiteCanvas(g.width, g.height);
 
   ctx.fillStyle = CARD_INK;
   ctx.font = cardFont(36, 'bold');

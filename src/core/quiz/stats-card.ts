@@ -1,5 +1,5 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
-import { fit } from '../moe/draw.js';
+import { fit, whiteCanvas } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
 import {
   CARD_ACCENT,
@@ -10,7 +10,6 @@ import {
   CARD_TRACK,
   CARD_WARN,
   CARD_WIDTH,
-  cardCanvas,
   cardFont,
   drawName,
   fillRect,
@@ -170,7 +169,7 @@ export interface StatsCardText {
 /** The card as a PNG, encoded off the main thread. */
 export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<Buffer> {
   const g = statsCardLayout(f);
-  const { canvas, ctx } = cardCanvas(g.width, g.height);
+  const { canvas, ctx } = whiteCanvas(g.width, g.height);
   const fresh = f.calendar.every((d) => d.answers === 0) && f.cards.total === 0;
 
   // Header: whose stats, and the streak.

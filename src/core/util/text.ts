@@ -13,6 +13,9 @@ export function slugify(s: string): string {
   return normalizeText(s).replace(/ /g, '-').slice(0, 64) || 'section';
 }
 
+/** Splits text into characters as people see them (graphemes): an emoji sequence or a letter with its marks is one. */
+export const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /** Cuts text to at most `max` characters, ending with an ellipsis when cut. */
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, Math.max(0, max - 1)).trimEnd() + '…';
