@@ -23,7 +23,7 @@ import { within } from '../../core/util/within.js';
 import { tenantOf, type Tenant } from '../../core/tenant.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
 import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
-import { Responder, type Acknowledgement, type Transport } from './respond.js';
+import { Responder, type Transport } from './respond.js';
 import { actorOf, buttonLabel, commandInteraction, commandPath, focusedOption, modalText, placeOfInteraction } from './translate.js';
 
 /**
@@ -125,16 +125,14 @@ export class DiscordInteractions {
   private async command(i: APIChatInputApplicationCommandInteraction, r: Responder): Promise<void> {
     const spec = findCommand(commandPath(i).key);
     const ephemeral = (spec?.visibility ?? 'ephemeral') === 'ephemeral';
-    const deferral: Acknowledgement = { kind: 'deferred-reply', ephemeral };
     const defer = () => r.deferReply(ephemeral);
     if (spec?.slow) {
       await defer();
       const reply = await this.app.dispatcher.handle(commandInteraction(i));
-      return this.deliver(i, r, reply, deferral);
+      return this.deliver(i, r, reply);
     }
     const work = this.app.dispatcher.handle(commandInteraction(i));
-    const { reply, ack } = await this.withinDeadline(work, defer, deferral);
-    await this.deliver(i, r, reply, ack);
+    await this.deliver(i, r, await this.withinDeadline(work, defer));
   }
 
   private async button(i: APIMessageComponentInteraction, r: Responder): Promise<void> {
@@ -169,30 +167,29 @@ export class DiscordInteractions {
     const interaction: ActionInteraction = { kind: 'action', id: i.id, actor: actorOf(i), place: placeOfInteraction(i), ...what };
     const work = this.app.dispatcher.handle(interaction);
     // A modal submitted from a slash command has no message to update: it is deferred as a reply.
-    const deferral: Acknowledgement = fromMessage(i) ? { kind: 'deferred-update' } : { kind: 'deferred-reply', ephemeral: true };
-    const defer = () => (deferral.kind === 'deferred-update' ? r.deferUpdate() : r.deferReply(true));
-    const { reply, ack } = await this.withinDeadline(work, defer, deferral);
-    await this.deliver(i, r, reply, ack);
+    const defer = fromMessage(i) ? () => r.deferUpdate() : () => r.deferReply(true);
+    await this.deliver(i, r, await this.withinDeadline(work, defer));
   }
 
   /** Waits for the core up to the deadline; past it, acknowledges with `defer` and keeps waiting. */
-  private async withinDeadline(work: Promise<Reply>, defer: () => Promise<unknown>, deferred: Acknowledgement): Promise<{ reply: Reply; ack: Acknowledgement }> {
+  private async withinDeadline(work: Promise<Reply>, defer: () => Promise<unknown>): Promise<Reply> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.ackDeadlineMs)));
     try {
       const first = await Promise.race([work, late]);
-      if (first !== 'late') return { reply: first, ack: { kind: 'none' } };
+      if (first !== 'late') return first;
     } finally {
       clearTimeout(timer);
     }
     await defer();
-    return { reply: await work, ack: deferred };
+    return work;
   }
 
-  private async deliver(i: Repliable, r: Responder, reply: Reply, ack: Acknowledgement): Promise<void> {
+  /** Sends the reply the way the interaction's acknowledgement so far (`r.ack`) calls for. */
+  private async deliver(i: Repliable, r: Responder, reply: Reply): Promise<void> {
     const message = renderReply(reply, this.forms);
     const replace = Boolean(reply.replaceOriginal && fromMessage(i));
-    switch (ack.kind) {
+    switch (r.ack.kind) {
       case 'none':
         if (replace) await r.update(message);
         else await r.reply(message);
@@ -202,7 +199,7 @@ export class DiscordInteractions {
         else await r.followUp(message);
         return;
       case 'deferred-reply':
-        if (message.ephemeral === ack.ephemeral) {
+        if (message.ephemeral === r.ack.ephemeral) {
           await r.editReply(message);
           return;
         }
