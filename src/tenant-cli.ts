@@ -4,7 +4,7 @@ import { openDatabase } from './db/connection.js';
 import { SecretBox } from './db/encryption.js';
 import { UserError } from './core/errors.js';
 import { deleteTenantData, type TenantRows } from './core/tenant-data.js';
-import { parseTenant, tenantPlatform } from './core/tenant.js';
+import { parseTenant } from './core/tenant.js';
 import { createLogger } from './logger.js';
 import { acquireLock } from './ops/lock.js';
 import { SlackInstallations } from './platforms/slack/installations.js';
@@ -39,8 +39,7 @@ export function registerTenantCommands(program: Command, config: () => Config): 
       try {
         const db = openDatabase(c.DATABASE_PATH);
         try {
-          const slack = tenantPlatform(tenant) === 'slack' ? [{ table: 'slack_installations', sql: 'DELETE FROM slack_installations WHERE server_id = @server' }] : [];
-          const rows = deleteTenantData(db.$client, tenant, { preview: !opts.yes, extra: slack });
+          const rows = deleteTenantData(db.$client, tenant, { preview: !opts.yes });
           const total = Object.values(rows).reduce((a, b) => a + b, 0);
           if (total === 0) return console.log(`Nothing is stored for ${tenant}.`);
           if (!opts.yes) {

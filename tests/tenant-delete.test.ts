@@ -76,6 +76,11 @@ describe('quizbot tenant delete', () => {
     const unsure = await runCli(['slack', 'uninstall', 'T1'], { env });
     expect(unsure.stdout).toContain('Nothing was removed.');
 
+    // A Discord server with the same id is another tenant: the Slack workspace's rows stay.
+    const otherPlatform = await runCli(['tenant', 'delete', 'discord:T1', '--yes'], { env });
+    expect(otherPlatform.stdout.trim()).toBe('Nothing is stored for discord:T1.');
+    expect(rowsOf(dbPath, TABLES)).toEqual(before);
+
     const preview = await runCli(['tenant', 'delete', 'slack:T1'], { env });
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/^slack:T1: \d+ rows would be deleted:/);

@@ -4,9 +4,10 @@ import { tenantPlatform, tenantServer, type Tenant } from './tenant.js';
 /**
  * Everything one tenant (a Slack workspace, a Discord server) left in the database: its boards,
  * seasons, groups, races, schedules, sessions, reports, imported banks and their questions, its
- * choices of banks, its fitted parameters, and the learners who were nowhere else (their cards,
- * reviews and streaks). What counts and what is deleted is one list, so a preview and a deletion
- * never differ: the preview runs the same statements and rolls them back.
+ * choices of banks, its fitted parameters, a Slack workspace's installation, and the learners who
+ * were nowhere else (their cards, reviews and streaks). What counts and what is deleted is one
+ * list, so a preview and a deletion never differ: the preview runs the same statements and rolls
+ * them back.
  */
 
 /** Rows removed per table (tables with none are left out). */
@@ -45,6 +46,8 @@ const STEPS: { table: string; sql: string }[] = [
   { table: 'questions', sql: 'DELETE FROM questions WHERE tenant = @tenant' },
   { table: 'banks', sql: 'DELETE FROM banks WHERE tenant = @tenant' },
   { table: 'users', sql: 'DELETE FROM users WHERE id IN (SELECT id FROM temp.tenant_users)' },
+  // A Slack workspace's OAuth installation (its tokens).
+  { table: 'slack_installations', sql: "DELETE FROM slack_installations WHERE @platform = 'slack' AND server_id = @server" },
 ];
 
 /**
@@ -62,14 +65,14 @@ const TENANT_USERS = `
 
 class Preview extends Error {}
 
-function run(db: Database.Database, tenant: Tenant, extra: { table: string; sql: string }[]): TenantRows {
+function run(db: Database.Database, tenant: Tenant): TenantRows {
   const params = { tenant, platform: tenantPlatform(tenant), server: tenantServer(tenant) };
   const rows: TenantRows = {};
   db.prepare(TENANT_USERS).run(params);
   try {
-    for (const step of [...STEPS, ...extra]) {
+    for (const step of STEPS) {
       const changes = db.prepare(step.sql).run(params).changes;
-      if (changes) rows[step.table] = (rows[step.table] ?? 0) + changes;
+      if (changes) rows[step.table] = changes;
     }
   } finally {
     db.prepare('DROP TABLE temp.tenant_users').run();
@@ -77,15 +80,12 @@ function run(db: Database.Database, tenant: Tenant, extra: { table: string; sql:
   return rows;
 }
 
-/**
- * Deletes a tenant's data in one transaction (`extra`: the platform's own rows, e.g. its
- * installation); with `preview`, counts the same rows and changes nothing.
- */
-export function deleteTenantData(db: Database.Database, tenant: Tenant, options: { preview?: boolean; extra?: { table: string; sql: string }[] } = {}): TenantRows {
+/** Deletes a tenant's data in one transaction; with `preview`, counts the same rows and changes nothing. */
+export function deleteTenantData(db: Database.Database, tenant: Tenant, options: { preview?: boolean } = {}): TenantRows {
   let counted: TenantRows = {};
   try {
     db.transaction(() => {
-      counted = run(db, tenant, options.extra ?? []);
+      counted = run(db, tenant);
       if (options.preview) throw new Preview();
     })();
   } catch (err) {
