@@ -1,5 +1,5 @@
-import { carriesName, carriesNumber, classify, entityPattern, entityText, hasEntities, namesIn, PLACE_WORDS, RANKING_WORDS, termMatches, type QuestionShape } from './question.js';
-import { BIBLIOGRAPHY, type Retrieval, type SectionHit, type SentenceHit } from './retrieve.js';
+import { carriesName, carriesNumber, classify, entityPattern, hasEntities, namesIn, PLACE_WORDS, RANKING_WORDS, termMatches, type QuestionShape } from './question.js';
+import type { Retrieval, SectionHit, SentenceHit } from './retrieve.js';
 import type { QueryTerm } from './synonyms.js';
 import type { AskIndex, IndexedSection, IndexedSentence } from './search-index.js';
 import { stem } from './text.js';
@@ -169,9 +169,10 @@ class Picked {
 function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions): Choice {
   const framing = options.framing !== false;
   const shape = classify(r.question, index.speller, index.names);
-  // A model the lessons never mention ("Switch Transformer v2", "GPT-5") is not answered about another.
-  if (options.questionTypes !== false && !r.preferred && shape.entities.some((e) => !mentioned(index, r, e))) return { notice: NOT_COVERED };
-  if (options.questionTypes !== false && !r.preferred) {
+  const typed = options.questionTypes !== false && !r.preferred;
+  if (typed) {
+    // A model the lessons never mention ("Switch Transformer v2", "GPT-5") is not answered about another.
+    if (shape.entities.some((e) => !mentioned(index, r, e))) return { notice: NOT_COVERED };
     if (shape.kind === 'number' || shape.kind === 'name' || shape.kind === 'attribute') return factAnswer(index, r, shape, framing);
     // "Does DBRX use shared experts?": a sentence about DBRX that says something about shared experts, or no answer.
     if (shape.kind === 'yesno' && shape.entities.some((e) => e.some((w) => index.titleNames.has(w)))) {
@@ -192,7 +193,7 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
     if (list) return list;
   }
   const general = generalAnswer(index, r, shape, framing);
-  if (options.questionTypes !== false && !r.preferred) {
+  if (typed) {
     // "What is the best MoE model for coding?": the lessons rank nothing unless a sentence says so.
     if (shape.superlative && !general.some((s) => RANKING_WORDS.test(s.text))) return { notice: NOT_COVERED };
     // "How do I deploy Mixtral on SageMaker?": only steps or advice to the reader answer it.
@@ -207,7 +208,7 @@ function chooseSentences(index: AskIndex, r: Retrieval, options: AnswerOptions):
  */
 function mentioned(index: AskIndex, r: Retrieval, entity: string[]): boolean {
   const pattern = entityPattern(entity);
-  return r.hits.some((h) => pattern.test(entityText(h.section.title)) || h.section.sentenceIds.some((id) => pattern.test(index.sentences[id]!.entityText)));
+  return r.hits.some((h) => pattern.test(h.section.titleEntityText) || h.section.sentenceIds.some((id) => pattern.test(index.sentences[id]!.entityText)));
 }
 
 /** A figure, a name or a fact about a named model: a sentence about the thing asked that carries it, or no answer. */
@@ -219,7 +220,7 @@ function factAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape, framing
   // A lesson's list of sources repeats its figures; the lesson, not a citation, answers.
   const fits = candidatesOf(r).filter(
     (c) =>
-      !BIBLIOGRAPHY.test(index.sections[c.sentence.sectionId]!.title) &&
+      !index.sections[c.sentence.sectionId]!.bibliography &&
       (yesNo ? shape.entities.some((e) => hasEntities(c.sentence.entityText, [e])) : hasEntities(c.sentence.entityText, shape.entities)) &&
       (shape.kind === 'number' ? carriesNumber(c.sentence.text, shape) : shape.kind === 'name' ? carriesName(c.sentence.text, shape, index.names) : true) &&
       sentenceCoverage(r, c.sentence, shape) >= (yesNo ? YES_NO_SENTENCE_COVERAGE : FACT_SENTENCE_COVERAGE),

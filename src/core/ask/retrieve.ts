@@ -52,11 +52,7 @@ export interface RetrieveOptions {
  */
 export const RANK = { section: 0.3, coverage: 0.7 };
 
-/**
- * A lesson's list of sources names every model and figure again: it ranks lower than the sections
- * that teach them, so an answer quotes the lesson before its bibliography.
- */
-export const BIBLIOGRAPHY = /^(sources|references|bibliography|further reading)$/i;
+/** A lesson's list of sources ranks lower than the sections that teach them, so an answer quotes the lesson before its bibliography. */
 const BIBLIOGRAPHY_WEIGHT = 0.5;
 
 /** How many of the best sections (by their own score) are re-ranked with their sentences. */
@@ -89,11 +85,6 @@ function bm25(tf: number, df: number, n: number, length: number, average: number
   return idf(df, n) * (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + (BM25.b * length) / average)));
 }
 
-/** Whether a question term may match longer words it starts ("param" → "paramet"). */
-function usesPrefix(t: QueryTerm): boolean {
-  return t.prefix;
-}
-
 function searchOptions(terms: QueryTerm[]): SearchOptions {
   const byTerm = new Map(terms.map((t) => [t.term, t]));
   return {
@@ -106,7 +97,7 @@ function searchOptions(terms: QueryTerm[]): SearchOptions {
     fuzzy: false,
     prefix: (term) => {
       const t = byTerm.get(term);
-      return t !== undefined && usesPrefix(t);
+      return t !== undefined && t.prefix;
     },
     weights: { fuzzy: 0.45, prefix: PREFIX_WEIGHT },
   };
@@ -126,7 +117,7 @@ interface Expanded {
 function expand(index: AskIndex, terms: QueryTerm[]): Expanded[] {
   return terms.map((q) => {
     const forms = [{ term: q.term, weight: 1 }];
-    if (usesPrefix(q)) {
+    if (q.prefix) {
       for (const term of index.vocabulary.atPrefix(q.term).keys()) {
         if (term !== q.term) forms.push({ term, weight: (PREFIX_WEIGHT * term.length) / (term.length + 0.3 * (term.length - q.term.length)) });
       }
@@ -155,7 +146,7 @@ function sentenceScore(index: AskIndex, sentence: IndexedSentence, terms: Expand
 function informative(index: AskIndex, all: QueryTerm[]): QueryTerm[] {
   const df = (t: QueryTerm) => index.sectionFrequency.get(t.term) ?? 0;
   // Words the lessons never use find nothing; a question of such words and common ones searches with the common ones.
-  const known = all.filter((t) => df(t) > 0 || (usesPrefix(t) && index.vocabulary.atPrefix(t.term).size > 0));
+  const known = all.filter((t) => df(t) > 0 || (t.prefix && index.vocabulary.atPrefix(t.term).size > 0));
   const useful = known.filter((t) => df(t) <= SEARCH_DF_CUTOFF * index.sections.length);
   return useful.length ? useful : [...known].sort((a, b) => df(a) - df(b)).slice(0, COMMON_TERMS_SEARCHED);
 }
@@ -201,7 +192,7 @@ export function retrieve(index: AskIndex, question: string, options: RetrieveOpt
       (RANK.section * (maxSection ? h.sectionScore / maxSection : 0) + (1 - RANK.section) * (maxSentence ? h.sentenceScore / maxSentence : 0)) *
       (1 - RANK.coverage + RANK.coverage * h.coverage),
   }));
-  for (const h of hits) if (BIBLIOGRAPHY.test(h.section.title)) h.rank *= BIBLIOGRAPHY_WEIGHT;
+  for (const h of hits) if (h.section.bibliography) h.rank *= BIBLIOGRAPHY_WEIGHT;
   hits.sort((a, b) => b.rank - a.rank || a.section.id - b.section.id);
 
   const preferred = hits.find((h) => h.section.id === preferredId);

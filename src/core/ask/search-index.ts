@@ -27,7 +27,13 @@ export interface IndexedSection {
   text: string;
   /** Ids of its sentences, in order. */
   sentenceIds: number[];
+  /** Its title as entity patterns read it ("DeepSeek-V3" → "deepseek v 3"). */
+  titleEntityText: string;
+  /** A lesson's list of sources: it names every model and figure again, and answers nothing itself. */
+  bibliography: boolean;
 }
+
+const BIBLIOGRAPHY = /^(sources|references|bibliography|further reading)$/i;
 
 export interface IndexedSentence {
   id: number;
@@ -123,7 +129,7 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
   const capitalised = new Map<string, number>();
   const lowercase = new Map<string, number>();
   /** Capitalised words that open a sentence: a name when the lessons never write them in lowercase ("Shazeer et al."). */
-  const opening = new Map<string, number>();
+  const opening = new Set<string>();
   const speller = new Speller({ phonetic: options.phonetic });
   for (const group of paraphrases ? [...SYNONYM_GROUPS, ...PARAPHRASE_GROUPS] : SYNONYM_GROUPS) for (const phrase of group) speller.add(tokens(phrase));
 
@@ -148,14 +154,14 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
         speller.add(tokens(text));
         count(capitalised, namesIn(text));
         const first = /^[\p{L}\p{N}]+/u.exec(text)?.[0];
-        if (first && /^\p{Lu}\p{Ll}/u.test(first)) count(opening, [first.toLowerCase()]);
+        if (first && /^\p{Lu}\p{Ll}/u.test(first)) opening.add(first.toLowerCase());
         count(lowercase, text.match(/(?<![\p{L}\p{N}])\p{Ll}[\p{Ll}\p{N}]*/gu) ?? []);
       });
       const title = plainText(s.title);
       const titleTerms = indexTerms(title, synonyms);
       sectionTitleTerms.push(new Set(titleTerms));
       speller.add(tokens(title));
-      sections.push({ id, lessonId: lesson.id, lessonTitle: lesson.title, lessonIndex, sectionIndex, title, slug: s.slug, text: plainText(s.body), sentenceIds });
+      sections.push({ id, lessonId: lesson.id, lessonTitle: lesson.title, lessonIndex, sectionIndex, title, slug: s.slug, text: plainText(s.body), sentenceIds, titleEntityText: entityText(title), bibliography: BIBLIOGRAPHY.test(title) });
       sectionDocs.push({ id, title: titleTerms.join(' '), body: bodyTerms.join(' '), lesson: lessonTerms.join(' ') });
       const terms = new Set([...titleTerms, ...bodyTerms, ...lessonTerms]);
       sectionTerms.push(terms);
@@ -183,7 +189,7 @@ export function buildAskIndex(lessons: readonly Lesson[], options: IndexOptions 
   const lowercaseStems = new Set([...lowercase.keys()].map((w) => stem(w)));
   const names = new Set([
     ...[...capitalised].filter(([n, k]) => /\d/.test(n) || (k > (lowercase.get(n) ?? 0) && !isEverydayWord(n))).map(([n]) => n),
-    ...[...opening.keys()].filter((n) => !lowercaseStems.has(stem(n)) && !isEverydayWord(n) && !STOPWORDS.has(n)),
+    ...[...opening].filter((n) => !lowercaseStems.has(stem(n)) && !isEverydayWord(n) && !STOPWORDS.has(n)),
   ]);
   const titleWords = new Set([...lessons.map((l) => l.title), ...sections.map((s) => s.title)].flatMap((t) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []));
   return {

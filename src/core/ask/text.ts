@@ -54,8 +54,8 @@ const IRREGULAR: ReadonlyMap<string, string> = new Map(
   `made:make came:come went:go gone:go took:take taken:take gave:give given:give chose:choose chosen:choose
   ran:run began:begin begun:begin brought:bring built:build bought:buy caught:catch drew:draw drawn:draw
   drove:drive driven:drive fell:fall fallen:fall felt:feel found:find grew:grow grown:grow held:hold kept:keep
-  knew:know known:know led:lead left:leave lost:lose meant:mean paid:pay saw:see seen:see sent:send set:set
-  shown:show sold:sell spent:spend split:split stood:stand taught:teach thought:think told:tell understood:understand
+  knew:know known:know led:lead left:leave lost:lose meant:mean paid:pay saw:see seen:see sent:send
+  shown:show sold:sell spent:spend stood:stand taught:teach thought:think told:tell understood:understand
   won:win wrote:write written:write`
     .split(/\s+/)
     .map((pair) => pair.split(':') as [string, string]),
