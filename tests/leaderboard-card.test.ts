@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { plainText } from '../src/core/markup.js';
-import { altText, drawableText } from '../src/core/quiz/card-draw.js';
+import { drawableText } from '../src/core/quiz/card-draw.js';
+import { altText, truncate } from '../src/core/util/text.js';
 import { BAR_COLOR, leaderboardCardLayout, MY_BAR_COLOR, MY_ROW_COLOR } from '../src/core/quiz/leaderboard-card.js';
 import { leaderboardView, type BoardView } from '../src/core/quiz/leaderboard.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
@@ -151,6 +152,8 @@ describe('the leaderboard card', () => {
     expect(drawableText('Ann\u202e nimda\u202c\u0007 \u200fB')).toBe('Ann nimda B');
     expect(altText('a\u0007b', 10)).toBe('a b');
     expect(altText('👩🏽‍💻👩🏽‍💻👩🏽‍💻', 10)).toBe('👩🏽‍💻…');
+    // Every cut text (alt text, titles, lists) keeps whole characters: no half of a surrogate pair.
+    expect(truncate('Fox 🦊🦊', 6)).toBe('Fox…');
   });
 
   it('comes with the Monday post of last week’s board, read by nobody in particular', async () => {

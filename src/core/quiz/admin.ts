@@ -5,7 +5,7 @@ import { typedCommand } from '../catalogue.js';
 import { md } from '../markup.js';
 import { assertAdmin } from '../permissions.js';
 import type { Services } from '../services.js';
-import { percent, truncate } from '../util/text.js';
+import { altText, percent, truncate } from '../util/text.js';
 import { readBoard } from './leaderboard.js';
 import { quizStore } from './store.js';
 import { renderAnalysisChart } from './analysis-chart.js';
@@ -167,7 +167,7 @@ export async function questionStats(services: Services, actor: Actor, place: Pla
     reply.image = {
       filename: 'flagged-questions.png',
       png: await renderAnalysisChart(shown, `${first + 1}–${first + shown.length} of ${list.length} flagged, ${SORT_LABELS[sort]}`),
-      alt: `Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${percent(f.facility)} ${formatDiscrimination(f.discrimination)}`).join(', ')}`.slice(0, 1000),
+      alt: altText(`Bar chart of share right and discrimination for flagged questions ${shown.map((f) => `${f.shownId} ${percent(f.facility)} ${formatDiscrimination(f.discrimination)}`).join(', ')}`),
     };
   }
   return reply;

@@ -80,18 +80,6 @@ export function drawableText(text: string): string {
   return kept.join('').replace(/\s+/g, ' ').trim();
 }
 
-/** Alt text of at most `max` characters: control characters out, cut between graphemes with an ellipsis. */
-export function altText(text: string, max = 1000): string {
-  const clean = text.replace(/\p{Cc}+/gu, ' ');
-  if (clean.length <= max) return clean;
-  let out = '';
-  for (const { segment } of graphemes.segment(clean)) {
-    if (out.length + segment.length > max - 1) break;
-    out += segment;
-  }
-  return out + '…';
-}
-
 /** Whether text reads right to left: its first letter is of a right-to-left script. */
 export function isRightToLeft(text: string): boolean {
   const first = /\p{L}/u.exec(text);

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import type { Actor, Place, Reply } from '../interaction.js';
 import { md, plainText } from '../markup.js';
 import { typedCommand } from '../catalogue.js';
-import { altText } from './card-draw.js';
+import { altText } from '../util/text.js';
 import { renderLeaderboardCard } from './leaderboard-card.js';
 import type { Services } from '../services.js';
 import { boardZone, periodKeys } from './scoring.js';

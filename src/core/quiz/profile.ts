@@ -6,13 +6,12 @@ import { formatDay } from '../util/time.js';
 import { typedTimeZone } from '../util/zone-abbreviations.js';
 import { typedCommand } from '../catalogue.js';
 import { quizStore, type QuizStore } from './store.js';
-import { altText } from './card-draw.js';
 import { renderStatsCard } from './stats-card.js';
 import { FORECAST_DAYS, RETENTION_DAYS, statsFigures, type StatsFigures } from './stats-figures.js';
 import { DEFAULT_RETENTION } from './srs.js';
 import { MAX_RETENTION, MIN_RETENTION } from '../srs/parameters.js';
 import { tenantOf } from '../tenant.js';
-import { percent } from '../util/text.js';
+import { altText, percent } from '../util/text.js';
 
 /** A desired retention as typed (0.85, 85 or 85%), or null for `default`; throws when out of range. */
 export function parseRetention(text: string): number | null {

@@ -16,9 +16,20 @@ export function slugify(s: string): string {
 /** Splits text into characters as people see them (graphemes): an emoji sequence or a letter with its marks is one. */
 export const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Cuts text to at most `max` characters, ending with an ellipsis when cut. */
+/** Cuts text to at most `max` characters (UTF-16 units), ending with an ellipsis when cut: never inside a grapheme. */
 export function truncate(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, Math.max(0, max - 1)).trimEnd() + '…';
+  if (s.length <= max) return s;
+  let out = '';
+  for (const { segment } of graphemes.segment(s)) {
+    if (out.length + segment.length > max - 1) break;
+    out += segment;
+  }
+  return out.trimEnd() + '…';
+}
+
+/** Alt text of an image: control characters out, cut to at most `max` characters (see truncate). */
+export function altText(text: string, max = 1000): string {
+  return truncate(text.replace(/\p{Cc}+/gu, ' '), max);
 }
 
 /** Damerau–Levenshtein (optimal string alignment) distance, stopping early past `max`. */
