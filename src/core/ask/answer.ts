@@ -295,8 +295,9 @@ function listAnswer(index: AskIndex, r: Retrieval, shape: QuestionShape): Indexe
   const placing = new Set([...PLACE_WORDS].flatMap((w) => [stem(w), ...index.synonyms.findConcepts([{ word: w, stem: stem(w), stop: false }]).map((c) => c.concept)]));
   const titleMatches = (h: SectionHit) => [...index.sectionTitleTerms[h.section.id]!].filter((t) => query.has(t) && !placing.has(t)).length;
   // A list of what AI tools can do answers a question about AI tools; for any other, a list about the models comes first.
-  const aboutAiTools = (h: SectionHit) => !shape.aboutAi && h.section.sentenceIds.filter((id) => index.sentences[id]!.listItem && AI_SENTENCE.test(index.sentences[id]!.text)).length * 2 > h.section.sentenceIds.length;
-  const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a) || Number(aboutAiTools(a)) - Number(aboutAiTools(b)))[0];
+  const mostlyAiItems = (h: SectionHit) => h.section.sentenceIds.filter((id) => index.sentences[id]!.listItem && AI_SENTENCE.test(index.sentences[id]!.text)).length * 2 > h.section.sentenceIds.length;
+  const later = new Map(lists.map((h) => [h, !shape.aboutAi && mostlyAiItems(h) ? 1 : 0]));
+  const titled = lists.filter((h) => titleMatches(h) > 0).sort((a, b) => titleMatches(b) - titleMatches(a) || later.get(a)! - later.get(b)!)[0];
   const picked = new Picked();
   if (titled) {
     for (const s of titled.section.sentenceIds.map((id) => index.sentences[id]!)) if (s.listItem) picked.add(s, MAX_LIST_ITEMS);
