@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../src/core/interaction.js';
 import { acquireLock } from '../src/ops/lock.js';
 import { as, buttons, makeApp } from './helpers/app.js';
+import { queryDb } from './helpers/bot-db.js';
 import { repoRoot, runCli } from './helpers/cli.js';
 import { answerShown } from './helpers/learner.js';
 
@@ -15,15 +16,8 @@ const slackUser = (id: string, isAdmin = false): Actor => ({ platform: 'slack', 
 
 const BANK = ['id: team-bank', 'title: Team bank', 'questions:', '  - id: q1', '    type: true_false', '    prompt: "Experts are chosen per token."', '    answer: true', '    explanation: Yes.', ''].join('\n');
 
-/** Every row of every table that names the tenant or one of the given users, as text. */
-function rowsOf(dbPath: string, tables: string[]): Record<string, unknown[]> {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
-  } finally {
-    db.close();
-  }
-}
+/** Every row of the given tables. */
+const rowsOf = (dbPath: string, tables: string[]): Record<string, unknown[]> => Object.fromEntries(tables.map((t) => [t, queryDb(dbPath, `SELECT * FROM ${t} ORDER BY 1, 2`)]));
 
 const TABLES = ['users', 'members', 'awards', 'scores', 'reviews', 'cards', 'quiz_sessions', 'session_answers', 'schedules', 'banks', 'questions', 'imports', 'tenant_banks', 'streaks', 'slack_installations'];
 
@@ -60,14 +54,7 @@ describe('quizbot tenant delete', () => {
     const dbPath = await workspaceWithData();
     const env = { DATABASE_PATH: dbPath, CONTENT_DIR: `${repoRoot}content` };
     const before = rowsOf(dbPath, TABLES);
-    const count = (sql: string) => {
-      const db = new Database(dbPath, { readonly: true });
-      try {
-        return (db.prepare(sql).get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
+    const count = (sql: string) => queryDb<{ n: number }>(dbPath, sql)[0]!.n;
     expect(count("SELECT count(*) n FROM awards WHERE server_key = 'slack:T1'")).toBeGreaterThan(0);
 
     // The installation is listed (never a token), and removing it asks for --yes.
@@ -121,9 +108,7 @@ describe('quizbot tenant delete', () => {
     expect(t2(after).awards.length).toBeGreaterThan(0);
     expect(after.users!.map((u: any) => u.external_id).sort()).toEqual(before.users!.map((u: any) => u.external_id).filter((id) => id !== 'UALICE' && id !== 'UADMIN1').sort());
     expect(after.users!.map((u: any) => u.external_id)).toEqual(expect.arrayContaining(['USAM', 'UBOB']));
-    const db = new Database(dbPath, { readonly: true });
-    expect(db.pragma('foreign_key_check')).toEqual([]);
-    db.close();
+    expect(queryDb(dbPath, 'PRAGMA foreign_key_check')).toEqual([]);
 
     const again = await runCli(['tenant', 'delete', 'slack:T1', '--yes'], { env });
     expect(again.stdout.trim()).toBe('Nothing is stored for slack:T1.');
