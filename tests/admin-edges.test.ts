@@ -5,6 +5,7 @@ import { plainText } from '../src/core/markup.js';
 import { dailyScheduler } from '../src/core/quiz/schedule.js';
 import { leaderboardReply } from '../src/core/quiz/leaderboard.js';
 import { periodKeys } from '../src/core/quiz/scoring.js';
+import { isoWeek, previousIsoWeek } from '../src/core/util/time.js';
 import { actor, as, buttons, appsWithPosts } from './helpers/app.js';
 
 const setup = appsWithPosts();
@@ -139,11 +140,13 @@ describe('leaderboards after a season and in a fresh week', () => {
     const fresh = await cat.command('leaderboard');
     expect(fresh.title).toBe('Leaderboard — this server, this week');
     expect(plainText(fresh.text)).toBe("Nobody has scored yet this week in this server. Last week's winner: ben with 55 points. Take /quiz or start a /quiz race to lead the board!");
-    // Last week's board, as the Monday post reads it, is not "this week".
-    const lastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'local', channelId: 'general' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
-    const emptyLastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'third', channelId: 'x' }, 'week', 'server', undefined, new Date(clock.now().getTime() - 7 * 86_400_000));
+    // Last week's board, read as the Monday post reads it (now, and last week's ISO week), is "last week".
+    const previous = previousIsoWeek(isoWeek(clock.now(), app.services.config.DEFAULT_TIMEZONE));
+    const lastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'local', channelId: 'general' }, 'week', 'server', undefined, clock.now(), previous);
+    const emptyLastWeek = await leaderboardReply(app.services, actor('cat'), { serverId: 'third', channelId: 'x' }, 'week', 'server', undefined, clock.now(), previous);
     expect(plainText(emptyLastWeek.text)).toBe('No points in this server yet. Take /quiz or start a /quiz race!');
-    expect(plainText(lastWeek.text)).toBe('🥇 ben — 55\n🥈 ann — 40\n\nYou have no points here this week — answer a due question to get on the board.');
+    expect(lastWeek.title).toBe('Leaderboard — this server, last week');
+    expect(plainText(lastWeek.text)).toBe('🥇 ben — 55\n🥈 ann — 40\n\nYou have no points here last week — answer a due question to get on the board.');
   });
 });
 

@@ -52,9 +52,11 @@ export function readBoard(store: QuizStore, tenant: Tenant, scope: string, perio
   return { top, around, me };
 }
 
-function periodLabel(period: Period, season: number | undefined, now: Date, store: QuizStore, key: Tenant): string {
+/** How a board's period reads: "this week", "last week", "week 2026-W40", "season 2", … `pk` is its period key, `thisWeek` the key of the week that runs. */
+function periodLabel(period: Period, season: number | undefined, pk: string, thisWeek: string, now: Date, store: QuizStore, key: Tenant): string {
   if (season !== undefined) return `season ${season}`;
   if (period === 'season') return `season ${store.currentSeason(key, now.getTime())}`;
+  if (period === 'week' && pk !== thisWeek) return pk === 'w' + previousIsoWeek(thisWeek.slice(1)) ? 'last week' : `week ${pk.slice(1)}`;
   return { week: 'this week', month: 'this month', all: 'all time' }[period];
 }
 
@@ -175,10 +177,7 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   const user = store.user(actor, key);
   const pk = period === 'week' && season === undefined && week !== undefined ? `w${week}` : periodKey(store, key, period, season, now);
   const thisWeek = periodKey(store, key, 'week', undefined, now);
-  let label = periodLabel(period, season, now, store, key);
-  if (period === 'week' && season === undefined && week !== undefined && pk !== thisWeek) {
-    label = `w${week}` === 'w' + previousIsoWeek(thisWeek.slice(1)) ? 'last week' : `week ${week}`;
-  }
+  const label = periodLabel(period, season, pk, thisWeek, now, store, key);
   const where = scope === 'channel' ? 'this channel' : 'this server';
   if (scope === 'groups') {
     const rows = groupBoard(store, key, pk, reader ? user.id : -1);
@@ -196,9 +195,7 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   view.me = reader ? [...view.top, ...view.around].find((r) => r.mine) : undefined;
   if (board.top.length === 0) {
     if (pastSeason) view.empty = md`Nobody scored in ${where} in season ${season}.`;
-    // Only the week that runs now is "this week": `now` is the time the board is of, which may be a
-    // week ago (a post of last week's board), so the clock is read for the week that runs.
-    else if (period === 'week' && season === undefined && pk === periodKey(store, key, 'week', undefined, services.clock.now())) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
+    else if (pk === thisWeek) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
     else view.empty = md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`;
   } else if (reader && !board.me) {
     view.note = pastSeason ? md`_You did not score in season ${season}._` : md`_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
