@@ -4,6 +4,7 @@ import { findCommand } from '../src/core/commands.js';
 import { plainText } from '../src/core/markup.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
 import { actor, as, buttons, makeApp } from './helpers/app.js';
+import { isPng } from './helpers/png.js';
 
 const TOKEN = 'bot-token';
 const fakes: FakeMoeEndpoint[] = [];
@@ -31,7 +32,7 @@ describe('/moe commands', () => {
   it('/moe route answers with a heatmap, a summary and the lesson that explains it', async () => {
     const { app, ann, fake } = await setup();
     const reply = await ann.command('moe route', { prompt: 'Which expert fired matters, and it is hard to inspect.' });
-    expect(reply.image?.png.subarray(1, 4).toString()).toBe('PNG');
+    expect(isPng(reply.image!.png)).toBe(true);
     expect(reply.image?.alt).toMatch(/top-1 expert for \d+ tokens across 6 MoE layers/);
     const text = plainText(reply.text);
     expect(text).toContain('Experts used per layer');

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
-import { JACCARD_COLOR, LOAD_COLOR, compareLayout, renderCompareChart } from '../src/core/moe/compare-chart.js';
+import { compareLayout, renderCompareChart } from '../src/core/moe/compare-chart.js';
 import { MAX_ROWS, heatmapLayout, renderHeatmap, topExperts } from '../src/core/moe/heatmap.js';
 import { expertColor } from '../src/core/moe/palette.js';
 import type { CompareResponse, RouteResponse } from '../src/core/moe/protocol.js';
 import { layerLoads, routeSummaryLines, summarizeRoute } from '../src/core/moe/summary.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
-import { pixels } from './helpers/moe-images.js';
+import { expectCompareChartOf, expectHeatmapOf, pixels } from './helpers/moe-images.js';
 
 let fake: FakeMoeEndpoint;
 let client: MoeClient;
@@ -17,11 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-
-function isPng(buffer: Buffer): boolean {
-  return buffer.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-}
-
 describe('routing heatmap', () => {
   let route: RouteResponse;
   beforeAll(async () => {
@@ -29,23 +24,9 @@ describe('routing heatmap', () => {
   });
 
   it('is a PNG of the laid-out size whose every cell has its top-1 expert colour', async () => {
-    const png = await renderHeatmap(route);
-    expect(isPng(png)).toBe(true);
-    const layout = heatmapLayout(route);
-    const img = await pixels(png);
-    expect([img.width, img.height]).toEqual([layout.width, layout.height]);
+    const { layout, img } = await expectHeatmapOf(await renderHeatmap(route), route);
     expect(layout.rows).toBe(route.tokens.length);
     expect(layout.columns).toBe(16);
-    let checked = 0;
-    route.routing.forEach((layer, column) => {
-      layer.experts.forEach((choice, row) => {
-        const { x, y } = layout.cell(row, column);
-        // A corner of the cell: the expert number sits in its middle.
-        expect(img.at(x + 2, y + 2), `token ${row}, layer ${layer.layer}`).toEqual([...expertColor(choice[0]!)]);
-        checked++;
-      });
-    });
-    expect(checked).toBe(route.tokens.length * 16);
     // The one-pixel gap between cells is background.
     const { x, y } = layout.cell(0, 0);
     expect(img.at(x + layout.cellW - 1, y + 2)).toEqual([255, 255, 255]);
@@ -132,20 +113,9 @@ describe('compare chart', () => {
   });
 
   it('draws two bars per layer at the measured heights, in the legend colours', async () => {
-    const layout = compareLayout(compare);
-    const img = await pixels(await renderCompareChart(compare));
-    expect([img.width, img.height]).toEqual([layout.width, layout.height]);
-    const meanYs = [compare.mean_jaccard, compare.mean_load_overlap].map((v) => layout.plotY + layout.plotH - Math.round(v * layout.plotH));
-    compare.layers.forEach((layer, i) => {
-      const bars = layout.bars(i);
-      [layer.jaccard, layer.load_overlap].forEach((value, j) => {
-        const bar = bars[j]!;
-        expect(bar.h).toBe(Math.round(value * layout.plotH));
-        // A point inside the bar away from the dashed mean lines and the grid lines.
-        const y = [bar.y + 3, bar.y + Math.floor(bar.h / 2), bar.y + bar.h - 3].find((c) => meanYs.every((m) => Math.abs(c - m) > 2) && (c - layout.plotY) % (layout.plotH / 4) !== 0)!;
-        expect(img.at(bar.x + Math.floor(bar.w / 2), y), `layer ${layer.layer} bar ${j}`).toEqual([...(j === 0 ? JACCARD_COLOR : LOAD_COLOR)]);
-      });
-    });
+    const { layout, img, checked } = await expectCompareChartOf(await renderCompareChart(compare), compare);
+    // Every bar is tall enough to be looked at.
+    expect(checked).toBe(compare.layers.length * 2);
     // Just below the baseline there is no bar.
     const first = layout.bars(0)[0]!;
     expect(img.at(first.x + 1, layout.plotY + layout.plotH + 3)).toEqual([255, 255, 255]);

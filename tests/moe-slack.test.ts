@@ -11,7 +11,7 @@ import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
 import type { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { repoRoot } from './helpers/cli.js';
-import { isPng, quizShows } from './helpers/moe-images.js';
+import { isPng, PNG_SIGNATURE, quizShows } from './helpers/moe-images.js';
 
 /**
  * /quiz moe domains and /quiz moe quiz on Slack: the compiled bot in HTTP mode as a child process,
@@ -68,7 +68,7 @@ async function slow(text: string, userId = 'UALICE'): Promise<any> {
 /** The PNG inside the multipart upload of a file. */
 function uploadedPng(fileId: string): Buffer {
   const bytes = slack.uploads.find((u) => u.fileId === fileId)!.bytes;
-  const start = bytes.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  const start = bytes.indexOf(PNG_SIGNATURE);
   const end = bytes.indexOf(Buffer.from('IEND'), start) + 8;
   return bytes.subarray(start, end);
 }

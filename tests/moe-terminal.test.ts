@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
 import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { runCli, repoRoot } from './helpers/cli.js';
-import { quizShows } from './helpers/moe-images.js';
+import { isPng, quizShows } from './helpers/moe-images.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
 import { schemaError } from './helpers/moe-protocol.js';
 import { tempDir } from './helpers/tmp.js';
@@ -29,7 +29,6 @@ async function setup() {
   return { fake, dir, env };
 }
 
-const isPng = (path: string) => readFileSync(path).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 const SHIPPED_PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 describe('/moe in the terminal chat and on the command line (child processes)', () => {
@@ -45,7 +44,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(images).toEqual([join(dir, 'data', 'images', 'moe-routing.png'), join(dir, 'data', 'images', 'moe-compare.png')]);
     for (const path of images) {
       expect(existsSync(path)).toBe(true);
-      expect(isPng(path)).toBe(true);
+      expect(isPng(readFileSync(path))).toBe(true);
     }
     expect(r.stdout).toContain('routing-induced eval flakiness');
     expect(fake.hits('/v1/route')).toBe(1);
@@ -67,7 +66,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(domains[0]).toMatch(/• Layer \d+ \(middle\): Code → experts/);
     expect(domains[1]).toContain('Cached: this prompt set was routed on this model before');
     expect(r.stdout).toContain(`[image: Bar chart of the 4 experts each of 4 domains (Code, Maths, Prose, Chat) uses most at MoE layers 0, 3, 7 of fake/moe-tiny → ${join(dir, 'data', 'images', 'moe-domains.png')}]`);
-    expect(isPng(join(dir, 'data', 'images', 'moe-domains.png'))).toBe(true);
+    expect(isPng(readFileSync(join(dir, 'data', 'images', 'moe-domains.png')))).toBe(true);
 
     // Questions and answers alternate: the first answered "I don't know", the second A.
     const parts = r.stdout.split('Practice — which prompt produced this routing? (no points)').slice(1);
@@ -84,7 +83,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(answer).toMatch(shown === 0 ? /^\n✅ Right: it was prompt A/ : /^\n❌ Not this time: it was prompt B .*, not A\./);
     expect(answer).toContain('A practice question: no points, and your quiz schedule is unchanged.');
     expect(answer).toContain('[1] Another routing question');
-    expect(isPng(join(dir, 'data', 'images', 'moe-quiz-answer.png'))).toBe(true);
+    expect(isPng(readFileSync(join(dir, 'data', 'images', 'moe-quiz-answer.png')))).toBe(true);
   });
 
   it('quizbot moe says how to set up an endpoint when MOE_ENDPOINT_URL is not set', async () => {
@@ -103,7 +102,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(schemaError('RouteResponse', printed.response)).toBeUndefined();
     expect(printed.summary).toMatchObject({ tokens: 7, generated: 2 });
     expect(printed.image).toBe(out);
-    expect(isPng(out)).toBe(true);
+    expect(isPng(readFileSync(out))).toBe(true);
 
     const compare = await runCli(['moe', 'compare', 'What is MoE?', 'Explain MoE'], { env, cwd: dir });
     expect(compare.code).toBe(0);
@@ -123,7 +122,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
       ['middle', 3],
       ['late', 7],
     ]);
-    expect(isPng(out)).toBe(true);
+    expect(isPng(readFileSync(out))).toBe(true);
     expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPTS);
 
     const content = join(dir, 'content');
