@@ -1,5 +1,5 @@
 import type { App as BoltApp, webApi } from '@slack/bolt';
-import { slackServerId } from './tenant.js';
+import { contextServerId } from './tenant.js';
 import type { AttachmentInput, CommandSpec, OptionSpec } from '../../core/catalogue.js';
 import { parseCommandLine } from '../../core/command-line.js';
 import { CATALOGUE } from '../../core/commands.js';
@@ -109,7 +109,7 @@ export function registerFileListeners(bolt: BoltApp, bridge: SlackBridge): void 
       // Text sent with the file may carry options (`bank:team lesson:moe-tradeoffs`); other words are ignored.
       const typed = parseCommandLine(`${spec.key} ${event.text ?? ''}`);
       const options = typed.ok ? typed.options : {};
-      const serverId = slackServerId({ enterprise: context.enterpriseId, team: context.teamId ?? body.team_id, orgInstall: context.isEnterpriseInstall });
+      const serverId = contextServerId({ ...context, teamId: context.teamId ?? body.team_id });
       const base = {
         kind: 'command' as const,
         id,

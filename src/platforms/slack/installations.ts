@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection.js';
 import { SealError, type SecretBox } from '../../db/encryption.js';
 import { slackInstallations } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
-import { slackServerId } from './tenant.js';
+import { contextServerId, slackServerId } from './tenant.js';
 
 /** Where an installation's workspace is, without its tokens. */
 export interface InstallationPlace {
@@ -36,12 +36,8 @@ export class NotInstalledError extends Error {
 const sealContext = (serverId: string) => `slack-installation:${serverId}`;
 
 /** The tenant's server id of an installation: the team, or the organisation of an org-wide install. */
-export function installationServerId(installation: Pick<Installation, 'team' | 'enterprise' | 'isEnterpriseInstall'>): string {
+function installationServerId(installation: Pick<Installation, 'team' | 'enterprise' | 'isEnterpriseInstall'>): string {
   return slackServerId({ enterprise: installation.enterprise?.id, team: installation.team?.id, orgInstall: installation.isEnterpriseInstall === true });
-}
-
-function queryServerId(query: InstallationQuery<boolean>): string {
-  return slackServerId({ enterprise: query.enterpriseId, team: query.teamId, orgInstall: query.isEnterpriseInstall });
 }
 
 /**
@@ -68,11 +64,11 @@ export class SlackInstallations implements InstallationStore {
   }
 
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation<'v1' | 'v2', boolean>> {
-    return this.fetch(queryServerId(query));
+    return this.fetch(contextServerId(query));
   }
 
   async deleteInstallation(query: InstallationQuery<boolean>): Promise<void> {
-    this.remove(queryServerId(query));
+    this.remove(contextServerId(query));
   }
 
   /** Stores (or replaces) an installation; returns its server id. */

@@ -2,7 +2,7 @@ import type { App as BoltApp } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 import { errorInfo } from './errors.js';
 import type { SlackInstallations } from './installations.js';
-import { slackServerId } from './tenant.js';
+import { contextServerId } from './tenant.js';
 
 /**
  * A workspace that uninstalls the app (app_uninstalled), or revokes the bot's token
@@ -12,11 +12,8 @@ import { slackServerId } from './tenant.js';
  * Bolt delivers these two events without authorizing them (the tokens may already be gone).
  */
 export function registerUninstallListeners(bolt: BoltApp, installations: SlackInstallations, logger: Logger): void {
-  const serverOf = (context: { enterpriseId?: string; teamId?: string; isEnterpriseInstall?: boolean }) =>
-    slackServerId({ enterprise: context.enterpriseId, team: context.teamId, orgInstall: context.isEnterpriseInstall });
-
   bolt.event('app_uninstalled', async ({ context }) => {
-    const serverId = serverOf(context);
+    const serverId = contextServerId(context);
     try {
       installations.remove(serverId);
     } catch (err) {
@@ -25,7 +22,7 @@ export function registerUninstallListeners(bolt: BoltApp, installations: SlackIn
   });
 
   bolt.event('tokens_revoked', async ({ event, context }) => {
-    const serverId = serverOf(context);
+    const serverId = contextServerId(context);
     // Only the bot token matters: the app asks for no user scopes.
     if (!(event.tokens.bot ?? []).length) return;
     try {

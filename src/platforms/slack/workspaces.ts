@@ -2,6 +2,7 @@ import { type AuthorizeResult, type AuthorizeSourceData, webApi } from '@slack/b
 import { LruMap } from '../../core/util/lru-map.js';
 import { NotInstalledError, type SlackInstallations } from './installations.js';
 import type { WorkspaceClient } from './outbox.js';
+import { contextServerId } from './tenant.js';
 
 /**
  * The bot scopes the app asks for when a workspace installs it: what the adapter's Web API calls
@@ -31,7 +32,7 @@ export type Authorize = (source: AuthorizeSourceData<boolean>) => Promise<Author
 export function oneAtATime(authorize: Authorize): Authorize {
   const flights = new Map<string, Promise<AuthorizeResult>>();
   return (source) => {
-    const key = `${source.isEnterpriseInstall ? 'org' : 'team'}:${source.enterpriseId ?? ''}:${source.isEnterpriseInstall ? '' : (source.teamId ?? '')}`;
+    const key = contextServerId(source);
     let flight = flights.get(key);
     if (!flight) {
       flight = authorize(source).finally(() => flights.delete(key));
