@@ -170,5 +170,9 @@ describe('the leaderboard card', () => {
     expect(plainText(post.reply.text)).toBe('🥇 ann — 50');
     expect(post.reply.image!.alt).toBe('Leaderboard card, this server, last week: 1. ann 50.');
     expect(post.reply.image!.png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    // Read by nobody: the post adds no user and no member for the scheduler.
+    const db = app.services.db.$client;
+    expect(db.prepare("SELECT count(*) n FROM users WHERE external_id = '__scheduler__'").get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) n FROM members m JOIN users u ON u.id = m.user_id WHERE u.external_id = '__scheduler__'").get()).toEqual({ n: 0 });
   });
 });

@@ -37,15 +37,15 @@ function periodKey(store: QuizStore, key: Tenant, period: Period, season: number
 /**
  * Top 10 and the caller's neighbourhood, from the board's standings in memory (loaded from the
  * running totals on first use): however many awards and users there are, a few steps. Ties go to
- * whoever reached the score first.
+ * whoever reached the score first. Without a caller (`userId` undefined), the top alone.
  */
-export function readBoard(store: QuizStore, tenant: Tenant, scope: string, period: string, userId: number, size = 10): Board {
+export function readBoard(store: QuizStore, tenant: Tenant, scope: string, period: string, userId: number | undefined, size = 10): Board {
   // Names as this tenant knows its members: a nickname from another server never shows here.
   const name = (id: number) => store.memberName(tenant, id);
   const standings = store.boards.board(scope, period);
   const top = standings.slice(1, size).map((r, i) => ({ ...r, rank: i + 1, name: name(r.userId) }));
-  const mine = standings.get(userId);
-  if (!mine) return { top, around: [] };
+  const mine = userId === undefined ? undefined : standings.get(userId);
+  if (userId === undefined || !mine) return { top, around: [] };
   const me = { ...mine, rank: standings.rank(userId)! };
   if (me.rank <= size) return { top, around: [], me };
   const around = standings.around(userId, 2).map((r) => ({ ...r, name: name(r.userId) }));
@@ -83,13 +83,13 @@ function periodBounds(store: QuizStore, key: Tenant, period: string): { start: n
  * server while in it (since each joined), within the period: points from before joining stay with
  * the member's own board. Summed in SQLite from the awards, one index range (awards_member) per member.
  */
-function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number): BoardRow[] {
+function groupBoard(store: QuizStore, key: Tenant, period: string, userId: number | undefined): BoardRow[] {
   const members = store
-    .q<[number, string], { groupId: number; name: string; userId: number; mine: number }>(
+    .q<[number | null, string], { groupId: number; name: string; userId: number; mine: number }>(
       `SELECT g.id groupId, g.name, m.user_id userId, CASE WHEN m.user_id = ? THEN 1 ELSE 0 END mine
        FROM study_groups g JOIN group_members m ON m.group_id = g.id WHERE g.server_key = ?`,
     )
-    .all(userId, key);
+    .all(userId ?? null, key);
   // Each member's awards in this server since they joined, within the period: one index range each.
   const { start, end } = periodBounds(store, key, period);
   const earned = store
@@ -125,9 +125,9 @@ function groupBoard(store: QuizStore, key: Tenant, period: string, userId: numbe
 }
 
 /** An empty board this week: said plainly, with last week's winner when there was one. */
-function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: string, userId: number, now: Date): string {
+function freshWeek(store: QuizStore, key: Tenant, scopeKey: string, where: string, now: Date): string {
   const lastWeek = 'w' + previousIsoWeek(isoWeek(now, boardZone(store, key)));
-  const winner = readBoard(store, key, scopeKey, lastWeek, userId, 1).top[0];
+  const winner = readBoard(store, key, scopeKey, lastWeek, undefined, 1).top[0];
   const last = winner ? md` Last week's winner: **${winner.name}** with ${winner.points} points.` : '';
   return md`Nobody has scored yet this week in ${where}.` + last + md` Take \`/quiz\` or start a \`/quiz race\` to lead the board!`;
 }
@@ -174,28 +174,29 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   const store = quizStore(services);
   const key = tenantOf(actor.platform, place);
   if (season !== undefined && season > store.currentSeason(key, now.getTime())) throw new UserError(`Season ${season} has not started yet.`);
-  const user = store.user(actor, key);
+  // A post that nobody reads as their own leaves the users table alone.
+  const userId = reader ? store.user(actor, key).id : undefined;
   const pk = period === 'week' && season === undefined && week !== undefined ? `w${week}` : periodKey(store, key, period, season, now);
   const thisWeek = periodKey(store, key, 'week', undefined, now);
   const label = periodLabel(period, season, pk, thisWeek, now, store, key);
   const where = scope === 'channel' ? 'this channel' : 'this server';
   if (scope === 'groups') {
-    const rows = groupBoard(store, key, pk, reader ? user.id : -1);
+    const rows = groupBoard(store, key, pk, userId);
     const view: BoardView = { title: `Study groups — ${label}`, where, label, groups: true, top: rows, around: [], me: rows.find((r) => r.mine) };
     if (rows.length === 0) view.empty = md`No study groups yet. Create one with \`/group create <name>\`.`;
     return view;
   }
   const scopeKey = scope === 'channel' ? `${key}#${place.channelId}` : key;
-  const board = readBoard(store, key, scopeKey, pk, user.id);
+  const board = readBoard(store, key, scopeKey, pk, userId);
   // A season that has ended: its final standings, with nothing to earn any more.
   const pastSeason = season !== undefined && season < store.currentSeason(key, now.getTime());
   const title = `Leaderboard — ${where}, ${label}${pastSeason ? ' (final)' : ''}`;
-  const row = (r: Board['top'][number]): BoardRow => ({ rank: r.rank, name: r.name, score: r.points, shown: String(r.points), detail: String(r.points), mine: reader && r.userId === user.id });
-  const view: BoardView = { title, where, label, groups: false, top: board.top.map(row), around: reader ? board.around.map(row) : [] };
-  view.me = reader ? [...view.top, ...view.around].find((r) => r.mine) : undefined;
+  const row = (r: Board['top'][number]): BoardRow => ({ rank: r.rank, name: r.name, score: r.points, shown: String(r.points), detail: String(r.points), mine: r.userId === userId });
+  const view: BoardView = { title, where, label, groups: false, top: board.top.map(row), around: board.around.map(row) };
+  view.me = [...view.top, ...view.around].find((r) => r.mine);
   if (board.top.length === 0) {
     if (pastSeason) view.empty = md`Nobody scored in ${where} in season ${season}.`;
-    else if (pk === thisWeek) view.empty = freshWeek(store, key, scopeKey, where, user.id, now);
+    else if (pk === thisWeek) view.empty = freshWeek(store, key, scopeKey, where, now);
     else view.empty = md`No points in ${where} yet. Take \`/quiz\` or start a \`/quiz race\`!`;
   } else if (reader && !board.me) {
     view.note = pastSeason ? md`_You did not score in season ${season}._` : md`_You have no points here ${label === 'all time' ? 'yet' : label} — answer a due question to get on the board._`;
