@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { quizStore } from '../src/core/quiz/store.js';
 import { ManualClock } from '../src/core/services.js';
 import { tenantOf } from '../src/core/tenant.js';
 import { createLogger } from '../src/logger.js';
-import { round, type Benchmark } from './harness.js';
+import { collect, mb, round, runJsonChild, type Benchmark } from './harness.js';
 
 /**
  * What the paths any member can use cost the bot in memory: 20,000 case variants of one time
@@ -46,16 +45,6 @@ interface ChildResult {
   soloClicks: number;
   soloPoints: number;
   seconds: number;
-}
-
-const mb = (bytes: number) => bytes / 1024 / 1024;
-
-function collect(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with --expose-gc');
-  // Twice: objects with finalizers (Intl formatters among them) go in a second pass.
-  gc();
-  gc();
 }
 
 /** One spelling of the zone per number: each letter's case is a bit of n. */
@@ -143,24 +132,10 @@ async function child(): Promise<void> {
   }
 }
 
-function runChild(): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`the abuse benchmark's process exited with ${code}: ${out.slice(-500)}`));
-      else resolve(JSON.parse(line) as ChildResult);
-    });
-  });
-}
-
 export const abuseBenchmark: Benchmark = {
   name: 'abuse',
   async run() {
-    const r = await runChild();
+    const r = await runJsonChild<ChildResult>(fileURLToPath(import.meta.url), ['--child'], 'abuse');
     const checks = [
       r.spellingsSet === SPELLINGS ? '' : `${r.spellingsSet} of ${SPELLINGS} spellings set`,
       r.boardsRead === BOARDS ? '' : `${r.boardsRead} of ${BOARDS} boards read`,

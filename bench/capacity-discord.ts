@@ -6,7 +6,8 @@ import { FakeDiscord, buttonsOf, textOf, type FakeMessage, type FakeUser, type S
 import type { FakeChannel } from '../tests/fakes/discord/model.js';
 import { envWithoutPlatforms } from '../tests/fakes/child-env.js';
 import { freePort } from '../tests/fakes/loopback.js';
-import { DEADLINE_MS, failureIn, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { DEADLINE_MS, failureIn, findCapacity, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { processCpuMs, stopChild } from './harness.js';
 
 /**
  * Discord at increasing rates: the bot (`quizbot start`, real discord.js) as a process of its
@@ -40,15 +41,6 @@ export function startDiscordBot(env: Record<string, string>): Promise<ChildProce
     child.on('error', reject);
     child.on('close', onClose);
   });
-}
-
-export async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('close', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** The fake's servers: the test guild's #general, then one channel in each added guild. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from './harness.js';
 
@@ -111,16 +110,6 @@ export interface Driver {
   afterTrial?(): void;
   /** CPU milliseconds the bot process has used so far, where the system tells. */
   botCpuMs?(): number | undefined;
-}
-
-/** CPU milliseconds a process has used so far (Linux /proc; undefined elsewhere). */
-export function processCpuMs(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface TrialResult {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import type { PlatformHandle } from '../src/platforms/platform.js';
 import { envWithoutPlatforms } from '../tests/fakes/child-env.js';
 import { FakeDiscord } from '../tests/fakes/discord/index.js';
 import { FAILURE_TEXT } from './capacity-load.js';
+import { collect, mb, runJsonChild } from './harness.js';
 
 /**
  * The bot's memory with many users' state: a database seeded with `users` learners (their
@@ -159,18 +159,9 @@ export async function seedDatabase(path: string, users: number): Promise<void> {
   }
 }
 
-const mb = (bytes: number) => bytes / 1024 / 1024;
-
 function statusMb(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function collect(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with --expose-gc');
-  gc();
-  gc();
 }
 
 /** The fresh process: opens the database as the bot does, serves one request per learner, measures. */
@@ -242,21 +233,8 @@ export async function measureMemory(dir: string, users: number): Promise<MemoryR
   const dbMb = mb(statSync(path).size);
   const fake = await FakeDiscord.start();
   try {
-    return await new Promise<MemoryResult>((resolve, reject) => {
-      const base = envWithoutPlatforms();
-      const proc = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', path, String(users)], {
-        env: { ...base, ...fake.env() },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      proc.on('error', reject);
-      proc.on('close', (code) => {
-        const line = out.trim().split('\n').pop() ?? '';
-        if (code !== 0 || !line.startsWith('{')) reject(new Error(`the memory benchmark's process exited with ${code}: ${out.slice(-500)}`));
-        else resolve({ ...(JSON.parse(line) as MemoryResult), dbMb });
-      });
-    });
+    const result = await runJsonChild<MemoryResult>(fileURLToPath(import.meta.url), ['--child', path, String(users)], 'memory', { ...envWithoutPlatforms(), ...fake.env() });
+    return { ...result, dbMb };
   } finally {
     await fake.stop();
   }

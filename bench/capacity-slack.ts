@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/paths.js';
 import { postSigned, startBot, type RunningBot } from '../tests/fakes/slack/bot.js';
 import { blockActions, buttonsIn, slashCommand, TEAM, textOf } from '../tests/fakes/slack/payloads.js';
-import { DEADLINE_MS, failureIn, findCapacity, processCpuMs, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { DEADLINE_MS, failureIn, findCapacity, UserPool, type Driver, type LoadUser, type PlatformCapacity, type SearchOptions, type Seen, type Step } from './capacity-load.js';
+import { processCpuMs } from './harness.js';
 import type { CapacityFakesReady, CapacityHookPost } from './capacity-slack-worker.js';
 
 /**

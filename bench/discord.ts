@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../src/paths.js';
 import { FakeDiscord, buttonsOf, type FakeMessage, type FakeUser } from '../tests/fakes/discord/index.js';
-import { startDiscordBot, stopChild } from './capacity-discord.js';
-import { processCpuMs } from './capacity-load.js';
-import { percentile, round, type Benchmark } from './harness.js';
+import { startDiscordBot } from './capacity-discord.js';
+import { percentile, processCpuMs, round, stopChild, type Benchmark } from './harness.js';
 
 /**
  * Discord under load: 200 users take the daily quiz at the same time, each pressing a button about
