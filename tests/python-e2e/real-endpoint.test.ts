@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLesson, type Lesson } from '../../src/core/content/load.js';
+import { loadContent } from '../../src/core/content/load.js';
 import type { CompareResponse, ModelResponse, RouteResponse } from '../../src/core/moe/protocol.js';
 import { ChatDriver, printedButtons } from '../helpers/chat-driver.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
@@ -148,11 +148,7 @@ describe('the bot against the real MoE endpoint (random-weight tiny OLMoE on the
   });
 
   it('runs every lesson\'s "Try it live" demo on the endpoint from the terminal chat', async () => {
-    const lessonsDir = join(repoRoot, 'content', 'lessons');
-    const lessons = readdirSync(lessonsDir)
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => parseLesson(readFileSync(join(lessonsDir, f), 'utf8'), f).lesson)
-      .filter((l): l is Lesson => l !== undefined);
+    const { lessons } = loadContent(join(repoRoot, 'content'), { banks: false });
     const demos = lessons.flatMap((lesson) => lesson.sections.flatMap((section, index) => (section.demo ? [{ lesson, section, index, demo: section.demo }] : [])));
     expect(demos.length).toBeGreaterThanOrEqual(8);
     expect(demos.some((d) => d.demo.kind === 'route')).toBe(true);
