@@ -140,8 +140,8 @@ export interface BoardRow {
   score: number;
   /** The score as the card prints it. */
   shown: string;
-  /** The score as the text prints it, after the name. */
-  detail: string;
+  /** The score as the text prints it after the name, where it says more than `shown` (a group's). */
+  detail?: string;
   /** The reader's own row (or the reader's group). */
   mine: boolean;
 }
@@ -191,7 +191,7 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
   // A season that has ended: its final standings, with nothing to earn any more.
   const pastSeason = season !== undefined && season < store.currentSeason(key, now.getTime());
   const title = `Leaderboard — ${where}, ${label}${pastSeason ? ' (final)' : ''}`;
-  const row = (r: Board['top'][number]): BoardRow => ({ rank: r.rank, name: r.name, score: r.points, shown: String(r.points), detail: String(r.points), mine: r.userId === userId });
+  const row = (r: Board['top'][number]): BoardRow => ({ rank: r.rank, name: r.name, score: r.points, shown: String(r.points), mine: r.userId === userId });
   const view: BoardView = { title, where, label, groups: false, top: board.top.map(row), around: board.around.map(row) };
   view.me = [...view.top, ...view.around].find((r) => r.mine);
   if (board.top.length === 0) {
@@ -208,12 +208,9 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
 export function boardText(view: BoardView): string {
   if (view.empty) return view.empty;
   const line = (r: BoardRow) => {
-    if (view.groups) {
-      const text = md`${r.rank}. ${r.name} — ${r.detail}`;
-      return r.mine ? `**${text}**` : text;
-    }
-    const medal = r.rank === 1 ? '🥇' : r.rank === 2 ? '🥈' : r.rank === 3 ? '🥉' : `${r.rank}.`;
-    const text = md`${medal} ${r.name} — ${r.detail}`;
+    // Medals for the top three learners; groups are numbered.
+    const mark = !view.groups && r.rank <= 3 ? ['🥇', '🥈', '🥉'][r.rank - 1]! : `${r.rank}.`;
+    const text = md`${mark} ${r.name} — ${r.detail ?? r.shown}`;
     return r.mine ? `**${text}**` : text;
   };
   let text = view.top.map(line).join('\n');
