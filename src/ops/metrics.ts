@@ -113,26 +113,29 @@ export class BotMetrics {
         this.set(databaseBytes(sources.db));
       },
     });
-    const shardGauge = (name: string, help: string, value: (s: ShardStatus) => number | null) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['platform', 'shard'],
-        registers,
-        collect() {
-          // Shards come and go (a restart with another count): only the current ones are reported.
-          this.reset();
-          for (const [platform, shards] of Object.entries(sources.shards?.() ?? {})) {
-            for (const s of shards) {
-              const v = value(s);
-              if (v !== null) this.set({ platform, shard: String(s.id) }, v);
-            }
+    // One read of the shards per scrape: the first shard gauge's collect sets all three (a scrape
+    // collects the gauges in the order they were registered). Shards come and go (a restart with
+    // another count): only the current ones are reported.
+    const shardLabels = ['platform', 'shard'] as const;
+    new Gauge({
+      name: 'quizbot_shard_up',
+      help: 'Gateway shards: 1 when ready, 0 otherwise (connecting, resuming, disconnected).',
+      labelNames: shardLabels,
+      registers,
+      collect() {
+        for (const gauge of [this, shardPing, shardGuilds]) gauge.reset();
+        for (const [platform, shards] of Object.entries(sources.shards?.() ?? {})) {
+          for (const s of shards) {
+            const labels = { platform, shard: String(s.id) };
+            this.set(labels, s.status === 'ready' ? 1 : 0);
+            if (s.ping_ms !== null) shardPing.set(labels, s.ping_ms / 1000);
+            shardGuilds.set(labels, s.guilds);
           }
-        },
-      });
-    shardGauge('quizbot_shard_up', 'Gateway shards: 1 when ready, 0 otherwise (connecting, resuming, disconnected).', (s) => (s.status === 'ready' ? 1 : 0));
-    shardGauge('quizbot_shard_ping_seconds', "Gateway shards' last heartbeat round trip, in seconds.", (s) => (s.ping_ms === null ? null : s.ping_ms / 1000));
-    shardGauge('quizbot_shard_guilds', 'Servers each gateway shard serves.', (s) => s.guilds);
+        }
+      },
+    });
+    const shardPing = new Gauge({ name: 'quizbot_shard_ping_seconds', help: "Gateway shards' last heartbeat round trip, in seconds.", labelNames: shardLabels, registers });
+    const shardGuilds = new Gauge({ name: 'quizbot_shard_guilds', help: 'Servers each gateway shard serves.', labelNames: shardLabels, registers });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'quizbot_' });
   }
 

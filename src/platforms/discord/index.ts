@@ -43,8 +43,6 @@ async function registerInDevelopmentServer(config: Config, rest: REST, log: Logg
   }
 }
 
-const STATUS_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k.toLowerCase()]));
-
 async function startGateway(app: App, log: Logger, options: InteractionOptions): Promise<PlatformHandle> {
   const config = app.services.config;
   const shards = config.DISCORD_SHARDS;
@@ -83,13 +81,17 @@ async function startGateway(app: App, log: Logger, options: InteractionOptions):
 
   await registerInDevelopmentServer(config, client.rest, log);
   app.services.outbox.register('discord', discordPostSender(client.rest, log), discordChannelCheck(client.rest, log));
-  const shardStatus = (): ShardStatus[] =>
-    [...client.ws.shards.values()].map((s) => ({
+  const shardStatus = (): ShardStatus[] => {
+    // Servers per shard, counted in one pass over the servers.
+    const guilds = new Map<number, number>();
+    for (const g of client.guilds.cache.values()) guilds.set(g.shardId, (guilds.get(g.shardId) ?? 0) + 1);
+    return [...client.ws.shards.values()].map((s) => ({
       id: s.id,
-      status: STATUS_NAMES[s.status] ?? String(s.status),
+      status: Status[s.status]?.toLowerCase() ?? String(s.status),
       ping_ms: s.ping >= 0 ? s.ping : null,
-      guilds: client.guilds.cache.filter((g) => g.shardId === s.id).size,
+      guilds: guilds.get(s.id) ?? 0,
     }));
+  };
   log.info({ mode: 'gateway', user: client.user?.tag, shards: client.ws.shards.size, guilds: client.guilds.cache.size }, 'discord connected');
   return {
     name: 'discord',
