@@ -197,7 +197,7 @@ describe('the stats card', () => {
         for (let x = x0; x < x1; x++) for (let y = 14; y < 60; y++) if (img.at(x, y).some((c) => c < 200)) n++;
         return n;
       };
-      return { img, name: ink(24, 494), gap: ink(500, 600) };
+      return { name: ink(24, 494), gap: ink(500, 600) };
     };
     const named = (who: string) => renderStatsCard({ ...f, name: who }, { quizCommand: '/quiz' });
     for (const who of ['Bartholomew Maximilian Fitzgerald-Worthington the Third of Somewhere', 'محمد عبد الله بن عبد الرحمن الطويل جدا جدا', 'שלום עליכם', '🦊 Fox 👩🏽‍💻', 'Zoë', '\u202eevil\u202c']) {
@@ -210,7 +210,6 @@ describe('the stats card', () => {
     }
     // Without an emoji font, emoji are left out rather than drawn as empty boxes.
     if (drawableText('🦊') === '') {
-      expect((await header(await named('🦊 Fox 👩🏽‍💻'))).img.at(0, 0)).toEqual([255, 255, 255]);
       expect(Buffer.compare(await named('🦊 Fox 👩🏽‍💻'), await named('Fox'))).toBe(0);
       // A name of emoji alone: the card says whose stats in words.
       expect(Buffer.compare(await named('🦊🦊'), await named(''))).toBe(0);
