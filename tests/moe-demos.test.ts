@@ -9,7 +9,7 @@ import { domainsChartLayout, renderDomainsChart } from '../src/core/moe/domains-
 import { expertColor } from '../src/core/moe/palette.js';
 import type { RouteResponse } from '../src/core/moe/protocol.js';
 import { pickPair, ROUTING_QUIZ_GONE } from '../src/core/moe/routing-quiz.js';
-import { moeServiceFor } from '../src/core/moe/service.js';
+import { MoeService, moeServiceFor } from '../src/core/moe/service.js';
 import { fakeChoice, fakeTokens, startFakeMoeEndpoint } from './fakes/moe-endpoint.js';
 import { startFakeSglang } from './fakes/sglang.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
@@ -312,6 +312,27 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
     }
     expect(e.hits(e.routePath)).toBe(routedBefore);
     expect(e.hits()).toBe(before);
+  });
+});
+
+describe('the /moe domains report cache', () => {
+  it('keeps a report under the name the endpoint\u2019s health gives, even when its routes name the model otherwise', async () => {
+    const f = await startFakeMoeEndpoint({ token: TOKEN, experts: 16, topK: 2, moeLayers: 6, model: 'org/routed-name' });
+    open.push(f);
+    // A server whose health names the model by its served alias, its routes by its path.
+    const aliasingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).endsWith('/v1/health')) return res;
+      return Response.json({ ...((await res.json()) as object), model: 'served-alias' }, { status: res.status });
+    };
+    const moe = new MoeService({ baseUrl: f.url, token: TOKEN, timeoutMs: 5000, ratePerMinute: 100, fetch: aliasingFetch });
+    const first = await moe.domains('ann', SHIPPED);
+    expect(first.cached).toBe(false);
+    expect(first.value.model).toBe('org/routed-name');
+    const again = await moe.domains('bob', SHIPPED);
+    expect(again.cached).toBe(true);
+    expect(again.value).toBe(first.value);
+    expect(f.hits('/v1/route')).toBe(PROMPT_COUNT);
   });
 });
 

@@ -70,19 +70,11 @@ export class MoeService {
   async routeAll(user: string, prompts: readonly string[]): Promise<Answer<RouteResponse[]>> {
     const started = this.now();
     const keys = prompts.map((p) => routeKey(p, 0));
-    const cachedNow = keys.map((k) => this.cache.get(k)?.value as RouteResponse | undefined);
-    if (cachedNow.every((r) => r !== undefined)) return { value: cachedNow as RouteResponse[], cached: true, roundTripMs: 0 };
-    this.takeSlot(user);
+    const allCached = keys.every((k) => this.cache.get(k));
+    if (!allCached) this.takeSlot(user);
     const value: RouteResponse[] = [];
-    for (const [i, prompt] of prompts.entries()) {
-      let route = cachedNow[i] ?? (this.cache.get(keys[i]!)?.value as RouteResponse | undefined);
-      if (!route) {
-        route = await this.client.route({ prompt, max_new_tokens: 0 });
-        this.cache.set(keys[i]!, { value: route, at: this.now() });
-      }
-      value.push(route);
-    }
-    return { value, cached: false, roundTripMs: this.now() - started };
+    for (const [i, prompt] of prompts.entries()) value.push((await this.cached(keys[i]!, undefined, () => this.client.route({ prompt, max_new_tokens: 0 }))).value);
+    return { value, cached: allCached, roundTripMs: allCached ? 0 : this.now() - started };
   }
 
   /** The name of the model the endpoint serves (its health answer), cached for a minute. */
@@ -104,7 +96,7 @@ export class MoeService {
     let next = 0;
     const routes = set.domains.map((d) => d.prompts.map(() => routed.value[next++]!));
     const report = analyseDomains(set, routes);
-    this.reports.set(`${this.endpoint}\u0000${report.model}\u0000${set.hash}`, report);
+    this.reports.set(key, report);
     return { value: report, cached: false, roundTripMs: routed.roundTripMs };
   }
 
