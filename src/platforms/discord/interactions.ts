@@ -22,7 +22,7 @@ import { LruMap } from '../../core/util/lru-map.js';
 import { within } from '../../core/util/within.js';
 import { tenantOf, type Tenant } from '../../core/tenant.js';
 import { escapeDiscord, plainLabel } from './markdown.js';
-import { FORM_MARK, LIMITS, renderReply, type DiscordMessage, type FormSpec } from './message.js';
+import { FORM_MARK, LIMITS, renderReply, textMessage, type FormSpec } from './message.js';
 import { Responder, type Transport } from './respond.js';
 import { actorOf, buttonLabel, commandInteraction, commandPath, focusedOption, modalText, placeOfInteraction } from './translate.js';
 
@@ -214,7 +214,7 @@ export class DiscordInteractions {
    * the placeholder with an edit and remove it; the follow-up then shows to whom it should.
    */
   private async replacePlaceholder(r: Responder): Promise<void> {
-    await r.editReply({ content: '…' });
+    await r.editReply(textMessage('…'));
     await r.deleteReply().catch(() => undefined);
   }
 
@@ -247,11 +247,10 @@ export class DiscordInteractions {
         if (r.ack.kind === 'none') await r.suggest([]);
         return;
       }
-      const text = escapeDiscord(expected ? err.message : FAILURE);
-      const message: DiscordMessage = { content: text, embeds: [], components: [], files: [], allowedMentions: { parse: [] }, ephemeral: true };
+      const message = textMessage(escapeDiscord(expected ? err.message : FAILURE));
       if (r.ack.kind === 'deferred-reply') {
         // Replace the "thinking…" placeholder rather than leave it spinning.
-        if (r.ack.ephemeral) return await r.editReply({ content: text });
+        if (r.ack.ephemeral) return await r.editReply(message);
         await this.replacePlaceholder(r);
       }
       if (r.ack.kind === 'none') await r.reply(message);

@@ -136,6 +136,11 @@ function attachmentName(filename: string): string {
  * Short plain replies go out as message content; anything with a title, fields, an image or more
  * text than a message holds goes out as an embed.
  */
+/** A message of plain text only that pings nobody, shown to the user alone. */
+export function textMessage(content: string): DiscordMessage {
+  return { content, embeds: [], components: [], files: [], allowedMentions: { parse: [] }, ephemeral: true };
+}
+
 export function renderReply(reply: Reply, forms?: FormRegistry): DiscordMessage {
   const text = renderMarkdown(reply.text);
   const useEmbed = Boolean(reply.title || reply.fields?.length || reply.image || text.length > LIMITS.content);

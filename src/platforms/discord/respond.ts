@@ -125,8 +125,8 @@ export class Responder {
   }
 
   /** Edits the response (or, after a deferred update, the component's message): everything in it is replaced. */
-  async editReply(m: DiscordMessage | { content: string }): Promise<void> {
-    const { body, files } = 'files' in m ? restMessage(m, true) : { body: { content: m.content, embeds: [], components: [], allowed_mentions: { parse: [] } }, files: [] };
+  async editReply(m: DiscordMessage): Promise<void> {
+    const { body, files } = restMessage(m, true);
     await this.webhook(() => this.rest.patch(Routes.webhookMessage(this.applicationId, this.token, '@original'), { body, files, auth: false }));
   }
 
