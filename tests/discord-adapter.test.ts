@@ -237,6 +237,26 @@ describe.each(['gateway', 'http'] as const)('Discord adapter over the %s (in pro
     expect(JSON.stringify(logs)).not.toContain(fake.token);
   });
 
+  // Over HTTP the first response is the HTTP response, whose refusal the bot never learns of; a
+  // refused edit of a deferred reply is what both transports report.
+  it('answers with a short ephemeral error when Discord refuses the edit of a deferred reply', async () => {
+    const { fake, logs } = await start(
+      { commands: { help: slowly(300, { text: 'x', components: [[{ kind: 'button', label: 'Too long', actionId: 'x'.repeat(101) }]], visibility: 'ephemeral' }) } },
+      { ackDeadlineMs: 30 },
+    );
+    const sent = fake.slash(fake.user('ann'), 'help');
+    const outcome = await fake.outcome(sent);
+    expect(outcome.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 64 } });
+    await fake.waitFor(() => (sent.originalEdits ? true : undefined), 'the failure edited in');
+    const edits = fake.state.requests.filter((r) => r.method === 'PATCH' && r.path.includes(`/webhooks/${fake.applicationId}/${sent.token}/`));
+    expect(edits.map((r) => r.status)).toEqual([400, 200]);
+    expect(fake.state.messages.get(sent.originalId!)).toMatchObject({ content: 'Something went wrong on our side. Please try again in a moment.', components: [], flags: 64 });
+    const logged = logs.find((l) => l.msg === 'discord interaction failed');
+    expect(logged?.error).toMatchObject({ type: 'DiscordAPIError', status: 400, code: 50035 });
+    expect(JSON.stringify(logs)).not.toContain(sent.token);
+    expect(JSON.stringify(logs)).not.toContain(fake.token);
+  });
+
   it.runIf(mode === 'http')('opens no gateway connection, and replaces a message with an image by a deferred update and an edit', async () => {
     const { fake } = await start({
       commands: { lessons: () => ({ text: 'Page 1', components: [[{ kind: 'button', label: 'Chart', actionId: 'chart:1' }]], visibility: 'ephemeral' }) },
