@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { percent } from '../src/core/util/text.js';
 import { discordCapacity } from './capacity-discord.js';
 import { describeTrial, DEADLINE_MS, THINK_MS, type PlatformCapacity, type SearchOptions, type TrialResult } from './capacity-load.js';
 import { measureMemory, MEMBERS_PER_SERVER, type MemoryResult } from './capacity-memory.js';
@@ -27,9 +28,8 @@ const search: SearchOptions = quick
 const log = (name: string) => (t: TrialResult) => process.stderr.write(describeTrial(name, t));
 
 function mixOf(t: TrialResult): string {
-  const total = t.sent || 1;
-  const pct = (n: number) => `${Math.round((n / total) * 100)}%`;
-  return `start ${pct(t.kinds.start)}, answer ${pct(t.kinds.answer)}, next ${pct(t.kinds.next)}, leaderboard ${pct(t.kinds.leaderboard)}, stats ${pct(t.kinds.stats)}`;
+  const share = (n: number) => percent(t.sent ? n / t.sent : 0);
+  return `start ${share(t.kinds.start)}, answer ${share(t.kinds.answer)}, next ${share(t.kinds.next)}, leaderboard ${share(t.kinds.leaderboard)}, stats ${share(t.kinds.stats)}`;
 }
 
 /** The figures and table rows of one platform's search. */
