@@ -20,7 +20,7 @@ export const CARD_PAD = 24;
 export const SMALL = 24;
 
 /** Emoji fonts come after the text fonts: where one is installed, emoji in names are drawn in colour. */
-export const CARD_FONT = '"DejaVu Sans", "Liberation Sans", Arial, "Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", sans-serif';
+const CARD_FONT = '"DejaVu Sans", "Liberation Sans", Arial, "Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", sans-serif';
 
 export const CARD_INK = '#111827';
 export const CARD_MUTED = '#4b5563';
@@ -28,6 +28,12 @@ export const CARD_TRACK: Rgb = [229, 231, 235];
 export const CARD_ACCENT: Rgb = [37, 99, 235];
 export const CARD_GOOD: Rgb = [21, 128, 61];
 export const CARD_WARN: Rgb = [194, 65, 12];
+
+/** The words a card holds that differ by platform. */
+export interface CardText {
+  /** How a learner starts a quiz on their platform (/quiz). */
+  quizCommand: string;
+}
 
 export const cardFont = (size: number, weight: 'normal' | 'bold' = 'normal'): string => font(size, weight, CARD_FONT);
 
@@ -81,7 +87,7 @@ export function drawableText(text: string): string {
 }
 
 /** Whether text reads right to left: its first letter is of a right-to-left script. */
-export function isRightToLeft(text: string): boolean {
+function isRightToLeft(text: string): boolean {
   const first = /\p{L}/u.exec(text);
   return first !== null && RTL_SCRIPT.test(first[0]);
 }

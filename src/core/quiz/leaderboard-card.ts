@@ -2,7 +2,7 @@ import type { SKRSContext2D } from '@napi-rs/canvas';
 import { fit, whiteCanvas } from '../moe/draw.js';
 import { css, type Rgb } from '../moe/palette.js';
 import { plainText } from '../markup.js';
-import { CARD_ACCENT, CARD_INK, CARD_MUTED, CARD_PAD, CARD_TRACK, CARD_WARN, CARD_WIDTH, cardFont, drawName, fillRect, roundRect, SMALL, wrapLines, type Rect } from './card-draw.js';
+import { CARD_ACCENT, CARD_INK, CARD_MUTED, CARD_PAD, CARD_TRACK, CARD_WARN, CARD_WIDTH, cardFont, drawName, type CardText, fillRect, roundRect, SMALL, wrapLines, type Rect } from './card-draw.js';
 import type { BoardRow, BoardView } from './leaderboard.js';
 
 /**
@@ -25,7 +25,7 @@ const BAR = { x: NAME_X + NAME_W + 16, w: 170, h: 22 };
 export const BAR_COLOR: Rgb = CARD_ACCENT;
 export const MY_BAR_COLOR: Rgb = CARD_WARN;
 export const MY_ROW_COLOR: Rgb = [255, 237, 213];
-export const MEDAL_COLORS: readonly Rgb[] = [
+const MEDAL_COLORS: readonly Rgb[] = [
   [212, 160, 23],
   [140, 146, 158],
   [180, 83, 9],
@@ -78,13 +78,8 @@ function rankMark(ctx: SKRSContext2D, rank: number, cx: number, cy: number): voi
   ctx.textAlign = 'left';
 }
 
-export interface LeaderboardCardText {
-  /** How a learner starts a quiz on their platform (/quiz). */
-  quizCommand: string;
-}
-
 /** The card as a PNG, encoded off the main thread. */
-export function renderLeaderboardCard(view: BoardView, words: LeaderboardCardText): Promise<Buffer> {
+export function renderLeaderboardCard(view: BoardView, words: CardText): Promise<Buffer> {
   const g = leaderboardCardLayout(view);
   const { canvas, ctx } = whiteCanvas(g.width, g.height);
 

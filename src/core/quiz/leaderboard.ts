@@ -205,7 +205,7 @@ export function leaderboardView(services: Services, actor: Actor, place: Place, 
 }
 
 /** The board as text: the same lines whether or not its card is shown. */
-export function boardText(view: BoardView): string {
+function boardText(view: BoardView): string {
   if (view.empty) return view.empty;
   const line = (r: BoardRow) => {
     // Medals for the top three learners; groups are numbered.
@@ -220,7 +220,7 @@ export function boardText(view: BoardView): string {
 }
 
 /** The short text version of the card: its alt text. */
-export function boardAlt(view: BoardView): string {
+function boardAlt(view: BoardView): string {
   const head = `${view.groups ? 'Study groups' : 'Leaderboard'} card, ${view.groups ? '' : `${view.where}, `}${view.label}`;
   if (view.empty) return altText(`${head}: ${plainText(view.empty)}`);
   const rows = view.top.map((r) => `${r.rank}. ${r.name} ${r.shown}`).join(', ');

@@ -85,7 +85,7 @@ function retentionNow(store: QuizStore, userId: number): string {
 }
 
 /** The short text version of the stats card: its alt text, read out by screen readers. */
-export function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): string {
+function statsAlt(f: StatsFigures, dayLabel: (start: number) => string): string {
   const peak = f.forecast[f.busiestDay]!;
   const parts = [
     f.dueInForecast ? `${f.cards.dueToday} cards due today, ${f.dueInForecast} in the next ${FORECAST_DAYS} days${peak.due > f.cards.dueToday ? ` (most on ${dayLabel(peak.start)}: ${peak.due})` : ''}` : 'nothing due yet',

@@ -11,6 +11,7 @@ import {
   CARD_WARN,
   CARD_WIDTH,
   cardFont,
+  type CardText,
   drawName,
   fillRect,
   roundRect,
@@ -47,12 +48,12 @@ const GAUGE = { x: RIGHT_X, y: ROW_A.y + 156, w: PANEL_W, h: 30 };
 export const ON_TARGET_COLOR: Rgb = CARD_GOOD;
 export const BELOW_TARGET_COLOR: Rgb = CARD_WARN;
 /** Within this of the desired retention counts as on target. */
-export const TARGET_SLACK = 0.02;
+const TARGET_SLACK = 0.02;
 
 /** Calendar: weeks as columns, Monday to Sunday as rows. */
 const CAL = { x: CARD_PAD + 64, y: ROW_B.y + 48, pitch: 26, cell: 22 };
 /** Answers a day from which each shade of green starts (GitHub's palette). */
-export const CALENDAR_LEVELS: readonly { from: number; color: Rgb }[] = [
+const CALENDAR_LEVELS: readonly { from: number; color: Rgb }[] = [
   { from: 0, color: [235, 237, 240] },
   { from: 1, color: [155, 233, 168] },
   { from: 5, color: [64, 196, 99] },
@@ -71,7 +72,7 @@ export function calendarColor(answers: number): Rgb {
   return color;
 }
 
-export const retentionColor = (rate: number, desired: number): Rgb => (rate >= desired - TARGET_SLACK ? ON_TARGET_COLOR : BELOW_TARGET_COLOR);
+const retentionColor = (rate: number, desired: number): Rgb => (rate >= desired - TARGET_SLACK ? ON_TARGET_COLOR : BELOW_TARGET_COLOR);
 
 export interface StatsCardLayout {
   width: number;
@@ -161,13 +162,8 @@ function legend(ctx: SKRSContext2D, items: [Rgb, string][], right: number, y: nu
   }
 }
 
-export interface StatsCardText {
-  /** How a learner starts a quiz on their platform (/quiz). */
-  quizCommand: string;
-}
-
 /** The card as a PNG, encoded off the main thread. */
-export function renderStatsCard(f: StatsFigures, words: StatsCardText): Promise<Buffer> {
+export function renderStatsCard(f: StatsFigures, words: CardText): Promise<Buffer> {
   const g = statsCardLayout(f);
   const { canvas, ctx } = whiteCanvas(g.width, g.height);
   const fresh = f.calendar.every((d) => d.answers === 0) && f.cards.total === 0;

@@ -24,7 +24,7 @@ export const RETENTION_DAYS = 30;
  */
 export const MASTERED_STABILITY_DAYS = 21;
 /** Lessons the card shows bars for (the text lists them all). */
-export const CARD_LESSONS = 5;
+const CARD_LESSONS = 5;
 
 export interface DueDay {
   /** The learner day, YYYY-MM-DD. */
@@ -61,8 +61,6 @@ export interface LessonAccuracy {
 export interface StatsFigures {
   name: string;
   timeZone: string;
-  /** The learner's today, YYYY-MM-DD. */
-  today: string;
   cards: { total: number; dueToday: number };
   /** FORECAST_DAYS learner days, today first. */
   forecast: DueDay[];
@@ -127,8 +125,8 @@ function activityCalendar(store: QuizStore, userId: number, now: Date, timeZone:
 
 function lessonMastery(store: QuizStore, services: Services, userId: number, tenant: Tenant): LessonMastery[] {
   const rows = store
-    .q<[number, number, Tenant], { lessonId: string | null; questions: number; seen: number; mastered: number; position: number | null }>(
-      `SELECT g.lesson lessonId, count(*) questions, sum(g.seen) seen, sum(g.mastered) mastered, l.position position
+    .q<[number, number, Tenant], { lessonId: string | null; questions: number; seen: number; mastered: number }>(
+      `SELECT g.lesson lessonId, count(*) questions, sum(g.seen) seen, sum(g.mastered) mastered
        FROM (SELECT q.lesson_id lesson, max(c.question_id IS NOT NULL) seen, coalesce(max(c.stability >= ?), 0) mastered
              FROM questions q LEFT JOIN cards c ON c.user_id = ? AND c.question_id = q.id
              WHERE q.retired_at IS NULL AND ${VISIBLE}
@@ -161,7 +159,6 @@ export function statsFigures(services: Services, actor: Actor, place: Place, now
   return {
     name: actor.displayName,
     timeZone: tz,
-    today: forecast[0]!.day,
     cards: { total, dueToday: forecast[0]!.due },
     forecast,
     dueInForecast: forecast.reduce((n, d) => n + d.due, 0),
