@@ -5,6 +5,7 @@ import type { App } from '../src/app.js';
 import { plainText } from '../src/core/markup.js';
 import { renderAnalysisChart } from '../src/core/quiz/analysis-chart.js';
 import type { QuestionFigures } from '../src/core/quiz/question-analysis.js';
+import { seededRandom } from '../src/core/util/seeded-random.js';
 import { canonicalTimeZone, formatLocal, isTimeZone, localDay } from '../src/core/util/time.js';
 import { actor, as, makeApp } from './helpers/app.js';
 
@@ -19,16 +20,6 @@ function collect(): void {
   const gc = runInNewContext('gc') as (() => void) | undefined;
   gc?.();
   gc?.();
-}
-
-/** A small seeded generator: the same variants on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` distinct spellings of `name` in random letter case. */
@@ -68,7 +59,8 @@ describe('time zone names', () => {
   it('cost no memory per spelling: 20,000 case variants set through /settings, then used, stay within a small bound', async () => {
     const { app } = makeApp();
     apps.push(app);
-    const next = random(42);
+    // Seeded: the same variants on every run.
+    const next = seededRandom(42);
     const variants = caseVariants(LONG_ZONE, 20_000, next);
     const distinct = ['Europe/Berlin', 'asia/tokyo', 'US/Pacific', 'Etc/UTC', 'australia/lord_howe', 'America/Indiana/Knox'];
     const invalid = Array.from({ length: 200 }, (_, i) => `Nowhere/${i.toString(36)}${'x'.repeat(i % 50)}`);

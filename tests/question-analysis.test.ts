@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { parse } from 'csv-parse/sync';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import type { Tenant } from '../src/core/tenant.js';
 import { actor, as, appsWithPosts, buttons } from './helpers/app.js';
 import { answerShown } from './helpers/learner.js';
 import { repoRoot, runCli } from './helpers/cli.js';
+import { PNG_SIGNATURE, pixels } from './helpers/png.js';
 
 const setup = appsWithPosts();
 const HOME = 'terminal:local' as Tenant;
@@ -364,19 +364,15 @@ describe('/quiz-admin stats', () => {
     expect(plainText(flagged.text)).toContain(`Showing flagged questions 1–${flaggedIds.length} of ${flaggedIds.length}, flagged first`);
     expect(plainText(flagged.text)).toContain('All questions: /quiz-admin stats sort:flag.');
     const png = flagged.image!.png;
-    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    const img = await loadImage(png);
+    expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    const img = await pixels(png);
     expect([img.width, img.height]).toEqual([CHART_WIDTH, analysisChartLayout(figures.filter((f) => f.flags.length)).height]);
     expect(flagged.image!.alt).toContain(seeded.decoy.id);
     // Each row's bars where the layout puts them, in the colour of what they say.
     const rows = sortQuestions(figures.filter((f) => f.flags.length), 'flag');
     expect(rows.map((f) => f.id)).toEqual(idsShown(flagged.text));
     const layout = analysisChartLayout(rows);
-    const canvas = createCanvas(img.width, img.height);
-    canvas.getContext('2d').drawImage(img, 0, 0);
-    const pixels = canvas.getContext('2d').getImageData(0, 0, img.width, img.height).data;
-    const at = (x: number, y: number) => [...pixels.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
-    const middle = (b: { x: number; y: number; w: number; h: number }) => at(b.x + Math.floor(b.w / 2), b.y + 2);
+    const middle = (b: { x: number; y: number; w: number; h: number }) => img.at(b.x + Math.floor(b.w / 2), b.y + 2);
     const row = (id: string) => rows.findIndex((f) => f.id === id);
     expect(middle(layout.discriminationBar(row(seeded.inverse.id))!)).toEqual([...NEGATIVE_DISC_COLOR]);
     expect(middle(layout.discriminationBar(row(seeded.decoy.id))!)).toEqual([...GOOD_DISC_COLOR]);
