@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { installationKey, type Config } from './config.js';
+import type { Config } from './config.js';
 import { openDatabase } from './db/connection.js';
-import { SecretBox } from './db/encryption.js';
 import { UserError } from './core/errors.js';
 import { deleteTenantData, type TenantRows } from './core/tenant-data.js';
 import { parseTenant } from './core/tenant.js';
-import { createLogger } from './logger.js';
 import { acquireLock } from './ops/lock.js';
-import { SlackInstallations } from './platforms/slack/installations.js';
+import { installationPlace, listInstallations, removeInstallation } from './platforms/slack/installations.js';
 
 /**
  * `quizbot tenant delete <tenant>`: deletes everything one server or workspace left in the
@@ -56,20 +54,14 @@ export function registerTenantCommands(program: Command, config: () => Config): 
     });
 
   const slack = program.command('slack').description('Slack workspaces that installed the app by OAuth');
-  const installations = () => {
-    const c = config();
-    const key = installationKey(c);
-    const db = openDatabase(c.DATABASE_PATH);
-    return { db, store: new SlackInstallations(db, key ? new SecretBox(key) : undefined, createLogger('warn')) };
-  };
   slack
     .command('installs')
     .description('list the workspaces that installed the app (never their tokens)')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
-      const { db, store } = installations();
+      const db = openDatabase(config().DATABASE_PATH);
       try {
-        const list = store.list();
+        const list = listInstallations(db);
         if (opts.json) return void process.stdout.write(JSON.stringify(list, null, 2) + '\n');
         if (!list.length) return console.log('No Slack workspace has installed the app by OAuth.');
         for (const i of list) {
@@ -87,11 +79,11 @@ export function registerTenantCommands(program: Command, config: () => Config): 
     .argument('<team>', 'the team id, or the enterprise id of an org-wide install')
     .option('--yes', 'remove it')
     .action((team: string, opts: { yes?: boolean }) => {
-      const { db, store } = installations();
+      const db = openDatabase(config().DATABASE_PATH);
       try {
-        if (!store.place(team)) return console.log(`No installation of ${team}.`);
+        if (!installationPlace(db, team)) return console.log(`No installation of ${team}.`);
         if (!opts.yes) return console.log(`Nothing was removed. To remove the installation of ${team}, run: quizbot slack uninstall ${team} --yes`);
-        store.remove(team);
+        removeInstallation(db, team);
         console.log(`Removed the installation of ${team}: the bot no longer answers there until the app is installed again. Its quiz data stays.`);
       } finally {
         db.$client.close();

@@ -40,6 +40,26 @@ function installationServerId(installation: Pick<Installation, 'team' | 'enterpr
   return slackServerId({ enterprise: installation.enterprise?.id, team: installation.team?.id, orgInstall: installation.isEnterpriseInstall === true });
 }
 
+/** Where a workspace's installation is (for authorizing outside a request), or undefined. Needs no key. */
+export function installationPlace(db: Db, serverId: string): InstallationPlace | undefined {
+  return db
+    .select({ serverId: slackInstallations.serverId, teamId: slackInstallations.teamId, enterpriseId: slackInstallations.enterpriseId, orgInstall: slackInstallations.orgInstall })
+    .from(slackInstallations)
+    .where(eq(slackInstallations.serverId, serverId))
+    .get();
+}
+
+/** Every installation, without tokens. Needs no key. */
+export function listInstallations(db: Db): InstallationSummary[] {
+  const { sealed: _sealed, ...columns } = getTableColumns(slackInstallations);
+  return db.select(columns).from(slackInstallations).orderBy(slackInstallations.serverId).all();
+}
+
+/** Removes a workspace's installation (its tokens); true when there was one. Needs no key. */
+export function removeInstallation(db: Db, serverId: string): boolean {
+  return db.delete(slackInstallations).where(eq(slackInstallations.serverId, serverId)).run().changes > 0;
+}
+
 /**
  * Bolt's installation store, in the bot's database: one row per workspace (or organisation, for
  * an org-wide install), the installation sealed with INSTALLATION_ENCRYPTION_KEY. Bolt stores
@@ -48,16 +68,10 @@ function installationServerId(installation: Pick<Installation, 'team' | 'enterpr
 export class SlackInstallations implements InstallationStore {
   constructor(
     private readonly db: Db,
-    /** Needed to store and fetch; listing and removing work without the key. */
-    private readonly box: SecretBox | undefined,
+    private readonly box: SecretBox,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
-
-  private sealer(): SecretBox {
-    if (!this.box) throw new Error('INSTALLATION_ENCRYPTION_KEY is needed to store or read Slack installations');
-    return this.box;
-  }
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(installation: Installation<AuthVersion, boolean>): Promise<void> {
     this.store(installation);
@@ -84,7 +98,7 @@ export class SlackInstallations implements InstallationStore {
       botUserId: installation.bot?.userId ?? null,
       installedBy: installation.user?.id ?? null,
       tokenExpiresAt: installation.bot?.expiresAt ?? null,
-      sealed: this.sealer().seal(JSON.stringify(installation), sealContext(serverId)),
+      sealed: this.box.seal(JSON.stringify(installation), sealContext(serverId)),
       updatedAt: now,
     };
     const before = this.db.select({ at: slackInstallations.installedAt }).from(slackInstallations).where(eq(slackInstallations.serverId, serverId)).get();
@@ -103,7 +117,7 @@ export class SlackInstallations implements InstallationStore {
     const row = this.db.select({ sealed: slackInstallations.sealed }).from(slackInstallations).where(eq(slackInstallations.serverId, serverId)).get();
     if (!row) throw new NotInstalledError(serverId);
     try {
-      return JSON.parse(this.sealer().open(row.sealed, sealContext(serverId))) as Installation;
+      return JSON.parse(this.box.open(row.sealed, sealContext(serverId))) as Installation;
     } catch (err) {
       if (err instanceof SealError) {
         this.logger.error({ server: serverId }, 'slack: a stored installation does not open with INSTALLATION_ENCRYPTION_KEY (was the key changed?)');
@@ -114,24 +128,19 @@ export class SlackInstallations implements InstallationStore {
 
   /** Removes a workspace's installation (its tokens); true when there was one. */
   remove(serverId: string): boolean {
-    const gone = this.db.delete(slackInstallations).where(eq(slackInstallations.serverId, serverId)).run().changes > 0;
+    const gone = removeInstallation(this.db, serverId);
     if (gone) this.logger.info({ server: serverId }, 'slack: installation removed; the workspace\'s quiz data stays');
     return gone;
   }
 
   /** Where a workspace's installation is (for authorizing outside a request), or undefined. */
   place(serverId: string): InstallationPlace | undefined {
-    return this.db
-      .select({ serverId: slackInstallations.serverId, teamId: slackInstallations.teamId, enterpriseId: slackInstallations.enterpriseId, orgInstall: slackInstallations.orgInstall })
-      .from(slackInstallations)
-      .where(eq(slackInstallations.serverId, serverId))
-      .get();
+    return installationPlace(this.db, serverId);
   }
 
   /** Every installation, without tokens. */
   list(): InstallationSummary[] {
-    const { sealed: _sealed, ...columns } = getTableColumns(slackInstallations);
-    return this.db.select(columns).from(slackInstallations).orderBy(slackInstallations.serverId).all();
+    return listInstallations(this.db);
   }
 
   /** The server ids of installations that do not open with this key (a changed key shows here). */
@@ -139,7 +148,7 @@ export class SlackInstallations implements InstallationStore {
     const rows = this.db.select({ serverId: slackInstallations.serverId, sealed: slackInstallations.sealed }).from(slackInstallations).all();
     return rows.filter((r) => {
       try {
-        this.sealer().open(r.sealed, sealContext(r.serverId));
+        this.box.open(r.sealed, sealContext(r.serverId));
         return false;
       } catch {
         return true;
