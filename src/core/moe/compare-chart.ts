@@ -1,4 +1,5 @@
 import { GRID, INK, MUTED, fit, font, PAD, titledCanvas } from './draw.js';
+import { isSpecialToken } from './domains.js';
 import { css, type Rgb } from './palette.js';
 import type { CompareResponse } from './protocol.js';
 
@@ -57,7 +58,7 @@ export async function renderCompareChart(c: CompareResponse): Promise<Buffer> {
   // The prompts as the tokenizer saw them, without special tokens such as <s>.
   const quote = (i: number) =>
     c.prompts[i]!.tokens
-      .filter((t) => !/^<\|?[^<>\s]*\|?>$/.test(t))
+      .filter((t) => !isSpecialToken(t))
       .join('')
       .replace(/\s+/g, ' ')
       .trim();

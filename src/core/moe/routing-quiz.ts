@@ -4,6 +4,7 @@ import { MAX_ROWS } from './heatmap.js';
 import { compareRoutes } from './kinds/routing.js';
 import { LruCache } from './lru.js';
 import type { RouteResponse } from './protocol.js';
+import { percent } from '../util/text.js';
 
 /**
  * /moe quiz: a practice question made from live routing. Two prompts of different domains are
@@ -134,16 +135,14 @@ export function compareRoutings(routes: readonly [RouteResponse, RouteResponse],
   return { layers, top1Differs, cells, ownChoices, choices, meanJaccard: layers ? compareRoutes(shown, other).mean_jaccard : 1 };
 }
 
-const pct = (n: number, of: number) => `${of ? Math.round((n / of) * 100) : 0}%`;
-
 /** The explanation after an answer: which prompt it was, and how its routing differs from the other's. */
 export function explanation(quiz: Pick<RoutingQuiz, 'comparison' | 'shown' | 'rows'>): string {
   const c = quiz.comparison;
   const letter = quiz.shown === 0 ? 'A' : 'B';
   const otherLetter = quiz.shown === 0 ? 'B' : 'A';
   const lines = [
-    `Position by position over the ${quiz.rows} tokens shown, the top-1 expert differs between A and B in ${c.top1Differs} of ${c.cells} cells (${pct(c.top1Differs, c.cells)}) across ${c.layers} MoE layer${c.layers === 1 ? '' : 's'}.`,
-    `${c.ownChoices} of ${letter}'s ${c.choices} expert choices (${pct(c.ownChoices, c.choices)}) went to experts ${otherLetter} never used in that layer; the two prompts' expert sets overlap by ${c.meanJaccard.toFixed(2)} on average (Jaccard, 1 = the same experts).`,
+    `Position by position over the ${quiz.rows} tokens shown, the top-1 expert differs between A and B in ${c.top1Differs} of ${c.cells} cells (${percent(c.cells ? c.top1Differs / c.cells : 0)}) across ${c.layers} MoE layer${c.layers === 1 ? '' : 's'}.`,
+    `${c.ownChoices} of ${letter}'s ${c.choices} expert choices (${percent(c.choices ? c.ownChoices / c.choices : 0)}) went to experts ${otherLetter} never used in that layer; the two prompts' expert sets overlap by ${c.meanJaccard.toFixed(2)} on average (Jaccard, 1 = the same experts).`,
   ];
   if (c.cells && c.top1Differs / c.cells < 0.2) {
     lines.push('The two routings are close: a question this hard is mostly a guess, which is itself the lesson (different text can meet the same experts).');
