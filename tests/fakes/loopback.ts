@@ -1,9 +1,15 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
-/** Starts a fake's server on a free loopback port; resolves with `http://127.0.0.1:<port>`. */
-export async function listenOnLoopback(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+/** Starts a fake's server on a loopback port, a free one by default; resolves with `http://127.0.0.1:<port>`. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { schemaError, type MessageName } from '../helpers/moe-protocol.js';
-import { startRecordingServer, type RecordedRequest } from './recording-server.js';
+import { startRecordingServer, withFaults, type FaultyServer } from './recording-server.js';
 
 /**
  * A stand-in for deploy/moe-endpoint: a node:http server that speaks protocol v1 with
@@ -45,14 +45,7 @@ export interface FakeMoeOptions {
   maxNewTokens?: number;
 }
 
-export interface FakeMoeEndpoint {
-  url: string;
-  requests: RecordedRequest[];
-  /** Requests that reached the server for one path (connections refused while down are not counted). */
-  hits(path?: string): number;
-  setFault(fault: MoeFault): Promise<void>;
-  close(): Promise<void>;
-}
+export type FakeMoeEndpoint = FaultyServer<MoeFault>;
 
 const PIECE = /( ?[A-Za-z]+| ?[0-9]{1,3}| ?[^\sA-Za-z0-9]|\s+(?!\S)|\s+)/g;
 const GENERATED = [' experts', ' route', ' each', ' token', ' to', ' a', ' few', ' of', ' them', '.'];
@@ -63,6 +56,11 @@ export function fakeTokens(text: string): string[] {
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
+}
+
+/** The id the fakes give a token's text: the same text, the same id, on every fake. */
+export function fakeTokenId(text: string): number {
+  return digest(text).readUInt16BE(0) + 2;
 }
 
 /** The fake router: top-k distinct experts for a token in a layer, highest weight first. */
@@ -96,7 +94,7 @@ export async function startFakeMoeEndpoint(options: FakeMoeOptions = {}): Promis
   function route(prompt: string, maxNew: number) {
     const pieces = [...fakeTokens(prompt), ...Array.from({ length: maxNew }, (_, i) => GENERATED[i % GENERATED.length]!)];
     const promptLength = pieces.length - maxNew;
-    const tokens = pieces.map((text, index) => ({ index, id: digest(text).readUInt16BE(0) + 2, text, generated: index >= promptLength }));
+    const tokens = pieces.map((text, index) => ({ index, id: fakeTokenId(text), text, generated: index >= promptLength }));
     const routing = moeLayers.map((layer) => {
       const choices = pieces.map((p) => fakeChoice(p, layer, experts, topK));
       const load = new Array<number>(experts).fill(0);
@@ -236,14 +234,7 @@ export async function startFakeMoeEndpoint(options: FakeMoeOptions = {}): Promis
     res.end(JSON.stringify({ error: { code: 'internal', message: String(err.message).slice(0, 400) } }));
   });
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    hits: server.hits,
-    async setFault(next: MoeFault) {
-      fault = next.kind === 'reset' ? { ...next } : next;
-      await server.setDown(next.kind === 'down');
-    },
-    close: server.close,
-  };
+  return withFaults<MoeFault>(server, (next) => {
+    fault = next.kind === 'reset' ? { ...next } : next;
+  });
 }

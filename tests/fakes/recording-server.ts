@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { closeNow, listenOnLoopback } from './loopback.js';
 
 /**
  * What the model-serving fakes (the bot's own endpoint, vLLM, SGLang) share: a node:http server on
  * 127.0.0.1 that records every request (its body parsed as JSON where it is JSON), can be taken
- * down (connections refused) and brought back up on the same port, and closes its open sockets on
- * the way down so that hanging requests end.
+ * down (connections refused) and brought back up on the same port, and drops its open connections
+ * on the way down so that hanging requests end.
  */
 
 export interface RecordedRequest {
@@ -25,14 +25,27 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
+/** A recording server whose faults (one of them being down) are set instead of its being up or down. */
+export type FaultyServer<F> = Omit<RecordingServer, 'setDown'> & { setFault(fault: F): Promise<void> };
+
+/** `server` with setFault: `apply` takes the fault in, and a fault of kind 'down' takes the server down. */
+export function withFaults<F extends { kind: string }>(server: RecordingServer, apply: (fault: F) => void): FaultyServer<F> {
+  const { setDown, ...rest } = server;
+  return {
+    ...rest,
+    async setFault(fault) {
+      apply(fault);
+      await setDown(fault.kind === 'down');
+    },
+  };
+}
+
 /** `handle` gets each recorded request; what it throws is `onError`'s to answer. */
 export async function startRecordingServer(
   handle: (req: IncomingMessage, res: ServerResponse, path: string, body: unknown) => Promise<void>,
   onError: (res: ServerResponse, err: Error) => void,
 ): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  let port = 0;
   let down = false;
 
   async function record(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -49,44 +62,24 @@ export async function startRecordingServer(
     await handle(req, res, path, body);
   }
 
-  function makeServer(): Server {
-    const s = createServer((req, res) => {
+  const makeServer = (): Server =>
+    createServer((req, res) => {
       record(req, res).catch((err: unknown) => onError(res, err as Error));
     });
-    s.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return s;
-  }
   let server = makeServer();
-  function listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-  function stop(): Promise<void> {
-    for (const socket of sockets) socket.destroy();
-    return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-  }
-
-  await listen();
+  const url = await listenOnLoopback(server);
+  const port = Number(new URL(url).port);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     hits: (path?: string) => requests.filter((r) => path === undefined || r.path === path).length,
     async setDown(next) {
       if (next === down) return;
       down = next;
-      if (next) return stop();
+      if (next) return closeNow(server);
       server = makeServer();
-      await listen();
+      await listenOnLoopback(server, port);
     },
-    close: stop,
+    close: () => closeNow(server),
   };
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fakeChoice, fakeTokens } from './moe-endpoint.js';
-import { startRecordingServer, type RecordedRequest } from './recording-server.js';
+import { fakeChoice, fakeTokenId, fakeTokens } from './moe-endpoint.js';
+import { startRecordingServer, withFaults, type FaultyServer } from './recording-server.js';
 
 /**
  * What the vLLM and SGLang fakes share: a node:http server with faults (down, hang, an error
@@ -32,13 +31,7 @@ export interface ServingOptions {
   maxModelLen?: number;
 }
 
-export interface FakeServer {
-  url: string;
-  requests: RecordedRequest[];
-  hits(path?: string): number;
-  setFault(fault: ServingFault): Promise<void>;
-  close(): Promise<void>;
-}
+export type FakeServer = FaultyServer<ServingFault>;
 
 export const GENERATED_TEXT = [' Experts', ' share', ' the', ' work', '.', ' Each', ' token', ' picks', ' a', ' few'];
 
@@ -48,14 +41,11 @@ export interface FakeToken {
 }
 
 export function tokenize(prompt: string): FakeToken[] {
-  return fakeTokens(prompt).map((text) => ({ id: createHash('sha256').update(text).digest().readUInt16BE(0) + 2, text }));
+  return fakeTokens(prompt).map((text) => ({ id: fakeTokenId(text), text }));
 }
 
 export function generate(count: number): FakeToken[] {
-  return Array.from({ length: count }, (_, i) => {
-    const text = GENERATED_TEXT[i % GENERATED_TEXT.length]!;
-    return { id: createHash('sha256').update(text).digest().readUInt16BE(0) + 2, text };
-  });
+  return Array.from({ length: count }, (_, i) => GENERATED_TEXT[i % GENERATED_TEXT.length]!).map((text) => ({ id: fakeTokenId(text), text }));
 }
 
 export interface Layout {
@@ -128,14 +118,7 @@ export async function serve(token: string | undefined, handler: Handler): Promis
     },
     (res, err) => sendJson(res, 500, { error: { message: String(err.message) } }),
   );
-  return {
-    url: server.url,
-    requests: server.requests,
-    hits: server.hits,
-    async setFault(next) {
-      fault = next;
-      await server.setDown(next.kind === 'down');
-    },
-    close: server.close,
-  };
+  return withFaults<ServingFault>(server, (next) => {
+    fault = next;
+  });
 }
