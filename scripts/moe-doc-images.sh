@@ -5,11 +5,17 @@
 # but a hidden size of 64, and its built-in word tokenizer: nothing is downloaded. The images say
 # "random weights". Look at them before committing.
 #
-#   PYTHON   an interpreter with deploy/moe-endpoint's requirements (default: python3)
+#   PYTHON   an interpreter with deploy/moe-endpoint's requirements (default: the environment that
+#            scripts/python-endpoint-tests.sh --env-only builds or reuses)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
-python="${PYTHON:-python3}"
+if [ -n "${PYTHON:-}" ]; then
+  python="$PYTHON"
+else
+  venv="$(QUIZBOT_REQUIRE_PYTHON=1 bash scripts/python-endpoint-tests.sh --env-only)"
+  python="$venv/bin/python"
+fi
 node scripts/ensure-build.mjs
 
 work="$(mktemp -d)"
