@@ -1,4 +1,4 @@
-import { GRID, INK, MUTED, fit, font, PAD, titledCanvas } from './draw.js';
+import { GRID, INK, MUTED, dashedLine, fit, font, PAD, titledCanvas } from './draw.js';
 import { isSpecialToken } from './domains.js';
 import { css, type Rgb } from './palette.js';
 import type { CompareResponse } from './protocol.js';
@@ -105,20 +105,13 @@ export async function renderCompareChart(c: CompareResponse): Promise<Buffer> {
   });
 
   // Means.
-  ctx.setLineDash([6, 4]);
-  ctx.lineWidth = 1.5;
   for (const [value, color] of [
     [c.mean_jaccard, JACCARD_COLOR],
     [c.mean_load_overlap, LOAD_COLOR],
   ] as const) {
     const y = g.plotY + g.plotH - Math.round(value * g.plotH) + 0.5;
-    ctx.strokeStyle = css(color);
-    ctx.beginPath();
-    ctx.moveTo(g.plotX, y);
-    ctx.lineTo(g.plotX + plotW, y);
-    ctx.stroke();
+    dashedLine(ctx, g.plotX, y, g.plotX + plotW, y, [6, 4], css(color), 1.5);
   }
-  ctx.setLineDash([]);
 
   ctx.save();
   ctx.translate(PAD + 4, g.plotY + g.plotH / 2);

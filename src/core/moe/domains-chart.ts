@@ -1,4 +1,4 @@
-import { GRID, INK, MUTED, PAD, fit, font, titledCanvas } from './draw.js';
+import { GRID, INK, MUTED, PAD, dashedLine, fit, font, titledCanvas } from './draw.js';
 import type { DomainReport } from './domains.js';
 import { css, expertColor, textOn } from './palette.js';
 import { percent } from '../util/text.js';
@@ -74,17 +74,7 @@ export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
 
   // Legend of the two reference lines.
   const legendY = 82;
-  const line = (x: number, dash: number[], color: string) => {
-    ctx.save();
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 2;
-    ctx.setLineDash(dash);
-    ctx.beginPath();
-    ctx.moveTo(x, legendY - 4);
-    ctx.lineTo(x + 22, legendY - 4);
-    ctx.stroke();
-    ctx.restore();
-  };
+  const line = (x: number, dash: number[], color: string) => dashedLine(ctx, x, legendY - 4, x + 22, legendY - 4, dash, color, 2);
   line(PAD, [5, 3], INK);
   ctx.fillStyle = INK;
   ctx.fillText(`even spread: ${percent(r.evenShare)}`, PAD + 28, legendY);
@@ -126,15 +116,7 @@ export async function renderDomainsChart(r: DomainReport): Promise<Buffer> {
       [r.chanceShare, [2, 3], '#b03a2e'],
     ] as const) {
       const x = Math.round(g.xOf(share)) + 0.5;
-      ctx.save();
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 2;
-      ctx.setLineDash([...dash]);
-      ctx.beginPath();
-      ctx.moveTo(x, rowsTop - 6);
-      ctx.lineTo(x, rowsBottom + 4);
-      ctx.stroke();
-      ctx.restore();
+      dashedLine(ctx, x, rowsTop - 6, x, rowsBottom + 4, dash, color, 2);
     }
     l.domains.forEach((d, di) => {
       const row = panel.rows[di]!;

@@ -40,6 +40,19 @@ export interface Rect {
   h: number;
 }
 
+/** A dashed straight line from (x1, y1) to (x2, y2); the context's own stroke settings are kept. */
+export function dashedLine(ctx: SKRSContext2D, x1: number, y1: number, x2: number, y2: number, dash: readonly number[], color: string, width = 1): void {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.setLineDash([...dash]);
+  ctx.beginPath();
+  ctx.moveTo(x1, y1);
+  ctx.lineTo(x2, y2);
+  ctx.stroke();
+  ctx.restore();
+}
+
 /** A token's text with its whitespace made visible (spaces as ·, newlines as ⏎). */
 export function visibleToken(text: string): string {
   const shown = text

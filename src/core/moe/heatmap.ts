@@ -1,5 +1,5 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
-import { GRID, INK, MONO, MUTED, fit, font, titledCanvas, PAD, visibleToken, type Rect } from './draw.js';
+import { GRID, INK, MONO, MUTED, dashedLine, fit, font, titledCanvas, PAD, visibleToken, type Rect } from './draw.js';
 import { css, expertColor, textOn } from './palette.js';
 import type { RouteResponse } from './protocol.js';
 import { layerLoads, type LayerLoad } from './summary.js';
@@ -274,14 +274,6 @@ function drawLoadBars(ctx: SKRSContext2D, r: RouteResponse, g: HeatmapLayout): v
   }
 
   // An even spread: every expert chosen by top_k / experts of the tokens.
-  ctx.save();
-  ctx.strokeStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.setLineDash([4, 3]);
-  ctx.beginPath();
-  ctx.moveTo(g.gridX, g.evenY + 0.5);
-  ctx.lineTo(right, g.evenY + 0.5);
-  ctx.stroke();
-  ctx.restore();
+  dashedLine(ctx, g.gridX, g.evenY + 0.5, right, g.evenY + 0.5, [4, 3], INK);
   ctx.textAlign = 'left';
 }
