@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
 import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
-import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
+import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, plainTextOf, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { startFakeVllm } from './fakes/vllm.js';
 import { repoRoot } from './helpers/cli.js';
@@ -18,9 +18,6 @@ import { isPng, quizShows } from './helpers/moe-images.js';
 
 const TOKEN = 'vllm-key';
 const PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
-
-/** Discord markdown back to the words a user reads. */
-const unescape = (text: string) => text.replace(/\\([^\sA-Za-z0-9])/g, '$1').replace(/\u200b/g, '');
 
 describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fake vLLM)', () => {
   let discord: FakeDiscord;
@@ -75,13 +72,13 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     for (const subcommand of ['domains', 'quiz']) {
       const busy = await run(discord.slash(bob, 'moe', {}, { subcommand }));
       expect(isEphemeral(busy)).toBe(true);
-      expect(unescape(textOf(busy)), subcommand).toBe('The vLLM server is overloaded (HTTP 503); try again in about 5 s.');
+      expect(plainTextOf(textOf(busy)), subcommand).toBe('The vLLM server is overloaded (HTTP 503); try again in about 5 s.');
       expect(busy.attachments).toEqual([]);
     }
     await vllm.setFault({ kind: 'status', status: 401, body: { error: 'Unauthorized' } });
     for (const subcommand of ['domains', 'quiz']) {
       const refused = await run(discord.slash(bob, 'moe', {}, { subcommand }));
-      expect(unescape(textOf(refused)), subcommand).toBe("The MoE endpoint refused the bot: MOE_API_TOKEN does not match the endpoint's token.");
+      expect(plainTextOf(textOf(refused)), subcommand).toBe("The MoE endpoint refused the bot: MOE_API_TOKEN does not match the endpoint's token.");
     }
     await vllm.setFault({ kind: 'none' });
     expect(vllm.hits('/v1/completions')).toBe(0);
@@ -93,8 +90,8 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     expect(first.callback.type).toBe(CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE);
     const message = first.message!;
     expect(isEphemeral(message)).toBe(true);
-    expect(unescape(message.embeds[0]!.title)).toBe('Which experts each kind of text uses most');
-    const text = unescape(textOf(message));
+    expect(plainTextOf(message.embeds[0]!.title)).toBe('Which experts each kind of text uses most');
+    const text = plainTextOf(textOf(message));
     expect(text).toMatch(/each domain's 4 busiest experts take \d+% of its routing on average/);
     expect(text).toMatch(/Layer \d+ \(early\): Code → experts/);
     const png = image(message)!;
@@ -104,16 +101,16 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     const calls = vllm.hits();
 
     const again = await run(discord.slash(bob, 'moe', {}, { subcommand: 'domains' }));
-    expect(unescape(textOf(again))).toContain('Cached: this prompt set was routed on this model before');
+    expect(plainTextOf(textOf(again))).toContain('Cached: this prompt set was routed on this model before');
     expect(vllm.hits()).toBe(calls);
   });
 
   it('/moe quiz: a hidden heatmap of one of two prompts, buttons to answer, and the verdict in place', async () => {
     const question = await run(discord.slash(alice, 'moe', {}, { subcommand: 'quiz' }));
     expect(isEphemeral(question)).toBe(true);
-    expect(unescape(question.embeds[0]!.title)).toBe('Practice — which prompt produced this routing? (no points)');
+    expect(plainTextOf(question.embeds[0]!.title)).toBe('Practice — which prompt produced this routing? (no points)');
     expect(buttonsOf(question).map((b) => b.label)).toEqual([expect.stringMatching(/^A: /), expect.stringMatching(/^B: /), "I don't know"]);
-    const quoted = [...unescape(textOf(question)).matchAll(/“([^”]+)”/g)].map((m) => m[1]!);
+    const quoted = [...plainTextOf(textOf(question)).matchAll(/“([^”]+)”/g)].map((m) => m[1]!);
     expect(quoted).toHaveLength(2);
     const png = image(question)!;
     expect(png.name).toBe('moe-quiz.png');
@@ -126,7 +123,7 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     expect(pressed.callback.type).toBe(CallbackType.UPDATE_MESSAGE);
     const answer = pressed.message!;
     expect(answer.id).toBe(question.id);
-    const verdict = unescape(textOf(answer));
+    const verdict = plainTextOf(textOf(answer));
     expect(verdict).toMatch(new RegExp(`✅ Right: it was prompt \\*\\*${shown === 0 ? 'A' : 'B'}\\*\\* `));
     expect(verdict).toMatch(/the top-1 expert differs between A and B in \d+ of \d+ cells/);
     expect(verdict).toContain('A practice question: no points, and your quiz schedule is unchanged.');

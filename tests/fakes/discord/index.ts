@@ -538,6 +538,11 @@ export function textOf(message: FakeMessage | undefined): string {
   return parts.filter(Boolean).join('\n');
 }
 
+/** Discord markdown back to the words a user reads: escaped punctuation unescaped, zero-width spaces gone. */
+export function plainTextOf(text: string): string {
+  return text.replace(/\\([^\sA-Za-z0-9])/g, '$1').replace(/\u200b/g, '');
+}
+
 export function buttonsOf(message: FakeMessage | undefined): Json[] {
   return (message?.components ?? []).flatMap((row) => (row.components as Json[]).filter((c) => c.type === 2));
 }
