@@ -5,15 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../src/core/commands.js';
 import { runCli, repoRoot } from './helpers/cli.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
-import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
+import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, plainTextOf, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import { oneQuestionBankYaml, queryDb } from './helpers/bot-db.js';
 
 const CONTENT_DIR = join(repoRoot, 'content');
-
-/** Discord markdown back to the words a user reads. */
-function unescape(text: string): string {
-  return text.replace(/\\([^\w\s])/g, '$1').replace(/\u200b/g, '');
-}
 
 function topLevelCommandCount(): number {
   return new Set(CATALOGUE.map((c) => c.key.split(' ')[0])).size;
@@ -104,10 +99,10 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const help = await run(fake.slash(alice, 'help'));
     expect(isEphemeral(help)).toBe(true);
     expect(help.embeds[0]).toMatchObject({ title: 'Commands' });
-    expect(unescape(textOf(help))).toContain('`/lesson <id> [section]` — Read a lesson, section by section.');
+    expect(plainTextOf(textOf(help))).toContain('`/lesson <id> [section]` — Read a lesson, section by section.');
     expect(help.allowed_mentions).toEqual({ parse: [] });
     const lessons = await run(fake.slash(alice, 'lessons'));
-    expect(unescape(textOf(lessons))).toMatch(/\*\*Mixture of Experts: Tradeoffs\*\* \(`moe-tradeoffs`, \d+ min, \d+ sections\)/);
+    expect(plainTextOf(textOf(lessons))).toMatch(/\*\*Mixture of Experts: Tradeoffs\*\* \(`moe-tradeoffs`, \d+ min, \d+ sections\)/);
   });
 
   it('completes lesson ids while the user types', async () => {
@@ -139,7 +134,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const sneaky = await run(fake.slash(alice, 'lesson', { id: '@everyone <@123> <#9>' }));
     expect(sneaky.content).not.toMatch(/(^|[^\\])<[@#]/);
     expect(sneaky.content).toContain('@\u200beveryone');
-    expect(unescape(sneaky.content)).toMatch(/^There is no lesson "@everyone <@123> <#9>"\. Lessons: /);
+    expect(plainTextOf(sneaky.content)).toMatch(/^There is no lesson "@everyone <@123> <#9>"\. Lessons: /);
     expect(sneaky.allowed_mentions).toEqual({ parse: [] });
   });
 
@@ -165,7 +160,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     expect(preview.callback).toMatchObject({ type: CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, data: { flags: 64 } });
     expect(downloads()).toBe(1);
     expect(preview.message!.embeds[0]!.title).toBe('Import preview: bank.yaml');
-    expect(unescape(textOf(preview.message))).toContain('1 added, 0 changed, 0 removed, 0 unchanged');
+    expect(plainTextOf(textOf(preview.message))).toContain('1 added, 0 changed, 0 removed, 0 unchanged');
     const applied = await fake.outcome(fake.press(admin, preview.message!, 'Apply import'));
     expect(applied.message!.id).toBe(preview.message!.id);
     expect(applied.message!.embeds[0]!.title).toBe('Import applied');
@@ -223,7 +218,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
       message = next.message!;
     }
     expect(message.embeds[0]!.title).toBe('Quiz complete');
-    expect(unescape(textOf(message))).toMatch(/You got \*\*\d+ of \d+\*\* right/);
+    expect(plainTextOf(textOf(message))).toMatch(/You got \*\*\d+ of \d+\*\* right/);
   });
 
   it('tells someone pressing another user’s quiz button whose quiz it is', async () => {
@@ -232,7 +227,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const intruder = await fake.outcome(fake.press(alice, question, choice.custom_id));
     expect(intruder.callback.type).toBe(CallbackType.CHANNEL_MESSAGE_WITH_SOURCE);
     expect(isEphemeral(intruder.message)).toBe(true);
-    expect(unescape(intruder.message!.content)).toBe('This quiz belongs to *Bob* <@&42> @here. Start your own with /quiz.');
+    expect(plainTextOf(intruder.message!.content)).toBe('This quiz belongs to *Bob* <@&42> @here. Start your own with /quiz.');
     expect(intruder.message!.content).toContain('\\*Bob\\* \\<@&42\\> @\u200bhere');
     // Bob's question is untouched.
     expect(fake.state.messages.get(question.id)!.edited_timestamp).toBeNull();
@@ -269,7 +264,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     // The round itself is the bot's own post in the channel, public.
     const race = fake.channelPosts(fake.channel()).find((m) => m.embeds[0]?.title === '🏁 Race — round 1 of 1')!;
     expect(isEphemeral(race)).toBe(false);
-    const prompt = unescape(race.embeds[0]!.description!).split('\n')[0]!;
+    const prompt = plainTextOf(race.embeds[0]!.description!).split('\n')[0]!;
     const [row] = queryDb<{ body: string }>(dbPath, `SELECT body FROM questions WHERE json_extract(body, '$.prompt') = ?`, prompt);
     expect(row).toBeDefined();
     const q = JSON.parse(row!.body) as { type: string; answer: string | boolean };
@@ -294,7 +289,7 @@ describe('the bot on Discord (a child process against the fake Discord)', () => 
     const board = await run(fake.slash(bob, 'leaderboard', { period: 'week' }));
     expect(isEphemeral(board)).toBe(false);
     expect(board.embeds[0]!.title).toMatch(/^Leaderboard — /);
-    const text = unescape(textOf(board));
+    const text = plainTextOf(textOf(board));
     expect(text).toContain('*Bob* <@&42> @here');
     expect(text).toContain('Alice A.');
     expect(textOf(board)).not.toMatch(/(^|[^\\])<@&42/);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cli.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
-import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
+import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, plainTextOf, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import { snowflake, type Json } from './fakes/discord/model.js';
 import { freePort } from './fakes/loopback.js';
 import { oneQuestionBankYaml, queryDb } from './helpers/bot-db.js';
@@ -18,11 +18,6 @@ import { oneQuestionBankYaml, queryDb } from './helpers/bot-db.js';
  */
 
 const CONTENT_DIR = join(repoRoot, 'content');
-
-/** Discord markdown back to the words a user reads. */
-function unescape(text: string): string {
-  return text.replace(/\\([^\w\s])/g, '$1').replace(/\u200b/g, '');
-}
 
 describe('the bot on Discord over HTTP (a child process, signed requests from the fake Discord)', () => {
   let fake: FakeDiscord;
@@ -135,7 +130,7 @@ describe('the bot on Discord over HTTP (a child process, signed requests from th
     expect(help.message!.allowed_mentions).toEqual({ parse: [] });
     const stats = await run(fake.slash(alice, 'stats'));
     expect(isEphemeral(stats)).toBe(true);
-    expect(unescape(textOf(stats))).toContain('Alice A.');
+    expect(plainTextOf(textOf(stats))).toContain('Alice A.');
     const quiz = await run(fake.slash(alice, 'quiz', {}, { subcommand: 'start' }));
     expect(quiz.embeds[0]!.title).toMatch(/^Today's quiz — question 1 of \d+$/);
     expect(gatewayOnly()).toEqual([]);
