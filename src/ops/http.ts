@@ -15,9 +15,15 @@ export interface HttpRoute {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
-  res.end(body);
+/** Answers a request with `body`; resolves once it is sent, or once the client has gone. */
+export function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.headersSent || res.destroyed) return resolve();
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+    res.end(body, () => resolve());
+    // A request the client gave up on closes without a 'finish'.
+    res.once('close', () => resolve());
+  });
 }
 
 /** GET /healthz (JSON, 200 when ok, 503 otherwise) and GET /metrics (Prometheus text). */
@@ -28,18 +34,18 @@ export function opsRoutes(health: HealthSources, metrics: BotMetrics, logger: Lo
       method: 'GET',
       handler: (_req, res) => {
         const report = checkHealth(health);
-        send(res, report.status === 'ok' ? 200 : 503, 'application/json; charset=utf-8', JSON.stringify(report) + '\n');
+        void send(res, report.status === 'ok' ? 200 : 503, JSON.stringify(report) + '\n', 'application/json; charset=utf-8');
       },
     },
     {
       path: '/metrics',
       method: 'GET',
       handler: (_req, res) => {
-        metrics.text().then(
-          (text) => send(res, 200, metrics.contentType, text),
+        void metrics.text().then(
+          (text) => send(res, 200, text, metrics.contentType),
           (err: unknown) => {
             logger.error({ err }, 'metrics collection failed');
-            send(res, 500, 'text/plain; charset=utf-8', 'metrics collection failed\n');
+            return send(res, 500, 'metrics collection failed\n');
           },
         );
       },
@@ -73,9 +79,9 @@ export async function startOpsServer(
     if (route) return route.handler(req, res);
     if (matching.length) {
       res.setHeader('Allow', [...new Set(matching.map((r) => r.method))].join(', '));
-      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      return void send(res, 405, 'method not allowed\n');
     }
-    send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    void send(res, 404, 'not found\n');
   });
   // Health checks and scrapes are short: do not let an idle keep-alive connection hold up shutdown.
   server.keepAliveTimeout = 5000;

@@ -2,8 +2,8 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InteractionResponseType, InteractionType, type APIInteraction, type APIInteractionResponse, type RawFile } from 'discord.js';
 import type { Logger } from '../../logger.js';
-import type { HttpRoute } from '../../ops/http.js';
-import type { DiscordInteractions } from './interactions.js';
+import { send, type HttpRoute } from '../../ops/http.js';
+import { loggableError, type DiscordInteractions } from './interactions.js';
 import type { Transport } from './respond.js';
 
 /**
@@ -55,16 +55,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.headersSent || res.destroyed) return resolve();
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-    res.end(body, () => resolve());
-    // A request Discord gave up on closes without a 'finish'.
-    res.once('close', () => resolve());
-  });
 }
 
 /** The endpoint's transport: the first response is this request's HTTP response (JSON). */
@@ -121,7 +111,7 @@ export function interactionsRoute(key: KeyObject, interactions: DiscordInteracti
     method: 'POST',
     handler: (req, res) => {
       handler(req, res).catch((err: unknown) => {
-        logger.warn({ error: { message: (err as Error)?.message } }, 'discord interactions endpoint failed');
+        logger.warn({ error: loggableError(err) }, 'discord interactions endpoint failed');
         void send(res, 500, 'internal error\n');
       });
     },
