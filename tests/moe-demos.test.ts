@@ -16,7 +16,7 @@ import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { startFakeVllm } from './fakes/vllm.js';
 import { actor, appsWithPosts, as, buttons } from './helpers/app.js';
 import { repoRoot } from './helpers/cli.js';
-import { isPng, pixels, quizShows } from './helpers/moe-images.js';
+import { isPng, pixels, quizShows, SHIPPED_PROMPT_COUNT } from './helpers/moe-images.js';
 import { tempDir } from './helpers/tmp.js';
 
 /**
@@ -64,7 +64,6 @@ function contentWith(domainsYaml: string): string {
 }
 
 const SHIPPED = loadDomainPrompts(join(repoRoot, 'content'));
-const PROMPT_COUNT = SHIPPED.domains.reduce((n, d) => n + d.prompts.length, 0);
 
 describe('the domain prompts file (content/moe/domains.yaml)', () => {
   it('ships code, maths, prose and chat prompts, and its hash ignores comments and layout', () => {
@@ -220,7 +219,7 @@ describe.each(['quizbot', 'vllm', 'sglang'] as const)('/moe domains and /moe qui
     expect(text).toMatch(/• Layer \d+ \(early\): Code → experts( \d+,){3} \d+ \(\d+%\); Maths/);
     expect(text).toMatch(/• Layer \d+ \(late\): /);
     expect(buttons(reply)).toEqual([{ label: 'Read the lesson: What experts specialise in', actionId: 'lesson:moe-routing:7' }]);
-    expect(e.hits(e.routePath)).toBe(PROMPT_COUNT);
+    expect(e.hits(e.routePath)).toBe(SHIPPED_PROMPT_COUNT);
     const calls = e.hits();
 
     const again = await bob.command('moe domains');
@@ -332,7 +331,7 @@ describe('the /moe domains report cache', () => {
     const again = await moe.domains('bob', SHIPPED);
     expect(again.cached).toBe(true);
     expect(again.value).toBe(first.value);
-    expect(f.hits('/v1/route')).toBe(PROMPT_COUNT);
+    expect(f.hits('/v1/route')).toBe(SHIPPED_PROMPT_COUNT);
   });
 });
 

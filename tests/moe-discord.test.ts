@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
-import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { BotProcess } from './fakes/discord/bot-process.js';
 import { CallbackType, FakeDiscord, buttonsOf, isEphemeral, plainTextOf, textOf, type FakeMessage, type FakeUser, type SentInteraction } from './fakes/discord/index.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { startFakeVllm } from './fakes/vllm.js';
 import { repoRoot } from './helpers/cli.js';
-import { isPng, quizShows } from './helpers/moe-images.js';
+import { isPng, quizShows, SHIPPED_PROMPT_COUNT } from './helpers/moe-images.js';
 
 /**
  * /moe domains and /moe quiz on Discord: the compiled bot as a child process against the fake
@@ -17,7 +16,6 @@ import { isPng, quizShows } from './helpers/moe-images.js';
  */
 
 const TOKEN = 'vllm-key';
-const PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fake vLLM)', () => {
   let discord: FakeDiscord;
@@ -97,7 +95,7 @@ describe('/moe domains and /moe quiz on Discord (child process, fake Discord, fa
     const png = image(message)!;
     expect(png.name).toBe('moe-domains.png');
     expect(isPng(png.data)).toBe(true);
-    expect(vllm.hits('/v1/completions')).toBe(PROMPTS);
+    expect(vllm.hits('/v1/completions')).toBe(SHIPPED_PROMPT_COUNT);
     const calls = vllm.hits();
 
     const again = await run(discord.slash(bob, 'moe', {}, { subcommand: 'domains' }));

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
-import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { startFakeSglang } from './fakes/sglang.js';
 import { startBot, type RunningBot } from './fakes/slack/bot.js';
 import { SlackDriver } from './fakes/slack/driver.js';
@@ -11,7 +10,7 @@ import { startSlackFakes, type SlackFakes } from './fakes/slack/setup.js';
 import type { FakeSlackWebApi } from './fakes/slack/web-api.js';
 import type { FakeServer } from './fakes/vllm-and-sglang.js';
 import { repoRoot } from './helpers/cli.js';
-import { isPng, PNG_SIGNATURE, quizShows } from './helpers/moe-images.js';
+import { isPng, PNG_SIGNATURE, quizShows, SHIPPED_PROMPT_COUNT } from './helpers/moe-images.js';
 
 /**
  * /quiz moe domains and /quiz moe quiz on Slack: the compiled bot in HTTP mode as a child process,
@@ -20,7 +19,6 @@ import { isPng, PNG_SIGNATURE, quizShows } from './helpers/moe-images.js';
  */
 
 const TOKEN = 'sglang-key';
-const PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 let dir: string;
 let fakes: SlackFakes;
@@ -103,7 +101,7 @@ describe('/quiz moe domains and /quiz moe quiz on Slack (child process, fake Sla
     const chart = await dmUpload('moe-domains.png', since);
     expect(chart.title).toMatch(/^Bar chart of the 4 experts each of 4 domains/);
     expect(isPng(chart.png)).toBe(true);
-    expect(sglang.hits('/generate')).toBe(PROMPTS);
+    expect(sglang.hits('/generate')).toBe(SHIPPED_PROMPT_COUNT);
     const calls = sglang.hits();
 
     const again = await slow('moe domains', 'UBOB');

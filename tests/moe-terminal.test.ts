@@ -2,9 +2,8 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MoeClient } from '../src/core/moe/client.js';
-import { loadDomainPrompts } from '../src/core/moe/domain-prompts.js';
 import { runCli, repoRoot } from './helpers/cli.js';
-import { isPng, quizShows } from './helpers/moe-images.js';
+import { isPng, quizShows, SHIPPED_PROMPT_COUNT } from './helpers/moe-images.js';
 import { startFakeMoeEndpoint, type FakeMoeEndpoint } from './fakes/moe-endpoint.js';
 import { schemaError } from './helpers/moe-protocol.js';
 import { tempDir } from './helpers/tmp.js';
@@ -29,7 +28,6 @@ async function setup() {
   return { fake, dir, env };
 }
 
-const SHIPPED_PROMPTS = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 describe('/moe in the terminal chat and on the command line (child processes)', () => {
   it('/moe route writes the heatmap to a file and prints the summary; /moe compare the chart', async () => {
@@ -55,7 +53,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     const { fake, dir, env } = await setup();
     const r = await runCli(['chat'], { input: '/moe domains\n/moe domains\n/moe quiz\n3\n/moe quiz\n1\n', env: { ...env, MOE_RATE_LIMIT_PER_MINUTE: '100' }, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const prompts = SHIPPED_PROMPTS;
+    const prompts = SHIPPED_PROMPT_COUNT;
     // One health check for the model's name, then every prompt once; the second run calls nothing,
     // and the quizzes' prompts come from the same set, routed a moment ago.
     expect(fake.hits('/v1/route')).toBe(prompts);
@@ -123,7 +121,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
       ['late', 7],
     ]);
     expect(isPng(readFileSync(out))).toBe(true);
-    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPTS);
+    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPT_COUNT);
 
     const content = join(dir, 'content');
     cpSync(join(repoRoot, 'content'), content, { recursive: true });
@@ -133,7 +131,7 @@ describe('/moe in the terminal chat and on the command line (child processes)', 
     expect(bad.stderr.trim()).toBe(
       `The routing demo prompts cannot be read, so nothing was routed. Fix ${join('content', 'moe', 'domains.yaml')}: line 3, column 5: unknown field 'extra'`,
     );
-    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPTS);
+    expect(fake.hits('/v1/route')).toBe(SHIPPED_PROMPT_COUNT);
   });
 
   it('exits 1 with one clear line when the endpoint is busy or hangs', async () => {

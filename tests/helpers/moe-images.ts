@@ -1,11 +1,17 @@
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { loadDomainPrompts } from '../../src/core/moe/domain-prompts.js';
 import { JACCARD_COLOR, LOAD_COLOR, compareLayout, type CompareLayout } from '../../src/core/moe/compare-chart.js';
 import { MAX_ROWS, heatmapLayout, type HeatmapLayout, type HeatmapOptions } from '../../src/core/moe/heatmap.js';
 import { expertColor } from '../../src/core/moe/palette.js';
 import type { CompareResponse, RouteResponse } from '../../src/core/moe/protocol.js';
+import { repoRoot } from './cli.js';
 import { isPng, pixels } from './png.js';
 
 export { isPng, pixels, PNG_SIGNATURE } from './png.js';
+
+/** How many prompts the shipped content/moe/domains.yaml has: what one /moe domains routes. */
+export const SHIPPED_PROMPT_COUNT = loadDomainPrompts(join(repoRoot, 'content')).domains.reduce((n, d) => n + d.prompts.length, 0);
 
 type Pixels = Awaited<ReturnType<typeof pixels>>;
 
