@@ -59,7 +59,7 @@ export interface OpsServer {
 }
 
 /** What a server is for, in its log line and its start-up errors. */
-export interface ServerPurpose {
+interface ServerPurpose {
   serves: string;
   setting: 'HTTP_PORT' | 'PORT';
 }

@@ -18,7 +18,7 @@ export const INTERACTIONS_PATH = '/discord/interactions';
  * Requests signed longer ago than this (or this far ahead) are refused as replays. Discord sets
  * no window of its own, so this one is generous: it only has to outlast clock skew.
  */
-export const MAX_SIGNATURE_AGE_S = 5 * 60;
+const MAX_SIGNATURE_AGE_S = 5 * 60;
 
 /** Interaction payloads are a few kilobytes; anything this large is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -28,10 +28,10 @@ export function discordPublicKey(hex: string): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') }, format: 'jwk' });
 }
 
-export type SignatureCheck = 'ok' | 'missing' | 'malformed' | 'forged' | 'stale';
+type SignatureCheck = 'ok' | 'missing' | 'malformed' | 'forged' | 'stale';
 
 /** Checks X-Signature-Ed25519 over X-Signature-Timestamp + the raw body, and the timestamp's age. */
-export function checkSignature(key: KeyObject, signature: string | undefined, timestamp: string | undefined, body: Buffer, nowS = Date.now() / 1000): SignatureCheck {
+function checkSignature(key: KeyObject, signature: string | undefined, timestamp: string | undefined, body: Buffer, nowS = Date.now() / 1000): SignatureCheck {
   if (!signature || !timestamp) return 'missing';
   if (!/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) return 'malformed';
   if (!verify(null, Buffer.concat([Buffer.from(timestamp, 'utf8'), body]), key, Buffer.from(signature, 'hex'))) return 'forged';

@@ -28,7 +28,7 @@ export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 type CommandLike = APIChatInputApplicationCommandInteraction | APIApplicationCommandAutocompleteInteraction;
 
 /** Who acted: the member in a server, the user in a direct message. */
-export function userOf(i: APIInteraction): APIUser {
+function userOf(i: APIInteraction): APIUser {
   const user = i.member?.user ?? i.user;
   if (!user) throw new UserError('Discord sent an interaction without a user.');
   return user;

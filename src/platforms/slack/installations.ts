@@ -24,12 +24,9 @@ export interface InstallationSummary extends InstallationPlace {
   updatedAt: number;
 }
 
-/** The app is not installed in a workspace (never was, or was uninstalled). */
-export class NotInstalledError extends Error {
-  override name = 'NotInstalledError';
-  constructor(readonly serverId: string) {
-    super(`the Slack app is not installed in ${serverId || 'an unnamed workspace'}`);
-  }
+/** The failure for a workspace the app is not installed in (never was, or was uninstalled). */
+export function notInstalled(serverId: string): Error {
+  return new Error(`the Slack app is not installed in ${serverId || 'an unnamed workspace'}`);
 }
 
 /** The sealed installation of this workspace, bound to its row. */
@@ -112,10 +109,10 @@ export class SlackInstallations implements InstallationStore {
     return serverId;
   }
 
-  /** The installation of a workspace; NotInstalledError when there is none. */
+  /** The installation of a workspace; throws notInstalled() when there is none. */
   fetch(serverId: string): Installation {
     const row = this.db.select({ sealed: slackInstallations.sealed }).from(slackInstallations).where(eq(slackInstallations.serverId, serverId)).get();
-    if (!row) throw new NotInstalledError(serverId);
+    if (!row) throw notInstalled(serverId);
     try {
       return JSON.parse(this.box.open(row.sealed, sealContext(serverId))) as Installation;
     } catch (err) {

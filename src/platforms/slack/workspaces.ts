@@ -1,6 +1,6 @@
 import { type AuthorizeResult, type AuthorizeSourceData, webApi } from '@slack/bolt';
 import { LruMap } from '../../core/util/lru-map.js';
-import { NotInstalledError, type SlackInstallations } from './installations.js';
+import { notInstalled, type SlackInstallations } from './installations.js';
 import type { WorkspaceClient } from './outbox.js';
 import { contextServerId } from './tenant.js';
 
@@ -22,7 +22,7 @@ export const BOT_SCOPES = [
   'users:read',
 ] as const;
 
-export type Authorize = (source: AuthorizeSourceData<boolean>) => Promise<AuthorizeResult>;
+type Authorize = (source: AuthorizeSourceData<boolean>) => Promise<AuthorizeResult>;
 
 /**
  * One authorization at a time per workspace: requests that arrive together while a token is due
@@ -51,14 +51,14 @@ export function installedWorkspaceClient(installations: SlackInstallations, auth
   const clients = new LruMap<string, webApi.WebClient>(1_000);
   return async (serverId) => {
     const place = installations.place(serverId);
-    if (!place) throw new NotInstalledError(serverId);
+    if (!place) throw notInstalled(serverId);
     const auth = await authorize(
       place.orgInstall
         ? { isEnterpriseInstall: true, enterpriseId: place.enterpriseId ?? serverId, teamId: undefined }
         : { isEnterpriseInstall: false, enterpriseId: place.enterpriseId ?? undefined, teamId: place.teamId ?? serverId },
     );
     const token = auth.botToken;
-    if (!token) throw new NotInstalledError(serverId);
+    if (!token) throw notInstalled(serverId);
     let client = clients.get(token);
     if (!client) clients.set(token, (client = new webApi.WebClient(token, clientOptions)));
     return client;

@@ -132,11 +132,6 @@ export class FakeGateway {
     return [...this.sessions.values()].some((s) => s.socket.readyState === WebSocket.OPEN);
   }
 
-  /** The shards ([id, count]) of the live sessions. */
-  get liveShards(): [number, number][] {
-    return [...this.sessions.values()].filter((s) => s.socket.readyState === WebSocket.OPEN).map((s) => s.shard);
-  }
-
   /**
    * Sends a dispatch event to the live sessions of the shard it belongs to (its `guild_id`'s, or
    * shard 0); returns the ids of the shards that got it.

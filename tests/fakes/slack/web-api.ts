@@ -126,8 +126,6 @@ export class FakeSlackWebApi {
   readonly clientSecret = 'fake-client-secret-0c7d4e9a';
   /** Workspaces that may install the app by OAuth, by team id. */
   readonly workspaces = new Map<string, FakeWorkspace>();
-  /** Visits of the authorize page, in order. */
-  readonly authorizeVisits: URLSearchParams[] = [];
   /** Where the authorize page sends the installer back when the install URL names no redirect_uri (the app's configured one). */
   oauthRedirectUrl = '';
   private issued = new Map<string, IssuedToken>();
@@ -281,7 +279,6 @@ export class FakeSlackWebApi {
    * one-time code and the state it was given. `team` picks the workspace.
    */
   private authorizePage(q: URLSearchParams, res: ServerResponse): void {
-    this.authorizeVisits.push(q);
     const workspace = this.workspaces.get(q.get('team') ?? '');
     const redirect = q.get('redirect_uri') ?? this.oauthRedirectUrl;
     const fail = (status: number, text: string) => void res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
