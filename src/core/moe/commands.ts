@@ -34,7 +34,7 @@ export const SETUP_TEXT =
 export const ROUTE_LESSON = { lesson: 'moe-tradeoffs', section: 'what-moe-models-cannot-do' };
 export const COMPARE_LESSON = { lesson: 'moe-behave-differently', section: 'key-terms' };
 export const DOMAINS_LESSON = { lesson: 'moe-routing', section: 'what-experts-specialise-in' };
-export const QUIZ_LESSON = { lesson: 'moe-routing', section: 'why-rephrasing-moves-experts' };
+const QUIZ_LESSON = { lesson: 'moe-routing', section: 'why-rephrasing-moves-experts' };
 
 function lessonButton(services: Services, ref: { lesson: string; section: string }): Button | undefined {
   const lesson = services.lessons.get(ref.lesson);
@@ -94,7 +94,7 @@ export async function compareReply(answer: Answer<CompareResponse>, button?: But
   );
 }
 
-export async function domainsReply(answer: Answer<DomainReport>, button?: Button): Promise<Reply> {
+async function domainsReply(answer: Answer<DomainReport>, button?: Button): Promise<Reply> {
   const r = answer.value;
   return withLesson(
     {
@@ -115,7 +115,7 @@ export async function domainsReply(answer: Answer<DomainReport>, button?: Button
   );
 }
 
-export const QUIZ_TITLE = 'Practice — which prompt produced this routing? (no points)';
+const QUIZ_TITLE = 'Practice — which prompt produced this routing? (no points)';
 const quizHint = (actor: Actor) =>
   `Hint: in early layers a token\u2019s experts depend mostly on the token itself, so a repeated token repeats its row, and ${typedCommand('moe domains', actor.platform)} shows which experts each kind of text favours.`;
 const LETTERS = ['A', 'B'] as const;
@@ -124,7 +124,7 @@ const LETTERS = ['A', 'B'] as const;
 const quote = (text: string, max: number) => truncate(text.replace(/\s+/g, ' ').trim(), max);
 
 /** /moe quiz: two prompts of two domains routed (one rate-limit slot), the heatmap of one, tokens hidden. */
-export async function routingQuizReply(services: Services, moe: MoeService, actor: Actor): Promise<Reply> {
+async function routingQuizReply(services: Services, moe: MoeService, actor: Actor): Promise<Reply> {
   const set = loadDomainPrompts(services.config.CONTENT_DIR);
   const { prompts, shown } = pickPair(set);
   const routed = await moe.routeAll(demoUser(actor), prompts.map((p) => p.text));
@@ -154,7 +154,7 @@ export async function routingQuizReply(services: Services, moe: MoeService, acto
 }
 
 /** The verdict and explanation, with the routing shown again with its tokens; a practice answer: no points, no schedule change. */
-export async function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: QuizChoice, first: boolean): Promise<Reply> {
+async function routingQuizAnswer(services: Services, quiz: RoutingQuiz, given: QuizChoice, first: boolean): Promise<Reply> {
   const right = quiz.shown === 0 ? 'a' : 'b';
   const letter = LETTERS[quiz.shown]!;
   const other = LETTERS[quiz.shown === 0 ? 1 : 0]!;

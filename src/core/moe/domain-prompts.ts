@@ -12,8 +12,8 @@ import { UserError } from '../errors.js';
  * restart; the set's hash (of its content, not its comments) keys the cached routing.
  */
 
-export const DOMAIN_PROMPTS_FILE = join('moe', 'domains.yaml');
-export const MAX_DOMAIN_PROMPT = 300;
+const DOMAIN_PROMPTS_FILE = join('moe', 'domains.yaml');
+const MAX_DOMAIN_PROMPT = 300;
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and dashes (at most 32), such as code');
 
@@ -33,7 +33,7 @@ const domainSchema = z.strictObject({
     .refine((ps) => new Set(ps).size === ps.length, 'lists a prompt twice'),
 });
 
-export const domainPromptsSchema = z.strictObject({
+const domainPromptsSchema = z.strictObject({
   domains: z
     .array(domainSchema)
     .min(2, 'needs at least 2 domains')

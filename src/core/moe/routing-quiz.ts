@@ -39,9 +39,9 @@ export interface RoutingQuiz {
   answered?: QuizChoice;
 }
 
-export const QUIZ_TTL_MS = 60 * 60_000;
+const QUIZ_TTL_MS = 60 * 60_000;
 /** Open questions kept: each holds one routing, so a few hundred stay a few megabytes. */
-export const MAX_OPEN_QUIZZES = 200;
+const MAX_OPEN_QUIZZES = 200;
 export const QUIZ_ID = /^[A-Za-z0-9_-]{8,16}$/;
 export const ROUTING_QUIZ_GONE = 'This routing question has expired (they last an hour). The moe quiz command asks another.';
 
@@ -91,7 +91,7 @@ export function pickPair(set: DomainSet, random: () => number = Math.random): { 
   return { prompts: [{ domain: first.title, text: a }, { domain: second.title, text: b }], shown: random() < 0.5 ? 0 : 1 };
 }
 
-export function shownRows(routes: readonly [RouteResponse, RouteResponse]): number {
+function shownRows(routes: readonly [RouteResponse, RouteResponse]): number {
   return Math.min(routes[0].tokens.length, routes[1].tokens.length, MAX_ROWS);
 }
 
@@ -108,7 +108,7 @@ export interface QuizComparison {
 }
 
 /** How the shown routing differs from the other prompt's, over the first `rows` tokens: what tells the two apart. */
-export function compareRoutings(routes: readonly [RouteResponse, RouteResponse], shownIndex: 0 | 1, rows: number): QuizComparison {
+function compareRoutings(routes: readonly [RouteResponse, RouteResponse], shownIndex: 0 | 1, rows: number): QuizComparison {
   const shown = routes[shownIndex];
   const other = routes[shownIndex === 0 ? 1 : 0];
   const otherLayers = new Map(other.routing.map((l) => [l.layer, l]));

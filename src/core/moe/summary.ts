@@ -92,10 +92,10 @@ export function layerLoads(r: RouteResponse, rows = r.tokens.length): LayerLoad[
 }
 
 /** The per-layer load in one line: "layer 1: 9 idle, expert 5 38%; layer 2: …". */
-export function layerLoadLine(r: RouteResponse, loads: LayerLoad[] = layerLoads(r)): string {
+export function layerLoadLine(r: RouteResponse): string {
   return (
     `Load per MoE layer (experts idle of ${r.experts}; busiest expert, share of tokens): ` +
-    loads.map((l) => `${l.layer}: ${l.idle} idle, expert ${l.busiest.expert} ${percent(l.busiest.share)}`).join('; ')
+    layerLoads(r).map((l) => `${l.layer}: ${l.idle} idle, expert ${l.busiest.expert} ${percent(l.busiest.share)}`).join('; ')
   );
 }
 
