@@ -13,9 +13,9 @@ import { percent } from '../util/text.js';
  * random routing of as many tokens (a few tokens always look a little concentrated).
  */
 
-export type LayerPosition = 'early' | 'middle' | 'late';
+type LayerPosition = 'early' | 'middle' | 'late';
 
-export interface ExpertUse {
+interface ExpertUse {
   expert: number;
   count: number;
   /** Of the domain's routing choices in this layer. */
@@ -65,7 +65,7 @@ export function isSpecialToken(text: string): boolean {
 }
 
 /** Experts in a domain's top list: 4, fewer for models with few experts. */
-export function topCount(experts: number): number {
+function topCount(experts: number): number {
   return Math.max(1, Math.min(4, Math.floor(experts / 4)));
 }
 

@@ -3,6 +3,7 @@ import { GRID, INK, MONO, MUTED, dashedLine, fit, font, titledCanvas, PAD, visib
 import { css, expertColor, textOn } from './palette.js';
 import type { RouteResponse } from './protocol.js';
 import { layerLoads, type LayerLoad } from './summary.js';
+import { percent } from '../util/text.js';
 
 /**
  * The routing heatmap: one row per token (its text on the left), one column per MoE layer, each
@@ -263,7 +264,7 @@ function drawLoadBars(ctx: SKRSContext2D, r: RouteResponse, g: HeatmapLayout): v
     ctx.font = font(9);
     if (wide) {
       ctx.fillStyle = MUTED;
-      ctx.fillText(`${Math.round(figures.busiest.share * 100)}%`, busy.x + busy.w / 2, Math.min(busy.y, g.busyBase - BUSY_H) - 3);
+      ctx.fillText(percent(figures.busiest.share), busy.x + busy.w / 2, Math.min(busy.y, g.busyBase - BUSY_H) - 3);
     }
     ctx.fillStyle = IDLE;
     ctx.fillRect(idle.x, idle.y, idle.w, idle.h);
