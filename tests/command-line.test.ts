@@ -61,7 +61,12 @@ describe('command line parser', () => {
   });
 
   it('explains unknown commands and extra values', () => {
-    expect(parseCommandLine('/nope', catalogue)).toEqual({ ok: false, error: 'Unknown command /nope. Try /help.' });
+    expect(parseCommandLine('/nope', catalogue)).toEqual({ ok: false, error: 'Unknown command /nope. Try /help.', unknown: true });
+    // A command that exists only with a subcommand names its subcommands.
+    expect(parseCommandLine('/group')).toEqual({ ok: false, error: '/group needs a subcommand. Try one of: create, join, leave, list (e.g. /group create).', unknown: true });
+    const admin = parseCommandLine('/quiz-admin schedulez 09:00');
+    expect(admin.ok).toBe(false);
+    expect(!admin.ok && admin.error).toMatch(/^\/quiz-admin has no subcommand "schedulez"\. Try one of: .*\bschedule\b.*\bstats\b/);
     expect(parseCommandLine('/quiz race 1 two three', catalogue)).toEqual({ ok: false, error: 'Too many values for /quiz race: "three" is not expected.' });
   });
 });

@@ -11,7 +11,8 @@ import { CATALOGUE } from './commands.js';
 
 export type ParsedLine =
   | { ok: true; spec: CommandSpec; options: Record<string, unknown> }
-  | { ok: false; error: string };
+  /** `unknown`: no command of the catalogue starts this way. */
+  | { ok: false; error: string; unknown?: true };
 
 interface Token {
   text: string;
@@ -75,7 +76,14 @@ export function parseCommandLine(line: string, catalogue: readonly CommandSpec[]
     tokens.map((t) => t.text),
     catalogue,
   );
-  if (!match) return { ok: false, error: `Unknown command /${tokens[0]!.text}. Try /help.` };
+  if (!match) {
+    const first = tokens[0]!.text;
+    // "/quiz-admin" alone, or with a slip in its subcommand: say which subcommands there are.
+    const subcommands = [...new Set(catalogue.filter((c) => c.key.startsWith(`${first.toLowerCase()} `)).map((c) => c.key.split(' ')[1]!))];
+    if (subcommands.length === 0) return { ok: false, error: `Unknown command /${first}. Try /help.`, unknown: true };
+    const which = tokens[1] ? `/${first} has no subcommand "${tokens[1].text}".` : `/${first} needs a subcommand.`;
+    return { ok: false, error: `${which} Try one of: ${subcommands.join(', ')} (e.g. /${first} ${subcommands[0]}).`, unknown: true };
+  }
   const { spec, used } = match;
   const options: Record<string, unknown> = {};
   const positional = spec.options.filter((o) => opts.filesByPosition || o.type !== 'attachment');

@@ -52,7 +52,7 @@ function parseText(text: string): ParsedLine {
     const rest = trimmed.slice(first.length).trim();
     if (!rest) return { ok: false, error: `Admin commands: ${adminCommands()}. Example: /quiz admin stats` };
     const parsed = parseCommandLine(`${ADMIN_PREFIX} ${rest}`);
-    if (!parsed.ok && parsed.error.startsWith('Unknown command')) {
+    if (!parsed.ok && parsed.unknown) {
       return { ok: false, error: `There is no admin command "${given[1]}". Admin commands: ${adminCommands()}.` };
     }
     return parsed;
